@@ -1,0 +1,23 @@
+namespace Stitching.Core.Results;
+
+/// <summary>
+/// One trained stitch: a row of results.csv and of the result table. Accuracy is a fraction in [0, 1]
+/// on the test set; Loss is the mean test cross-entropy. Layer names follow the architecture catalog.
+/// </summary>
+public sealed record StitchResult(
+    string Variant,
+    string SenderArch,
+    string SenderLayer,
+    string ReceiverArch,
+    string ReceiverLayer,
+    string StitchKind,
+    long StitchParams,
+    int Epochs,
+    int TrainImages,
+    double Accuracy,
+    double Loss,
+    double Seconds,
+    int SenderSeed = 0,
+    int ReceiverSeed = 0,
+    int StitchSeed = 0,
+    string Device = "cpu");
