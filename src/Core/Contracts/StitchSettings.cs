@@ -1,0 +1,31 @@
+namespace Stitching.Core.Contracts;
+
+/// <summary>
+/// How each stitch is trained. Defaults follow the seed paper (SGD, momentum 0.9, batch 256, weight decay 0.01,
+/// lr 0.01, warm-up then cosine) except for fewer epochs, which the least-squares initialization makes enough
+/// (see the benchmark in the README).
+/// </summary>
+public sealed record StitchSettings
+{
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 256;
+    /// <summary>"sgd" (momentum) or "adam".</summary>
+    public string Optimizer { get; init; } = "sgd";
+    public double LearningRate { get; init; } = 0.01;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Fraction of all steps spent warming up linearly before the cosine decay.</summary>
+    public double WarmupFraction { get; init; } = 0.1;
+    /// <summary>Batch-norm before and after the conv, as Bansal et al. put around a 1x1 conv.</summary>
+    public bool BatchNorm { get; init; }
+    /// <summary>"least-squares": closed-form fit of the sender's activations to the receiver's own (direct matching); "default": PyTorch's init.</summary>
+    public string Init { get; init; } = "least-squares";
+    /// <summary>Ridge term added to the normal equations of the least-squares fit, relative to their mean diagonal.</summary>
+    public double Ridge { get; init; } = 1e-3;
+    /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>
+    public double HoldoutFraction { get; init; } = 0.1;
+    /// <summary>Stop when the held-out accuracy has not improved for this many epochs; 0 disables early stopping.</summary>
+    public int Patience { get; init; }
+    /// <summary>"bf16" runs the frozen prefix and suffix in bfloat16 (the stitch keeps fp32 weights); "fp32"; "auto" picks bf16 where the hardware has fast bf16.</summary>
+    public string Precision { get; init; } = "auto";
+}

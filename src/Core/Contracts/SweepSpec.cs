@@ -1,0 +1,29 @@
+namespace Stitching.Core.Contracts;
+
+/// <summary>
+/// A stitching sweep: every ordered (sender, receiver) pair of the listed architectures, every
+/// (sender layer, receiver layer) pair, for each requested variant. Null layer lists mean all layers.
+/// </summary>
+public sealed record SweepSpec
+{
+    public string? Name { get; init; }
+    public IReadOnlyList<string> Senders { get; init; } = ["resnet(1,1,1,1)"];
+    public IReadOnlyList<string> Receivers { get; init; } = ["resnet(2,2,2,2)"];
+    /// <summary>Channels of the stem; stage s has width * 2^(s-1). The paper uses 64; 16 suits CPUs.</summary>
+    public int Width { get; init; } = 16;
+    public string Dataset { get; init; } = "fashion-mnist";
+    public int? TrainLimit { get; init; }
+    public int? TestLimit { get; init; }
+    /// <summary>Variant names (trained->trained, random->trained, trained->random, random->random) or ["all"].</summary>
+    public IReadOnlyList<string> Variants { get; init; } = ["all"];
+    public IReadOnlyList<string>? SenderLayers { get; init; }
+    public IReadOnlyList<string>? ReceiverLayers { get; init; }
+    /// <summary>Seed of the trained sender; the random sender uses its own seed derived from it.</summary>
+    public int SenderSeed { get; init; }
+    /// <summary>Seed of the trained receiver. Equal architectures with equal seeds stitch a network with itself.</summary>
+    public int ReceiverSeed { get; init; } = 1;
+    /// <summary>Stitch seeds; more than one gives mean and spread per cell.</summary>
+    public IReadOnlyList<int> StitchSeeds { get; init; } = [0];
+    public TrainSettings Model { get; init; } = new();
+    public StitchSettings Stitch { get; init; } = new();
+}
