@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+using Stitching.Core.Contracts;
+
+namespace Stitching.Core.Sweeps;
+
+/// <summary>
+/// One base network: trained, or a random control at a seeded initialization. Two sweeps that need the same
+/// <see cref="Key"/> share one checkpoint, so a model is trained once.
+/// </summary>
+public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed, bool Trained, int? TrainLimit, TrainSettings Training)
+{
+    /// <summary>Seed offset of a random control, so its initialization differs from the trained model's too.</summary>
+    public const int RandomSeedOffset = 1_000_003;
+
+    /// <summary>A file- and URL-safe key: readable prefix plus a hash of everything that changes the weights.</summary>
+    public string Key
+    {
+        get
+        {
+            var canonical = Trained
+                ? $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}"
+                : $"{Arch}|{Width}|{Dataset}|{Seed}|random";
+            var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12].ToLowerInvariant();
+            var arch = Arch.Replace("(", "").Replace(")", "").Replace(",", "-");
+            return $"{arch}-w{Width}-{Dataset}-s{Seed}-{(Trained ? "trained" : "random")}-{hash}";
+        }
+    }
+
+    public int InitSeed => Trained ? Seed : Seed + RandomSeedOffset;
+}

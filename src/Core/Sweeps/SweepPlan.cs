@@ -1,0 +1,63 @@
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Stitches;
+
+namespace Stitching.Core.Sweeps;
+
+/// <summary>A sweep expanded into the models it needs and the stitches it trains, in a stable order.</summary>
+public sealed record SweepPlan(SweepSpec Spec, IReadOnlyList<Variant> Variants, IReadOnlyList<PairPlan> Pairs)
+{
+    public IEnumerable<ModelSpec> Models => Pairs.SelectMany(p => p.Models).DistinctBy(m => m.Key);
+    public IEnumerable<StitchTask> Stitches => Pairs.SelectMany(p => p.Stitches);
+
+    public static SweepPlan Create(SweepSpec spec)
+    {
+        var variants = Sweeps.Variants.ParseList(string.Join(',', spec.Variants));
+        var pairs = new List<PairPlan>();
+        foreach (var s in spec.Senders)
+        foreach (var r in spec.Receivers)
+            pairs.Add(PairPlan.Create(spec, ResNetSpec.Parse(s), ResNetSpec.Parse(r), variants));
+        return new SweepPlan(spec, variants, pairs);
+    }
+}
+
+/// <summary>One ordered (sender architecture, receiver architecture) pair of a sweep.</summary>
+public sealed record PairPlan(
+    ResNetSpec SenderArch,
+    ResNetSpec ReceiverArch,
+    IReadOnlyList<LayerInfo> SenderLayers,
+    IReadOnlyList<LayerInfo> ReceiverLayers,
+    IReadOnlyList<ModelSpec> Models,
+    IReadOnlyList<StitchTask> Stitches)
+{
+    public static PairPlan Create(SweepSpec spec, ResNetSpec senderArch, ResNetSpec receiverArch, IReadOnlyList<Variant> variants)
+    {
+        var senderLayers = Select(ArchitectureCatalog.Layers(senderArch, spec.Width), spec.SenderLayers, senderArch);
+        var receiverLayers = Select(ArchitectureCatalog.Layers(receiverArch, spec.Width), spec.ReceiverLayers, receiverArch);
+        ModelSpec Model(ResNetSpec arch, int seed, bool trained) =>
+            new(arch.Name, spec.Width, spec.Dataset, seed, trained, spec.TrainLimit, spec.Model);
+
+        var stitches = new List<StitchTask>();
+        var models = new List<ModelSpec>();
+        foreach (var variant in variants)
+        {
+            var sender = Model(senderArch, spec.SenderSeed, variant.SenderTrained());
+            var receiver = Model(receiverArch, spec.ReceiverSeed, variant.ReceiverTrained());
+            models.Add(sender);
+            models.Add(receiver);
+            foreach (var seed in spec.StitchSeeds)
+            foreach (var i in senderLayers)
+            foreach (var j in receiverLayers)
+                stitches.Add(new StitchTask(variant, sender, i.Name, receiver, j.Name, StitchShape.Between(i, j, spec.Stitch.BatchNorm), seed));
+        }
+        return new PairPlan(senderArch, receiverArch, senderLayers, receiverLayers, models.DistinctBy(m => m.Key).ToList(), stitches);
+    }
+
+    private static IReadOnlyList<LayerInfo> Select(IReadOnlyList<LayerInfo> all, IReadOnlyList<string>? names, ResNetSpec arch)
+    {
+        if (names is null || names.Count == 0) return all;
+        return names.Select(n => all.FirstOrDefault(l => l.Name == n)
+            ?? throw new ArgumentException($"Layer '{n}' does not exist in {arch.Name}. Valid layers: {string.Join(", ", all.Select(l => l.Name))}."))
+            .ToList();
+    }
+}
