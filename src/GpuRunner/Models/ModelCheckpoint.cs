@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.GpuRunner.Models;
+
+/// <summary>
+/// Metadata stored next to a model's weights ({key}.json beside {key}.bin): what the model is, how it scored,
+/// and a SHA-256 of the weights file so a truncated or swapped checkpoint is detected, never silently used.
+/// </summary>
+public sealed record ModelCheckpoint(
+    ModelSpec Spec, int InChannels, int Classes, double TestAccuracy, double TestLoss, int TrainImages,
+    string WeightsSha256, string TorchSharpVersion, string Device, DateTimeOffset CreatedUtc, double TrainSeconds)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string WeightsPath(string directory, string key) => Path.Combine(directory, key + ".bin");
+    public static string MetadataPath(string directory, string key) => Path.Combine(directory, key + ".json");
+
+    /// <summary>Saves weights and metadata; both go through temporary files so a crash leaves no half checkpoint.</summary>
+    public static ModelCheckpoint Save(ResNet model, string directory, ModelCheckpoint info)
+    {
+        Directory.CreateDirectory(directory);
+        var weights = WeightsPath(directory, info.Spec.Key);
+        var tempWeights = weights + ".tmp";
+        model.save(tempWeights);
+        info = info with { WeightsSha256 = Sha256(tempWeights) };
+        var tempMeta = MetadataPath(directory, info.Spec.Key) + ".tmp";
+        File.WriteAllText(tempMeta, JsonSerializer.Serialize(info, Json));
+        File.Move(tempWeights, weights, overwrite: true);
+        File.Move(tempMeta, MetadataPath(directory, info.Spec.Key), overwrite: true);
+        return info;
+    }
+
+    /// <summary>Reads the metadata of <paramref name="key"/>, or null if there is no complete checkpoint.</summary>
+    public static ModelCheckpoint? TryRead(string directory, string key)
+    {
+        var meta = MetadataPath(directory, key);
+        if (!File.Exists(meta) || !File.Exists(WeightsPath(directory, key))) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCheckpoint>(File.ReadAllText(meta), Json)
+                ?? throw new InvalidDataException("empty metadata");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Checkpoint metadata {meta} is not valid JSON ({e.Message}). Delete it and its .bin to retrain the model.", e);
+        }
+    }
+
+    /// <summary>Loads the weights into <paramref name="model"/> after checking the file's checksum against the metadata.</summary>
+    public void LoadInto(ResNet model, string directory)
+    {
+        var weights = WeightsPath(directory, Spec.Key);
+        var actual = Sha256(weights);
+        if (!actual.Equals(WeightsSha256, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException(
+                $"Checkpoint {weights} is corrupt or was replaced: its SHA-256 is {actual}, the metadata expects {WeightsSha256}. Delete {weights} and {MetadataPath(directory, Spec.Key)} to retrain.");
+        model.load(weights);
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}

@@ -1,0 +1,89 @@
+using Stitching.Core.Architectures;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Stitching.GpuRunner.Models;
+
+/// <summary>
+/// CIFAR-style ResNet of basic blocks (3x3 stem, no max-pool), split at stitchable layers: layer 0 is the
+/// stem's output, layer k >= 1 the output of the k-th block in forward order (names from <see cref="ArchitectureCatalog"/>).
+/// </summary>
+public sealed class ResNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1, layer2, layer3, layer4;
+    private readonly Linear fc;
+    // The same blocks as layer1..layer4, flattened in forward order; not registered a second time.
+    private readonly Module<Tensor, Tensor>[] _blocks;
+
+    public ResNetSpec Spec { get; }
+    public int Width { get; }
+    public IReadOnlyList<LayerInfo> Layers { get; }
+
+    public ResNet(ResNetSpec spec, int width, int inChannels = 3, int classes = 10) : base(spec.Name)
+    {
+        Spec = spec;
+        Width = width;
+        Layers = ArchitectureCatalog.Layers(spec, width);
+        conv1 = Conv2d(inChannels, width, 3, stride: 1, padding: 1, bias: false);
+        bn1 = BatchNorm2d(width);
+
+        var stages = new Sequential[4];
+        var blocks = new List<Module<Tensor, Tensor>>();
+        long inC = width;
+        for (var s = 0; s < 4; s++)
+        {
+            long outC = (long)width << s;
+            var stage = Sequential();
+            for (var b = 0; b < spec.Blocks[s]; b++)
+            {
+                var block = new BasicBlock($"{s + 1}.{b}", inC, outC, stride: b == 0 && s > 0 ? 2 : 1);
+                stage.append(b.ToString(), block);
+                blocks.Add(block);
+                inC = outC;
+            }
+            stages[s] = stage;
+        }
+        (layer1, layer2, layer3, layer4) = (stages[0], stages[1], stages[2], stages[3]);
+        fc = Linear(inC, classes);
+        _blocks = blocks.ToArray();
+        RegisterComponents();
+    }
+
+    /// <summary>Creates a network with its weights drawn from <paramref name="seed"/> (PyTorch's default initialization).</summary>
+    public static ResNet Create(ResNetSpec spec, int width, int inChannels, int classes, int seed)
+    {
+        torch.manual_seed(seed);
+        return new ResNet(spec, width, inChannels, classes);
+    }
+
+    public int LayerIndex(string name) =>
+        Layers.FirstOrDefault(l => l.Name == name)?.Index
+        ?? throw new ArgumentException($"Layer '{name}' does not exist in {Spec.Name}. Valid layers: {string.Join(", ", Layers.Select(l => l.Name))}.");
+
+    public override Tensor forward(Tensor x) => ForwardSuffix(ForwardPrefix(x, Layers.Count - 1), Layers.Count - 1);
+
+    /// <summary>The prefix: images (B, Cin, 32, 32) to the output of layer <paramref name="last"/> (inclusive).</summary>
+    public Tensor ForwardPrefix(Tensor x, int last)
+    {
+        using var scope = NewDisposeScope();
+        var h = functional.relu(bn1.call(conv1.call(x)));
+        for (var k = 1; k <= last; k++) h = _blocks[k - 1].call(h);
+        return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The suffix after layer <paramref name="replaced"/>: takes what that layer would output, returns logits (B, classes).</summary>
+    public Tensor ForwardSuffix(Tensor h, int replaced)
+    {
+        using var scope = NewDisposeScope();
+        for (var k = replaced + 1; k <= _blocks.Length; k++) h = _blocks[k - 1].call(h);
+        var pooled = functional.adaptive_avg_pool2d(h, 1).flatten(1); // (B, C)
+        return fc.call(pooled).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The modules after layer <paramref name="replaced"/>, for freezing checks and precision casts.</summary>
+    public IEnumerable<Module> SuffixModules(int replaced) => _blocks.Skip(replaced).Cast<Module>().Append(fc);
+}

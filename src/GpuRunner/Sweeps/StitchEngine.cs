@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Stitches;
+using Stitching.GpuRunner.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Sweeps;
+
+/// <summary>
+/// Trains stitch tasks on one device: frozen models from the <see cref="ModelRepository"/>, sender activations
+/// from an <see cref="ActivationCache"/>, stitches into the same receiver layer trained together.
+/// </summary>
+public sealed class StitchEngine : IDisposable
+{
+    private readonly SweepData _data;
+    private readonly ModelRepository _models;
+    private readonly Device _device;
+    private readonly ScalarType _dtype;
+    private readonly Dictionary<string, (ResNet Model, ModelCheckpoint Info)> _loaded = new();
+    private readonly Action<string>? _log;
+    private ActivationCache _cache;
+
+    public StitchEngine(SweepData data, ModelRepository models, Device device, StitchSettings settings, long cacheBudgetBytes, Action<string>? log = null)
+    {
+        _data = data;
+        _models = models;
+        _device = device;
+        _dtype = Precision.Resolve(settings.Precision, device);
+        _cache = new ActivationCache(cacheBudgetBytes, _dtype);
+        _log = log;
+        CacheBudgetBytes = cacheBudgetBytes;
+    }
+
+    public long CacheBudgetBytes { get; }
+    public ScalarType ComputeType => _dtype;
+    public ActivationCache Cache => _cache;
+
+    /// <summary>The frozen model for <paramref name="spec"/>, in the compute dtype; trained or initialized on first use.</summary>
+    public (ResNet Model, ModelCheckpoint Info) Model(ModelSpec spec, CancellationToken cancellationToken = default)
+    {
+        if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
+        entry = _models.GetOrCreate(spec, _data, _log, cancellationToken);
+        if (_dtype != ScalarType.Float32) entry.Model.to(_dtype);
+        _loaded[spec.Key] = entry;
+        return entry;
+    }
+
+    /// <summary>Frees cached activations (e.g. between network pairs) but keeps loaded models.</summary>
+    public void ClearActivations()
+    {
+        _cache.Dispose();
+        _cache = new ActivationCache(CacheBudgetBytes, _dtype);
+    }
+
+    /// <summary>Groups tasks by (receiver, receiver layer, stitch seed): each group shares one suffix pass per step.</summary>
+    public static IEnumerable<IReadOnlyList<StitchTask>> Groups(IEnumerable<StitchTask> tasks) =>
+        tasks.GroupBy(t => (t.Receiver.Key, t.ReceiverLayer, t.StitchSeed)).Select(g => (IReadOnlyList<StitchTask>)g.ToList());
+
+    /// <summary>Trains a group of tasks that share receiver, receiver layer and stitch seed; returns one result per task, in order.</summary>
+    public IReadOnlyList<(StitchResult Result, Stitch Stitch)> TrainGroup(IReadOnlyList<StitchTask> tasks, StitchSettings settings,
+        Action<int>? onEpoch = null, CancellationToken cancellationToken = default)
+    {
+        var first = tasks[0];
+        if (tasks.Any(t => t.Receiver.Key != first.Receiver.Key || t.ReceiverLayer != first.ReceiverLayer || t.StitchSeed != first.StitchSeed))
+            throw new ArgumentException("A stitch group must share receiver, receiver layer and stitch seed.");
+        var clock = Stopwatch.StartNew();
+        var receiver = Model(first.Receiver, cancellationToken).Model;
+        var j = receiver.LayerIndex(first.ReceiverLayer);
+
+        var members = new List<StitchMember>();
+        foreach (var task in tasks)
+        {
+            var stitch = Stitch.Create(task.Shape, StableSeed(task.Id));
+            stitch.to(_device);
+            members.Add(new StitchMember(stitch,
+                Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, cancellationToken),
+                _data.HoldoutImages.shape[0] > 0 ? Activations(task.Sender, task.SenderLayer, "holdout", _data.HoldoutImages, cancellationToken) : null,
+                Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, cancellationToken)));
+        }
+
+        if (settings.Init.Equals("least-squares", StringComparison.OrdinalIgnoreCase))
+        {
+            var target = Activations(first.Receiver, first.ReceiverLayer, "train", _data.TrainImages, cancellationToken);
+            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge);
+        }
+        else if (!settings.Init.Equals("default", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares or default.");
+
+        Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
+        var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
+            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, cancellationToken);
+
+        var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
+        var device = _device.type.ToString().ToLowerInvariant();
+        return tasks.Select((t, k) => (new StitchResult(
+            t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
+            outcomes[k].Epochs, (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
+            t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device), members[k].Stitch)).ToList();
+    }
+
+    /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>
+    public ActivationSource Activations(ModelSpec spec, string layer, string split, Tensor images, CancellationToken cancellationToken = default)
+    {
+        var model = Model(spec, cancellationToken).Model;
+        var i = model.LayerIndex(layer);
+        var elements = model.Layers[i].Elements;
+        return _cache.Get($"{spec.Key}/{layer}/{split}", x => model.ForwardPrefix(x.to(_dtype), i), images, elements);
+    }
+
+    /// <summary>A seed from the task id that does not change between processes (string.GetHashCode does).</summary>
+    public static int StableSeed(string id) => BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes(id)), 0) & int.MaxValue;
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        foreach (var (model, _) in _loaded.Values) model.Dispose();
+        _loaded.Clear();
+    }
+}

@@ -1,0 +1,54 @@
+using Stitching.Core.Contracts;
+using Stitching.GpuRunner.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Training;
+
+/// <summary>Trains a base network: SGD + momentum, weight decay, warm-up then cosine, seeded shuffles and augmentation.</summary>
+public static class ModelTrainer
+{
+    /// <param name="augment">Batched augmentation (images, generator) to images; null for none.</param>
+    /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss).</param>
+    public static void Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
+        Func<Tensor, Generator, Tensor>? augment = null, Action<int, double>? onEpoch = null, CancellationToken cancellationToken = default)
+    {
+        var device = images.device;
+        long n = images.shape[0];
+        var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
+        var totalSteps = stepsPerEpoch * settings.Epochs;
+        var warmup = (long)(settings.WarmupEpochs * stepsPerEpoch);
+        using var optimizer = optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
+        using var generator = new Generator((ulong)seed, device);
+
+        model.train();
+        long step = 0;
+        for (var epoch = 0; epoch < settings.Epochs; epoch++)
+        {
+            using var perm = randperm(n, generator: generator, device: device);
+            double lossSum = 0;
+            for (long start = 0; start < n; start += settings.BatchSize, step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
+                var x = images.index_select(0, idx);
+                if (augment is not null && settings.Augment) x = augment(x, generator);
+                var y = labels.index_select(0, idx);
+                SetLearningRate(optimizer, settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, warmup));
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(model.call(x), y);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * idx.shape[0]; // host sync, once per step
+            }
+            onEpoch?.Invoke(epoch + 1, lossSum / n);
+        }
+        model.eval();
+    }
+
+    internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+}
