@@ -1,0 +1,29 @@
+using System.Text;
+
+namespace Stitching.Core.Results;
+
+/// <summary>
+/// Writes a file so readers see either the old or the new content, never half of one: a runner may be
+/// killed mid-write while the API or a plot reads the same results.
+/// </summary>
+internal static class AtomicFile
+{
+    public static void Write(string path, Action<TextWriter> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        // Same directory as the target so File.Move is a rename on one file system, not a copy.
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+                write(writer);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

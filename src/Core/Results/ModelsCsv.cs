@@ -1,0 +1,39 @@
+namespace Stitching.Core.Results;
+
+/// <summary>models.csv: one <see cref="ModelResult"/> per base model (trained and random controls), invariant culture.</summary>
+public static class ModelsCsv
+{
+    public const string FileName = "models.csv";
+
+    public static IReadOnlyList<string> Columns { get; } =
+        ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss"];
+
+    public static void Write(TextWriter writer, IEnumerable<ModelResult> rows)
+    {
+        Csv.WriteRow(writer, Columns);
+        foreach (var m in rows)
+            Csv.WriteRow(writer,
+            [
+                m.Arch, Csv.Format(m.Width), m.Dataset, Csv.Format(m.Seed), Csv.Format(m.Trained),
+                Csv.Format(m.Epochs), Csv.Format(m.TrainImages), Csv.Format(m.Accuracy), Csv.Format(m.Loss),
+            ]);
+    }
+
+    /// <summary>Replaces <paramref name="path"/> atomically: readers never see a half-written table.</summary>
+    public static void WriteFile(string path, IEnumerable<ModelResult> rows) => AtomicFile.Write(path, w => Write(w, rows));
+
+    /// <summary>Reads all rows; a malformed table throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the line.</summary>
+    public static IReadOnlyList<ModelResult> Read(TextReader reader, string source = FileName)
+    {
+        var table = CsvTable.Open(reader, source, Columns);
+        return table.Rows().Select(r => new ModelResult(
+            r.String("arch"), r.Int("width"), r.String("dataset"), r.Int("seed"), r.Bool("trained"),
+            r.Int("epochs"), r.Int("train_images"), r.Double("accuracy"), r.Double("loss"))).ToList();
+    }
+
+    public static IReadOnlyList<ModelResult> ReadFile(string path)
+    {
+        using var reader = new StreamReader(path);
+        return Read(reader, path);
+    }
+}
