@@ -1,1 +1,14 @@
-Console.WriteLine(TorchSharp.torch.randn(2,2).ToString(TorchSharp.TensorStringStyle.Julia));
+using Spectre.Console.Cli;
+using Stitching.GpuRunner.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("Stitching.GpuRunner");
+    config.AddCommand<SweepCommand>("sweep").WithDescription("Run a stitching sweep locally and write results.csv, matrices (JSON, PNG, SVG) and matrices.png.")
+        .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
+    config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
+    config.PropagateExceptions();
+});
+return await CliErrors.RunAsync(app, args);

@@ -27,7 +27,7 @@ public static class StitchGroupTrainer
         var optimizers = members.Select(m => CreateOptimizer(m.Stitch, settings)).ToArray();
         var best = new (double Accuracy, int Epoch, Dictionary<string, Tensor>? Weights)[members.Count];
         var active = Enumerable.Range(0, members.Count).ToList();
-        using var generator = new Generator((ulong)seed, device);
+        using var generator = new Generator((ulong)seed); // CPU: same order on CPU and CUDA
         var epochsRun = new int[members.Count];
 
         try
@@ -36,7 +36,7 @@ public static class StitchGroupTrainer
             for (var epoch = 1; epoch <= settings.Epochs && active.Count > 0; epoch++)
             {
                 foreach (var m in members) m.Stitch.train();
-                using var perm = randperm(n, generator: generator, device: device);
+                using var perm = randperm(n, generator: generator).to(device);
                 for (long start = 0; start < n; start += settings.BatchSize, step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

@@ -19,13 +19,14 @@ public static class ModelTrainer
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var warmup = (long)(settings.WarmupEpochs * stepsPerEpoch);
         using var optimizer = optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
-        using var generator = new Generator((ulong)seed, device);
+        // A CPU generator: the same seed gives the same order and augmentation on CPU and CUDA.
+        using var generator = new Generator((ulong)seed);
 
         model.train();
         long step = 0;
         for (var epoch = 0; epoch < settings.Epochs; epoch++)
         {
-            using var perm = randperm(n, generator: generator, device: device);
+            using var perm = randperm(n, generator: generator).to(device);
             double lossSum = 0;
             for (long start = 0; start < n; start += settings.BatchSize, step++)
             {

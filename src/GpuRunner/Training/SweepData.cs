@@ -1,3 +1,4 @@
+using Stitching.GpuRunner.Data;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Training;
@@ -5,36 +6,26 @@ namespace Stitching.GpuRunner.Training;
 /// <summary>
 /// The tensors a sweep trains on, on the training device: the training subset split into train and held-out
 /// parts (for early stopping and any other choice), and the test subset that gives the reported number once.
+/// Base models train on train + held-out, since they select nothing.
 /// </summary>
 public sealed record SweepData(
     string Dataset, int Channels, int Classes,
     Tensor TrainImages, Tensor TrainLabels,
     Tensor HoldoutImages, Tensor HoldoutLabels,
     Tensor TestImages, Tensor TestLabels,
+    Tensor AllTrainImages, Tensor AllTrainLabels,
     Func<Tensor, Generator, Tensor>? Augment) : IDisposable
 {
-    /// <summary>All training images (train + held-out), for the base models, which select nothing.</summary>
-    public Tensor AllTrainImages { get; init; } = TrainImages;
-    public Tensor AllTrainLabels { get; init; } = TrainLabels;
-
-    /// <summary>Splits (images, labels) with a seeded permutation; the last <paramref name="holdoutFraction"/> is held out.</summary>
-    public static SweepData Create(string dataset, int channels, int classes, Tensor trainImages, Tensor trainLabels,
-        Tensor testImages, Tensor testLabels, double holdoutFraction, int seed, Device device, Func<Tensor, Generator, Tensor>? augment)
+    public static SweepData From(ImageDataset data, Device device, bool augment = true)
     {
-        long n = trainImages.shape[0];
-        var holdout = (long)Math.Round(n * Math.Clamp(holdoutFraction, 0, 0.5));
-        using var generator = new Generator((ulong)seed);
-        using var perm = randperm(n, generator: generator);
-        using var trainIdx = perm.slice(0, 0, n - holdout, 1);
-        using var holdIdx = perm.slice(0, n - holdout, n, 1);
-        return new SweepData(dataset, channels, classes,
-            trainImages.index_select(0, trainIdx).to(device), trainLabels.index_select(0, trainIdx).to(device),
-            trainImages.index_select(0, holdIdx).to(device), trainLabels.index_select(0, holdIdx).to(device),
-            testImages.to(device), testLabels.to(device), augment)
-        {
-            AllTrainImages = trainImages.to(device),
-            AllTrainLabels = trainLabels.to(device),
-        };
+        var options = AugmentationOptions.For(data.Name);
+        var fill = data.BlackLevel;
+        return new SweepData(data.Name, data.Channels, data.Classes,
+            data.TrainImages.to(device), data.TrainLabels.to(device),
+            data.HoldoutImages.to(device), data.HoldoutLabels.to(device),
+            data.TestImages.to(device), data.TestLabels.to(device),
+            cat([data.TrainImages, data.HoldoutImages], 0).to(device), cat([data.TrainLabels, data.HoldoutLabels], 0).to(device),
+            augment ? (x, g) => Augmentation.Apply(x, options, g, fill) : null);
     }
 
     public void Dispose()

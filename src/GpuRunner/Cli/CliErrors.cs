@@ -1,0 +1,29 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core.Stitches;
+using Stitching.GpuRunner.Data;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>Turns the errors a user can fix into one clear message and exit code 2, instead of a stack trace.</summary>
+public static class CliErrors
+{
+    public static async Task<int> RunAsync(CommandApp app, string[] args)
+    {
+        try
+        {
+            return await app.RunAsync(args);
+        }
+        catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
+                                   or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]cancelled[/]: finished stitches are in results.csv; rerun the same command to resume.");
+            return 130;
+        }
+    }
+}

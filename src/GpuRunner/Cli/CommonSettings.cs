@@ -1,0 +1,53 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>Options every training command shares: data, device and where base models are kept.</summary>
+public class CommonSettings : CommandSettings
+{
+    [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
+    public string Dataset { get; init; } = "fashion-mnist";
+
+    [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
+    public string? DataDir { get; init; }
+
+    [CommandOption("--train-limit <N>"), Description("Use a class-balanced, seeded subset of N training images (default: all).")]
+    public int? TrainLimit { get; init; }
+
+    [CommandOption("--test-limit <N>"), Description("Use a class-balanced, seeded subset of N test images (default: all).")]
+    public int? TestLimit { get; init; }
+
+    [CommandOption("--width <W>"), Description("Stem channels; stage s has W*2^(s-1). 64 as in the paper, 16 for CPU runs. Default 16.")]
+    public int Width { get; init; } = 16;
+
+    [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
+    public string? ModelsDir { get; init; }
+
+    [CommandOption("--model-epochs <N>"), Description("Epochs to train each base model (default 6).")]
+    public int ModelEpochs { get; init; } = 6;
+
+    [CommandOption("--model-lr <LR>"), Description("Peak learning rate of base-model SGD (default 0.05).")]
+    public double ModelLearningRate { get; init; } = 0.05;
+
+    [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
+    public string Device { get; init; } = "auto";
+
+    [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
+    public int? Threads { get; init; }
+
+    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(
+        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+        "stitching", "models");
+
+    public override ValidationResult Validate()
+    {
+        if (Width is < 1 or > 512) return ValidationResult.Error($"--width must be 1..512, got {Width}.");
+        if (TrainLimit is < 20) return ValidationResult.Error($"--train-limit must be at least 20, got {TrainLimit}.");
+        if (TestLimit is < 10) return ValidationResult.Error($"--test-limit must be at least 10, got {TestLimit}.");
+        if (ModelEpochs is < 0 or > 1000) return ValidationResult.Error($"--model-epochs must be 0..1000, got {ModelEpochs}.");
+        if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
+        return ValidationResult.Success();
+    }
+}

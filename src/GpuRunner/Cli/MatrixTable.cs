@@ -1,0 +1,31 @@
+using Spectre.Console;
+using Stitching.Core.Results;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>A similarity matrix as a console table: rows = sender layers, columns = receiver layers, cells shaded by accuracy.</summary>
+public static class MatrixTable
+{
+    public static Table Render(SimilarityMatrix m)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"{Markup.Escape(m.Title)}: {Markup.Escape(m.SenderArch)} (rows) -> {Markup.Escape(m.ReceiverArch)} (columns)");
+        table.AddColumn("sender \\ receiver");
+        foreach (var r in m.ReceiverLayers) table.AddColumn(new TableColumn(Markup.Escape(r)).RightAligned());
+        for (var i = 0; i < m.SenderLayers.Count; i++)
+        {
+            var cells = new List<string> { Markup.Escape(m.SenderLayers[i]) };
+            cells.AddRange(m.Values[i].Select(v => v is { } a ? $"[{Colour(a)}]{a:0.00}[/]" : "[grey]-[/]"));
+            table.AddRow(cells.ToArray());
+        }
+        return table;
+    }
+
+    private static string Colour(double accuracy) => accuracy switch
+    {
+        >= 0.8 => "green",
+        >= 0.5 => "yellow",
+        >= 0.2 => "orange1",
+        _ => "red",
+    };
+}

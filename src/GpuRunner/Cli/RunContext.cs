@@ -1,0 +1,40 @@
+using Stitching.Core.Contracts;
+using Stitching.GpuRunner.Data;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>Device, threads, data and model repository for one CLI run, from <see cref="CommonSettings"/>.</summary>
+public sealed class RunContext : IDisposable
+{
+    public required Device Device { get; init; }
+    public required SweepData Data { get; init; }
+    public required ModelRepository Models { get; init; }
+
+    public static RunContext Create(CommonSettings s, double holdoutFraction, Action<string> log)
+    {
+        if (s.Threads is { } threads) torch.set_num_threads(threads);
+        var device = s.Device switch
+        {
+            "cpu" => CPU,
+            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException("--device cuda was given but CUDA is not available on this machine."),
+            _ => cuda.is_available() ? CUDA : CPU,
+        };
+        var options = new DatasetOptions
+        {
+            Name = s.Dataset, Folder = s.DataDir, TrainLimit = s.TrainLimit, TestLimit = s.TestLimit, ValidationFraction = holdoutFraction,
+        }.Validated();
+        log($"Loading {options.Name} from {options.ResolvedFolder} on {device.type.ToString().ToLowerInvariant()} ({torch.get_num_threads()} threads)");
+        using var dataset = DatasetLoader.Load(options);
+        var data = SweepData.From(dataset, device);
+        log($"  {data.TrainImages.shape[0]} train, {data.HoldoutImages.shape[0]} held out, {data.TestImages.shape[0]} test images");
+        return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device) };
+    }
+
+    public static TrainSettings ModelSettings(CommonSettings s) => new() { Epochs = s.ModelEpochs, LearningRate = s.ModelLearningRate };
+
+    public void Dispose() => Data.Dispose();
+}

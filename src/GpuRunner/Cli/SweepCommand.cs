@@ -1,0 +1,150 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Sweeps;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary><c>sweep</c>: every (sender layer, receiver layer) stitch for each variant, with progress, resumable.</summary>
+public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--sender <ARCH>"), Description("Sender architecture(s), comma-free list separated by ';' or repeated: resnet18, resnet34, resnet(b1,b2,b3,b4).")]
+        public string[] Senders { get; init; } = ["resnet(1,1,1,1)"];
+
+        [CommandOption("--receiver <ARCH>"), Description("Receiver architecture(s); every ordered (sender, receiver) pair is swept.")]
+        public string[] Receivers { get; init; } = ["resnet(2,2,2,2)"];
+
+        [CommandOption("--variants <LIST>"), Description("all, or a comma list of trained->trained, random->trained, trained->random, random->random.")]
+        public string Variants { get; init; } = "all";
+
+        [CommandOption("--sender-layers <LIST>"), Description("Comma list of sender layers (stem, 1.0, 1.1, ...); default all.")]
+        public string? SenderLayers { get; init; }
+
+        [CommandOption("--receiver-layers <LIST>"), Description("Comma list of receiver layers; default all.")]
+        public string? ReceiverLayers { get; init; }
+
+        [CommandOption("--sender-seed <N>"), Description("Seed of the trained sender (default 0).")]
+        public int SenderSeed { get; init; }
+
+        [CommandOption("--receiver-seed <N>"), Description("Seed of the trained receiver (default 1). Same architecture and same seed as the sender stitches a network with itself.")]
+        public int ReceiverSeed { get; init; } = 1;
+
+        [CommandOption("--stitch-seeds <LIST>"), Description("Comma list of stitch seeds; several give mean and spread per cell (default 0).")]
+        public string StitchSeeds { get; init; } = "0";
+
+        [CommandOption("--epochs <N>"), Description("Stitch training epochs (default 2).")]
+        public int Epochs { get; init; } = new StitchSettings().Epochs;
+
+        [CommandOption("--batch-size <N>"), Description("Stitch batch size (default 256).")]
+        public int BatchSize { get; init; } = new StitchSettings().BatchSize;
+
+        [CommandOption("--optimizer <NAME>"), Description("sgd (momentum 0.9, default) or adam.")]
+        public string Optimizer { get; init; } = new StitchSettings().Optimizer;
+
+        [CommandOption("--lr <LR>"), Description("Peak stitch learning rate (default 0.01), warm-up then cosine.")]
+        public double LearningRate { get; init; } = new StitchSettings().LearningRate;
+
+        [CommandOption("--weight-decay <WD>"), Description("Stitch weight decay (default 0.01).")]
+        public double WeightDecay { get; init; } = new StitchSettings().WeightDecay;
+
+        [CommandOption("--stitch-bn"), Description("Batch-norm before and after the stitch conv (Bansal et al.).")]
+        public bool StitchBatchNorm { get; init; }
+
+        [CommandOption("--init <NAME>"), Description("least-squares (default: closed-form fit to the receiver's own activations) or default (PyTorch init).")]
+        public string Init { get; init; } = new StitchSettings().Init;
+
+        [CommandOption("--holdout <FRACTION>"), Description("Fraction of the training subset held out to choose the epoch (default 0.1). The test set is used once.")]
+        public double Holdout { get; init; } = new StitchSettings().HoldoutFraction;
+
+        [CommandOption("--patience <N>"), Description("Early stopping on the held-out split after N epochs without improvement (default 0: off).")]
+        public int Patience { get; init; }
+
+        [CommandOption("--precision <P>"), Description("auto (bf16 frozen parts where the hardware is fast at it), fp32 or bf16.")]
+        public string Precision { get; init; } = new StitchSettings().Precision;
+
+        [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
+        public int CacheMegabytes { get; init; } = 4096;
+
+        [CommandOption("--out <DIR>"), Description("Output folder (default results/sweep). Rerunning into the same folder resumes.")]
+        public string Out { get; init; } = "results/sweep";
+
+        public SweepSpec ToSpec() => new()
+        {
+            Senders = Split(Senders), Receivers = Split(Receivers), Width = Width, Dataset = Dataset,
+            TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [Variants],
+            SenderLayers = SenderLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ReceiverLayers = ReceiverLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            SenderSeed = SenderSeed, ReceiverSeed = ReceiverSeed,
+            StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
+            Model = RunContext.ModelSettings(this),
+            Stitch = new StitchSettings
+            {
+                Epochs = Epochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = LearningRate, WeightDecay = WeightDecay,
+                BatchNorm = StitchBatchNorm, Init = Init, HoldoutFraction = Holdout, Patience = Patience, Precision = Precision,
+            },
+        };
+
+        // Architecture names contain commas, so lists are given by repeating the option or with ';'.
+        private static List<string> Split(string[] values) =>
+            values.SelectMany(v => v.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+        public override ValidationResult Validate()
+        {
+            var common = base.Validate();
+            if (!common.Successful) return common;
+            if (Epochs is < 1 or > 1000) return ValidationResult.Error($"--epochs must be 1..1000, got {Epochs}.");
+            if (BatchSize is < 1 or > 65536) return ValidationResult.Error($"--batch-size must be 1..65536, got {BatchSize}.");
+            if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
+            if (CacheMegabytes < 0) return ValidationResult.Error("--cache-mb must be >= 0.");
+            if (StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), out _)))
+                return ValidationResult.Error($"--stitch-seeds must be a comma list of integers, got '{StitchSeeds}'.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var spec = settings.ToSpec();
+        var plan = SweepPlan.Create(spec); // validates architectures, layers, variants and stitch shapes before any work
+        var clock = Stopwatch.StartNew();
+        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
+        Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
+
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
+        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+        Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
+        foreach (var model in plan.Models) engine.Model(model, cancellationToken);
+
+        IReadOnlyList<StitchResult> rows = [];
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bar = ctx.AddTask("stitches", maxValue: plan.Stitches.Count());
+                var progress = new Progress<SweepProgress>(p =>
+                {
+                    bar.Value = p.Done;
+                    bar.Description = $"stitches {p.Done}/{p.Total}";
+                });
+                rows = await Task.Run(() => new SweepRunner(engine, Log).Run(spec, settings.Out, new SyncProgress(progress), cancellationToken), cancellationToken);
+            });
+
+        foreach (var pair in plan.Pairs)
+        foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
+            AnsiConsole.Write(MatrixTable.Render(matrix));
+        Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png.");
+        return 0;
+    }
+
+    /// <summary>Reports on the caller's thread; Progress&lt;T&gt; would post to the thread pool and reorder updates.</summary>
+    private sealed class SyncProgress(IProgress<SweepProgress> inner) : IProgress<SweepProgress>
+    {
+        public void Report(SweepProgress value) => inner.Report(value);
+    }
+}

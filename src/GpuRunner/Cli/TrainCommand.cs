@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core.Architectures;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary><c>train</c>: train or reuse one base model and print where its checkpoint is.</summary>
+public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--arch <ARCH>"), Description("resnet18, resnet34 or resnet(b1,b2,b3,b4).")]
+        public string Arch { get; init; } = "resnet18";
+
+        [CommandOption("--seed <N>"), Description("Initialization, shuffling and augmentation seed (default 0).")]
+        public int Seed { get; init; }
+
+        [CommandOption("--random"), Description("Do not train: a random control at its seeded initialization.")]
+        public bool Random { get; init; }
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var arch = ResNetSpec.Parse(settings.Arch);
+        void Log(string m) => AnsiConsole.MarkupLine(Markup.Escape(m));
+        using var run = RunContext.Create(settings, 0, Log);
+        var spec = new ModelSpec(arch.Name, settings.Width, settings.Dataset, settings.Seed, !settings.Random, settings.TrainLimit, RunContext.ModelSettings(settings));
+        var (model, info) = run.Models.GetOrCreate(spec, run.Data, Log, cancellationToken);
+        model.Dispose();
+        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Key)}: test accuracy {info.TestAccuracy:P2}, checkpoint {Markup.Escape(Path.Combine(run.Models.Directory, spec.Key + ".bin"))}");
+        return Task.FromResult(0);
+    }
+}
