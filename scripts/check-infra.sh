@@ -59,7 +59,7 @@ build_main() { "$bicep" build infra/main.bicep --stdout >/dev/null; }
 run_gated "bicep build infra/main.bicep --stdout > /dev/null" build_main
 run_gated "bicep lint infra/main.bicep" "$bicep" lint infra/main.bicep
 
-echo "==> azure.yaml parses"
+echo "==> azure.yaml (and docker-compose.servicebus.yml) parse"
 if python3 -c 'import yaml' 2>/dev/null; then
   if python3 - <<'PY'
 import sys, yaml
@@ -68,6 +68,7 @@ services = doc.get("services", {})
 missing = [s for s in ("api", "runner") if s not in services]
 if doc.get("name") != "stitching" or missing:
     sys.exit(f"azure.yaml: unexpected name or missing services {missing}")
+yaml.safe_load(open("docker-compose.servicebus.yml"))
 PY
   then echo "ok"; else echo "FAIL: azure.yaml"; failed=1; fi
 else
@@ -80,8 +81,11 @@ else
   fi
 fi
 
-echo "==> infra/main.parameters.json is valid JSON"
-if python3 -m json.tool infra/main.parameters.json >/dev/null; then echo "ok"; else echo "FAIL: main.parameters.json"; failed=1; fi
+echo "==> JSON files parse"
+for json_file in infra/main.parameters.json infra/abbreviations.json servicebus-emulator/config.json \
+                 infra/local/local.settings.example.json; do
+  if python3 -m json.tool "$json_file" >/dev/null; then echo "ok   $json_file"; else echo "FAIL $json_file"; failed=1; fi
+done
 
 if (( failed )); then
   echo "check-infra: FAILED"
