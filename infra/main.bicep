@@ -1,0 +1,448 @@
+// Stitching on Azure: HTTP API (Functions, Flex Consumption) enqueues stitch jobs on Service Bus;
+// an event-triggered Container Apps job on a serverless GPU runs one job per execution and writes
+// checkpoints (blob) and rows (tables) to Storage. Everything authenticates with managed identities.
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters (azd fills the first three from the environment; see main.parameters.json)
+// ---------------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; used in resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for all resources. Must offer Flex Consumption and the chosen serverless GPU.')
+param location string
+
+@description('Object id of the person or pipeline running azd; gets data roles for debugging. Empty: none.')
+param principalId string = ''
+
+@description('Kind of principal behind principalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('Give principalId read/write data access to storage and Service Bus (debugging).')
+param grantDeployerDataAccess bool = true
+
+@description('Serverless GPU for the runner: T4 (16 GB, cheaper) or A100 (80 GB).')
+@allowed([
+  'Consumption-GPU-NC8as-T4'
+  'Consumption-GPU-NC24-A100'
+])
+param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Runner image; empty until azd deploy has pushed one (azd sets SERVICE_RUNNER_IMAGE_NAME).')
+param runnerImageName string = ''
+
+@description('Seconds one runner execution may take before it is killed; keep above the longest stitch.')
+@minValue(600)
+@maxValue(86400)
+param replicaTimeoutSeconds int = 7200
+
+@description('Times Container Apps retries a failed execution. 0: rely on Service Bus redelivery instead.')
+@minValue(0)
+@maxValue(10)
+param replicaRetryLimit int = 0
+
+@description('Most runner executions (GPUs) at once.')
+@minValue(1)
+@maxValue(100)
+param maxRunnerExecutions int = 4
+
+@description('Deliveries of a job message before it is dead-lettered.')
+@minValue(1)
+@maxValue(100)
+param maxDeliveryCount int = 5
+
+@description('Duplicate detection window of the job queue (ISO 8601); a re-submitted job id inside it is dropped.')
+param duplicateDetectionWindow string = 'PT1H'
+
+@description('How long a job may wait in the queue before it is dead-lettered (ISO 8601).')
+param jobMessageTimeToLive string = 'P7D'
+
+@description('Give the API identity Storage Queue Data Contributor (only for the storage-queue backend).')
+param enableStorageQueueBackend bool = false
+
+// ---------------------------------------------------------------------------------------------
+// Names and constants
+// ---------------------------------------------------------------------------------------------
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var queueName = 'stitch-jobs'
+var checkpointsContainerName = 'checkpoints'
+var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var tableNames = [
+  'sweeps'
+  'jobs'
+  'results'
+  'models'
+]
+
+var gpuProfiles = {
+  'Consumption-GPU-NC8as-T4': {
+    profileName: 'gpu-t4'
+    cpu: '8'
+    memory: '56Gi'
+  }
+  'Consumption-GPU-NC24-A100': {
+    profileName: 'gpu-a100'
+    cpu: '24'
+    memory: '220Gi'
+  }
+}
+var gpu = gpuProfiles[gpuProfileType]
+
+// Public placeholder until azd deploy pushes the real image to the registry.
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
+
+// Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles)
+var roles = {
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------------
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    containerNames: [
+      checkpointsContainerName
+      deploymentContainerName
+    ]
+    tableNames: tableNames
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    namespaceName: '${abbrs.serviceBusNamespaces}${resourceToken}'
+    queueName: queueName
+    maxDeliveryCount: maxDeliveryCount
+    duplicateDetectionWindow: duplicateDetectionWindow
+    messageTimeToLive: jobMessageTimeToLive
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.containerRegistryRegistries}${resourceToken}'
+  }
+}
+
+// One identity per workload, plus one for the KEDA scaler so that the Data Owner role it needs
+// to read queue counts is not held by code that processes jobs.
+module apiIdentity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+  }
+}
+
+module runnerIdentity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}runner-${resourceToken}'
+  }
+}
+
+module scalerIdentity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}scaler-${resourceToken}'
+  }
+}
+
+// --- Role assignments: API ---------------------------------------------------------------------
+// Blob Data Contributor also covers the Functions host (keys, leases) and the Flex deployment
+// package; Queue Data Contributor is only needed for the storage-queue job backend.
+
+module apiStorageRoles 'modules/roles/storage-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: apiIdentity.outputs.principalId
+    roleDefinitionIds: concat(
+      [
+        roles.storageBlobDataContributor
+        roles.storageTableDataContributor
+      ],
+      enableStorageQueueBackend ? [roles.storageQueueDataContributor] : []
+    )
+  }
+}
+
+module apiServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.namespaceName
+    queueName: serviceBus.outputs.queueName
+    principalId: apiIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.serviceBusDataSender
+    ]
+  }
+}
+
+module apiMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: apiIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.monitoringMetricsPublisher
+    ]
+  }
+}
+
+// --- Role assignments: runner and scaler -------------------------------------------------------
+
+module runnerStorageRoles 'modules/roles/storage-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+      roles.storageTableDataContributor
+    ]
+  }
+}
+
+module runnerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.namespaceName
+    queueName: serviceBus.outputs.queueName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.serviceBusDataReceiver
+    ]
+  }
+}
+
+module runnerRegistryRoles 'modules/roles/registry-roles.bicep' = {
+  scope: rg
+  params: {
+    registryName: registry.outputs.name
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.acrPull
+    ]
+  }
+}
+
+module runnerMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.monitoringMetricsPublisher
+    ]
+  }
+}
+
+// KEDA's azure-servicebus scaler reads the queue's message count through the management
+// (Manage claim) API, which only Data Owner grants; scoped to the one queue.
+module scalerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.namespaceName
+    queueName: serviceBus.outputs.queueName
+    principalId: scalerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.serviceBusDataOwner
+    ]
+  }
+}
+
+// --- Role assignments: deployer (optional, for debugging with az CLI / Storage Explorer) --------
+
+var grantDeployer = !empty(principalId) && grantDeployerDataAccess
+
+module deployerStorageRoles 'modules/roles/storage-roles.bicep' = if (grantDeployer) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+      roles.storageTableDataContributor
+    ]
+  }
+}
+
+module deployerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = if (grantDeployer) {
+  scope: rg
+  params: {
+    namespaceName: serviceBus.outputs.namespaceName
+    queueName: serviceBus.outputs.queueName
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionIds: [
+      roles.serviceBusDataOwner
+    ]
+  }
+}
+
+// --- Compute ---------------------------------------------------------------------------------
+
+var stitchingSettings = {
+  Stitching__Storage__BlobServiceUri: storage.outputs.blobServiceUri
+  Stitching__Storage__TableServiceUri: storage.outputs.tableServiceUri
+  Stitching__Storage__QueueServiceUri: storage.outputs.queueServiceUri
+  Stitching__Queue__Backend: 'servicebus'
+  Stitching__Queue__ServiceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  Stitching__Queue__QueueName: serviceBus.outputs.queueName
+}
+
+module api 'modules/functionapp.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appTags: union(tags, { 'azd-service-name': 'api' })
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    name: '${abbrs.webSitesFunctions}api-${resourceToken}'
+    identityId: apiIdentity.outputs.id
+    identityClientId: apiIdentity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    appSettings: stitchingSettings
+  }
+  // The host reads its storage with these roles as soon as the app starts.
+  dependsOn: [
+    apiStorageRoles
+  ]
+}
+
+module containerAppsEnvironment 'modules/containerapps-env.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appManagedEnvironments}${resourceToken}'
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    gpuProfileType: gpuProfileType
+    gpuProfileName: gpu.profileName
+  }
+}
+
+module runner 'modules/runner-job.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: union(tags, { 'azd-service-name': 'runner' })
+    name: '${abbrs.appContainerAppsJobs}runner-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    workloadProfileName: containerAppsEnvironment.outputs.gpuProfileName
+    image: empty(runnerImageName) ? placeholderImage : runnerImageName
+    registryLoginServer: registry.outputs.loginServer
+    runnerIdentityId: runnerIdentity.outputs.id
+    scalerIdentityId: scalerIdentity.outputs.id
+    serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    queueName: serviceBus.outputs.queueName
+    cpu: gpu.cpu
+    memory: gpu.memory
+    replicaTimeout: replicaTimeoutSeconds
+    replicaRetryLimit: replicaRetryLimit
+    maxExecutions: maxRunnerExecutions
+    env: concat(
+      map(items(stitchingSettings), setting => { name: setting.key, value: setting.value }),
+      [
+        { name: 'AZURE_CLIENT_ID', value: runnerIdentity.outputs.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: monitoring.outputs.applicationInsightsConnectionString }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${runnerIdentity.outputs.clientId};Authorization=AAD'
+        }
+      ]
+    )
+  }
+  // Pulling the image and scaling on the queue both need their roles in place first.
+  dependsOn: [
+    runnerRegistryRoles
+    scalerServiceBusRoles
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (azd writes these into .azure/<env>/.env)
+// ---------------------------------------------------------------------------------------------
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = containerAppsEnvironment.outputs.id
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
+
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output SERVICE_RUNNER_NAME string = runner.outputs.name
+
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output STITCHING_STORAGE_BLOB_SERVICE_URI string = storage.outputs.blobServiceUri
+output STITCHING_STORAGE_TABLE_SERVICE_URI string = storage.outputs.tableServiceUri
+output STITCHING_STORAGE_QUEUE_SERVICE_URI string = storage.outputs.queueServiceUri
+output STITCHING_SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output STITCHING_QUEUE_NAME string = serviceBus.outputs.queueName
+output STITCHING_GPU_PROFILE string = gpuProfileType
+
+output AZURE_API_IDENTITY_CLIENT_ID string = apiIdentity.outputs.clientId
+output AZURE_RUNNER_IDENTITY_CLIENT_ID string = runnerIdentity.outputs.clientId
