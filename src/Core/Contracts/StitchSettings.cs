@@ -18,7 +18,7 @@ public sealed record StitchSettings
     public double WarmupFraction { get; init; } = 0.1;
     /// <summary>Batch-norm before and after the conv, as Bansal et al. put around a 1x1 conv.</summary>
     public bool BatchNorm { get; init; }
-    /// <summary>"least-squares": closed-form fit of the sender's activations to the receiver's own (direct matching); "default": PyTorch's init.</summary>
+    /// <summary>"least-squares": closed-form fit of the sender's activations to the receiver's own (direct matching); "identity": the identity map (1x1 stitches between equal shapes only); "default": PyTorch's init.</summary>
     public string Init { get; init; } = "least-squares";
     /// <summary>Ridge term added to the normal equations of the least-squares fit, relative to their mean diagonal.</summary>
     public double Ridge { get; init; } = 1e-3;

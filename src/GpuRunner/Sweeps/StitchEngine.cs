@@ -89,8 +89,10 @@ public sealed class StitchEngine : IDisposable
             var target = Activations(first.Receiver, first.ReceiverLayer, "train", _data.TrainImages, cancellationToken);
             foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge);
         }
+        else if (settings.Init.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            foreach (var m in members) m.Stitch.SetIdentity();
         else if (!settings.Init.Equals("default", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares or default.");
+            throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares, identity (same-shape layers only) or default.");
 
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,

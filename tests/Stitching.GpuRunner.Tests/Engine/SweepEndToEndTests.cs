@@ -1,0 +1,48 @@
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Sweeps;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Tests.Engine;
+
+public sealed class SweepEndToEndTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("stitching-sweep-").FullName;
+
+    [Fact]
+    public void A_tiny_sweep_writes_every_output_and_a_rerun_resumes_without_training()
+    {
+        using var data = SyntheticData.Create(train: 200, holdout: 50, test: 100);
+        var spec = new SweepSpec
+        {
+            Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic",
+            Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
+            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = "fp32" },
+        };
+        var outDir = Path.Combine(_dir, "out");
+        using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
+
+        var rows = new SweepRunner(engine).Run(spec, outDir);
+
+        Assert.Equal(4 * 5 * 5, rows.Count); // 4 variants x 5 sender layers x 5 receiver layers
+        Assert.All(rows, r => Assert.InRange(r.Accuracy, 0, 1));
+        var csv = ResultsCsv.ReadFile(Path.Combine(outDir, "results.csv"));
+        Assert.Equal(rows.Count, csv.Count);
+        Assert.Equal(4, ModelsCsv.ReadFile(Path.Combine(outDir, "models.csv")).Count);
+        foreach (var v in new[] { "trained-trained", "random-trained", "trained-random", "random-random" })
+        {
+            var m = MatrixJson.ReadFile(Path.Combine(outDir, $"matrix-{v}.json"));
+            Assert.Equal(5, m.SenderLayers.Count);
+            Assert.All(m.Values, row => Assert.All(row, cell => Assert.NotNull(cell)));
+            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(Path.Combine(outDir, $"matrix-{v}.png"))[..4]);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, $"matrix-{v}.svg")));
+        }
+        Assert.True(new FileInfo(Path.Combine(outDir, "matrices.png")).Length > 1000);
+
+        var again = new SweepRunner(engine).Run(spec, outDir);
+        Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
