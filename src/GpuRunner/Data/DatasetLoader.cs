@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,8 +17,9 @@ public static class DatasetLoader
         {
             DatasetOptions.Cifar10 => (Cifar10Loader.Read(folder, train: true), Cifar10Loader.Read(folder, train: false),
                 Cifar10Loader.ClassNames, Cifar10Loader.Mean, Cifar10Loader.Std),
-            _ => (FashionMnistLoader.Read(folder, train: true), FashionMnistLoader.Read(folder, train: false),
+            DatasetOptions.FashionMnist => (FashionMnistLoader.Read(folder, train: true), FashionMnistLoader.Read(folder, train: false),
                 FashionMnistLoader.ClassNames, FashionMnistLoader.Mean, FashionMnistLoader.Std),
+            _ => throw new UnreachableException($"{options.Name} passed validation but has no loader."),
         };
         if (!options.Normalize)
         {
