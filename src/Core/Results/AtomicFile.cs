@@ -6,7 +6,7 @@ namespace Stitching.Core.Results;
 /// Writes a file so readers see either the old or the new content, never half of one: a runner may be
 /// killed mid-write while the API or a plot reads the same results.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     public static void Write(string path, Action<TextWriter> write)
     {
@@ -19,6 +19,23 @@ internal static class AtomicFile
         {
             using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
                 write(writer);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public static void WriteBytes(string path, byte[] bytes)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
             File.Move(temp, full, overwrite: true);
         }
         finally

@@ -77,7 +77,7 @@ public sealed class StitchingTests : IDisposable
         var random = engine.Model(Spec(false)).Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.NotEmpty(trained);
         foreach (var (name, p) in trained)
-            Assert.False(equal(p, random[name]).item<bool>(), $"parameter {name} of the random model equals the trained one");
+            Assert.False(p.eq(random[name]).all().item<bool>(), $"parameter {name} of the random model equals the trained one");
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class StitchingTests : IDisposable
     private static void AssertSame(Dictionary<string, Tensor> a, Dictionary<string, Tensor> b)
     {
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var (k, v) in a) Assert.True(equal(v, b[k]).item<bool>(), $"{k} changed");
+        foreach (var (k, v) in a) Assert.True(v.eq(b[k]).all().item<bool>(), $"{k} changed");
     }
 
     public void Dispose()

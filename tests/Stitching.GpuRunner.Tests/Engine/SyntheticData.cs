@@ -13,7 +13,7 @@ public static class SyntheticData
     public static SweepData Create(int train = 400, int holdout = 100, int test = 200, int channels = 1, int seed = 7, double noise = 0.8)
     {
         TorchRuntime.EnsureLoadable();
-        using var g = new TorchSharp.Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         using var patterns = randn([10, channels, 32, 32], generator: g);
         (Tensor X, Tensor Y) Split(int n)
         {
