@@ -45,7 +45,7 @@ public sealed partial record ResNetSpec(IReadOnlyList<int> Blocks)
         var blocks = m.Groups[1].Value.Split(',').Select(int.Parse).ToArray();
         if (blocks.Any(b => b is < 1 or > MaxBlocksPerStage))
         {
-            error = $"Architecture '{text}': every stage needs 1..{MaxBlocksPerStage} blocks.";
+            error = $"Architecture '{text}': every stage needs 1..{MaxBlocksPerStage} blocks. Use resnet18, resnet34 or resnet(b1,b2,b3,b4), e.g. resnet(1,2,1,2).";
             return false;
         }
         spec = new ResNetSpec(blocks);
