@@ -34,8 +34,9 @@ public sealed class NormalEquations : IDisposable
         CheckShapes(x, y);
         int cin = Shape.InChannels, cout = Shape.OutChannels, k = Shape.Factor;
         long b = x.shape[0], s = Shape.InSize, r = Shape.OutSize;
-        _gram ??= zeros(_patch + 1, _patch + 1, ScalarType.Float64, x.device);
-        _cross ??= zeros(_patch + 1, cout, ScalarType.Float64, x.device);
+        // Detached: the caller's per-batch dispose scope must not free the running sums.
+        _gram ??= zeros(_patch + 1, _patch + 1, ScalarType.Float64, x.device).DetachFromDisposeScope();
+        _cross ??= zeros(_patch + 1, cout, ScalarType.Float64, x.device).DetachFromDisposeScope();
 
         using var scope = NewDisposeScope();
         var x64 = x.to(ScalarType.Float64);

@@ -96,7 +96,7 @@ public sealed class NormalEquationsTests
     }
 
     [Fact]
-    public void Streaming_accumulation_equals_one_shot_accumulation()
+    public void Streaming_accumulation_in_per_batch_scopes_equals_one_shot_accumulation()
     {
         using var scope = NewDisposeScope();
         var shape = new StitchShape(StitchKind.StridedConv, 2, 3, 4, 8, 4);
@@ -107,7 +107,10 @@ public sealed class NormalEquationsTests
         using var oneShot = new NormalEquations(shape);
 
         foreach (var (from, to) in new[] { (0, 5), (5, 16), (16, 24) })
+        {
+            using var batchScope = NewDisposeScope();   // as in a runner's loop: the running sums must survive it
             streamed.Accumulate(x[from..to], y[from..to]);
+        }
         oneShot.Accumulate(x, y);
 
         var (streamedWeight, streamedBias) = streamed.Solve();
