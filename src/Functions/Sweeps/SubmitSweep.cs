@@ -12,7 +12,7 @@ public sealed class SubmitSweep(SweepCoordinator coordinator)
     public async Task<Results<Accepted<SweepAccepted>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (spec, error, status) = await RequestBody.ReadJsonAsync(request, PlatformJsonContext.Default.SweepSpec, cancellationToken);
+        var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
         if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
         var submission = await coordinator.SubmitAsync(spec, cancellationToken);
         if (submission.Sweep is not { } sweep) return Problems.Invalid(submission.Errors);
