@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ public static class LocalApi
         var port = builder.Configuration.GetValue("Stitching:Local:Port", 7071);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenLocalhost(port);
+            k.Listen(IPAddress.Loopback, port);
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes;
         });
         builder.Services.AddStitching(builder.Configuration);
