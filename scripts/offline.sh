@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Offline stack: Azurite (blob/queue/table on 127.0.0.1:10000-10002), the API on 127.0.0.1:7071 (the Functions
+# classes served by plain ASP.NET Core, since Functions Core Tools cannot run here) and N local runners.
+#   scripts/offline.sh [RUNNERS]      start everything (default 1 runner); Ctrl-C stops it all
+#   RUNNERS=0 scripts/offline.sh      Azurite and the API only
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+runners="${1:-${RUNNERS:-1}}"
+state="${STITCHING_OFFLINE_DIR:-$root/.offline}"
+mkdir -p "$state/azurite" "$state/data" "$state/logs"
+
+if [ ! -x "$state/azurite/node_modules/.bin/azurite" ]; then
+  (cd "$state/azurite" && npm install --no-audit --no-fund azurite@3.35.0 >/dev/null)
+fi
+
+export Stitching__Storage__ConnectionString="UseDevelopmentStorage=true"
+export Stitching__Queue__Backend="storage"
+export Stitching__Worker__CheckpointDirectory="$state/checkpoints"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+"$state/azurite/node_modules/.bin/azurite" --silent --skipApiVersionCheck --disableTelemetry --location "$state/data" \
+  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$state/logs/azurite.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done
+
+# Not "dotnet run": the Functions SDK makes that launch Core Tools. The built dll runs like any app.
+dotnet build "$root/src/Functions" -v q -nologo -o "$state/api" >/dev/null
+dotnet "$state/api/Stitching.Functions.dll" serve >"$state/logs/api.log" 2>&1 &
+pids+=($!)
+
+if [ "$runners" -gt 0 ]; then
+  dotnet build "$root/src/GpuRunner" -v q -nologo >/dev/null
+  for i in $(seq 1 "$runners"); do
+    Stitching__Worker__WorkerId="local-$i" dotnet run --no-build --project "$root/src/GpuRunner" -- worker >"$state/logs/runner-$i.log" 2>&1 &
+    pids+=($!)
+  done
+fi
+
+echo "API on http://127.0.0.1:7071/api/sweeps; logs in $state/logs. Ctrl-C stops everything."
+wait

@@ -1,0 +1,4 @@
+namespace Stitching.Core.Contracts;
+
+/// <summary>A failed job and the error text that ended it.</summary>
+public sealed record JobFailure(string JobId, string Kind, string Error, int Attempts);

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using Stitching.Core.Results;
+
+namespace Stitching.Core.Contracts;
+
+/// <summary>
+/// Source-generated JSON for the platform's contracts (queue messages, table payloads, API bodies).
+/// Enums travel as strings so a message stays readable in a queue explorer.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(JobMessage))]
+[JsonSerializable(typeof(SweepSpec))]
+[JsonSerializable(typeof(SweepRecord))]
+[JsonSerializable(typeof(SweepStatus))]
+[JsonSerializable(typeof(SweepAccepted))]
+[JsonSerializable(typeof(IReadOnlyList<SweepSummary>))]
+[JsonSerializable(typeof(IReadOnlyList<StoredResult>))]
+[JsonSerializable(typeof(IReadOnlyList<StitchResult>))]
+[JsonSerializable(typeof(ModelResult))]
+[JsonSerializable(typeof(StitchResult))]
+[JsonSerializable(typeof(SimilarityMatrix))]
+[JsonSerializable(typeof(DeadLetterEnvelope))]
+public sealed partial class PlatformJsonContext : JsonSerializerContext;

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Stitching.Core.Contracts;
+
+/// <summary>
+/// How a user's sweep spec is read. Not through <see cref="PlatformJsonContext"/>: generated code sets every
+/// init-only property in one object initializer, so a key the user left out would become 0 or null instead of
+/// the record's default. The reflection reader sets only what is present. Unknown keys are errors, so a typo
+/// is a 400 rather than a silently ignored setting.
+/// </summary>
+public static class SweepSpecJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        Converters = { new JsonStringEnumConverter() },
+        RespectNullableAnnotations = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static JsonTypeInfo<SweepSpec> TypeInfo { get; } = (JsonTypeInfo<SweepSpec>)Options.GetTypeInfo(typeof(SweepSpec));
+}

@@ -1,0 +1,199 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Queues;
+using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core.Jobs;
+
+/// <summary>
+/// One delivery, start to finish, with no host: skip cancelled sweeps, claim the job row by ETag, fetch the
+/// checkpoints, run the engine under a token that fires when the lock is lost, store checkpoints and result,
+/// mark Done, complete the message. Failures are retried until <see cref="JobProcessorOptions.MaxDeliveries"/>,
+/// then dead-lettered and recorded Failed; a message that can never succeed is dead-lettered at once.
+/// </summary>
+public sealed class JobProcessor(
+    StitchingStorage storage,
+    CheckpointStore checkpoints,
+    IJobQueue queue,
+    SweepCoordinator coordinator,
+    IJobExecutor executor,
+    JobProcessorOptions options,
+    ILogger<JobProcessor>? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger<JobProcessor>.Instance;
+
+    /// <summary>Receives and processes one message; null when none arrived within <paramref name="maxWait"/>.</summary>
+    public async Task<JobOutcome?> ProcessNextAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        var lease = await queue.ReceiveAsync(maxWait, cancellationToken);
+        return lease is null ? null : await ProcessAsync(lease, cancellationToken);
+    }
+
+    public async Task<JobOutcome> ProcessAsync(IJobLease lease, CancellationToken cancellationToken = default)
+    {
+        if (lease.Message is not { } m)
+            return await DeadLetterAsync(lease, null, "MalformedMessage", lease.ParseError ?? "Unreadable body.", cancellationToken);
+
+        var sweep = await storage.GetSweepAsync(m.SweepId, cancellationToken);
+        var job = await storage.GetJobAsync(m.SweepId, m.JobId, cancellationToken);
+        if (sweep is null || job is null)
+            return await DeadLetterAsync(lease, null, "UnknownJob", $"No job {m.JobId} in sweep {m.SweepId}.", cancellationToken);
+
+        if (sweep.State == SweepState.Cancelled)
+        {
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null : j with { State = JobState.Cancelled }, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
+            return JobOutcome.Cancelled;
+        }
+        if (job.IsFinished)
+        {
+            // A model's stitches may not have been sent if the worker that finished it stopped before fanning out.
+            if (job.State == JobState.Done && m.Kind == JobKind.Model) await coordinator.OnModelDoneAsync(m.SweepId, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
+            return JobOutcome.Duplicate;
+        }
+        if (InvalidPayload(m) is { } invalid)
+            return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
+
+        if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
+            return await DeferAsync(lease, m, "another worker holds it", cancellationToken);
+        if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitch!, cancellationToken))
+            return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
+
+        var claimed = await storage.TryUpdateJobAsync(job with
+        {
+            State = JobState.Running,
+            Attempts = job.Attempts + 1,
+            ClaimedBy = options.WorkerId,
+            LeaseUntil = DateTimeOffset.UtcNow + 2 * options.LockDuration,
+        }, cancellationToken);
+        // Lost the race: the winner runs it. The message is kept (deferred, not completed) so a winner that
+        // crashes cannot take the job's last message with it; once the winner is done, this copy completes as a duplicate.
+        if (claimed is null) return await DeferAsync(lease, m, "another worker claimed it first", cancellationToken);
+
+        return await RunAsync(lease, sweep, claimed, cancellationToken);
+    }
+
+    private async Task<JobOutcome> RunAsync(IJobLease lease, SweepRecord sweep, JobRow claimed, CancellationToken cancellationToken)
+    {
+        var m = claimed.Message;
+        using var lockLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewal = RenewAsync(lease, lockLost, stopRenewing.Token);
+        try
+        {
+            if (m.Kind == JobKind.Model) await RunModelAsync(m, lockLost.Token);
+            else await RunStitchAsync(sweep.Spec, m, lockLost.Token);
+        }
+        catch (OperationCanceledException) when (lockLost.IsCancellationRequested)
+        {
+            await StopAsync(stopRenewing, renewal);
+            // Back to Queued so whoever receives the message next can claim it without waiting for the lease.
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null : j with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, CancellationToken.None);
+            if (cancellationToken.IsCancellationRequested) throw;
+            _logger.LogWarning("Job {JobId}: queue lock lost, work abandoned", m.JobId);
+            return JobOutcome.LockLost;
+        }
+        catch (Exception e) // the queue boundary: any engine failure is retried or dead-lettered, never lost
+        {
+            await StopAsync(stopRenewing, renewal);
+            if (lease.DeliveryCount >= options.MaxDeliveries)
+                return await DeadLetterAsync(lease, m, "JobFailed", $"Failed after {lease.DeliveryCount} deliveries: {e}", cancellationToken);
+            _logger.LogWarning(e, "Job {JobId} failed on delivery {Delivery}; will retry", m.JobId, lease.DeliveryCount);
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j with { State = JobState.Queued, Error = e.ToString(), ClaimedBy = null, LeaseUntil = null }, cancellationToken);
+            await lease.AbandonAsync(options.RetryDelay, cancellationToken);
+            return JobOutcome.Retried;
+        }
+        await StopAsync(stopRenewing, renewal);
+
+        // Done is terminal and the result row is already stored, so it is written whatever changed meanwhile.
+        await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j with { State = JobState.Done, Error = null, LeaseUntil = null }, cancellationToken);
+        if (m.Kind == JobKind.Model) await coordinator.OnModelDoneAsync(m.SweepId, cancellationToken);
+        await lease.CompleteAsync(cancellationToken);
+        _logger.LogInformation("Job {JobId} done", m.JobId);
+        return JobOutcome.Done;
+    }
+
+    private async Task RunModelAsync(JobMessage m, CancellationToken ct)
+    {
+        var model = m.Model!;
+        // Model keys are shared across sweeps: a model another sweep trained is reused, not retrained.
+        if (await storage.GetModelAsync(model.Key, ct) is not null && await checkpoints.ModelExistsAsync(model.Key, ct)) return;
+        var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
+        await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
+        await storage.UpsertModelAsync(model.Key, result, ct);
+        _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
+    }
+
+    private async Task RunStitchAsync(SweepSpec spec, JobMessage m, CancellationToken ct)
+    {
+        var task = m.Stitch!;
+        await checkpoints.DownloadModelAsync(task.Sender.Key, options.CheckpointDirectory, ct);
+        await checkpoints.DownloadModelAsync(task.Receiver.Key, options.CheckpointDirectory, ct);
+        var result = await executor.TrainStitchAsync(spec, task, options.CheckpointDirectory, ct);
+        var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", task.Id + ".bin");
+        if (File.Exists(stitchFile)) await checkpoints.UploadStitchAsync(m.SweepId, m.JobId, stitchFile, ct);
+        await storage.UpsertResultAsync(m.SweepId, m.JobId, result, ct);
+        _logger.LogInformation("Stitch {JobId} done: {Accuracy:P1}", m.JobId, result.Accuracy);
+    }
+
+    /// <summary>Renews the lock at a third of its duration; a failed renewal cancels the job's token.</summary>
+    private async Task RenewAsync(IJobLease lease, CancellationTokenSource lockLost, CancellationToken stop)
+    {
+        var period = options.LockDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, stop);
+                await lease.RenewLockAsync(stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Messaging.ServiceBus.ServiceBusException)
+        {
+            _logger.LogWarning(e, "Lock renewal failed");
+            await lockLost.CancelAsync();
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource stop, Task renewal)
+    {
+        await stop.CancelAsync();
+        await renewal;
+    }
+
+    private async Task<bool> ModelsReadyAsync(StitchTask task, CancellationToken ct) =>
+        await storage.GetModelAsync(task.Sender.Key, ct) is not null && await storage.GetModelAsync(task.Receiver.Key, ct) is not null;
+
+    private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
+    {
+        _logger.LogInformation("Job {JobId} deferred: {Reason}", m.JobId, why);
+        await lease.AbandonAsync(options.RetryDelay, ct);
+        return JobOutcome.Deferred;
+    }
+
+    private async Task<JobOutcome> DeadLetterAsync(IJobLease lease, JobMessage? m, string reason, string description, CancellationToken ct)
+    {
+        _logger.LogError("Dead-lettering {JobId}: {Reason}: {Description}", m?.JobId ?? "(unreadable)", reason, description);
+        if (m is not null)
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Done ? null
+                : j with { State = JobState.Failed, Error = $"{reason}: {description}", ClaimedBy = null, LeaseUntil = null }, ct);
+        await lease.DeadLetterAsync(reason, description, ct);
+        return JobOutcome.DeadLettered;
+    }
+
+    /// <summary>Checks what the engine would otherwise fail on after loading data: a message that can never run.</summary>
+    private static string? InvalidPayload(JobMessage m)
+    {
+        IEnumerable<ModelSpec> models = m.Kind == JobKind.Model ? [m.Model!] : [m.Stitch!.Sender, m.Stitch.Receiver];
+        foreach (var model in models)
+            if (!ResNetSpec.TryParse(model.Arch, out _, out var error)) return error;
+        return null;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Stitching.Core.Jobs;
+
+/// <summary>How a worker treats its deliveries; bound from <c>Stitching:Queue</c> and <c>Stitching:Worker</c>.</summary>
+public sealed class JobProcessorOptions
+{
+    public const string Section = "Stitching:Worker";
+
+    /// <summary>Written into a claimed job row, so a stuck job shows which runner holds it.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+    /// <summary>Local cache of checkpoints, kept across jobs so a runner downloads each model once.</summary>
+    public string CheckpointDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "stitching-checkpoints");
+    public int MaxDeliveries { get; set; } = 5;
+    public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Stitching.Core.Jobs;
+
+/// <summary>
+/// The runner's loop, callable from any CLI with the real engine: receive and process jobs until cancelled
+/// or until <c>maxJobs</c> jobs have been worked on (retries and dead letters count; duplicates do not).
+/// </summary>
+public static class WorkerHost
+{
+    public static async Task<int> RunAsync(IConfiguration configuration, IJobExecutor executor, int? maxJobs, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var log = loggerFactory.CreateLogger(typeof(WorkerHost));
+        var platform = StitchingPlatform.FromConfiguration(configuration, loggerFactory);
+        await platform.CreateIfNotExistsAsync(cancellationToken);
+        var processor = platform.CreateProcessor(executor);
+        log.LogInformation("Worker {WorkerId} started; checkpoints in {Directory}", platform.Processor.WorkerId, platform.Processor.CheckpointDirectory);
+
+        var worked = 0;
+        while (!cancellationToken.IsCancellationRequested && (maxJobs is null || worked < maxJobs))
+        {
+            JobOutcome? outcome;
+            try
+            {
+                outcome = await processor.ProcessNextAsync(TimeSpan.FromSeconds(20), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            if (outcome is JobOutcome.Done or JobOutcome.Retried or JobOutcome.DeadLettered) worked++;
+        }
+        log.LogInformation("Worker stopped after {Jobs} jobs", worked);
+        return worked;
+    }
+}

@@ -1,0 +1,23 @@
+using Stitching.Core.Contracts;
+
+namespace Stitching.Core.Queues;
+
+/// <summary>
+/// A received, locked message. <see cref="Message"/> is null when the body did not parse; then
+/// <see cref="ParseError"/> says why and the message belongs in the dead-letter queue.
+/// </summary>
+public interface IJobLease
+{
+    JobMessage? Message { get; }
+    string? ParseError { get; }
+    string Body { get; }
+    /// <summary>How many times this message has been delivered, this delivery included.</summary>
+    int DeliveryCount { get; }
+
+    Task CompleteAsync(CancellationToken cancellationToken = default);
+    /// <summary>Releases the lock so the message is delivered again after <paramref name="delay"/>.</summary>
+    Task AbandonAsync(TimeSpan delay, CancellationToken cancellationToken = default);
+    Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken = default);
+    /// <summary>Extends the lock; throws when it was lost (another receiver may now hold the message).</summary>
+    Task RenewLockAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,55 @@
+using Azure.Messaging.ServiceBus;
+using Stitching.Core.Contracts;
+
+namespace Stitching.Core.Queues;
+
+/// <summary>
+/// A job queue over Service Bus: batched sends, PeekLock receives, lock renewal, dead-letter with reason.
+/// The queue should have duplicate detection on; the message id is "{sweepId}:{jobId}" rather than the job id
+/// alone because a model job id is the model's key, which two sweeps can share.
+/// </summary>
+public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver) : IJobQueue, IAsyncDisposable
+{
+    public async Task SendBatchAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+        try
+        {
+            foreach (var m in messages)
+            {
+                var message = ToServiceBus(m);
+                if (batch.TryAddMessage(message)) continue;
+                if (batch.Count == 0) throw new InvalidOperationException($"Job message {m.JobId} is larger than a Service Bus batch.");
+                await sender.SendMessagesAsync(batch, cancellationToken);
+                batch.Dispose();
+                batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                if (!batch.TryAddMessage(message)) throw new InvalidOperationException($"Job message {m.JobId} is larger than a Service Bus batch.");
+            }
+            if (batch.Count > 0) await sender.SendMessagesAsync(batch, cancellationToken);
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+
+    public async Task<IJobLease?> ReceiveAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        var message = await receiver.ReceiveMessageAsync(maxWait, cancellationToken);
+        return message is null ? null : new ServiceBusJobLease(receiver, message);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await sender.DisposeAsync();
+        await receiver.DisposeAsync();
+    }
+
+    private static ServiceBusMessage ToServiceBus(JobMessage m) => new(JobMessageParser.Serialize(m))
+    {
+        MessageId = $"{m.SweepId}:{m.JobId}",
+        ContentType = "application/json",
+        Subject = m.Kind,
+        ApplicationProperties = { ["sweepId"] = m.SweepId },
+    };
+}

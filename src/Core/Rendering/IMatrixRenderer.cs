@@ -1,0 +1,14 @@
+using Stitching.Core.Results;
+
+namespace Stitching.Core.Rendering;
+
+/// <summary>
+/// Heatmaps of similarity matrices. The ScottPlot implementation (MatrixRenderer) lives beside this; the API
+/// takes the interface so it runs, with PNG/SVG answered 501, where no renderer is registered.
+/// </summary>
+public interface IMatrixRenderer
+{
+    byte[] RenderPng(SimilarityMatrix matrix);
+    string RenderSvg(SimilarityMatrix matrix);
+    byte[] RenderGridPng(IReadOnlyList<SimilarityMatrix> matrices);
+}

@@ -1,0 +1,72 @@
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core.Results;
+
+/// <summary>
+/// Reads a sweep's results back: filtered rows, and the similarity matrix of one variant. Shared by the API
+/// and the runner's <c>results</c> command, so both answer the same question the same way.
+/// </summary>
+public sealed class ResultsQuery(StitchingStorage storage)
+{
+    public async Task<IReadOnlyList<StoredResult>> ListAsync(string sweepId, ResultsFilter filter, CancellationToken cancellationToken = default)
+    {
+        Variant? variant = filter.Variant is { Length: > 0 } v ? ParseVariant(v) : null;
+        var rows = new List<StoredResult>();
+        await foreach (var row in storage.ListResultsAsync(sweepId, cancellationToken))
+        {
+            var r = row.Result;
+            if (variant is { } want && !(Variants.TryParse(r.Variant, out var got) && got == want)) continue;
+            if (filter.SenderLayer is { Length: > 0 } sl && r.SenderLayer != sl) continue;
+            if (filter.ReceiverLayer is { Length: > 0 } rl && r.ReceiverLayer != rl) continue;
+            if (filter.SenderArch is { Length: > 0 } sa && !SameArch(r.SenderArch, sa)) continue;
+            if (filter.ReceiverArch is { Length: > 0 } ra && !SameArch(r.ReceiverArch, ra)) continue;
+            rows.Add(row);
+        }
+        return rows.OrderBy(r => r.JobId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The matrix of one variant for one (sender, receiver) pair of the sweep (the first pair when not given).
+    /// Cells average over stitch seeds; cells not trained yet are null. Null when the sweep does not exist.
+    /// </summary>
+    public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
+    {
+        var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
+        if (sweep is null) return null;
+        var plan = SweepPlan.Create(sweep.Spec);
+        var pair = plan.Pairs.FirstOrDefault(p => (senderArch is null || SameArch(p.SenderArch.Name, senderArch)) && (receiverArch is null || SameArch(p.ReceiverArch.Name, receiverArch)))
+            ?? throw new ArgumentException($"The sweep has no pair {senderArch} -> {receiverArch}.");
+        var rows = await ListAsync(sweepId, new ResultsFilter(variant.Slug(), SenderArch: pair.SenderArch.Name, ReceiverArch: pair.ReceiverArch.Name), cancellationToken);
+        return Matrix(variant, pair, rows.Select(r => r.Result));
+    }
+
+    /// <summary>Every (variant, pair) matrix of a sweep, in plan order: what a report shows side by side.</summary>
+    public async Task<IReadOnlyList<SimilarityMatrix>> MatricesAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
+    {
+        var plan = SweepPlan.Create(sweep.Spec);
+        var all = await ListAsync(sweep.Id, new ResultsFilter(), cancellationToken);
+        var matrices = new List<SimilarityMatrix>();
+        foreach (var pair in plan.Pairs)
+        foreach (var variant in plan.Variants)
+            matrices.Add(Matrix(variant, pair, all.Select(r => r.Result).Where(r =>
+                Variants.TryParse(r.Variant, out var v) && v == variant && SameArch(r.SenderArch, pair.SenderArch.Name) && SameArch(r.ReceiverArch, pair.ReceiverArch.Name))));
+        return matrices;
+    }
+
+    public static Variant ParseVariant(string text) =>
+        Variants.TryParse(text, out var v) ? v : throw new ArgumentException($"Unknown variant '{text}'. Use one of: {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
+
+    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StitchResult> rows)
+    {
+        // One row per cell: SimilarityMatrix.From places rows, so seeds are averaged here first.
+        var cells = rows.GroupBy(r => (r.SenderLayer, r.ReceiverLayer)).Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy), Loss = g.Average(r => r.Loss) });
+        return SimilarityMatrix.From($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair.SenderArch.Name, pair.ReceiverArch.Name,
+            pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), cells);
+    }
+
+    private static bool SameArch(string a, string b) =>
+        ResNetSpec.TryParse(a, out var x, out _) && ResNetSpec.TryParse(b, out var y, out _) ? x!.Equals(y) : a == b;
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Core.Jobs;
+using Stitching.Core.Queues;
+using Stitching.Core.Results;
+using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core;
+
+/// <summary>
+/// Everything the API and the runners share, built once from configuration: tables, checkpoint blobs, the job
+/// queue, the coordinator and the results query. Configuration keys: <c>Stitching:Storage:*</c>,
+/// <c>Stitching:Queue:*</c>, <c>Stitching:Worker:*</c>.
+/// </summary>
+public sealed record StitchingPlatform(
+    StitchingStorage Storage,
+    CheckpointStore Checkpoints,
+    IJobQueue Queue,
+    SweepCoordinator Coordinator,
+    ResultsQuery Results,
+    JobProcessorOptions Processor,
+    ILoggerFactory LoggerFactory)
+{
+    public static StitchingPlatform FromConfiguration(IConfiguration configuration, ILoggerFactory? loggerFactory = null)
+    {
+        var storage = configuration.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new();
+        var queue = configuration.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new();
+        var worker = configuration.GetSection(JobProcessorOptions.Section).Get<JobProcessorOptions>() ?? new();
+        worker.MaxDeliveries = queue.MaxDeliveries;
+        worker.LockDuration = queue.LockDuration;
+        worker.RetryDelay = queue.RetryDelay;
+        return Create(storage, queue, worker, loggerFactory);
+    }
+
+    public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var tables = new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix);
+        var blobs = new CheckpointStore(StorageClients.Blobs(storage).GetBlobContainerClient(storage.NamePrefix + CheckpointStore.ContainerName));
+        var jobQueue = JobQueues.Create(queue, storage);
+        var coordinator = new SweepCoordinator(tables, jobQueue, loggerFactory.CreateLogger<SweepCoordinator>());
+        worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay };
+        return new StitchingPlatform(tables, blobs, jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
+    }
+
+    /// <summary>Creates tables, container and (Storage backend) queues; Service Bus queues are provisioned by infra.</summary>
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
+    {
+        await Storage.CreateIfNotExistsAsync(cancellationToken);
+        await Checkpoints.CreateIfNotExistsAsync(cancellationToken);
+        if (Queue is StorageJobQueue q) await q.CreateIfNotExistsAsync(cancellationToken);
+    }
+
+    public JobProcessor CreateProcessor(IJobExecutor executor, JobProcessorOptions? options = null) =>
+        new(Storage, Checkpoints, Queue, Coordinator, executor, options ?? Processor, LoggerFactory.CreateLogger<JobProcessor>());
+}

@@ -1,0 +1,209 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+
+namespace Stitching.Core.Storage;
+
+/// <summary>
+/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId), jobs (PK sweepId, RK jobId),
+/// results (PK sweepId, RK jobId), models (PK "models", RK model key). Every query is by partition
+/// (Azurite has no secondary indexes either); filters on other columns run here in memory.
+/// </summary>
+public sealed class StitchingStorage
+{
+    public const string SweepPartition = "sweep";
+    public const string ModelPartition = "models";
+    /// <summary>A table transaction holds at most 100 operations, all in one partition.</summary>
+    public const int MaxBatch = 100;
+
+    private readonly TableServiceClient _service;
+    private readonly string _prefix;
+
+    public StitchingStorage(TableServiceClient service, string namePrefix = "")
+    {
+        _service = service;
+        _prefix = namePrefix;
+        Sweeps = service.GetTableClient(namePrefix + "sweeps");
+        Jobs = service.GetTableClient(namePrefix + "jobs");
+        Results = service.GetTableClient(namePrefix + "results");
+        Models = service.GetTableClient(namePrefix + "models");
+    }
+
+    public TableClient Sweeps { get; }
+    public TableClient Jobs { get; }
+    public TableClient Results { get; }
+    public TableClient Models { get; }
+
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var table in new[] { Sweeps, Jobs, Results, Models })
+            await table.CreateIfNotExistsAsync(cancellationToken);
+    }
+
+    // ---- sweeps
+
+    public Task AddSweepAsync(SweepRecord sweep, CancellationToken cancellationToken = default) =>
+        Sweeps.AddEntityAsync(ToEntity(sweep), cancellationToken);
+
+    public async Task<SweepRecord?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var row = await Sweeps.GetEntityIfExistsAsync<TableEntity>(SweepPartition, StorageIds.Require(sweepId, nameof(sweepId)), cancellationToken: cancellationToken);
+        return row.HasValue ? ToSweep(row.Value!) : null;
+    }
+
+    public async IAsyncEnumerable<SweepRecord> ListSweepsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in Sweeps.QueryAsync<TableEntity>(e => e.PartitionKey == SweepPartition, cancellationToken: cancellationToken))
+            yield return ToSweep(e);
+    }
+
+    public Task SetSweepStateAsync(string sweepId, SweepState state, CancellationToken cancellationToken = default) =>
+        Sweeps.UpdateEntityAsync(new TableEntity(SweepPartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["State"] = state.ToString() },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+
+    // ---- jobs
+
+    /// <summary>Adds Queued rows in transactions of at most <see cref="MaxBatch"/> (one sweep = one partition).</summary>
+    public async Task AddJobsAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in messages.Chunk(MaxBatch))
+            await Jobs.SubmitTransactionAsync(
+                chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(new JobRow(m, JobState.Queued, 0, false)))),
+                cancellationToken);
+    }
+
+    public async Task<JobRow?> GetJobAsync(string sweepId, string jobId, CancellationToken cancellationToken = default)
+    {
+        var row = await Jobs.GetEntityIfExistsAsync<TableEntity>(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(jobId, nameof(jobId)), cancellationToken: cancellationToken);
+        return row.HasValue ? ToJob(row.Value!) : null;
+    }
+
+    public async IAsyncEnumerable<JobRow> ListJobsAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pk = StorageIds.Require(sweepId, nameof(sweepId));
+        await foreach (var e in Jobs.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: cancellationToken))
+            yield return ToJob(e);
+    }
+
+    /// <summary>Replaces the row if nobody changed it since it was read; false when another writer won.</summary>
+    public async Task<JobRow?> TryUpdateJobAsync(JobRow row, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await Jobs.UpdateEntityAsync(ToEntity(row), row.ETag, TableUpdateMode.Replace, cancellationToken);
+            return row with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Read-modify-write with ETag retries: <paramref name="change"/> sees the current row and returns the new one,
+    /// or null to leave it. Returns the stored row, or null when the job does not exist or nothing was changed.
+    /// </summary>
+    public async Task<JobRow?> UpdateJobAsync(string sweepId, string jobId, Func<JobRow, JobRow?> change, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var current = await GetJobAsync(sweepId, jobId, cancellationToken);
+            if (current is null || change(current) is not { } next) return null;
+            if (await TryUpdateJobAsync(next with { ETag = current.ETag }, cancellationToken) is { } stored) return stored;
+        }
+        throw new InvalidOperationException($"Job {jobId} kept changing under five attempts to update it.");
+    }
+
+    /// <summary>Records that jobs were handed to the queue, so a retried fan-out skips them.</summary>
+    public async Task MarkSentAsync(string sweepId, IEnumerable<string> jobIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in jobIds.Chunk(MaxBatch))
+            await Jobs.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(sweepId, id) { ["Sent"] = true })),
+                cancellationToken);
+    }
+
+    // ---- results and models
+
+    /// <summary>Upsert keyed by job id: a duplicate delivery rewrites the same row instead of adding a second.</summary>
+    public Task UpsertResultAsync(string sweepId, string jobId, StitchResult result, CancellationToken cancellationToken = default) =>
+        Results.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(jobId, nameof(jobId)))
+        {
+            ["Variant"] = result.Variant,
+            ["SenderArch"] = result.SenderArch,
+            ["SenderLayer"] = result.SenderLayer,
+            ["ReceiverArch"] = result.ReceiverArch,
+            ["ReceiverLayer"] = result.ReceiverLayer,
+            ["Accuracy"] = result.Accuracy,
+            ["Loss"] = result.Loss,
+            // The record is the source of truth when read back, so fields the engine adds later survive.
+            ["Json"] = JsonSerializer.Serialize(result, PlatformJsonContext.Default.StitchResult),
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    public async IAsyncEnumerable<StoredResult> ListResultsAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pk = StorageIds.Require(sweepId, nameof(sweepId));
+        await foreach (var e in Results.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: cancellationToken))
+            yield return new StoredResult(e.RowKey, JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.StitchResult)!);
+    }
+
+    public async Task<ModelResult?> GetModelAsync(string modelKey, CancellationToken cancellationToken = default)
+    {
+        var row = await Models.GetEntityIfExistsAsync<TableEntity>(ModelPartition, StorageIds.Require(modelKey, nameof(modelKey)), cancellationToken: cancellationToken);
+        return row.HasValue ? JsonSerializer.Deserialize(row.Value!.GetString("Json"), PlatformJsonContext.Default.ModelResult) : null;
+    }
+
+    public Task UpsertModelAsync(string modelKey, ModelResult model, CancellationToken cancellationToken = default) =>
+        Models.UpsertEntityAsync(new TableEntity(ModelPartition, StorageIds.Require(modelKey, nameof(modelKey)))
+        {
+            ["Arch"] = model.Arch,
+            ["Accuracy"] = model.Accuracy,
+            ["Json"] = JsonSerializer.Serialize(model, PlatformJsonContext.Default.ModelResult),
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    // ---- mapping
+
+    private static TableEntity ToEntity(SweepRecord s) => new(SweepPartition, StorageIds.Require(s.Id, nameof(s.Id)))
+    {
+        ["Name"] = s.Name,
+        ["CreatedAt"] = s.CreatedAt,
+        ["State"] = s.State.ToString(),
+        ["ModelJobs"] = s.ModelJobs,
+        ["StitchJobs"] = s.StitchJobs,
+        ["Spec"] = JsonSerializer.Serialize(s.Spec, PlatformJsonContext.Default.SweepSpec),
+    };
+
+    private static SweepRecord ToSweep(TableEntity e) => new(
+        e.RowKey,
+        e.GetString("Name"),
+        JsonSerializer.Deserialize(e.GetString("Spec"), PlatformJsonContext.Default.SweepSpec)!,
+        e.GetDateTimeOffset("CreatedAt") ?? default,
+        Enum.Parse<SweepState>(e.GetString("State")),
+        e.GetInt32("ModelJobs") ?? 0,
+        e.GetInt32("StitchJobs") ?? 0);
+
+    private static TableEntity ToEntity(JobRow j) => new(StorageIds.Require(j.SweepId, "sweepId"), StorageIds.Require(j.JobId, "jobId"))
+    {
+        ["Kind"] = j.Kind,
+        ["State"] = j.State.ToString(),
+        ["Attempts"] = j.Attempts,
+        ["Sent"] = j.Sent,
+        ["Error"] = j.Error is { Length: > 30_000 } text ? text[..30_000] : j.Error, // a table string holds 32K UTF-16 chars
+        ["ClaimedBy"] = j.ClaimedBy,
+        ["LeaseUntil"] = j.LeaseUntil,
+        ["Message"] = JsonSerializer.Serialize(j.Message, PlatformJsonContext.Default.JobMessage),
+    };
+
+    private static JobRow ToJob(TableEntity e) => new(
+        JsonSerializer.Deserialize(e.GetString("Message"), PlatformJsonContext.Default.JobMessage)!,
+        Enum.Parse<JobState>(e.GetString("State")),
+        e.GetInt32("Attempts") ?? 0,
+        e.GetBoolean("Sent") ?? false,
+        e.GetString("Error"),
+        e.GetString("ClaimedBy"),
+        e.GetDateTimeOffset("LeaseUntil"),
+        e.ETag);
+}

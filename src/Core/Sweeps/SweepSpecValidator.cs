@@ -1,0 +1,124 @@
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+
+namespace Stitching.Core.Sweeps;
+
+/// <summary>
+/// Checks a submitted <see cref="SweepSpec"/> before anything is stored, so a bad request is a 400 with
+/// field paths rather than a job that fails on a GPU an hour later.
+/// </summary>
+public static class SweepSpecValidator
+{
+    /// <summary>Upper bound on stitches per sweep: one jobs row and one message each.</summary>
+    public const int MaxStitches = 100_000;
+    public const int MaxNameLength = 100;
+    public const int MinTrainLimit = 100;
+    public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
+
+    public static IReadOnlyList<ValidationError> Validate(SweepSpec spec)
+    {
+        var errors = new List<ValidationError>();
+        void Error(string field, string message) => errors.Add(new ValidationError(field, message));
+
+        if (spec.Name is { } name && !IsCleanText(name))
+            Error("name", $"Name must be at most {MaxNameLength} characters without control characters.");
+        if (spec.Width is < 1 or > 512) Error("width", "Width must be 1..512.");
+        if (!Datasets.Contains(spec.Dataset)) Error("dataset", $"Dataset must be one of: {string.Join(", ", Datasets)}.");
+        if (spec.TrainLimit is < MinTrainLimit) Error("trainLimit", $"trainLimit must be at least {MinTrainLimit}.");
+        if (spec.TestLimit is < 1) Error("testLimit", "testLimit must be at least 1.");
+
+        var senders = Architectures(spec.Senders, "senders", Error);
+        var receivers = Architectures(spec.Receivers, "receivers", Error);
+        var width = Math.Clamp(spec.Width, 1, 512);
+        Layers(spec.SenderLayers, "senderLayers", senders, width, Error);
+        Layers(spec.ReceiverLayers, "receiverLayers", receivers, width, Error);
+
+        var variants = VariantsOf(spec.Variants, Error);
+        if (spec.StitchSeeds is null || spec.StitchSeeds.Count is < 1 or > 10) Error("stitchSeeds", "Give 1..10 stitch seeds.");
+        else if (spec.StitchSeeds.Distinct().Count() != spec.StitchSeeds.Count) Error("stitchSeeds", "Stitch seeds must be distinct.");
+
+        Training(spec.Model, "model", Error);
+        Stitch(spec.Stitch, "stitch", Error);
+
+        if (errors.Count == 0)
+        {
+            long count = 0;
+            foreach (var s in senders)
+            foreach (var r in receivers)
+                count += (long)Count(spec.SenderLayers, s, width) * Count(spec.ReceiverLayers, r, width);
+            count *= variants * spec.StitchSeeds!.Count;
+            if (count > MaxStitches) Error("senders", $"The sweep has {count:N0} stitches; at most {MaxStitches:N0} are allowed per sweep.");
+        }
+        return errors;
+    }
+
+    private static bool IsCleanText(string text) => text.Length <= MaxNameLength && !text.Any(char.IsControl);
+
+    private static List<ResNetSpec> Architectures(IReadOnlyList<string>? names, string field, Action<string, string> error)
+    {
+        var specs = new List<ResNetSpec>();
+        if (names is null || names.Count == 0) { error(field, "Give at least one architecture."); return specs; }
+        if (names.Count > 32) error(field, "At most 32 architectures.");
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (ResNetSpec.TryParse(names[i], out var spec, out var message)) specs.Add(spec!);
+            else error($"{field}[{i}]", message);
+        }
+        return specs;
+    }
+
+    private static void Layers(IReadOnlyList<string>? names, string field, List<ResNetSpec> archs, int width, Action<string, string> error)
+    {
+        if (names is null) return;
+        for (var i = 0; i < names.Count; i++)
+            foreach (var arch in archs)
+            {
+                var all = ArchitectureCatalog.Layers(arch, width);
+                if (all.All(l => l.Name != names[i]))
+                    error($"{field}[{i}]", $"Layer '{Truncate(names[i])}' does not exist in {arch.Name}. Valid layers: {string.Join(", ", all.Select(l => l.Name))}.");
+            }
+    }
+
+    private static int Count(IReadOnlyList<string>? names, ResNetSpec arch, int width) =>
+        names is { Count: > 0 } ? names.Count : ArchitectureCatalog.Layers(arch, width).Count;
+
+    private static int VariantsOf(IReadOnlyList<string>? names, Action<string, string> error)
+    {
+        if (names is null || names.Count == 0) { error("variants", "Give 'all' or at least one variant."); return 0; }
+        if (names.Count == 1 && names[0].Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Variants.All.Count;
+        var seen = new HashSet<Variant>();
+        for (var i = 0; i < names.Count; i++)
+            if (Sweeps.Variants.TryParse(names[i] ?? "", out var v)) seen.Add(v);
+            else error($"variants[{i}]", $"Unknown variant '{Truncate(names[i])}'. Allowed: all, {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
+        return seen.Count;
+    }
+
+    private static void Training(TrainSettings? t, string field, Action<string, string> error)
+    {
+        if (t is null) { error(field, "Training settings are required."); return; }
+        if (t.Epochs is < 1 or > 200) error($"{field}.epochs", "Epochs must be 1..200.");
+        if (t.BatchSize is < 1 or > 4096) error($"{field}.batchSize", "Batch size must be 1..4096.");
+        if (!(t.LearningRate > 0 && t.LearningRate <= 10)) error($"{field}.learningRate", "Learning rate must be in (0, 10].");
+        if (t.Momentum is < 0 or >= 1) error($"{field}.momentum", "Momentum must be in [0, 1).");
+        if (t.WeightDecay is < 0 or > 1) error($"{field}.weightDecay", "Weight decay must be in [0, 1].");
+        if (t.WarmupEpochs < 0 || t.WarmupEpochs > t.Epochs) error($"{field}.warmupEpochs", "Warm-up must be 0..epochs.");
+    }
+
+    private static void Stitch(StitchSettings? s, string field, Action<string, string> error)
+    {
+        if (s is null) { error(field, "Stitch settings are required."); return; }
+        if (s.Epochs is < 1 or > 100) error($"{field}.epochs", "Epochs must be 1..100.");
+        if (s.BatchSize is < 1 or > 4096) error($"{field}.batchSize", "Batch size must be 1..4096.");
+        if (s.Optimizer is not ("sgd" or "adam")) error($"{field}.optimizer", "Optimizer must be sgd or adam.");
+        if (!(s.LearningRate > 0 && s.LearningRate <= 10)) error($"{field}.learningRate", "Learning rate must be in (0, 10].");
+        if (s.Init is not ("least-squares" or "default")) error($"{field}.init", "Init must be least-squares or default.");
+        if (s.Precision is not ("auto" or "bf16" or "fp32")) error($"{field}.precision", "Precision must be auto, bf16 or fp32.");
+        if (s.HoldoutFraction is < 0 or >= 1) error($"{field}.holdoutFraction", "Hold-out fraction must be in [0, 1).");
+        if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");
+        if (s.Patience < 0) error($"{field}.patience", "Patience must be at least 0.");
+        if (s.Ridge < 0) error($"{field}.ridge", "Ridge must be at least 0.");
+    }
+
+    /// <summary>Echoed user input is cut so an error message cannot be made arbitrarily long.</summary>
+    private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
+}

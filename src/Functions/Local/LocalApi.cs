@@ -1,0 +1,44 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Stitching.Functions.Sweeps;
+
+namespace Stitching.Functions.Local;
+
+/// <summary>
+/// Serves the function classes over plain ASP.NET Core on 127.0.0.1, at the same /api routes, for offline use
+/// where Functions Core Tools cannot run. No function keys: it listens on loopback only.
+/// </summary>
+public static class LocalApi
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var port = builder.Configuration.GetValue("Stitching:Local:Port", 7071);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes;
+        });
+        builder.Services.AddStitching(builder.Configuration);
+        var app = builder.Build();
+        Map(app);
+        await app.RunAsync();
+    }
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        static T Fn<T>(HttpContext c) => ActivatorUtilities.CreateInstance<T>(c.RequestServices);
+        app.MapPost("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<SubmitSweep>(c).RunAsync(c.Request, ct));
+        app.MapGet("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<ListSweeps>(c).RunAsync(c.Request, ct));
+        app.MapGet("/api/sweeps/{id}", (HttpContext c, string id, CancellationToken ct) => Fn<GetSweep>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/sweeps/{id}/results", (HttpContext c, string id, CancellationToken ct) => Fn<GetResults>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/sweeps/{id}/matrix", (HttpContext c, string id, CancellationToken ct) => Fn<GetMatrix>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
+        app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stitching.Core.Contracts;
+using Stitching.Core.Storage;
+
+namespace Stitching.Functions;
+
+/// <summary>RFC 7807 answers shared by the functions.</summary>
+public static class Problems
+{
+    public static ValidationProblem Invalid(IReadOnlyList<ValidationError> errors, string title = "The sweep spec is invalid.") =>
+        TypedResults.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()), title: title);
+
+    public static ProblemHttpResult BadRequest(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
+
+    public static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem($"No sweep '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    public static ProblemHttpResult NotImplemented(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status501NotImplemented, title: "Not implemented");
+
+    /// <summary>
+    /// Null when <paramref name="id"/> may reach storage; otherwise the 400 to answer. Route values arrive decoded,
+    /// so "%2e%2e" is already ".." here and is refused like it.
+    /// </summary>
+    public static ProblemHttpResult? CheckId(string? id) =>
+        StorageIds.IsValid(id) ? null : BadRequest("A sweep id has letters, digits, '.', '_' and '-' only.");
+}

@@ -1,0 +1,16 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+using Stitching.Functions;
+using Stitching.Functions.Local;
+
+// "serve" runs the same function classes as a plain ASP.NET Core app, for machines without Functions Core Tools.
+if (args is ["serve", ..])
+{
+    await LocalApi.RunAsync(args[1..]);
+    return;
+}
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddStitching(builder.Configuration);
+builder.Build().Run();

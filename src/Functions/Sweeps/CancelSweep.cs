@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Functions.Sweeps;
+
+public sealed class CancelSweep(SweepCoordinator coordinator)
+{
+    [Function(nameof(CancelSweep))]
+    public async Task<Results<JsonHttpResult<SweepStatus>, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/cancel")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        if (!await coordinator.CancelAsync(id, cancellationToken)) return Problems.NotFound(id);
+        return TypedResults.Json((await coordinator.GetStatusAsync(id, cancellationToken))!, PlatformJsonContext.Default.SweepStatus);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Contracts;
+using Stitching.Core.Rendering;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Functions.Sweeps;
+
+public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = null)
+{
+    [Function(nameof(GetMatrix))]
+    public async Task<Results<JsonHttpResult<SimilarityMatrix>, FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/matrix")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : "json";
+        if (format is not ("json" or "png" or "svg")) return Problems.BadRequest("format must be json, png or svg.");
+        SimilarityMatrix? matrix;
+        try
+        {
+            var variant = request.Query["variant"].ToString() is { Length: > 0 } v ? ResultsQuery.ParseVariant(v) : Variant.TrainedToTrained;
+            matrix = await results.MatrixAsync(id, variant, NullIfEmpty(request.Query["sender"]), NullIfEmpty(request.Query["receiver"]), cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+        if (matrix is null) return Problems.NotFound(id);
+        if (format == "json") return TypedResults.Json(matrix, PlatformJsonContext.Default.SimilarityMatrix);
+        if (renderer is null) return Problems.NotImplemented("No matrix renderer is registered; use format=json.");
+        return format == "png" ? TypedResults.File(renderer.RenderPng(matrix), "image/png") : TypedResults.Text(renderer.RenderSvg(matrix), "image/svg+xml");
+    }
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 || value.ToString().Length == 0 ? null : value.ToString();
+}

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Rendering;
+using Stitching.Core.Results;
+using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Functions.Sweeps;
+
+public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
+{
+    [Function(nameof(GetReport))]
+    public async Task<Results<ContentHttpResult, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/report")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        var sweep = await storage.GetSweepAsync(id, cancellationToken);
+        var status = await coordinator.GetStatusAsync(id, cancellationToken);
+        if (sweep is null || status is null) return Problems.NotFound(id);
+        var matrices = await results.MatricesAsync(sweep, cancellationToken);
+        var models = new List<(string, ModelResult?)>();
+        foreach (var m in SweepPlan.Create(sweep.Spec).Models)
+            models.Add((m.Key, await storage.GetModelAsync(m.Key, cancellationToken)));
+        // Relative link, carrying the function key if the page was opened with one.
+        var code = request.Query["code"].ToString();
+        var csv = $"results?format=csv{(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : "")}";
+        return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv), "text/html; charset=utf-8");
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.Core.Storage;
+
+namespace Stitching.Functions.Sweeps;
+
+public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
+{
+    [Function(nameof(GetResults))]
+    public async Task<Results<JsonHttpResult<IReadOnlyList<StoredResult>>, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/results")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        var format = request.Query["format"].ToString();
+        if (format is not ("" or "json" or "csv")) return Problems.BadRequest("format must be json or csv.");
+        if (await storage.GetSweepAsync(id, cancellationToken) is null) return Problems.NotFound(id);
+        var q = request.Query;
+        ResultsFilter filter = new(Text(q["variant"]), Text(q["senderLayer"]), Text(q["receiverLayer"]), Text(q["senderArch"]), Text(q["receiverArch"]));
+        IReadOnlyList<StoredResult> rows;
+        try
+        {
+            rows = await results.ListAsync(id, filter, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+        // CSV is written by ResultsCsv.Write (Core/Results), which lands with the results work.
+        if (format == "csv") return Problems.NotImplemented("CSV output is wired once ResultsCsv is merged; use format=json.");
+        return TypedResults.Json(rows, PlatformJsonContext.Default.IReadOnlyListStoredResult);
+    }
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
+}

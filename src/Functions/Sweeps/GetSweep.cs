@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Functions.Sweeps;
+
+public sealed class GetSweep(SweepCoordinator coordinator)
+{
+    [Function(nameof(GetSweep))]
+    public async Task<Results<JsonHttpResult<SweepStatus>, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        var status = await coordinator.GetStatusAsync(id, cancellationToken);
+        return status is null ? Problems.NotFound(id) : TypedResults.Json(status, PlatformJsonContext.Default.SweepStatus);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Stitching.Core.Contracts;
+using Stitching.Core.Jobs;
+using Stitching.Core.Queues;
+using Stitching.Core.Sweeps;
+using Stitching.Functions.Sweeps;
+
+namespace Stitching.Platform.Tests;
+
+public sealed class JobProcessingTests
+{
+    private static async Task<string> SubmitAsync(TestPlatform env, string spec = Specs.Small)
+    {
+        var response = await Http.ExecuteAsync(await new SubmitSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST", spec), default));
+        Assert.True(response.Status == 202, response.Body);
+        return response.Json.GetProperty("sweepId").GetString()!;
+    }
+
+    [AzuriteFact]
+    public async Task A_processed_sweep_has_one_result_per_stitch_status_results_matrix_and_report()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await SubmitAsync(env);
+        var executor = new FakeExecutor();
+
+        var outcomes = await TestPlatform.DrainAsync(env.Processor(executor));
+
+        Assert.Equal(6, outcomes.Count(o => o == JobOutcome.Done));
+        Assert.Equal(2, executor.Models.Count);
+        Assert.Equal(4, executor.Stitches.Count);
+        Assert.True(await env.Platform.Checkpoints.Container.GetBlobClient($"models/{executor.Models.First()}.bin").ExistsAsync());
+
+        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default))).Json;
+        Assert.Equal(6, status.GetProperty("done").GetInt32());
+        Assert.Equal(0, status.GetProperty("queued").GetInt32());
+        Assert.Equal(1.0, status.GetProperty("progress").GetDouble());
+        Assert.True(status.GetProperty("finished").GetBoolean());
+
+        var results = new GetResults(env.Platform.Results, env.Platform.Storage);
+        var all = (await Http.ExecuteAsync(await results.RunAsync(Http.Request(), id, default))).Json;
+        Assert.Equal(4, all.GetArrayLength());
+        var stem = (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?senderLayer=stem&variant=trained-trained"), id, default))).Json;
+        Assert.Equal(2, stem.GetArrayLength());
+        Assert.All(stem.EnumerateArray(), r => Assert.Equal("stem", r.GetProperty("result").GetProperty("senderLayer").GetString()));
+        var none = (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?variant=random->random"), id, default))).Json;
+        Assert.Equal(0, none.GetArrayLength());
+
+        var matrix = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(query: "?variant=trained->trained&format=json"), id, default));
+        Assert.Equal(200, matrix.Status);
+        Assert.Equal(["stem", "1.0"], matrix.Json.GetProperty("senderLayers").EnumerateArray().Select(e => e.GetString()));
+        Assert.All(matrix.Json.GetProperty("values").EnumerateArray().SelectMany(r => r.EnumerateArray()), v => Assert.Equal(JsonValueKind.Number, v.ValueKind));
+        var png = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(query: "?format=png"), id, default));
+        Assert.Equal(501, png.Status);
+
+        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
+        Assert.Equal(200, report.Status);
+        Assert.StartsWith("text/html", report.ContentType);
+        Assert.Contains("small &lt;b&gt;&amp;&quot;quoted&quot;", report.Body);
+        Assert.DoesNotContain("<b>", report.Body);
+        Assert.Contains("results?format=csv", report.Body);
+        Assert.Contains("90.00", report.Body); // trained model accuracy
+
+        var list = (await Http.ExecuteAsync(await new ListSweeps(env.Platform.Coordinator).RunAsync(Http.Request(), default))).Json;
+        Assert.Contains(list.EnumerateArray(), s => s.GetProperty("sweepId").GetString() == id);
+    }
+
+    [AzuriteFact]
+    public async Task Duplicate_deliveries_and_racing_processors_leave_exactly_one_row_per_job()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await SubmitAsync(env);
+        var executor = new FakeExecutor(delay: TimeSpan.FromMilliseconds(400));
+        // Every message of the sweep is delivered three times: a retried fan-out without Service Bus dedup.
+        var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
+        await env.Platform.Queue.SendBatchAsync(jobs.Where(j => j.Kind == JobKind.Model).SelectMany(j => new[] { j.Message, j.Message }));
+
+        var a = TestPlatform.DrainAsync(env.Processor(executor, "a"));
+        var b = TestPlatform.DrainAsync(env.Processor(executor, "b"));
+        var outcomes = (await Task.WhenAll(a, b)).SelectMany(o => o).ToList();
+        // The stitches were sent as the models finished; resend them too, then race again.
+        await env.Platform.Queue.SendBatchAsync(jobs.Where(j => j.Kind == JobKind.Stitch).Select(j => j.Message));
+        outcomes.AddRange((await Task.WhenAll(TestPlatform.DrainAsync(env.Processor(executor, "a")), TestPlatform.DrainAsync(env.Processor(executor, "b")))).SelectMany(o => o));
+
+        Assert.Equal(2, executor.Models.Distinct().Count());
+        Assert.Equal(2, executor.Models.Count);
+        Assert.Equal(4, executor.Stitches.Count);
+        Assert.Equal(4, (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Count);
+        Assert.Contains(JobOutcome.Duplicate, outcomes);
+        Assert.Equal(6, (await env.Platform.Coordinator.GetStatusAsync(id))!.Done);
+        Assert.Empty((await env.Queue.Queue.PeekMessagesAsync(32)).Value);
+    }
+
+    [AzuriteFact]
+    public async Task Malformed_and_invalid_messages_are_dead_lettered_with_their_reason_recorded()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        await env.Queue.Queue.SendMessageAsync("this is not json");
+        var processor = env.Processor(new FakeExecutor());
+
+        Assert.Equal(JobOutcome.DeadLettered, await processor.ProcessNextAsync(TimeSpan.FromSeconds(5)));
+
+        // A stored job whose message names an architecture the engine cannot build.
+        var spec = new SweepSpec();
+        var sweep = new SweepRecord("badarch", "bad", spec, DateTimeOffset.UtcNow, SweepState.Active, 1, 0);
+        var message = JobMessage.ForModel(sweep.Id, new ModelSpec("vgg", 16, "fashion-mnist", 0, true, null, new TrainSettings()));
+        await env.Platform.Storage.AddJobsAsync([message]);
+        await env.Platform.Storage.AddSweepAsync(sweep);
+        await env.Platform.Queue.SendBatchAsync([message]);
+
+        Assert.Equal(JobOutcome.DeadLettered, await processor.ProcessNextAsync(TimeSpan.FromSeconds(5)));
+
+        var poison = (await env.Queue.Poison.ReceiveMessagesAsync(10)).Value
+            .Select(m => JsonSerializer.Deserialize(m.Body.ToString(), PlatformJsonContext.Default.DeadLetterEnvelope)!).ToList();
+        Assert.Equal(["InvalidJob", "MalformedMessage"], poison.Select(p => p.Reason).Order());
+        Assert.Contains(poison, p => p.Body == "this is not json");
+        var row = await env.Platform.Storage.GetJobAsync(sweep.Id, message.JobId);
+        Assert.Equal(JobState.Failed, row!.State);
+        Assert.Contains("Unknown architecture 'vgg'", row.Error);
+    }
+
+    [AzuriteFact]
+    public async Task A_job_that_keeps_failing_is_retried_then_dead_lettered_and_reported_as_failed()
+    {
+        await using var env = await TestPlatform.CreateAsync(maxDeliveries: 2);
+        var id = await SubmitAsync(env);
+
+        var outcomes = await TestPlatform.DrainAsync(env.Processor(new FakeExecutor(failModels: true)));
+
+        Assert.Equal(2, outcomes.Count(o => o == JobOutcome.Retried));
+        Assert.Equal(2, outcomes.Count(o => o == JobOutcome.DeadLettered));
+        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default))).Json;
+        Assert.Equal(2, status.GetProperty("failed").GetInt32());
+        Assert.Equal(4, status.GetProperty("queued").GetInt32()); // stitches wait for models that never came
+        Assert.All(status.GetProperty("failures").EnumerateArray(), f => Assert.Contains("CUDA out of memory (fake)", f.GetProperty("error").GetString()));
+        Assert.Equal(2, (await env.Queue.Poison.PeekMessagesAsync(10)).Value.Length);
+    }
+
+    [AzuriteFact]
+    public async Task Cancel_marks_queued_jobs_cancelled_and_workers_skip_them()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await SubmitAsync(env);
+        var executor = new FakeExecutor();
+
+        var cancelled = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), id, default));
+        var outcomes = await TestPlatform.DrainAsync(env.Processor(executor));
+
+        Assert.Equal(200, cancelled.Status);
+        Assert.Equal("Cancelled", cancelled.Json.GetProperty("state").GetString());
+        Assert.Equal(6, cancelled.Json.GetProperty("cancelled").GetInt32());
+        Assert.Equal([JobOutcome.Cancelled, JobOutcome.Cancelled], outcomes);
+        Assert.Empty(executor.Models);
+        Assert.Equal(0, await env.Platform.Coordinator.FanOutAsync(id));
+        var missing = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), "nosuchsweep", default));
+        Assert.Equal(404, missing.Status);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Stitching.Core;
+using Stitching.Core.Contracts;
+using Stitching.Core.Jobs;
+using Stitching.Core.Queues;
+using Stitching.Core.Storage;
+
+namespace Stitching.Platform.Tests;
+
+/// <summary>
+/// A platform on Azurite with its own name prefix (tables, container, queues), removed afterwards, so tests
+/// run in parallel on one account without seeing each other.
+/// </summary>
+public sealed class TestPlatform : IAsyncDisposable
+{
+    public static string ConnectionString => Environment.GetEnvironmentVariable("STITCHING_TEST_STORAGE") is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool AzuriteReachable { get; } = Probe();
+
+    private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N"));
+
+    private TestPlatform(StitchingPlatform platform) => Platform = platform;
+
+    public StitchingPlatform Platform { get; }
+    public StorageJobQueue Queue => (StorageJobQueue)Platform.Queue;
+
+    public static async Task<TestPlatform> CreateAsync(int maxDeliveries = 5)
+    {
+        if (!AzuriteReachable)
+            throw new InvalidOperationException("Azurite is not reachable. Start it: npx azurite --silent --skipApiVersionCheck --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 (or set STITCHING_TEST_STORAGE).");
+        var storage = new StitchingStorageOptions { ConnectionString = ConnectionString, NamePrefix = "t" + Guid.NewGuid().ToString("N")[..12] };
+        var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = TimeSpan.FromSeconds(30), RetryDelay = TimeSpan.FromMilliseconds(300) };
+        var env = new TestPlatform(StitchingPlatform.Create(storage, queue));
+        await env.Platform.CreateIfNotExistsAsync();
+        return env;
+    }
+
+    public JobProcessor Processor(IJobExecutor executor, string worker = "w1") => Platform.CreateProcessor(executor, new JobProcessorOptions
+    {
+        WorkerId = worker,
+        CheckpointDirectory = Path.Combine(_checkpoints, worker),
+        MaxDeliveries = Platform.Processor.MaxDeliveries,
+        LockDuration = Platform.Processor.LockDuration,
+        RetryDelay = Platform.Processor.RetryDelay,
+    });
+
+    /// <summary>Processes until the queue stays empty for a moment; returns every outcome.</summary>
+    public static async Task<List<JobOutcome>> DrainAsync(JobProcessor processor, int maxMessages = 500)
+    {
+        var outcomes = new List<JobOutcome>();
+        while (outcomes.Count < maxMessages && await processor.ProcessNextAsync(TimeSpan.FromSeconds(1.5)) is { } outcome) outcomes.Add(outcome);
+        return outcomes;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var t in new[] { Platform.Storage.Sweeps, Platform.Storage.Jobs, Platform.Storage.Results, Platform.Storage.Models }) await t.DeleteAsync();
+        await Platform.Checkpoints.Container.DeleteIfExistsAsync();
+        await Queue.Queue.DeleteIfExistsAsync();
+        await Queue.Poison.DeleteIfExistsAsync();
+        if (Directory.Exists(_checkpoints)) Directory.Delete(_checkpoints, recursive: true);
+    }
+
+    private static bool Probe()
+    {
+        try
+        {
+            var endpoint = new TableServiceClient(ConnectionString).Uri;
+            using var tcp = new TcpClient();
+            return tcp.ConnectAsync(endpoint.Host, endpoint.Port).Wait(TimeSpan.FromSeconds(2)) && tcp.Connected;
+        }
+        catch (Exception e) when (e is SocketException or AggregateException or FormatException or ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Stitching.Core.Jobs;
+using Stitching.Functions.Sweeps;
+
+namespace Stitching.Platform.Tests;
+
+public sealed class WorkerHostTests
+{
+    [AzuriteFact]
+    public async Task Worker_host_built_from_configuration_runs_a_sweep_to_the_end()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        var submitted = await Http.ExecuteAsync(await new SubmitSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST", Specs.Small), default));
+        var id = submitted.Json.GetProperty("sweepId").GetString()!;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stitching:Storage:ConnectionString"] = TestPlatform.ConnectionString,
+            ["Stitching:Storage:NamePrefix"] = env.Platform.Storage.Jobs.Name[..^"jobs".Length],
+            ["Stitching:Queue:Backend"] = "storage",
+            ["Stitching:Queue:RetryDelay"] = "00:00:00.3",
+            ["Stitching:Worker:CheckpointDirectory"] = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N")),
+        }).Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var worked = await WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 6, timeout.Token);
+
+        Assert.Equal(6, worked);
+        Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished);
+    }
+}
