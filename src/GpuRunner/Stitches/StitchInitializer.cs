@@ -1,3 +1,4 @@
+using Stitching.GpuRunner.Analysis;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Stitches;
@@ -11,7 +12,19 @@ public static class StitchInitializer
     /// </summary>
     public static void FitLeastSquares(Stitch stitch, ActivationSource sender, ActivationSource target, double ridge, int batchSize = 1000)
     {
-        // Filled in with Analysis.NormalEquations.
-        throw new NotImplementedException();
+        using var equations = new NormalEquations(stitch.Shape with { BatchNorm = false });
+        var n = sender.Count;
+        var device = stitch.parameters().First().device;
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var idx = arange(start, Math.Min(n, start + batchSize), dtype: ScalarType.Int64, device: device);
+            equations.Accumulate(sender.Get(idx).to(ScalarType.Float32), target.Get(idx).to(ScalarType.Float32));
+        }
+        var (weight, bias) = equations.Solve(ridge);
+        using (weight)
+        using (bias)
+            stitch.SetLinearMap(weight.to(device), bias.to(device));
     }
 }
