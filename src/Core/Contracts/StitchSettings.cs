@@ -7,6 +7,7 @@ namespace Stitching.Core.Contracts;
 /// </summary>
 public sealed record StitchSettings
 {
+    /// <summary>Most epochs per stitch; early stopping on the held-out split usually ends sooner.</summary>
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 256;
     /// <summary>"sgd" (momentum) or "adam".</summary>
@@ -24,8 +25,12 @@ public sealed record StitchSettings
     public double Ridge { get; init; } = 1e-3;
     /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>
     public double HoldoutFraction { get; init; } = 0.1;
-    /// <summary>Stop when the held-out accuracy has not improved for this many epochs; 0 disables early stopping.</summary>
-    public int Patience { get; init; }
+    /// <summary>Held-out evaluations per epoch (plus one before training); the best one's weights are kept.</summary>
+    public int EvalsPerEpoch { get; init; } = 4;
+    /// <summary>Stop a stitch when <see cref="Patience"/> held-out evaluations in a row did not beat its best by <see cref="MinDelta"/>; 0 disables early stopping.</summary>
+    public int Patience { get; init; } = 2;
+    /// <summary>Smallest held-out accuracy gain (fraction) that counts as an improvement.</summary>
+    public double MinDelta { get; init; } = 0.002;
     /// <summary>"bf16" runs the frozen prefix and suffix in bfloat16 (the stitch keeps fp32 weights); "fp32"; "auto" picks bf16 where the hardware has fast bf16.</summary>
     public string Precision { get; init; } = "auto";
 }

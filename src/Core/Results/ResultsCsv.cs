@@ -39,7 +39,7 @@ public static class ResultsCsv
         var table = CsvTable.Open(reader, source, Required);
         return table.Rows().Select(r => new StitchResult(
             r.String("variant"), r.String("sender_arch"), r.String("sender_layer"), r.String("receiver_arch"), r.String("receiver_layer"),
-            r.String("stitch_kind"), r.Long("stitch_params"), r.Int("epochs"), r.Int("train_images"),
+            r.String("stitch_kind"), r.Long("stitch_params"), r.Double("epochs"), r.Int("train_images"),
             r.Double("accuracy"), r.Double("loss"), r.Double("seconds"),
             r.Int("sender_seed", 0), r.Int("receiver_seed", 0), r.Int("stitch_seed", 0), r.String("device", "cpu"))).ToList();
     }

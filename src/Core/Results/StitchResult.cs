@@ -12,7 +12,7 @@ public sealed record StitchResult(
     string ReceiverLayer,
     string StitchKind,
     long StitchParams,
-    int Epochs,
+    double Epochs,
     int TrainImages,
     double Accuracy,
     double Loss,

@@ -6,17 +6,21 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Stitches;
 
 /// <summary>
-/// Trains stitches that all feed the same frozen receiver suffix. Their outputs are concatenated along the
-/// batch and run through the suffix in one pass; the suffix is in eval mode (per-sample), every stitch has
-/// its own optimizer and sees the same batches, so each trains exactly as it would alone, with bigger GEMMs.
+/// Trains stitches that all feed the same frozen receiver suffix. Their outputs are concatenated along the batch
+/// and run through the suffix together, up to <c>maxRowsPerPass</c> rows at a time; the suffix is in eval mode
+/// (per-sample), every stitch has its own optimizer and sees the same batches, so each trains exactly as it would
+/// alone. Held-out accuracy is checked <see cref="StitchSettings.EvalsPerEpoch"/> times per epoch; each stitch
+/// keeps its best weights and stops after <see cref="StitchSettings.Patience"/> checks without improvement.
 /// </summary>
 public static class StitchGroupTrainer
 {
     /// <param name="suffix">Frozen receiver suffix: (B, C, R, R) stitched activations to logits (B, classes).</param>
+    /// <param name="maxRowsPerPass">Rows per suffix pass: on CPUs small passes stay in cache, on GPUs big ones fill the device.</param>
     public static IReadOnlyList<StitchOutcome> Train(
         IReadOnlyList<StitchMember> members, Func<Tensor, Tensor> suffix,
         Tensor trainLabels, Tensor? holdoutLabels, Tensor testLabels,
-        StitchSettings settings, int seed, Action<int>? onEpoch = null, CancellationToken cancellationToken = default)
+        StitchSettings settings, int seed, Action<int>? onEpoch = null, CancellationToken cancellationToken = default,
+        int maxRowsPerPass = int.MaxValue)
     {
         if (members.Count == 0) return [];
         var device = trainLabels.device;
@@ -24,63 +28,76 @@ public static class StitchGroupTrainer
         var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var warmup = (long)(settings.WarmupFraction * totalSteps);
+        var checkEvery = Math.Max(1, stepsPerEpoch / Math.Max(1, settings.EvalsPerEpoch));
+        var useHoldout = holdoutLabels is not null && holdoutLabels.shape[0] > 0 && members.All(m => m.Holdout is not null);
         var optimizers = members.Select(m => CreateOptimizer(m.Stitch, settings)).ToArray();
-        var best = new (double Accuracy, int Epoch, Dictionary<string, Tensor>? Weights)[members.Count];
+        var best = new (double Accuracy, int Check, Dictionary<string, Tensor>? Weights)[members.Count];
+        var stepsRun = new long[members.Count];
         var active = Enumerable.Range(0, members.Count).ToList();
-        using var generator = new Generator((ulong)seed); // CPU: same order on CPU and CUDA
-        var epochsRun = new int[members.Count];
+        var membersPerPass = Math.Max(1, maxRowsPerPass / settings.BatchSize);
+        using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
+        var check = 0;
+
+        void CheckHoldout()
+        {
+            if (!useHoldout) return;
+            var scores = Evaluate(members, active, m => m.Holdout!, holdoutLabels!, suffix);
+            for (var a = 0; a < active.Count; a++)
+            {
+                var k = active[a];
+                if (best[k].Weights is not null && scores[a].Accuracy < best[k].Accuracy + settings.MinDelta) continue;
+                DisposeWeights(best[k].Weights);
+                best[k] = (scores[a].Accuracy, check, Snapshot(members[k].Stitch));
+            }
+            if (settings.Patience > 0) active.RemoveAll(k => check - best[k].Check >= settings.Patience);
+            check++;
+        }
 
         try
         {
+            CheckHoldout(); // the initialization itself (e.g. the least-squares fit) may already be the best
             long step = 0;
             for (var epoch = 1; epoch <= settings.Epochs && active.Count > 0; epoch++)
             {
-                foreach (var m in members) m.Stitch.train();
                 using var perm = randperm(n, generator: generator).to(device);
-                for (long start = 0; start < n; start += settings.BatchSize, step++)
+                for (long start = 0; start < n && active.Count > 0; start += settings.BatchSize, step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
-                    var outputs = active.Select(k => members[k].Stitch.call(members[k].Train.Get(idx).to(ScalarType.Float32))).ToList();
-                    var logits = suffix(cat(outputs, 0)).to(ScalarType.Float32); // (G*B, classes)
-                    var y = trainLabels.index_select(0, idx).repeat(active.Count);
-                    // Sum of the members' mean losses: each stitch gets exactly its own gradient.
-                    var loss = nn.functional.cross_entropy(logits, y) * active.Count;
                     var lr = settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, warmup);
                     foreach (var k in active)
                     {
+                        members[k].Stitch.train();
                         ModelTrainer.SetLearningRate(optimizers[k], lr);
                         optimizers[k].zero_grad();
+                        stepsRun[k]++;
                     }
-                    loss.backward();
-                    foreach (var k in active) optimizers[k].step();
-                }
-                foreach (var k in active) epochsRun[k] = epoch;
-
-                if (holdoutLabels is not null && members.All(m => m.Holdout is not null))
-                {
-                    var scores = Evaluate(members, active, m => m.Holdout!, holdoutLabels, suffix);
-                    for (var a = 0; a < active.Count; a++)
+                    using (var scope = NewDisposeScope())
                     {
-                        var k = active[a];
-                        if (best[k].Weights is null || scores[a].Accuracy > best[k].Accuracy)
+                        var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
+                        var y = trainLabels.index_select(0, idx);
+                        foreach (var pass in active.Chunk(membersPerPass))
                         {
-                            DisposeWeights(best[k].Weights);
-                            best[k] = (scores[a].Accuracy, epoch, Snapshot(members[k].Stitch));
+                            using var passScope = NewDisposeScope();
+                            var outputs = pass.Select(k => members[k].Stitch.call(members[k].Train.Get(idx).to(ScalarType.Float32))).ToList();
+                            var logits = suffix(cat(outputs, 0)).to(ScalarType.Float32); // (G*B, classes)
+                            // Sum of the members' mean losses: each stitch gets exactly its own gradient.
+                            var loss = nn.functional.cross_entropy(logits, y.repeat(pass.Length)) * pass.Length;
+                            loss.backward();
                         }
                     }
-                    if (settings.Patience > 0)
-                        active.RemoveAll(k => epoch - best[k].Epoch >= settings.Patience);
+                    foreach (var k in active) optimizers[k].step();
+                    if ((step + 1) % checkEvery == 0) CheckHoldout();
                 }
                 onEpoch?.Invoke(epoch);
             }
+            if (active.Count > 0 && step % checkEvery != 0) CheckHoldout();
 
-            // The held-out split chose the epoch; the test set is used once, here.
+            // The held-out split chose the weights; the test set is used once, here.
             for (var k = 0; k < members.Count; k++)
                 if (best[k].Weights is { } w) members[k].Stitch.load_state_dict(w);
             var test = Evaluate(members, Enumerable.Range(0, members.Count).ToList(), m => m.Test, testLabels, suffix);
-            return test.Select((e, k) => new StitchOutcome(e.Accuracy, e.Loss, epochsRun[k], best[k].Weights is null ? double.NaN : best[k].Accuracy)).ToList();
+            return test.Select((e, k) => new StitchOutcome(e.Accuracy, e.Loss, (double)stepsRun[k] / stepsPerEpoch,
+                best[k].Weights is null ? double.NaN : best[k].Accuracy)).ToList();
         }
         finally
         {
@@ -89,28 +106,29 @@ public static class StitchGroupTrainer
         }
     }
 
-    /// <summary>Accuracy and loss of each listed member on one split, all members batched through the suffix together.</summary>
+    /// <summary>Accuracy and loss of each listed member on one split, members batched through the suffix together.</summary>
     public static IReadOnlyList<Evaluation> Evaluate(IReadOnlyList<StitchMember> members, IReadOnlyList<int> which,
-        Func<StitchMember, ActivationSource> split, Tensor labels, Func<Tensor, Tensor> suffix, int batchSize = 500)
+        Func<StitchMember, ActivationSource> split, Tensor labels, Func<Tensor, Tensor> suffix, int rowsPerPass = 1024)
     {
         foreach (var k in which) members[k].Stitch.eval();
         using var _ = inference_mode();
         long n = labels.shape[0];
         var correct = new long[which.Count];
         var lossSum = new double[which.Count];
-        for (long start = 0; start < n; start += batchSize)
+        var batch = Math.Max(1, Math.Min(n, rowsPerPass));
+        for (long start = 0; start < n; start += batch)
         {
             using var scope = NewDisposeScope();
-            var idx = arange(start, Math.Min(n, start + batchSize), dtype: ScalarType.Int64, device: labels.device);
-            var b = idx.shape[0];
-            var outputs = which.Select(k => members[k].Stitch.call(split(members[k]).Get(idx).to(ScalarType.Float32))).ToList();
-            var logits = suffix(cat(outputs, 0)).to(ScalarType.Float32).reshape(which.Count, b, -1); // (G, B, classes)
+            var idx = arange(start, Math.Min(n, start + batch), dtype: ScalarType.Int64, device: labels.device);
             var y = labels.index_select(0, idx);
-            var losses = nn.functional.cross_entropy(logits.permute(0, 2, 1), y.expand(which.Count, b), reduction: nn.Reduction.None).sum(1); // (G)
-            var hits = logits.argmax(2).eq(y.unsqueeze(0)).sum(1); // (G)
-            var lossArr = losses.cpu().data<float>().ToArray(); // host sync
-            var hitArr = hits.cpu().data<long>().ToArray();
-            for (var a = 0; a < which.Count; a++) { lossSum[a] += lossArr[a]; correct[a] += hitArr[a]; }
+            for (var a = 0; a < which.Count; a++)
+            {
+                using var memberScope = NewDisposeScope();
+                var member = members[which[a]];
+                var logits = suffix(member.Stitch.call(split(member).Get(idx).to(ScalarType.Float32))).to(ScalarType.Float32); // (B, classes)
+                lossSum[a] += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>(); // host sync
+                correct[a] += logits.argmax(1).eq(y).sum().item<long>();
+            }
         }
         return Enumerable.Range(0, which.Count).Select(a => new Evaluation(correct[a] / (double)n, lossSum[a] / n, n)).ToList();
     }

@@ -38,6 +38,14 @@ public sealed class StitchEngine : IDisposable
     }
 
     public long CacheBudgetBytes { get; }
+
+    /// <summary>
+    /// Rows per suffix pass when several stitches share a receiver layer. On CPUs a pass of a few hundred rows
+    /// keeps activations in cache (bigger passes measured slower, see the README's benchmark); GPUs want big passes.
+    /// </summary>
+    public int MaxRowsPerPass { get; init; } = -1;
+
+    private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 512;
     public ScalarType ComputeType => _dtype;
     public ActivationCache Cache => _cache;
 
@@ -96,13 +104,13 @@ public sealed class StitchEngine : IDisposable
 
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
-            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, cancellationToken);
+            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, cancellationToken, RowsPerPass);
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
         var device = _device.type.ToString().ToLowerInvariant();
         return tasks.Select((t, k) => (new StitchResult(
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
-            outcomes[k].Epochs, (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
+            Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device), members[k].Stitch)).ToList();
     }
 
