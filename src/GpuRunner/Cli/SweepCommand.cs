@@ -12,7 +12,7 @@ namespace Stitching.GpuRunner.Cli;
 /// <summary><c>sweep</c>: every (sender layer, receiver layer) stitch for each variant, with progress, resumable.</summary>
 public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public class Settings : CommonSettings
     {
         [CommandOption("--sender <ARCH>"), Description("Sender architecture(s), comma-free list separated by ';' or repeated: resnet18, resnet34, resnet(b1,b2,b3,b4).")]
         public string[] Senders { get; init; } = ["resnet(1,1,1,1)"];

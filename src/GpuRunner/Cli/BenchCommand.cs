@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using TorchSharp;
+using Spectre.Console.Cli;
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Benchmarks;
+using Stitching.GpuRunner.Stitches;
+using Stitching.GpuRunner.Sweeps;
+using Stitching.GpuRunner.Training;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>
+/// <c>bench</c>: the same sweep by the straightforward baseline (twice, with different stitch seeds: the noise
+/// floor) and by the optimized engine, plus this machine's matmul peak; prints and writes the figures as JSON.
+/// </summary>
+public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
+{
+    public sealed class Settings : SweepCommand.Settings
+    {
+        [CommandOption("--baseline-epochs <N>"), Description("Fixed epochs of the baseline stitches (default 2).")]
+        public int BaselineEpochs { get; init; } = 2;
+
+        [CommandOption("--json <FILE>"), Description("Where to write the figures (default bench.json in --out).")]
+        public string? Json { get; init; }
+
+        [CommandOption("--skip-noise-floor"), Description("Run the baseline once only (no second seed).")]
+        public bool SkipNoiseFloor { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var spec = settings.ToSpec();
+        var plan = SweepPlan.Create(spec);
+        var tasks = plan.Stitches.ToList();
+        var clock = Stopwatch.StartNew();
+        void Log(string m) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(m)}");
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
+        var device = run.Device;
+        var report = new Dictionary<string, object?>
+        {
+            ["command"] = "bench " + string.Join(' ', context.Arguments),
+            ["device"] = device.type.ToString().ToLowerInvariant(),
+            ["threads"] = get_num_threads(),
+            ["stitches"] = tasks.Count,
+            ["trainImages"] = run.Data.TrainImages.shape[0],
+            ["testImages"] = run.Data.TestImages.shape[0],
+        };
+
+        Log("Measuring matmul peak (fp32, bf16)...");
+        var peak32 = MatmulPeak.Measure(ScalarType.Float32, device);
+        var peak16 = MatmulPeak.Measure(ScalarType.BFloat16, device);
+        report["peakGflopsFp32"] = Math.Round(peak32, 1);
+        report["peakGflopsBf16"] = Math.Round(peak16, 1);
+        Log($"  fp32 {peak32:F0} GFLOP/s, bf16 {peak16:F0} GFLOP/s");
+
+        // Base models first, so neither path is charged for them.
+        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, Log))
+            foreach (var m in plan.Models) warm.Model(m, cancellationToken);
+
+        Log($"Optimized path: {tasks.Count} stitches...");
+        var optimizedDir = Path.Combine(settings.Out, "optimized");
+        if (Directory.Exists(optimizedDir)) Directory.Delete(optimizedDir, recursive: true);
+        var optClock = Stopwatch.StartNew();
+        IReadOnlyList<StitchResult> optimized;
+        ScalarType optimizedType;
+        using (var engine = new StitchEngine(run.Data, run.Models, device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log))
+        {
+            optimized = new SweepRunner(engine).Run(spec, optimizedDir, cancellationToken: cancellationToken);
+            optimizedType = engine.ComputeType;
+        }
+        var optSeconds = optClock.Elapsed.TotalSeconds;
+        var peakRssOptimized = PeakRssBytes();
+        Log($"  {optSeconds:F1} s ({tasks.Count / optSeconds:F2} stitches/s), peak RSS {peakRssOptimized / 1e6:F0} MB");
+
+        var baselineSettings = spec.Stitch with { Epochs = settings.BaselineEpochs, Init = "default", Precision = "fp32" };
+        var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, Log, cancellationToken);
+        Log($"Baseline: {baseSeconds:F1} s ({tasks.Count / baseSeconds:F2} stitches/s)");
+        IReadOnlyList<double>? baseB = null;
+        if (!settings.SkipNoiseFloor)
+        {
+            (baseB, var secondsB) = RunBaseline(run, tasks, baselineSettings, 1, Log, cancellationToken);
+            Log($"Baseline, second stitch seed: {secondsB:F1} s");
+        }
+
+        var opt = tasks.Select(t => optimized.Single(r => r.Variant == t.Variant.Name() && r.SenderLayer == t.SenderLayer && r.ReceiverLayer == t.ReceiverLayer
+            && r.SenderArch == t.Sender.Arch && r.ReceiverArch == t.Receiver.Arch).Accuracy).ToList();
+        var diff = opt.Zip(baseA, (a, b) => Math.Abs(a - b)).ToList();
+        report["optimized"] = new
+        {
+            seconds = Math.Round(optSeconds, 2), stitchesPerSecond = tasks.Count / optSeconds, precision = Precision.Name(optimizedType),
+            meanEpochs = optimized.Average(r => r.Epochs), peakRssMB = peakRssOptimized / 1e6,
+        };
+        var imagesTrain = run.Data.TrainImages.shape[0];
+        var imagesTest = run.Data.TestImages.shape[0];
+        var flops = Flops(plan, tasks, optimized, spec, imagesTrain, run.Data.HoldoutImages.shape[0], imagesTest, settings.BaselineEpochs);
+        report["baseline"] = new { seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32" };
+        report["speedup"] = Math.Round(baseSeconds / optSeconds, 2);
+        report["imagesPerSecond"] = new
+        {
+            optimized = optimized.Sum(r => r.Epochs) * imagesTrain / optSeconds,
+            baseline = (double)tasks.Count * settings.BaselineEpochs * imagesTrain / baseSeconds,
+        };
+        report["flops"] = new
+        {
+            trainingPerStitch = flops.TrainingPerStitch,
+            optimizedTotal = flops.Optimized,
+            baselineTotal = flops.Baseline,
+            optimizedGflops = flops.Optimized / optSeconds / 1e9,
+            optimizedFractionOfPeak = flops.Optimized / optSeconds / 1e9 / (optimizedType == ScalarType.BFloat16 ? peak16 : peak32),
+            baselineGflops = flops.Baseline / baseSeconds / 1e9,
+            baselineFractionOfPeak = flops.Baseline / baseSeconds / 1e9 / peak32,
+            prefixOptimized = flops.PrefixOptimized,
+            prefixBaseline = flops.PrefixBaseline,
+            senderLayers = plan.Pairs[0].SenderLayers.Count,
+            receiverLayers = plan.Pairs[0].ReceiverLayers.Count,
+        };
+        report["agreement"] = new
+        {
+            meanAbsDiffOptimizedVsBaseline = diff.Average(),
+            maxAbsDiffOptimizedVsBaseline = diff.Max(),
+            meanAbsDiffBaselineSeeds = baseB is null ? (double?)null : baseA.Zip(baseB, (a, b) => Math.Abs(a - b)).Average(),
+            maxAbsDiffBaselineSeeds = baseB is null ? (double?)null : baseA.Zip(baseB, (a, b) => Math.Abs(a - b)).Max(),
+            meanAccuracyOptimized = opt.Average(),
+            meanAccuracyBaseline = baseA.Average(),
+        };
+        report["peakRssMB"] = PeakRssBytes() / 1e6;
+
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
+        AtomicFile.Write(path, w => w.Write(json));
+        AnsiConsole.WriteLine(json);
+        Log($"Wrote {path}");
+        return await Task.FromResult(0);
+    }
+
+    private static (IReadOnlyList<double> Accuracies, double Seconds) RunBaseline(RunContext run, IReadOnlyList<StitchTask> tasks,
+        StitchSettings settings, int seedOffset, Action<string> log, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var models = new Dictionary<string, Models.ResNet>();
+        Models.ResNet Get(ModelSpec s) => models.TryGetValue(s.Key, out var m) ? m : models[s.Key] = run.Models.GetOrCreate(s, run.Data).Model;
+        var accuracies = new List<double>();
+        foreach (var t in tasks)
+        {
+            var sender = Get(t.Sender);
+            var receiver = Get(t.Receiver);
+            using var stitch = Stitch.Create(t.Shape, StitchEngine.StableSeed(t.Id) + seedOffset);
+            stitch.to(run.Device);
+            var e = BaselineStitchTrainer.Train(sender, sender.LayerIndex(t.SenderLayer), stitch, receiver, receiver.LayerIndex(t.ReceiverLayer),
+                run.Data, settings, t.StitchSeed * 7919 + seedOffset, cancellationToken);
+            accuracies.Add(e.Accuracy);
+            if (accuracies.Count % 10 == 0) log($"  baseline {accuracies.Count}/{tasks.Count}");
+        }
+        foreach (var m in models.Values) m.Dispose();
+        return (accuracies, clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed record FlopCount(double TrainingPerStitch, double Optimized, double Baseline, double PrefixOptimized, double PrefixBaseline);
+
+    /// <summary>
+    /// FLOPs (2 per multiply-accumulate) from the layer catalogue. Training a stitch costs, per image: stitch forward
+    /// and backward (3x its MACs) plus the suffix forward and its input-gradient backward (2x). The baseline adds the
+    /// prefix forward every step; the optimized path computes each (sender, layer) prefix once per split.
+    /// </summary>
+    private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, IReadOnlyList<StitchResult> optimized, SweepSpec spec,
+        long train, long holdout, long test, int baselineEpochs)
+    {
+        double opt = 0, baseline = 0, perStitch = 0, prefixOpt = 0, prefixBase = 0;
+        var classes = 10;
+        foreach (var t in tasks)
+        {
+            var s = ResNetSpec.Parse(t.Sender.Arch);
+            var r = ResNetSpec.Parse(t.Receiver.Arch);
+            var i = ArchitectureCatalog.Layer(s, spec.Width, t.SenderLayer).Index;
+            var j = ArchitectureCatalog.Layer(r, spec.Width, t.ReceiverLayer).Index;
+            double prefix = ArchitectureCatalog.MacsPerImage(s, spec.Width, 1, classes, 0, i);
+            double suffix = ArchitectureCatalog.MacsPerImage(r, spec.Width, 1, classes, j + 1, int.MaxValue);
+            double stitch = t.Shape.MacsPerImage;
+            var train1 = 2 * (3 * stitch + 2 * suffix);
+            perStitch += train1 * train * spec.Stitch.Epochs / tasks.Count;
+            var epochs = optimized.FirstOrDefault(x => x.Variant == t.Variant.Name() && x.SenderLayer == t.SenderLayer && x.ReceiverLayer == t.ReceiverLayer)?.Epochs ?? 0;
+            var checks = spec.Stitch.EvalsPerEpoch * epochs + 1;
+            opt += train1 * train * epochs + 2 * (stitch + suffix) * (holdout * checks + test);
+            baseline += (train1 + 2 * prefix) * train * baselineEpochs + 2 * (prefix + stitch + suffix) * test;
+            prefixBase += 2 * prefix * (train * baselineEpochs + test);
+        }
+        foreach (var pair in plan.Pairs)
+        foreach (var model in pair.Models.Where(m => m.Arch == pair.SenderArch.Name))
+        foreach (var layer in pair.SenderLayers)
+            prefixOpt += 2.0 * ArchitectureCatalog.MacsPerImage(pair.SenderArch, spec.Width, 1, classes, 0, layer.Index) * (train + holdout + test);
+        opt += prefixOpt;
+        return new FlopCount(perStitch, opt, baseline, prefixOpt, prefixBase);
+    }
+
+    private static long PeakRssBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+}
