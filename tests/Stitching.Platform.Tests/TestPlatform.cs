@@ -49,6 +49,14 @@ public sealed class TestPlatform : IAsyncDisposable
         RetryDelay = Platform.Processor.RetryDelay,
     });
 
+    /// <summary>Submits through the API function, as a client would; returns the sweep id.</summary>
+    public async Task<string> SubmitAsync(string spec = Specs.Small)
+    {
+        var response = await Http.ExecuteAsync(await new Stitching.Functions.Sweeps.SubmitSweep(Platform.Coordinator).RunAsync(Http.Request("POST", spec), default));
+        Assert.True(response.Status == 202, response.Body);
+        return response.Json.GetProperty("sweepId").GetString()!;
+    }
+
     /// <summary>Processes until the queue stays empty for a moment; returns every outcome.</summary>
     public static async Task<List<JobOutcome>> DrainAsync(JobProcessor processor, int maxMessages = 500)
     {
