@@ -24,7 +24,15 @@ public sealed class TestPlatform : IAsyncDisposable
 
     private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N"));
 
-    private TestPlatform(StitchingPlatform platform) => Platform = platform;
+    private TestPlatform(StitchingPlatform platform, string namePrefix)
+    {
+        Platform = platform;
+        NamePrefix = namePrefix;
+    }
+
+    /// <summary>Prefix of this platform's tables, container and queues; a worker process gets it as <c>Stitching__Storage__NamePrefix</c>.</summary>
+    public string NamePrefix { get; }
+    public string CheckpointRoot => _checkpoints;
 
     public StitchingPlatform Platform { get; }
     public StorageJobQueue Queue => (StorageJobQueue)Platform.Queue;
@@ -35,7 +43,7 @@ public sealed class TestPlatform : IAsyncDisposable
             throw new InvalidOperationException("Azurite is not reachable. Start it: npx azurite --silent --skipApiVersionCheck --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 (or set STITCHING_TEST_STORAGE).");
         var storage = new StitchingStorageOptions { ConnectionString = ConnectionString, NamePrefix = "t" + Guid.NewGuid().ToString("N")[..12] };
         var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = TimeSpan.FromSeconds(30), RetryDelay = TimeSpan.FromMilliseconds(300) };
-        var env = new TestPlatform(StitchingPlatform.Create(storage, queue));
+        var env = new TestPlatform(StitchingPlatform.Create(storage, queue), storage.NamePrefix);
         await env.Platform.CreateIfNotExistsAsync();
         return env;
     }
