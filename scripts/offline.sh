@@ -3,15 +3,14 @@
 # classes served by plain ASP.NET Core, since Functions Core Tools cannot run here) and N local runners.
 #   scripts/offline.sh [RUNNERS]      start everything (default 1 runner); Ctrl-C stops it all
 #   RUNNERS=0 scripts/offline.sh      Azurite and the API only
+#   RUNNER_ARGS="--threads 1" ...     extra options for each "Stitching.GpuRunner worker"
+# An Azurite already listening on 127.0.0.1:10002 (e.g. from scripts/start-azurite.sh) is used as it is.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runners="${1:-${RUNNERS:-1}}"
 state="${STITCHING_OFFLINE_DIR:-$root/.offline}"
 mkdir -p "$state/azurite" "$state/data" "$state/logs"
 
-if [ ! -x "$state/azurite/node_modules/.bin/azurite" ]; then
-  (cd "$state/azurite" && npm install --no-audit --no-fund azurite@3.35.0 >/dev/null)
-fi
 
 export Stitching__Storage__ConnectionString="UseDevelopmentStorage=true"
 export Stitching__Queue__Backend="storage"
@@ -21,10 +20,17 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-"$state/azurite/node_modules/.bin/azurite" --silent --skipApiVersionCheck --disableTelemetry --location "$state/data" \
-  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$state/logs/azurite.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done
+if (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then
+  echo "Using the Azurite already listening on 127.0.0.1:10000-10002"
+else
+  if [ ! -x "$state/azurite/node_modules/.bin/azurite" ]; then
+    (cd "$state/azurite" && npm install --no-audit --no-fund azurite@3.35.0 >/dev/null)
+  fi
+  "$state/azurite/node_modules/.bin/azurite" --silent --skipApiVersionCheck --disableTelemetry --location "$state/data" \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$state/logs/azurite.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done
+fi
 
 # Not "dotnet run": the Functions SDK makes that launch Core Tools. The built dll runs like any app.
 dotnet build "$root/src/Functions" -v q -nologo -o "$state/api" >/dev/null
@@ -32,9 +38,11 @@ dotnet "$state/api/Stitching.Functions.dll" serve >"$state/logs/api.log" 2>&1 &
 pids+=($!)
 
 if [ "$runners" -gt 0 ]; then
-  dotnet build "$root/src/GpuRunner" -v q -nologo >/dev/null
+  dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
   for i in $(seq 1 "$runners"); do
-    Stitching__Worker__WorkerId="local-$i" dotnet run --no-build --project "$root/src/GpuRunner" -- worker >"$state/logs/runner-$i.log" 2>&1 &
+    # One checkpoint cache per runner, as on separate machines; models travel through blob storage.
+    Stitching__Worker__WorkerId="local-$i" Stitching__Worker__CheckpointDirectory="$state/checkpoints/local-$i" \
+      dotnet "$state/runner/Stitching.GpuRunner.dll" worker ${RUNNER_ARGS:-} >"$state/logs/runner-$i.log" 2>&1 &
     pids+=($!)
   done
 fi

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Stitching.Core;
+using Stitching.Core.Rendering;
 
 namespace Stitching.Functions;
 
@@ -14,6 +15,7 @@ public static class StitchingServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Coordinator);
         services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Results);
         services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Storage);
+        services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
         services.AddHostedService<PlatformInitializer>();
         return services;
     }

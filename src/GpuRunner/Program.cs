@@ -9,6 +9,9 @@ app.Configure(config =>
         .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark the optimized sweep against the straightforward baseline; prints and writes JSON.");
+    config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
+    config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv or json), or --list the sweeps.")
+        .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv");
     config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
     config.PropagateExceptions();
 });

@@ -129,9 +129,11 @@ public sealed class JobProcessingTests
         Assert.Equal(2, outcomes.Count(o => o == JobOutcome.Retried));
         Assert.Equal(2, outcomes.Count(o => o == JobOutcome.DeadLettered));
         var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default))).Json;
-        Assert.Equal(2, status.GetProperty("failed").GetInt32());
-        Assert.Equal(4, status.GetProperty("queued").GetInt32()); // stitches wait for models that never came
+        Assert.Equal(6, status.GetProperty("failed").GetInt32()); // 2 models, and the 4 stitches that needed them
+        Assert.Equal(0, status.GetProperty("queued").GetInt32());
+        Assert.True(status.GetProperty("finished").GetBoolean());
         Assert.All(status.GetProperty("failures").EnumerateArray(), f => Assert.Contains("CUDA out of memory (fake)", f.GetProperty("error").GetString()));
+        Assert.Equal(4, status.GetProperty("failures").EnumerateArray().Count(f => f.GetProperty("error").GetString()!.StartsWith("model ")));
         Assert.Equal(2, (await env.Queue.Poison.PeekMessagesAsync(10)).Value.Length);
     }
 

@@ -24,7 +24,15 @@ public sealed class TestPlatform : IAsyncDisposable
 
     private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N"));
 
-    private TestPlatform(StitchingPlatform platform) => Platform = platform;
+    private TestPlatform(StitchingPlatform platform, string namePrefix)
+    {
+        Platform = platform;
+        NamePrefix = namePrefix;
+    }
+
+    /// <summary>Prefix of this platform's tables, container and queues; a worker process gets it as <c>Stitching__Storage__NamePrefix</c>.</summary>
+    public string NamePrefix { get; }
+    public string CheckpointRoot => _checkpoints;
 
     public StitchingPlatform Platform { get; }
     public StorageJobQueue Queue => (StorageJobQueue)Platform.Queue;
@@ -35,7 +43,7 @@ public sealed class TestPlatform : IAsyncDisposable
             throw new InvalidOperationException("Azurite is not reachable. Start it: npx azurite --silent --skipApiVersionCheck --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 (or set STITCHING_TEST_STORAGE).");
         var storage = new StitchingStorageOptions { ConnectionString = ConnectionString, NamePrefix = "t" + Guid.NewGuid().ToString("N")[..12] };
         var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = TimeSpan.FromSeconds(30), RetryDelay = TimeSpan.FromMilliseconds(300) };
-        var env = new TestPlatform(StitchingPlatform.Create(storage, queue));
+        var env = new TestPlatform(StitchingPlatform.Create(storage, queue), storage.NamePrefix);
         await env.Platform.CreateIfNotExistsAsync();
         return env;
     }
@@ -48,6 +56,14 @@ public sealed class TestPlatform : IAsyncDisposable
         LockDuration = Platform.Processor.LockDuration,
         RetryDelay = Platform.Processor.RetryDelay,
     });
+
+    /// <summary>Submits through the API function, as a client would; returns the sweep id.</summary>
+    public async Task<string> SubmitAsync(string spec = Specs.Small)
+    {
+        var response = await Http.ExecuteAsync(await new Stitching.Functions.Sweeps.SubmitSweep(Platform.Coordinator).RunAsync(Http.Request("POST", spec), default));
+        Assert.True(response.Status == 202, response.Body);
+        return response.Json.GetProperty("sweepId").GetString()!;
+    }
 
     /// <summary>Processes until the queue stays empty for a moment; returns every outcome.</summary>
     public static async Task<List<JobOutcome>> DrainAsync(JobProcessor processor, int maxMessages = 500)

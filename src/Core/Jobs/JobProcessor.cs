@@ -82,7 +82,7 @@ public sealed class JobProcessor(
         var m = claimed.Message;
         using var lockLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopRenewing = new CancellationTokenSource();
-        var renewal = RenewAsync(lease, lockLost, stopRenewing.Token);
+        var renewal = RenewAsync(lease, m, lockLost, stopRenewing.Token);
         try
         {
             if (m.Kind == JobKind.Model) await RunModelAsync(m, lockLost.Token);
@@ -140,8 +140,11 @@ public sealed class JobProcessor(
         _logger.LogInformation("Stitch {JobId} done: {Accuracy:P1}", m.JobId, result.Accuracy);
     }
 
-    /// <summary>Renews the lock at a third of its duration; a failed renewal cancels the job's token.</summary>
-    private async Task RenewAsync(IJobLease lease, CancellationTokenSource lockLost, CancellationToken stop)
+    /// <summary>
+    /// Renews the lock at a third of its duration, and the job row's lease with it (so a long job is not taken for a
+    /// dead runner's); a failed renewal cancels the job's token.
+    /// </summary>
+    private async Task RenewAsync(IJobLease lease, JobMessage m, CancellationTokenSource lockLost, CancellationToken stop)
     {
         var period = options.LockDuration / 3;
         try
@@ -150,6 +153,8 @@ public sealed class JobProcessor(
             {
                 await Task.Delay(period, stop);
                 await lease.RenewLockAsync(stop);
+                await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Running && j.ClaimedBy == options.WorkerId
+                    ? j with { LeaseUntil = DateTimeOffset.UtcNow + 2 * options.LockDuration } : null, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -185,8 +190,11 @@ public sealed class JobProcessor(
             await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Done ? null
                 : j with { State = JobState.Failed, Error = $"{reason}: {description}", ClaimedBy = null, LeaseUntil = null }, ct);
         await lease.DeadLetterAsync(reason, description, ct);
+        if (m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
         return JobOutcome.DeadLettered;
     }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     /// <summary>Checks what the engine would otherwise fail on after loading data: a message that can never run.</summary>
     private static string? InvalidPayload(JobMessage m)

@@ -10,6 +10,8 @@ namespace Stitching.Core.Jobs;
 /// </summary>
 public static class WorkerHost
 {
+    private static readonly TimeSpan OrphanCheckInterval = TimeSpan.FromMinutes(1);
+
     public static async Task<int> RunAsync(IConfiguration configuration, IJobExecutor executor, int? maxJobs, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -20,6 +22,7 @@ public static class WorkerHost
         log.LogInformation("Worker {WorkerId} started; checkpoints in {Directory}", platform.Processor.WorkerId, platform.Processor.CheckpointDirectory);
 
         var worked = 0;
+        var lastOrphanCheck = DateTimeOffset.MinValue;
         while (!cancellationToken.IsCancellationRequested && (maxJobs is null || worked < maxJobs))
         {
             JobOutcome? outcome;
@@ -30,6 +33,23 @@ public static class WorkerHost
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
+            }
+            // An idle queue is when a dead runner's jobs would otherwise wait forever: look for expired leases now and then.
+            if (outcome is null && DateTimeOffset.UtcNow - lastOrphanCheck > OrphanCheckInterval)
+            {
+                lastOrphanCheck = DateTimeOffset.UtcNow;
+                try
+                {
+                    await platform.Coordinator.RequeueExpiredAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Azure.RequestFailedException e) // storage hiccup: the next idle check tries again
+                {
+                    log.LogWarning(e, "Looking for expired leases failed");
+                }
             }
             if (outcome is JobOutcome.Done or JobOutcome.Retried or JobOutcome.DeadLettered) worked++;
         }

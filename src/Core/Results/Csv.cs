@@ -7,7 +7,7 @@ namespace Stitching.Core.Results;
 /// RFC 4180 CSV, just enough for our result tables: fields holding a comma, quote or line break are quoted
 /// (architecture names like resnet(1,2,1,2) contain commas), quotes are doubled.
 /// </summary>
-internal static class Csv
+public static class Csv
 {
     public static string Escape(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;

@@ -77,6 +77,42 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// <summary>Called by a worker once a model's checkpoint and row are stored.</summary>
     public Task<int> OnModelDoneAsync(string sweepId, CancellationToken cancellationToken = default) => FanOutAsync(sweepId, cancellationToken);
 
+    /// <summary>
+    /// Marks this sweep's queued stitches that need <paramref name="model"/> Failed, since they can never run:
+    /// a dead-lettered model job would otherwise leave them Queued forever.
+    /// </summary>
+    public async Task<int> FailDependentsAsync(string sweepId, ModelSpec model, string error, CancellationToken cancellationToken = default)
+    {
+        var failed = 0;
+        await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
+            if (job is { Kind: JobKind.Stitch, State: JobState.Queued } && (job.Message.Stitch!.Sender.Key == model.Key || job.Message.Stitch.Receiver.Key == model.Key)
+                && await storage.TryUpdateJobAsync(job with { State = JobState.Failed, Error = $"model {model.Key} failed: {error}" }, cancellationToken) is not null)
+                failed++;
+        if (failed > 0) _logger.LogWarning("Sweep {SweepId}: {Count} stitches failed with model {ModelKey}", sweepId, failed, model.Key);
+        return failed;
+    }
+
+    /// <summary>
+    /// Re-sends jobs of active sweeps left Running by a runner that died (lease expired, message possibly gone).
+    /// Safe with a message still in flight: the claim is by ETag, so a job runs once and extra copies complete as duplicates.
+    /// </summary>
+    public async Task<int> RequeueExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var resent = new List<JobMessage>();
+        await foreach (var sweep in storage.ListSweepsAsync(cancellationToken))
+        {
+            if (sweep.State == SweepState.Cancelled) continue;
+            await foreach (var job in storage.ListJobsAsync(sweep.Id, cancellationToken))
+                if (job.State == JobState.Running && job.LeaseUntil < now
+                    && await storage.TryUpdateJobAsync(job with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+                    resent.Add(job.Message);
+        }
+        foreach (var chunk in resent.Chunk(SendChunk)) await queue.SendBatchAsync(chunk, cancellationToken);
+        if (resent.Count > 0) _logger.LogWarning("Re-sent {Count} jobs whose runner's lease expired", resent.Count);
+        return resent.Count;
+    }
+
     /// <summary>Marks the sweep cancelled and its queued jobs Cancelled; running jobs finish, queued messages are skipped.</summary>
     public async Task<bool> CancelAsync(string sweepId, CancellationToken cancellationToken = default)
     {

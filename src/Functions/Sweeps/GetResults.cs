@@ -10,7 +10,7 @@ namespace Stitching.Functions.Sweeps;
 public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
 {
     [Function(nameof(GetResults))]
-    public async Task<Results<JsonHttpResult<IReadOnlyList<StoredResult>>, ProblemHttpResult>> RunAsync(
+    public async Task<Results<JsonHttpResult<IReadOnlyList<StoredResult>>, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/results")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
@@ -28,8 +28,13 @@ public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
         {
             return Problems.BadRequest(e.Message);
         }
-        // CSV is written by ResultsCsv.Write (Core/Results), which lands with the results work.
-        if (format == "csv") return Problems.NotImplemented("CSV output is wired once ResultsCsv is merged; use format=json.");
+        if (format == "csv")
+        {
+            // The engine's results.csv columns, so a downloaded file reads like a local sweep's.
+            using var csv = new StringWriter();
+            ResultsCsv.Write(csv, rows.Select(r => r.Result));
+            return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        }
         return TypedResults.Json(rows, PlatformJsonContext.Default.IReadOnlyListStoredResult);
     }
 

@@ -1,0 +1,13 @@
+using Stitching.Core.Results;
+
+namespace Stitching.Core.Rendering;
+
+/// <summary>The API's <see cref="IMatrixRenderer"/>: <see cref="MatrixRenderer"/> (ScottPlot) with one set of options.</summary>
+public sealed class ScottPlotMatrixRenderer(RenderOptions? options = null) : IMatrixRenderer
+{
+    public byte[] RenderPng(SimilarityMatrix matrix) => MatrixRenderer.RenderPng(matrix, options);
+
+    public string RenderSvg(SimilarityMatrix matrix) => MatrixRenderer.RenderSvg(matrix, options);
+
+    public byte[] RenderGridPng(IReadOnlyList<SimilarityMatrix> matrices) => MatrixRenderer.RenderGridPng(matrices, options);
+}

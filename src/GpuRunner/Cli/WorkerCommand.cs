@@ -1,0 +1,87 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core.Jobs;
+using Stitching.GpuRunner.Worker;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>
+/// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or after
+/// <c>--max-jobs</c> jobs (a Container Apps job replica uses 1). Storage and queue come from configuration.
+/// </summary>
+public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--max-jobs <N>"), Description("Stop after N jobs (done, retried or dead-lettered); default: run until Ctrl+C.")]
+        public int? MaxJobs { get; init; }
+
+        [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
+        public string? DataDir { get; init; }
+
+        [CommandOption("--models-dir <DIR>"), Description("Local checkpoint cache, kept across jobs (default: Stitching:Worker:CheckpointDirectory or the temp folder).")]
+        public string? ModelsDir { get; init; }
+
+        [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
+        public string Device { get; init; } = "auto";
+
+        [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--cache-mb <MB>"), Description("Budget for cached sender activations, kept across jobs (default 1024).")]
+        public int CacheMegabytes { get; init; } = 1024;
+
+        public override ValidationResult Validate()
+        {
+            if (MaxJobs is < 1) return ValidationResult.Error($"--max-jobs must be at least 1, got {MaxJobs}.");
+            if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
+            if (CacheMegabytes < 0) return ValidationResult.Error($"--cache-mb must not be negative, got {CacheMegabytes}.");
+            if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (settings.ModelsDir is { } dir) overrides[$"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.CheckpointDirectory)}"] = Path.GetFullPath(dir);
+        var configuration = PlatformConfiguration.Build(overrides);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Ctrl+C and SIGTERM (Container Apps scale-in) stop the loop; an abandoned job's message comes back to another runner.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        if (settings.Threads is { } threads) torch.set_num_threads(threads);
+        var device = settings.Device switch
+        {
+            "cpu" => CPU,
+            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException("--device cuda was given but CUDA is not available on this machine."),
+            _ => cuda.is_available() ? CUDA : CPU,
+        };
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
+        using var executor = new EngineJobExecutor(device, settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
+            message => engineLog.LogInformation("{Message}", message));
+        engineLog.LogInformation("Engine on {Device} with {Threads} threads", device.type.ToString().ToLowerInvariant(), torch.get_num_threads());
+        try
+        {
+            await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped mid-job: the message is not completed, so it is redelivered once its lock expires.
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,69 @@
+using Stitching.Core.Contracts;
+using Stitching.Core.Jobs;
+using Stitching.Core.Rendering;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Platform.Tests;
+
+/// <summary>The real worker command and engine on a tiny sweep: Azurite, a child process, 300 images, width 4, one epoch.</summary>
+public sealed class WorkerProcessTests
+{
+    private const string Tiny = """
+        {
+          "name": "worker process",
+          "senders": ["resnet(1,1,1,1)"],
+          "receivers": ["resnet(1,1,1,1)"],
+          "width": 4,
+          "trainLimit": 300,
+          "testLimit": 100,
+          "variants": ["trained->trained"],
+          "senderLayers": ["stem", "1.0"],
+          "receiverLayers": ["2.0", "3.0"],
+          "model": { "epochs": 1 },
+          "stitch": { "epochs": 1 }
+        }
+        """;
+
+    [AzuriteFact]
+    public async Task Worker_command_trains_a_tiny_sweep_and_duplicate_or_redelivered_messages_leave_one_row_each()
+    {
+        // Given a submitted sweep of 2 models and 4 stitches
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await env.SubmitAsync(Tiny);
+
+        // When the real worker processes its 6 jobs and exits
+        var (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(150), "--max-jobs", "6");
+
+        // Then every planned stitch has one result row and the matrix renders
+        Assert.True(exit == 0, output);
+        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        Assert.True(status!.Finished && status.Done == 6, output);
+        var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
+        var stitchJobs = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Where(j => j.Kind == JobKind.Stitch).ToList();
+        Assert.Equal(stitchJobs.Select(j => j.JobId).Order(), rows.Select(r => r.JobId).Order());
+        Assert.All(rows, r => Assert.InRange(r.Result.Accuracy, 0, 1));
+        var matrix = await env.Platform.Results.MatrixAsync(id, Variant.TrainedToTrained);
+        Assert.Equal(4, matrix!.Values.SelectMany(row => row).Count(a => a is not null));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], new ScottPlotMatrixRenderer().RenderPng(matrix)[..4]);
+
+        // When a stitch message is duplicated, and another is redelivered after its runner died mid-job (lease expired)
+        var duplicate = stitchJobs[0];
+        var orphan = stitchJobs[1];
+        await env.Platform.Storage.UpdateJobAsync(id, orphan.JobId, j => j with { State = JobState.Running, ClaimedBy = "dead-runner", LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        await env.Platform.Queue.SendBatchAsync([duplicate.Message]);
+        await env.Platform.Queue.SendBatchAsync([orphan.Message]);
+        (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-2", TimeSpan.FromSeconds(120), "--max-jobs", "1");
+        Assert.True(exit == 0, output);
+        // Whatever the worker left (the duplicate, if it came second) completes without work.
+        var leftover = new FakeExecutor();
+        Assert.All(await TestPlatform.DrainAsync(env.Processor(leftover)), o => Assert.Equal(JobOutcome.Duplicate, o));
+
+        // Then the orphan ran again and both still have exactly one row
+        Assert.Empty(leftover.Stitches);
+        Assert.Equal(JobState.Done, (await env.Platform.Storage.GetJobAsync(id, orphan.JobId))!.State);
+        var after = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
+        Assert.Equal(4, after.Count);
+        Assert.Single(after, r => r.JobId == duplicate.JobId);
+        Assert.Single(after, r => r.JobId == orphan.JobId);
+    }
+}
