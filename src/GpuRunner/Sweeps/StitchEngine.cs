@@ -47,6 +47,7 @@ public sealed class StitchEngine : IDisposable
 
     private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 512;
     public ScalarType ComputeType => _dtype;
+    public string DeviceName => _device.type.ToString().ToLowerInvariant();
     public ActivationCache Cache => _cache;
 
     /// <summary>The frozen model for <paramref name="spec"/>, in the compute dtype; trained or initialized on first use.</summary>

@@ -15,6 +15,7 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
     {
         var plan = SweepPlan.Create(spec);
         Directory.CreateDirectory(outDirectory);
+        SweepManifest.WriteOrCheck(outDirectory, SweepManifest.Create(spec, engine.DeviceName, Training.Precision.Name(engine.ComputeType)));
         var resultsPath = Path.Combine(outDirectory, SweepOutputs.ResultsFile);
         var rows = File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath).ToList() : [];
         var finished = rows.Select(Key).ToHashSet();

@@ -40,6 +40,11 @@ public sealed class SweepEndToEndTests : IDisposable
         }
         Assert.True(new FileInfo(Path.Combine(outDir, "matrices.png")).Length > 1000);
 
+        Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
+        var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
+        var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
+        Assert.Contains("different sweep", refused.Message);
+
         var again = new SweepRunner(engine).Run(spec, outDir);
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
     }

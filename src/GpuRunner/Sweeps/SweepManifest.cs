@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+
+namespace Stitching.GpuRunner.Sweeps;
+
+/// <summary>
+/// sweep.json in a sweep's output folder: the whole spec plus provenance (commit, TorchSharp version, device,
+/// precision). A rerun into the same folder resumes only if its spec is identical, so a resumed run cannot
+/// silently mix results of different settings.
+/// </summary>
+public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSharpVersion, string Device, string Precision, DateTimeOffset CreatedUtc)
+{
+    public const string FileName = "sweep.json";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static SweepManifest Create(SweepSpec spec, string device, string precision) =>
+        new(spec, GitCommit(), typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device, precision, DateTimeOffset.UtcNow);
+
+    /// <summary>Writes the manifest, or checks that an existing one describes the same sweep.</summary>
+    public static void WriteOrCheck(string outDirectory, SweepManifest manifest)
+    {
+        var path = Path.Combine(outDirectory, FileName);
+        if (File.Exists(path))
+        {
+            var existing = JsonSerializer.Deserialize<SweepManifest>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path} is empty.");
+            var before = JsonSerializer.Serialize(existing.Spec, Json);
+            var now = JsonSerializer.Serialize(manifest.Spec, Json);
+            if (before != now)
+                throw new ArgumentException(
+                    $"{outDirectory} holds results of a different sweep (see {path}). Use another --out, or delete the folder to start over.");
+            return;
+        }
+        AtomicFile.Write(path, w => w.Write(JsonSerializer.Serialize(manifest, Json)));
+    }
+
+    private static string GitCommit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                WorkingDirectory = AppContext.BaseDirectory,
+            });
+            if (git is null) return "unknown";
+            var output = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit(5000);
+            return git.ExitCode == 0 && output.Length > 0 ? output : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown"; // no git on this machine
+        }
+    }
+}
