@@ -60,6 +60,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["peakGflopsBf16"] = Math.Round(peak16, 1);
         Log($"  fp32 {peak32:F0} GFLOP/s, bf16 {peak16:F0} GFLOP/s");
 
+        var receiverArch = plan.Pairs[0].ReceiverArch;
+        Log($"Suffix pass throughput by rows per pass ({receiverArch.Name} from the stem, forward + input gradients)...");
+        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [256, 512, 1024, 2560]);
+        foreach (var p in passes) Log($"  {p.Precision} {p.Rows,5} rows: {p.ImagesPerSecond:F0} images/s");
+        report["suffixPasses"] = passes;
+
         // Base models first, so neither path is charged for them.
         using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, Log))
             foreach (var m in plan.Models) warm.Model(m, cancellationToken);

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Stitching.Core.Architectures;
+using Stitching.GpuRunner.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Benchmarks;
+
+/// <summary>
+/// Images/s of one stitch-training step through a frozen receiver suffix (forward plus input-gradient backward)
+/// at several rows per pass and dtypes: the measurement behind the engine's rows-per-pass and precision defaults.
+/// </summary>
+public static class SuffixPassProbe
+{
+    public sealed record Point(string Precision, int Rows, double ImagesPerSecond);
+
+    public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, Device device, IReadOnlyList<int> rows, double secondsPerPoint = 3)
+    {
+        var points = new List<Point>();
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var model = ResNet.Create(receiver, width, inChannels, 10, seed: 0);
+            model.to(device).to(dtype);
+            model.eval();
+            foreach (var p in model.parameters()) p.requires_grad = false;
+            foreach (var r in rows)
+            {
+                using var h0 = randn(r, width, 32, 32, device: device);
+                Step(model, h0, dtype); // warm-up
+                var clock = Stopwatch.StartNew();
+                long images = 0;
+                while (clock.Elapsed.TotalSeconds < secondsPerPoint)
+                {
+                    Step(model, h0, dtype);
+                    images += r;
+                }
+                points.Add(new Point(dtype == ScalarType.BFloat16 ? "bf16" : "fp32", r, images / clock.Elapsed.TotalSeconds));
+            }
+        }
+        return points;
+    }
+
+    private static void Step(ResNet model, Tensor h0, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var h = h0.clone().requires_grad_(true);
+        var logits = model.ForwardSuffix(h.to(dtype), 0).to(ScalarType.Float32);
+        logits.sum().backward();
+        if (h0.device.type == DeviceType.CUDA) cuda.synchronize();
+    }
+}
