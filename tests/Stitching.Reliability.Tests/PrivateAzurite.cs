@@ -64,7 +64,26 @@ public sealed class PrivateAzurite : IDisposable
         }
     }
 
-    /// <summary>SIGKILL, as a crashed storage node: open connections are reset, new ones refused.</summary>
+    /// <summary>
+    /// Stops the process with SIGTERM and waits for it: connections are refused from then on. Not SIGKILL, because
+    /// Azurite keeps its tables in memory and saves them every few seconds, so a killed Azurite forgets acknowledged
+    /// writes, which Azure storage never does.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process is not { HasExited: false } p) return;
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString()])) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false } p)
