@@ -10,7 +10,7 @@ public static class Http
 {
     private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().AddOptions().BuildServiceProvider();
 
-    public static HttpRequest Request(string method = "GET", string? body = null, string query = "")
+    public static HttpRequest Request(string method = "GET", string? body = null, string query = "", bool chunked = false)
     {
         var context = new DefaultHttpContext { RequestServices = Services };
         context.Request.Method = method;
@@ -21,7 +21,7 @@ public static class Http
         {
             var bytes = Encoding.UTF8.GetBytes(body);
             context.Request.Body = new MemoryStream(bytes);
-            context.Request.ContentLength = bytes.Length;
+            context.Request.ContentLength = chunked ? null : bytes.Length; // chunked: the size is known only by reading
             context.Request.ContentType = "application/json";
         }
         return context.Request;
