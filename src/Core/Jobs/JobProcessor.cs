@@ -80,22 +80,38 @@ public sealed class JobProcessor(
     private async Task<JobOutcome> RunAsync(IJobLease lease, SweepRecord sweep, JobRow claimed, CancellationToken cancellationToken)
     {
         var m = claimed.Message;
-        using var lockLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var lockLost = new CancellationTokenSource();
+        using var sweepCancelled = new CancellationTokenSource();
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lockLost.Token, sweepCancelled.Token);
         using var stopRenewing = new CancellationTokenSource();
-        var renewal = RenewAsync(lease, m, lockLost, stopRenewing.Token);
+        var renewal = RenewAsync(lease, m, lockLost, sweepCancelled, stopRenewing.Token);
         try
         {
-            if (m.Kind == JobKind.Model) await RunModelAsync(m, lockLost.Token);
-            else await RunStitchAsync(sweep.Spec, m, lockLost.Token);
+            if (m.Kind == JobKind.Model) await RunModelAsync(m, work.Token);
+            else await RunStitchAsync(sweep.Spec, m, work.Token);
         }
-        catch (OperationCanceledException) when (lockLost.IsCancellationRequested)
+        catch (OperationCanceledException) when (sweepCancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await StopAsync(stopRenewing, renewal);
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null : j with { State = JobState.Cancelled, ClaimedBy = null, LeaseUntil = null }, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
+            _logger.LogInformation("Job {JobId}: sweep cancelled, work stopped", m.JobId);
+            return JobOutcome.Cancelled;
+        }
+        catch (OperationCanceledException) when (work.IsCancellationRequested)
         {
             await StopAsync(stopRenewing, renewal);
             // Back to Queued so whoever receives the message next can claim it without waiting for the lease.
-            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null : j with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, CancellationToken.None);
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished || j.ClaimedBy != options.WorkerId ? null
+                : j with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, CancellationToken.None);
             if (cancellationToken.IsCancellationRequested) throw;
             _logger.LogWarning("Job {JobId}: queue lock lost, work abandoned", m.JobId);
             return JobOutcome.LockLost;
+        }
+        catch (CheckpointUnavailableException e) // missing or corrupt input: no retry can fix it
+        {
+            await StopAsync(stopRenewing, renewal);
+            return await DeadLetterAsync(lease, m, "CheckpointUnavailable", e.Message, cancellationToken);
         }
         catch (Exception e) // the queue boundary: any engine failure is retried or dead-lettered, never lost
         {
@@ -141,10 +157,12 @@ public sealed class JobProcessor(
     }
 
     /// <summary>
-    /// Renews the lock at a third of its duration, and the job row's lease with it (so a long job is not taken for a
-    /// dead runner's); a failed renewal cancels the job's token.
+    /// Every third of the lock duration: renews the queue lock, extends the row's lease (a duplicate copy of the
+    /// message may only claim the job once that lease has run out, so it must outlive a long job), and looks at the
+    /// sweep's state. A failed renewal, or a row another worker has claimed, cancels the job as lock lost; a
+    /// cancelled sweep stops the job at its next step.
     /// </summary>
-    private async Task RenewAsync(IJobLease lease, JobMessage m, CancellationTokenSource lockLost, CancellationToken stop)
+    private async Task RenewAsync(IJobLease lease, JobMessage m, CancellationTokenSource lockLost, CancellationTokenSource sweepCancelled, CancellationToken stop)
     {
         var period = options.LockDuration / 3;
         try
@@ -153,14 +171,25 @@ public sealed class JobProcessor(
             {
                 await Task.Delay(period, stop);
                 await lease.RenewLockAsync(stop);
-                await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Running && j.ClaimedBy == options.WorkerId
+                var held = await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Running && j.ClaimedBy == options.WorkerId
                     ? j with { LeaseUntil = DateTimeOffset.UtcNow + 2 * options.LockDuration } : null, stop);
+                if (held is null)
+                {
+                    _logger.LogWarning("Job {JobId}: the row is no longer claimed by {WorkerId}", m.JobId, options.WorkerId);
+                    await lockLost.CancelAsync();
+                    return;
+                }
+                if ((await storage.GetSweepAsync(m.SweepId, stop))?.State == SweepState.Cancelled)
+                {
+                    await sweepCancelled.CancelAsync();
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Messaging.ServiceBus.ServiceBusException)
+        catch (Exception e) when (StorageFailures.Is(e))
         {
             _logger.LogWarning(e, "Lock renewal failed");
             await lockLost.CancelAsync();

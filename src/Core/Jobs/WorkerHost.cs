@@ -1,12 +1,16 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Core.Storage;
 
 namespace Stitching.Core.Jobs;
 
 /// <summary>
 /// The runner's loop, callable from any CLI with the real engine: receive and process jobs until cancelled
 /// or until <c>maxJobs</c> jobs have been worked on (retries and dead letters count; duplicates do not).
+/// When storage or the queue stays unreachable past the SDK's own retries, the loop waits with exponential
+/// backoff (1 s doubling to 10 s) and carries on; the message of a job it was working on comes back after its lock
+/// expires. Only cancellation ends the loop.
 /// </summary>
 public static class WorkerHost
 {
@@ -23,6 +27,7 @@ public static class WorkerHost
 
         var worked = 0;
         var lastOrphanCheck = DateTimeOffset.MinValue;
+        var backoff = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested && (maxJobs is null || worked < maxJobs))
         {
             JobOutcome? outcome;
@@ -34,6 +39,21 @@ public static class WorkerHost
             {
                 break;
             }
+            catch (Exception e) when (StorageFailures.Is(e))
+            {
+                backoff = TimeSpan.FromSeconds(Math.Clamp(backoff.TotalSeconds * 2, 1, 10));
+                log.LogWarning(e, "Storage or queue unreachable; retrying in {Backoff}", backoff);
+                try
+                {
+                    await Task.Delay(backoff, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            backoff = TimeSpan.Zero;
             // An idle queue is when a dead runner's jobs would otherwise wait forever: look for expired leases now and then.
             if (outcome is null && DateTimeOffset.UtcNow - lastOrphanCheck > OrphanCheckInterval)
             {
@@ -46,7 +66,7 @@ public static class WorkerHost
                 {
                     break;
                 }
-                catch (Azure.RequestFailedException e) // storage hiccup: the next idle check tries again
+                catch (Exception e) when (StorageFailures.Is(e)) // storage hiccup: the next idle check tries again
                 {
                     log.LogWarning(e, "Looking for expired leases failed");
                 }

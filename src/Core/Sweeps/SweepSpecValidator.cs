@@ -61,7 +61,9 @@ public static class SweepSpecValidator
         if (names.Count > 32) error(field, "At most 32 architectures.");
         for (var i = 0; i < names.Count; i++)
         {
-            if (ResNetSpec.TryParse(names[i], out var spec, out var message)) specs.Add(spec!);
+            // JSON can put null inside a list of non-null strings; nullable annotations are not checked on elements.
+            if (names[i] is null) error($"{field}[{i}]", "An architecture is a string such as 'resnet(1,1,1,1)', not null.");
+            else if (ResNetSpec.TryParse(names[i], out var spec, out var message)) specs.Add(spec!);
             else error($"{field}[{i}]", message);
         }
         return specs;
@@ -85,7 +87,7 @@ public static class SweepSpecValidator
     private static int VariantsOf(IReadOnlyList<string>? names, Action<string, string> error)
     {
         if (names is null || names.Count == 0) { error("variants", "Give 'all' or at least one variant."); return 0; }
-        if (names.Count == 1 && names[0].Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Variants.All.Count;
+        if (names.Count == 1 && names[0] is { } only && only.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Variants.All.Count;
         var seen = new HashSet<Variant>();
         for (var i = 0; i < names.Count; i++)
             if (Sweeps.Variants.TryParse(names[i] ?? "", out var v)) seen.Add(v);
