@@ -8,7 +8,15 @@ namespace Stitching.Core.Results;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<TextWriter> write)
+    public static void Write(string path, Action<TextWriter> write) => Replace(path, temp =>
+    {
+        using var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        write(writer);
+    });
+
+    public static void WriteBytes(string path, byte[] bytes) => Replace(path, temp => File.WriteAllBytes(temp, bytes));
+
+    private static void Replace(string path, Action<string> writeTemp)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -17,25 +25,7 @@ public static class AtomicFile
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
-                write(writer);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-
-    public static void WriteBytes(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
+            writeTemp(temp);
             File.Move(temp, full, overwrite: true);
         }
         finally
