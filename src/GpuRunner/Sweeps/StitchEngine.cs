@@ -45,7 +45,7 @@ public sealed class StitchEngine : IDisposable
     /// </summary>
     public int MaxRowsPerPass { get; init; } = -1;
 
-    private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 512;
+    private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 256;
     public ScalarType ComputeType => _dtype;
     public string DeviceName => _device.type.ToString().ToLowerInvariant();
     public ActivationCache Cache => _cache;
