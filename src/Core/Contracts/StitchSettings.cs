@@ -8,7 +8,7 @@ namespace Stitching.Core.Contracts;
 public sealed record StitchSettings
 {
     /// <summary>Most epochs per stitch; early stopping on the held-out split usually ends sooner.</summary>
-    public int Epochs { get; init; } = 2;
+    public int Epochs { get; init; } = 1;
     public int BatchSize { get; init; } = 256;
     /// <summary>"sgd" (momentum) or "adam".</summary>
     public string Optimizer { get; init; } = "sgd";
