@@ -7,6 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("Stitching.GpuRunner");
     config.AddCommand<SweepCommand>("sweep").WithDescription("Run a stitching sweep locally and write results.csv, matrices (JSON, PNG, SVG) and matrices.png.")
         .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
+    config.AddCommand<ReportCommand>("report").WithDescription("Run the documented stitching experiment and write a Markdown findings report with figures.")
+        .WithExample("report", "--out", "docs/report");
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
     config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
     config.PropagateExceptions();
