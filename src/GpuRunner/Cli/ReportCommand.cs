@@ -35,7 +35,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public string StitchSeeds { get; init; } = "0,1";
         [CommandOption("--cka-images <N>"), Description("Test images for linear CKA (default 500; quick 100).")]
         public int? CkaImages { get; init; }
-        [CommandOption("--quick"), Description("Tiny settings for tests: width 4, 300/100 images, 1 epoch, three layers per network.")]
+        [CommandOption("--quick"), Description("Tiny settings for tests: width 4, 300/100 images, 1 epoch, two layers per network.")]
         public bool Quick { get; init; }
         [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
         public string? ModelsDir { get; init; }

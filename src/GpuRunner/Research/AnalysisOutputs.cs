@@ -97,8 +97,13 @@ public static class AnalysisOutputs
                     if (seeds > 1)
                     {
                         MatrixJson.WriteFile(stem + "-std.json", std);
-                        AtomicFile.WriteBytes(stem + "-std.png", MatrixRenderer.RenderPng(std, Options(column + " std", false)));
-                        written.AddRange([stem + "-std.json", stem + "-std.png"]);
+                        written.Add(stem + "-std.json");
+                        // The task accuracy's spread is always drawn: it is the figure a reader asks for first.
+                        if (renderPngs || column == "task_accuracy")
+                        {
+                            AtomicFile.WriteBytes(stem + "-std.png", MatrixRenderer.RenderPng(std, Options(column + " std", false)));
+                            written.Add(stem + "-std.png");
+                        }
                     }
                 }
                 // The grids show the first variant with the most analyses (trained->trained when it is in the sweep).

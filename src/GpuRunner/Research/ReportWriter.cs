@@ -215,13 +215,15 @@ public static partial class ReportWriter
         var medCopy = PatternStatistics.Median(all.Select(r => r.CopyNormalizedMse));
         var accTask = all.Select(r => r.TaskAccuracy).DefaultIfEmpty(double.NaN).Average();
         var accCopy = all.Select(r => r.CopyAccuracy).DefaultIfEmpty(double.NaN).Average();
-        L($"**Reading.** Task-trained stitches reach a mean accuracy of {P(accTask)} against {P(accCopy)} for copy-trained ones, while their");
-        L($"outputs are {(medTask > 1 ? "further from the expected representation than its mean is" : "closer to it than its mean")} (median normalized MSE {F(medTask)},");
-        L($"copy-trained {F(medCopy)}, {F(medTask / medCopy)}x). " + (medTask > 2 * medCopy && accTask >= accCopy
-            ? "So at this scale a task-trained stitch does not reproduce the expected representation: it finds another input that the suffix maps to the right class, the seed paper's hypothesis."
-            : medTask > 2 * medCopy
-                ? "The task-trained stitch is far from the expected representation yet not more accurate than the copy stitch, so accuracy is not bought by reproducing the representation."
-                : "At this scale the task-trained stitch stays close to the expected representation, so these runs do not support the hypothesis that it finds a different representation."));
+        var medLs = PatternStatistics.Median(all.Select(r => r.LeastSquaresNormalizedMse));
+        var ratio = medTask / medCopy;
+        L($"**Reading.** Task-trained stitches reach a mean accuracy of {P(accTask)} against {P(accCopy)} for copy-trained ones. Their outputs");
+        L($"have a median normalized MSE of {F(medTask)} to the expected representation: {F(ratio)}x that of copy-trained stitches ({F(medCopy)})");
+        L($"and {F(medTask / medLs)}x that of the least-squares optimum of the copying task ({F(medLs)}); 1 would be as far as its mean. " + (ratio > 1.5 && accTask >= accCopy
+            ? "So at this scale task training reaches at least the copy stitch's accuracy without reproducing the expected representation: it finds another input that the suffix maps to the right class, as the seed paper hypothesizes."
+            : ratio > 1.5
+                ? "The task-trained stitch is further from the expected representation yet not more accurate than the copy stitch, so its accuracy is not explained by reproducing the representation."
+                : "At this scale the task-trained stitch is about as close to the expected representation as a stitch trained to copy it, so these runs do not support the hypothesis that it finds a different representation."));
         L();
 
         var self = outcomes.FirstOrDefault(o => o.Experiment.Name == "self");
