@@ -29,7 +29,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public int? TestLimit { get; init; }
         [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 4; quick 1).")]
         public int? ModelEpochs { get; init; }
-        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, floor, ceiling (default 2; quick 1).")]
+        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, floor, ceiling (default 1).")]
         public int? StitchEpochs { get; init; }
         [CommandOption("--stitch-seeds <LIST>"), Description("Stitch seeds of the seeds experiment, comma list (default 0,1).")]
         public string StitchSeeds { get; init; } = "0,1";
@@ -64,7 +64,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
                 "dotnet run --project src/GpuRunner -c Release -- report", Quick ? "--quick" : "", $"--dataset {Dataset}",
                 $"--width {options.Width}", $"--train-limit {options.TrainLimit}", $"--test-limit {options.TestLimit}",
                 $"--model-epochs {options.ModelEpochs}", $"--stitch-epochs {options.StitchEpochs}", $"--stitch-seeds {string.Join(',', options.StitchSeeds)}",
-                $"--cka-images {options.CkaImages}", $"--out {Out}",
+                $"--cka-images {options.CkaImages}", Threads is { } t ? $"--threads {t}" : "", $"--out {Out}",
             }.Where(s => s.Length > 0));
             return options with { Command = command };
         }

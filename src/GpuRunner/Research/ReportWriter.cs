@@ -62,8 +62,9 @@ public static partial class ReportWriter
         L($"| CKA | linear CKA (kernel form) on the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images, average-pooled by 2x2 until at most 4096 features |");
         L($"| stitch seeds | {string.Join(", ", options.StitchSeeds)} in experiment `seeds`, {options.StitchSeeds[0]} elsewhere |");
         L();
-        L("Choices for two CPU cores: width 8 instead of the paper's 64, a 5000-image training subset, four model epochs and two stitch");
-        L("epochs, and five layers per network (the stem and the output of each stage; for ResNet(1,1,1,1) that is every layer). Stitches start");
+        L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64, a {Text(options.TrainLimit)}-image training subset, {options.ModelEpochs} model epochs and {stitch.Epochs} stitch");
+        L("epoch(s), and the stem plus the output of each stage per network (for ResNet(1,1,1,1) that is every layer). Stitch training dominates the");
+        L("cost: one pass of the frozen receiver suffix per image and epoch for each of the task stitch, the floor and the ceiling. Stitches start");
         L("from PyTorch's default initialization, not the sweep's least-squares start: starting at the copying task's optimum would make the");
         L("comparison of task- and copy-trained stitches circular. CIFAR-10: the same command with `--dataset cifar10` (after `download cifar10`).");
         L();
