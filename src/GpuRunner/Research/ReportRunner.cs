@@ -24,6 +24,7 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
     public IReadOnlyList<ExperimentOutcome> Run(ReportOptions options, string outDirectory, CancellationToken cancellationToken = default)
     {
         var total = Stopwatch.StartNew();
+        var commit = ReportWriter.GitCommit();   // before the run writes anything: its outputs may be tracked files
         Directory.CreateDirectory(outDirectory);
         var experiments = options.Experiments();
         using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, log);
@@ -41,7 +42,7 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
             log?.Invoke($"  {experiment.Name} done in {clock.Elapsed:mm\\:ss}");
         }
         var path = Path.Combine(outDirectory, ReportFile);
-        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed)));
+        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, commit)));
         log?.Invoke($"Wrote {path} in {total.Elapsed:mm\\:ss}");
         return outcomes;
     }

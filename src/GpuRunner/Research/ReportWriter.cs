@@ -28,7 +28,8 @@ public static partial class ReportWriter
     private const double Early = 0.25, Late = 0.75;
     private static readonly string TrainedToTrained = Variant.TrainedToTrained.Name();
 
-    public static string Write(ReportOptions options, SweepData data, Device device, IReadOnlyList<ExperimentOutcome> outcomes, TimeSpan elapsed)
+    /// <param name="commit">The code's commit, taken before the run wrote anything (its outputs may be tracked files).</param>
+    public static string Write(ReportOptions options, SweepData data, Device device, IReadOnlyList<ExperimentOutcome> outcomes, TimeSpan elapsed, string commit)
     {
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
@@ -50,7 +51,7 @@ public static partial class ReportWriter
         L();
         L("| | |");
         L("|---|---|");
-        L($"| commit | `{GitCommit()}` |");
+        L($"| commit | `{commit}` |");
         L($"| TorchSharp | {typeof(TorchSharp.torch).Assembly.GetName().Version} |");
         L($"| libtorch | {LibTorchVersion()} |");
         L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
@@ -84,7 +85,7 @@ public static partial class ReportWriter
         ControlPatterns(L, outcomes);
         Triangle(L, outcomes);
         Controls(L, outcomes);
-        CopyTask(L, outcomes);
+        CopyTask(L, options, outcomes);
         Seeds(L, outcomes);
 
         L(Sections[7]);
@@ -181,7 +182,7 @@ public static partial class ReportWriter
         L();
     }
 
-    private static void CopyTask(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    private static void CopyTask(Line L, ReportOptions options, IReadOnlyList<ExperimentOutcome> outcomes)
     {
         L(Sections[5]);
         L();
@@ -217,14 +218,20 @@ public static partial class ReportWriter
         var accTask = all.Select(r => r.TaskAccuracy).DefaultIfEmpty(double.NaN).Average();
         var accCopy = all.Select(r => r.CopyAccuracy).DefaultIfEmpty(double.NaN).Average();
         var medLs = PatternStatistics.Median(all.Select(r => r.LeastSquaresNormalizedMse));
+        var accLs = all.Select(r => r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average();
         var ratio = medTask / medCopy;
-        L($"**Reading.** Task-trained stitches reach a mean accuracy of {P(accTask)} against {P(accCopy)} for copy-trained ones. Their outputs");
-        L($"have a median normalized MSE of {F(medTask)} to the expected representation: {F(ratio)}x that of copy-trained stitches ({F(medCopy)})");
-        L($"and {F(medTask / medLs)}x that of the least-squares optimum of the copying task ({F(medLs)}); 1 would be as far as its mean. " + (ratio > 1.5 && accTask >= accCopy
-            ? "So at this scale task training reaches at least the copy stitch's accuracy without reproducing the expected representation: it finds another input that the suffix maps to the right class, as the seed paper hypothesizes."
+        L($"**Reading.** Task-trained stitches reach a mean accuracy of {P(accTask)} against {P(accCopy)} for copy-trained ones and {P(accLs)} for");
+        L($"the least-squares stitch. Their outputs have a median normalized MSE of {F(medTask)} to the expected representation: {F(ratio)}x that of");
+        L($"copy-trained stitches ({F(medCopy)}) and {F(medTask / medLs)}x that of the least-squares optimum ({F(medLs)}); 1 would be as far as its mean. " + (ratio > 1.5 && accTask >= accCopy
+            ? "Task training reaches at least the copy stitch's accuracy without reproducing the expected representation: it finds another input that the suffix maps to the right class, as the seed paper hypothesizes."
             : ratio > 1.5
                 ? "The task-trained stitch is further from the expected representation yet not more accurate than the copy stitch, so its accuracy is not explained by reproducing the representation."
-                : "At this scale the task-trained stitch is about as close to the expected representation as a stitch trained to copy it, so these runs do not support the hypothesis that it finds a different representation."));
+                : "The task-trained stitch is about as close to the expected representation as a stitch trained to copy it, so these runs do not support the hypothesis that it finds a different representation."));
+        if (accLs > accTask)
+            L("\nThe closed-form stitch that does reproduce the representation (in the least-squares sense) is *more* accurate than the task-trained one, so at this training budget the task stitch is not a better solution the copy objective misses; it is an under-trained one that has moved away from the expected representation.");
+        var selfRows = outcomes.FirstOrDefault(o => o.Experiment.Name == "self") is { } so ? Rows(so, Variant.TrainedToTrained).Where(r => r.SenderLayer == r.ReceiverLayer).ToList() : [];
+        if (selfRows.Count > 0)
+            L($"\nCaveat: on the diagonal of `self`, where the identity is a perfect stitch (penalty 0), task-trained stitches reach {P(selfRows.Average(r => r.TaskAccuracy))} on average against the receiver's {P(selfRows.Average(r => r.ReceiverAccuracy))} and the least-squares stitch's {P(selfRows.Average(r => r.LeastSquaresAccuracy))}: with {options.StitchEpochs} epoch(s) from a random initialization, task stitching under-estimates similarity; see the per-layer table below; more epochs (`--stitch-epochs`) shrink this.");
         L();
 
         var self = outcomes.FirstOrDefault(o => o.Experiment.Name == "self");
