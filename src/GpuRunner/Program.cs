@@ -7,6 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("Stitching.GpuRunner");
     config.AddCommand<SweepCommand>("sweep").WithDescription("Run a stitching sweep locally and write results.csv, matrices (JSON, PNG, SVG) and matrices.png.")
         .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
+    config.AddCommand<ReportCommand>("report").WithDescription("Run the documented stitching experiment and write a Markdown findings report with figures.")
+        .WithExample("report", "--out", "docs/report");
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark the optimized sweep against the straightforward baseline; prints and writes JSON.");
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");

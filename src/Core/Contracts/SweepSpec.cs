@@ -24,6 +24,11 @@ public sealed record SweepSpec
     public int ReceiverSeed { get; init; } = 1;
     /// <summary>Stitch seeds; more than one gives mean and spread per cell.</summary>
     public IReadOnlyList<int> StitchSeeds { get; init; } = [0];
+    /// <summary>
+    /// Extra measurements per cell beside the task-trained stitch's accuracy (<see cref="Sweeps.Analyses"/>): copy, least-squares,
+    /// cka, floor, ceiling, penalty, or ["all"]. Empty (the default) runs the plain sweep. Written to analysis.csv.
+    /// </summary>
+    public IReadOnlyList<string> Analyses { get; init; } = [];
     public TrainSettings Model { get; init; } = new();
     public StitchSettings Stitch { get; init; } = new();
 }

@@ -37,6 +37,10 @@ public static class SweepSpecValidator
         if (spec.StitchSeeds is null || spec.StitchSeeds.Count is < 1 or > 10) Error("stitchSeeds", "Give 1..10 stitch seeds.");
         else if (spec.StitchSeeds.Distinct().Count() != spec.StitchSeeds.Count) Error("stitchSeeds", "Stitch seeds must be distinct.");
 
+        if (spec.Analyses is not null)
+            for (var i = 0; i < spec.Analyses.Count; i++)
+                if (!Sweeps.Analyses.IsKnown(spec.Analyses[i]))
+                    Error($"analyses[{i}]", $"Unknown analysis '{Truncate(spec.Analyses[i])}'. Allowed: all, {string.Join(", ", Sweeps.Analyses.All)}.");
         Training(spec.Model, "model", Error);
         Stitch(spec.Stitch, "stitch", Error);
 

@@ -5,6 +5,7 @@ using Spectre.Console.Cli;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Research;
 using Stitching.GpuRunner.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
@@ -71,6 +72,10 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
         public int CacheMegabytes { get; init; } = 4096;
 
+        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, floor, ceiling, penalty. Default none. With analyses the sweep does not resume.")]
+        public string? Analyses { get; init; }
+        [CommandOption("--cka-images <N>"), Description("Test images used for linear CKA (default 1000).")]
+        public int CkaImages { get; init; } = 1000;
         [CommandOption("--out <DIR>"), Description("Output folder (default results/sweep). Rerunning into the same folder resumes.")]
         public string Out { get; init; } = "results/sweep";
 
@@ -82,6 +87,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             ReceiverLayers = ReceiverLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             SenderSeed = SenderSeed, ReceiverSeed = ReceiverSeed,
             StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
+            Analyses = Core.Sweeps.Analyses.ParseList(Analyses),
             Model = RunContext.ModelSettings(this),
             Stitch = new StitchSettings
             {
@@ -101,6 +107,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             if (Epochs is < 1 or > 1000) return ValidationResult.Error($"--epochs must be 1..1000, got {Epochs}.");
             if (BatchSize is < 1 or > 65536) return ValidationResult.Error($"--batch-size must be 1..65536, got {BatchSize}.");
             if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
+            if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
+            try { Core.Sweeps.Analyses.ParseList(Analyses); }
+            catch (FormatException e) { return ValidationResult.Error(e.Message); }
             if (CacheMegabytes < 0) return ValidationResult.Error("--cache-mb must be >= 0.");
             if (StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), out _)))
                 return ValidationResult.Error($"--stitch-seeds must be a comma list of integers, got '{StitchSeeds}'.");
@@ -132,13 +141,18 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                     bar.Value = p.Done;
                     bar.Description = $"stitches {p.Done}/{p.Total}";
                 });
-                rows = await Task.Run(() => new SweepRunner(engine, Log).Run(spec, settings.Out, new SyncProgress(progress), cancellationToken), cancellationToken);
+                rows = await Task.Run(() =>
+                {
+                    if (spec.Analyses.Count == 0) return new SweepRunner(engine, Log).Run(spec, settings.Out, new SyncProgress(progress), cancellationToken);
+                    using var research = new AnalysisRunner(engine, run.Data, run.Device, Log) { CkaImages = settings.CkaImages };
+                    return research.Run(spec, settings.Out, new SyncProgress(progress), cancellationToken).Results;
+                }, cancellationToken);
             });
 
         foreach (var pair in plan.Pairs)
         foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
             AnsiConsole.Write(MatrixTable.Render(matrix));
-        Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png.");
+        Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
     }
 

@@ -1,0 +1,101 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.GpuRunner.Research;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>
+/// <c>report</c>: runs the documented experiment (<see cref="ReportOptions.Experiments"/>) and writes a Markdown findings
+/// report with its figures. Unset sizes take the CPU defaults of <see cref="ReportOptions"/>, or tiny ones with --quick.
+/// </summary>
+public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--out <DIR>"), Description("Folder for report.md, its figures and the experiments' CSV files (default docs/report).")]
+        public string Out { get; init; } = "docs/report";
+        [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
+        public string Dataset { get; init; } = "fashion-mnist";
+        [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
+        public string? DataDir { get; init; }
+        [CommandOption("--width <W>"), Description("Stem channels of every network (default 8; quick 4).")]
+        public int? Width { get; init; }
+        [CommandOption("--train-limit <N>"), Description("Class-balanced training subset (default 5000; quick 300).")]
+        public int? TrainLimit { get; init; }
+        [CommandOption("--test-limit <N>"), Description("Class-balanced test subset (default 1000; quick 100).")]
+        public int? TestLimit { get; init; }
+        [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 4; quick 1).")]
+        public int? ModelEpochs { get; init; }
+        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, floor, ceiling (default 1).")]
+        public int? StitchEpochs { get; init; }
+        [CommandOption("--stitch-seeds <LIST>"), Description("Stitch seeds of the seeds experiment, comma list (default 0,1).")]
+        public string StitchSeeds { get; init; } = "0,1";
+        [CommandOption("--cka-images <N>"), Description("Test images for linear CKA (default 500; quick 100).")]
+        public int? CkaImages { get; init; }
+        [CommandOption("--quick"), Description("Tiny settings for tests: width 4, 300/100 images, 1 epoch, two layers per network.")]
+        public bool Quick { get; init; }
+        [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
+        public string? ModelsDir { get; init; }
+        [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
+        public string Device { get; init; } = "auto";
+        [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
+        public int? Threads { get; init; }
+
+        public ReportOptions ToOptions()
+        {
+            var defaults = new ReportOptions();
+            var options = new ReportOptions
+            {
+                Dataset = Dataset, Quick = Quick,
+                Width = Width ?? (Quick ? 4 : defaults.Width),
+                TrainLimit = TrainLimit ?? (Quick ? 300 : defaults.TrainLimit),
+                TestLimit = TestLimit ?? (Quick ? 100 : defaults.TestLimit),
+                ModelEpochs = ModelEpochs ?? (Quick ? 1 : defaults.ModelEpochs),
+                StitchEpochs = StitchEpochs ?? (Quick ? 1 : defaults.StitchEpochs),
+                CkaImages = CkaImages ?? (Quick ? 100 : defaults.CkaImages),
+                StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
+            };
+            // Every effective setting spelled out, so the command in the report reproduces it whatever the defaults become.
+            var command = string.Join(' ', new[]
+            {
+                "dotnet run --project src/GpuRunner -c Release -- report", Quick ? "--quick" : "", $"--dataset {Dataset}",
+                $"--width {options.Width}", $"--train-limit {options.TrainLimit}", $"--test-limit {options.TestLimit}",
+                $"--model-epochs {options.ModelEpochs}", $"--stitch-epochs {options.StitchEpochs}", $"--stitch-seeds {string.Join(',', options.StitchSeeds)}",
+                $"--cka-images {options.CkaImages}", Threads is { } t ? $"--threads {t}" : "", $"--out {Out}",
+            }.Where(s => s.Length > 0));
+            return options with { Command = command };
+        }
+
+        public CommonSettings ToCommon(ReportOptions o) => new()
+        {
+            Dataset = Dataset, DataDir = DataDir, TrainLimit = o.TrainLimit, TestLimit = o.TestLimit, Width = o.Width,
+            ModelsDir = ModelsDir, ModelEpochs = o.ModelEpochs, Device = Device, Threads = Threads,
+        };
+
+        public override ValidationResult Validate()
+        {
+            if (StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                || StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 0)
+                return ValidationResult.Error($"--stitch-seeds must be a comma list of integers, got '{StitchSeeds}'.");
+            if (StitchEpochs is < 1 or > 100) return ValidationResult.Error($"--stitch-epochs must be 1..100, got {StitchEpochs}.");
+            if (CkaImages is < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
+            var options = ToOptions();
+            return ToCommon(options).Validate();
+        }
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = settings.ToOptions();
+        var clock = Stopwatch.StartNew();
+        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
+        Log($"Report: {options.Command}");
+        using var run = RunContext.Create(settings.ToCommon(options), options.Stitch.HoldoutFraction, Log);
+        new ReportRunner(run.Data, run.Models, run.Device, Log).Run(options, settings.Out, cancellationToken);
+        Log($"Done in {clock.Elapsed:mm\\:ss}: {Path.Combine(settings.Out, ReportRunner.ReportFile)}");
+        return Task.FromResult(0);
+    }
+}

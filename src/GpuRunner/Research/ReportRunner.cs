@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Sweeps;
+using Stitching.GpuRunner.Training;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Research;
+
+/// <summary>What one experiment of the report produced; <see cref="Directory"/> is relative to the report folder.</summary>
+public sealed record ExperimentOutcome(
+    ReportExperiment Experiment, SweepPlan Plan, IReadOnlyList<StitchResult> Results, IReadOnlyList<AnalysisResult> Analyses,
+    IReadOnlyList<ModelResult> Models, string Directory, TimeSpan Elapsed);
+
+/// <summary>
+/// Runs the report's experiments (<see cref="ReportOptions.Experiments"/>) into one folder, a sweep output folder per
+/// experiment, and writes report.md beside them (<see cref="ReportWriter"/>).
+/// </summary>
+public sealed class ReportRunner(SweepData data, ModelRepository models, Device device, Action<string>? log = null)
+{
+    public const string ReportFile = "report.md";
+
+    public IReadOnlyList<ExperimentOutcome> Run(ReportOptions options, string outDirectory, CancellationToken cancellationToken = default)
+    {
+        var total = Stopwatch.StartNew();
+        var commit = ReportWriter.GitCommit();   // before the run writes anything: its outputs may be tracked files
+        Directory.CreateDirectory(outDirectory);
+        var experiments = options.Experiments();
+        using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, log);
+        using var research = new AnalysisRunner(engine, data, device, log) { CkaImages = options.CkaImages, RenderMetricPngs = false };
+        var outcomes = new List<ExperimentOutcome>();
+        foreach (var experiment in experiments)
+        {
+            var clock = Stopwatch.StartNew();
+            log?.Invoke($"Experiment {experiment.Name}: {experiment.Title}");
+            var dir = Path.Combine(outDirectory, experiment.Name);
+            var (results, analyses) = research.Run(experiment.Spec, dir, cancellationToken: cancellationToken);
+            var plan = SweepPlan.Create(experiment.Spec);
+            outcomes.Add(new ExperimentOutcome(experiment, plan, results, analyses,
+                ModelsCsv.ReadFile(Path.Combine(dir, SweepOutputs.ModelsFile)), experiment.Name, clock.Elapsed));
+            log?.Invoke($"  {experiment.Name} done in {clock.Elapsed:mm\\:ss}");
+        }
+        var path = Path.Combine(outDirectory, ReportFile);
+        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, commit)));
+        log?.Invoke($"Wrote {path} in {total.Elapsed:mm\\:ss}");
+        return outcomes;
+    }
+}

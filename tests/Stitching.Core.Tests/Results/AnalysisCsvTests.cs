@@ -1,0 +1,51 @@
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core.Tests.Results;
+
+public class AnalysisCsvTests
+{
+    [Fact]
+    public void Rows_round_trip_with_missing_metrics_left_empty()
+    {
+        var row = new AnalysisResult("trained->trained", "resnet(1,2,1,2)", 0, "1.0", "resnet18", 1, "2.1", 3)
+        {
+            TaskAccuracy = 0.8, CopyNormalizedMse = 0.25, Cka = 0.5, ReceiverAccuracy = 0.9,
+        };
+        var writer = new StringWriter();
+
+        AnalysisCsv.Write(writer, [row]);
+        var back = AnalysisCsv.Read(new StringReader(writer.ToString()));
+
+        Assert.Equal(row, back.Single());
+        Assert.Equal(0.1, back[0].Penalty, 12);
+        Assert.True(double.IsNaN(back[0].LeastSquaresAccuracy));
+        Assert.Contains(",,", writer.ToString());
+    }
+
+    [Fact]
+    public void A_file_without_newer_metric_columns_still_reads()
+    {
+        const string csv = "variant,sender_arch,sender_seed,sender_layer,receiver_arch,receiver_seed,receiver_layer,stitch_seed,task_accuracy\n" +
+                           "trained->trained,resnet18,0,stem,resnet18,0,stem,0,0.5\n";
+
+        var row = AnalysisCsv.Read(new StringReader(csv)).Single();
+
+        Assert.Equal(0.5, row.TaskAccuracy);
+        Assert.True(double.IsNaN(row.Cka));
+    }
+
+    [Theory]
+    [InlineData("all", 6)]
+    [InlineData("copy, cka,copy", 2)]
+    [InlineData("", 0)]
+    [InlineData("LS,floor", 2)]
+    public void Analyses_parse_from_a_comma_list(string text, int count) => Assert.Equal(count, Analyses.ParseList(text).Count);
+
+    [Fact]
+    public void Unknown_analysis_is_a_format_error_naming_the_allowed_ones()
+    {
+        var e = Assert.Throws<FormatException>(() => Analyses.ParseList("copy,bogus"));
+        Assert.Contains("least-squares", e.Message);
+    }
+}

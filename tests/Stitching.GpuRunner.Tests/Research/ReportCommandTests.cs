@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Spectre.Console.Cli;
+using Stitching.Core.Results;
+using Stitching.GpuRunner.Cli;
+using Stitching.GpuRunner.Native;
+using Stitching.GpuRunner.Research;
+
+namespace Stitching.GpuRunner.Tests.Research;
+
+public sealed class ReportCommandTests : IDisposable
+{
+    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private readonly string _dir = Directory.CreateTempSubdirectory("stitching-report-").FullName;
+
+    [Fact]
+    public async Task Quick_report_writes_every_section_and_every_figure_it_links()
+    {
+        // Fashion-MNIST comes from a system package; without it there is nothing to run the command on.
+        if (!Directory.Exists(FashionMnist) || Directory.GetFiles(FashionMnist, "*.gz").Length < 4) return;
+        TorchRuntime.EnsureLoadable();
+        var app = new CommandApp();
+        app.Configure(c => { c.AddCommand<ReportCommand>("report"); c.PropagateExceptions(); });
+        var outDir = Path.Combine(_dir, "report");
+
+        // One thread: on a shared two-core machine, two spinning torch threads are several times slower than one.
+        var exit = await app.RunAsync(["report", "--quick", "--train-limit", "300", "--width", "4", "--threads", "1",
+            "--out", outDir, "--models-dir", Path.Combine(_dir, "models")]);
+
+        Assert.Equal(0, exit);
+        var markdown = File.ReadAllText(Path.Combine(outDir, ReportRunner.ReportFile));
+        Assert.All(ReportWriter.Sections, s => Assert.Contains(s, markdown));
+        Assert.Contains("--quick", markdown);
+        Assert.Contains("TorchSharp", markdown);
+        var figures = Regex.Matches(markdown, @"!\[[^\]]*\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.True(figures.Count >= 8, $"only {figures.Count} figures linked");
+        Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(outDir, f)) is { Exists: true, Length: > 1000 }, $"missing figure {f}"));
+        foreach (var experiment in new[] { "shapes", "shapes-reverse", "seeds", "self" })
+        {
+            var rows = AnalysisCsv.ReadFile(Path.Combine(outDir, experiment, AnalysisCsv.FileName));
+            Assert.NotEmpty(rows);
+            Assert.All(rows, r => Assert.False(double.IsNaN(r.CopyNormalizedMse) || double.IsNaN(r.LeastSquaresAccuracy) || double.IsNaN(r.Cka) || double.IsNaN(r.FloorAccuracy)));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
