@@ -21,6 +21,12 @@ public sealed record StitchSettings
     public bool BatchNorm { get; init; }
     /// <summary>"least-squares": closed-form fit of the sender's activations to the receiver's own (direct matching); "identity": the identity map (1x1 stitches between equal shapes only); "default": PyTorch's init.</summary>
     public string Init { get; init; } = "least-squares";
+    /// <summary>
+    /// Training images whose normal equations give the least-squares initialization (0 = all). The fit is only a
+    /// starting point for task training, and a few thousand images pin down a map of at most Cin*k*k+1 inputs;
+    /// the research analyses' least-squares stitch always uses the whole training split.
+    /// </summary>
+    public int InitImages { get; init; } = 2000;
     /// <summary>Ridge term added to the normal equations of the least-squares fit, relative to their mean diagonal.</summary>
     public double Ridge { get; init; } = 1e-3;
     /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>

@@ -10,10 +10,11 @@ public static class StitchInitializer
     /// Direct matching (Csiszarik et al. 2021): the closed-form least-squares map from the sender's activations to
     /// the receiver's own activations at the replaced layer, from the exact normal equations over the training split.
     /// </summary>
-    public static void FitLeastSquares(Stitch stitch, ActivationSource sender, ActivationSource target, double ridge, int batchSize = 1000)
+    /// <param name="images">How many training images to accumulate (0 = all), the first ones of the split (file order, not grouped by class).</param>
+    public static void FitLeastSquares(Stitch stitch, ActivationSource sender, ActivationSource target, double ridge, int images = 0, int batchSize = 1000)
     {
         using var equations = new NormalEquations(stitch.Shape with { BatchNorm = false });
-        var n = sender.Count;
+        var n = images > 0 ? Math.Min(images, sender.Count) : sender.Count;
         var device = stitch.parameters().First().device;
         for (long start = 0; start < n; start += batchSize)
         {

@@ -93,21 +93,25 @@ public sealed class StitchEngine : IDisposable
                 Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, cancellationToken)));
         }
 
+        var prepared = clock.Elapsed;
         if (settings.Init.Equals("least-squares", StringComparison.OrdinalIgnoreCase))
         {
             var target = Activations(first.Receiver, first.ReceiverLayer, "train", _data.TrainImages, cancellationToken);
-            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge);
+            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, settings.InitImages);
         }
         else if (settings.Init.Equals("identity", StringComparison.OrdinalIgnoreCase))
             foreach (var m in members) m.Stitch.SetIdentity();
         else if (!settings.Init.Equals("default", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares, identity (same-shape layers only) or default.");
 
+        var initialized = clock.Elapsed;
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
             _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, cancellationToken, RowsPerPass);
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
+        _log?.Invoke($"  {first.Receiver.Arch} layer {first.ReceiverLayer}, {tasks.Count} stitches: activations {prepared.TotalSeconds:F1} s, " +
+                     $"init {(initialized - prepared).TotalSeconds:F1} s, training + evaluation {(clock.Elapsed - initialized).TotalSeconds:F1} s");
         var device = _device.type.ToString().ToLowerInvariant();
         return tasks.Select((t, k) => (new StitchResult(
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
