@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Stitching.Reliability.Tests;
+namespace Stitching.Tests.Shared;
 
 /// <summary>Calls function classes in-process: a DefaultHttpContext request in, the executed response out.</summary>
 public static class Http
@@ -27,7 +27,7 @@ public static class Http
         return context.Request;
     }
 
-    public sealed record Response(int Status, string ContentType, string Body, IHeaderDictionary Headers)
+    public sealed record Response(int Status, string ContentType, string Body, IHeaderDictionary Headers, byte[] Bytes)
     {
         public JsonElement Json => JsonDocument.Parse(Body).RootElement;
     }
@@ -38,6 +38,6 @@ public static class Http
         var body = new MemoryStream();
         context.Response.Body = body;
         await result.ExecuteAsync(context);
-        return new Response(context.Response.StatusCode, context.Response.ContentType ?? "", Encoding.UTF8.GetString(body.ToArray()), context.Response.Headers);
+        return new Response(context.Response.StatusCode, context.Response.ContentType ?? "", Encoding.UTF8.GetString(body.ToArray()), context.Response.Headers, body.ToArray());
     }
 }
