@@ -21,9 +21,7 @@ public static class BaselineStitchTrainer
         var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var warmup = (long)(settings.WarmupFraction * totalSteps);
-        using var optimizer = settings.Optimizer == "adam"
-            ? optim.Adam(stitch.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay)
-            : (optim.Optimizer)optim.SGD(stitch.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
+        using var optimizer = StitchGroupTrainer.CreateOptimizer(stitch, settings);
         using var generator = new Generator((ulong)seed);
         long step = 0;
         for (var epoch = 0; epoch < settings.Epochs; epoch++)

@@ -29,7 +29,7 @@ public static class CopyTask
         var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var warmup = (long)(settings.WarmupFraction * totalSteps);
-        using var optimizer = CreateOptimizer(stitch, settings);
+        using var optimizer = StitchGroupTrainer.CreateOptimizer(stitch, settings);
         using var generator = new Generator((ulong)seed); // CPU: same order on CPU and CUDA
         double lastEpochLoss = double.NaN;
         long step = 0;
@@ -111,10 +111,4 @@ public static class CopyTask
             yield return arange(start, Math.Min(n, start + batchSize), dtype: ScalarType.Int64, device: device);
     }
 
-    private static optim.Optimizer CreateOptimizer(Stitch stitch, StitchSettings s) => s.Optimizer.ToLowerInvariant() switch
-    {
-        "adam" => optim.Adam(stitch.parameters(), s.LearningRate, weight_decay: s.WeightDecay),
-        "sgd" => optim.SGD(stitch.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-        _ => throw new ArgumentException($"Unknown stitch optimizer '{s.Optimizer}'. Use sgd or adam."),
-    };
 }

@@ -133,7 +133,8 @@ public static class StitchGroupTrainer
         return Enumerable.Range(0, which.Count).Select(a => new Evaluation(correct[a] / (double)n, lossSum[a] / n, n)).ToList();
     }
 
-    private static optim.Optimizer CreateOptimizer(Stitch stitch, StitchSettings s) => s.Optimizer.ToLowerInvariant() switch
+    /// <summary>The stitch's optimizer from the settings: SGD with momentum, or Adam; weight decay on both.</summary>
+    public static optim.Optimizer CreateOptimizer(Stitch stitch, StitchSettings s) => s.Optimizer.ToLowerInvariant() switch
     {
         "adam" => optim.Adam(stitch.parameters(), s.LearningRate, weight_decay: s.WeightDecay),
         "sgd" => optim.SGD(stitch.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
