@@ -37,9 +37,7 @@ public class CommonSettings : CommandSettings
     [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
     public int? Threads { get; init; }
 
-    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(
-        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-        "stitching", "models");
+    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Data.DatasetOptions.CacheHome(), "stitching", "models");
 
     public override ValidationResult Validate()
     {

@@ -57,7 +57,8 @@ public sealed record DatasetOptions
         _ => throw new ArgumentException($"Unknown dataset '{name}'; known: {string.Join(", ", KnownNames)}.", nameof(name)),
     };
 
-    private static string CacheHome() =>
+    /// <summary>$XDG_CACHE_HOME, or ~/.cache: where datasets and base models are kept.</summary>
+    public static string CacheHome() =>
         Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");

@@ -44,7 +44,6 @@ public abstract class ActivationSource : IDisposable
     {
         public override long Count => all.shape[0];
         public override Tensor Get(Tensor indices) => all.index_select(0, indices);
-        public Tensor All => all;
         public override void Dispose() => all.Dispose();
     }
 
