@@ -39,7 +39,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--stitch-seeds <LIST>"), Description("Comma list of stitch seeds; several give mean and spread per cell (default 0).")]
         public string StitchSeeds { get; init; } = "0";
 
-        [CommandOption("--epochs <N>"), Description("Stitch training epochs (default 2).")]
+        [CommandOption("--epochs <N>"), Description("Most stitch training epochs (default 1); early stopping on the held-out split usually ends sooner.")]
         public int Epochs { get; init; } = new StitchSettings().Epochs;
 
         [CommandOption("--batch-size <N>"), Description("Stitch batch size (default 256).")]
@@ -63,8 +63,14 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--holdout <FRACTION>"), Description("Fraction of the training subset held out to choose the epoch (default 0.1). The test set is used once.")]
         public double Holdout { get; init; } = new StitchSettings().HoldoutFraction;
 
-        [CommandOption("--patience <N>"), Description("Early stopping on the held-out split after N epochs without improvement (default 0: off).")]
-        public int Patience { get; init; }
+        [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights.")]
+        public int EvalsPerEpoch { get; init; } = new StitchSettings().EvalsPerEpoch;
+
+        [CommandOption("--patience <N>"), Description("Stop a stitch after N held-out checks in a row without a gain of --min-delta (default 2; 0: never stop early).")]
+        public int Patience { get; init; } = new StitchSettings().Patience;
+
+        [CommandOption("--min-delta <FRACTION>"), Description("Smallest held-out accuracy gain that counts as an improvement (default 0.002).")]
+        public double MinDelta { get; init; } = new StitchSettings().MinDelta;
 
         [CommandOption("--precision <P>"), Description("auto (bf16 frozen parts where the hardware is fast at it), fp32 or bf16.")]
         public string Precision { get; init; } = new StitchSettings().Precision;
@@ -93,6 +99,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             {
                 Epochs = Epochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = LearningRate, WeightDecay = WeightDecay,
                 BatchNorm = StitchBatchNorm, Init = Init, HoldoutFraction = Holdout, Patience = Patience, Precision = Precision,
+                EvalsPerEpoch = EvalsPerEpoch, MinDelta = MinDelta,
             },
         };
 
@@ -107,6 +114,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             if (Epochs is < 1 or > 1000) return ValidationResult.Error($"--epochs must be 1..1000, got {Epochs}.");
             if (BatchSize is < 1 or > 65536) return ValidationResult.Error($"--batch-size must be 1..65536, got {BatchSize}.");
             if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
+            if (EvalsPerEpoch is < 1 or > 1000) return ValidationResult.Error($"--evals-per-epoch must be 1..1000, got {EvalsPerEpoch}.");
+            if (Patience is < 0 or > 1000) return ValidationResult.Error($"--patience must be 0..1000, got {Patience}.");
+            if (MinDelta is < 0 or >= 1) return ValidationResult.Error($"--min-delta must be in [0, 1), got {MinDelta}.");
             if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
             try { Core.Sweeps.Analyses.ParseList(Analyses); }
             catch (FormatException e) { return ValidationResult.Error(e.Message); }

@@ -60,6 +60,16 @@ public sealed class ResNet : Module<Tensor, Tensor>
         return new ResNet(spec, width, inChannels, classes);
     }
 
+    /// <summary>Whether conv weights and inputs use NHWC strides (<see cref="ChannelsLast"/>); the values are the same either way.</summary>
+    public bool IsChannelsLast { get; private set; }
+
+    /// <summary>Switches the memory layout of the conv weights; turn it off before saving a checkpoint.</summary>
+    public void UseChannelsLast(bool on)
+    {
+        ChannelsLast.Convert(this, on);
+        IsChannelsLast = on;
+    }
+
     public int LayerIndex(string name) =>
         Layers.FirstOrDefault(l => l.Name == name)?.Index
         ?? throw new ArgumentException($"Layer '{name}' does not exist in {Spec.Name}. Valid layers: {string.Join(", ", Layers.Select(l => l.Name))}.");
@@ -70,6 +80,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor ForwardPrefix(Tensor x, int last)
     {
         using var scope = NewDisposeScope();
+        if (IsChannelsLast) x = ChannelsLast.Of(x);
         var h = functional.relu(bn1.call(conv1.call(x)));
         for (var k = 1; k <= last; k++) h = _blocks[k - 1].call(h);
         return h.MoveToOuterDisposeScope();
@@ -79,6 +90,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor ForwardSuffix(Tensor h, int replaced)
     {
         using var scope = NewDisposeScope();
+        if (IsChannelsLast) h = ChannelsLast.Of(h);
         for (var k = replaced + 1; k <= _blocks.Length; k++) h = _blocks[k - 1].call(h);
         var pooled = functional.adaptive_avg_pool2d(h, 1).flatten(1); // (B, C)
         return fc.call(pooled).MoveToOuterDisposeScope();

@@ -35,13 +35,14 @@ public static class StitchGroupTrainer
         var stepsRun = new long[members.Count];
         var active = Enumerable.Range(0, members.Count).ToList();
         var membersPerPass = Math.Max(1, maxRowsPerPass / settings.BatchSize);
+        var evalRows = Math.Min(maxRowsPerPass, 4096);
         using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
         var check = 0;
 
         void CheckHoldout()
         {
             if (!useHoldout) return;
-            var scores = Evaluate(members, active, m => m.Holdout!, holdoutLabels!, suffix);
+            var scores = Evaluate(members, active, m => m.Holdout!, holdoutLabels!, suffix, evalRows);
             for (var a = 0; a < active.Count; a++)
             {
                 var k = active[a];
@@ -95,7 +96,7 @@ public static class StitchGroupTrainer
             // The held-out split chose the weights; the test set is used once, here.
             for (var k = 0; k < members.Count; k++)
                 if (best[k].Weights is { } w) members[k].Stitch.load_state_dict(w);
-            var test = Evaluate(members, Enumerable.Range(0, members.Count).ToList(), m => m.Test, testLabels, suffix);
+            var test = Evaluate(members, Enumerable.Range(0, members.Count).ToList(), m => m.Test, testLabels, suffix, evalRows);
             return test.Select((e, k) => new StitchOutcome(e.Accuracy, e.Loss, (double)stepsRun[k] / stepsPerEpoch,
                 best[k].Weights is null ? double.NaN : best[k].Accuracy)).ToList();
         }

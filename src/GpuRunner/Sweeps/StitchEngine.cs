@@ -56,6 +56,7 @@ public sealed class StitchEngine : IDisposable
         if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
         entry = _models.GetOrCreate(spec, _data, _log, cancellationToken);
         if (_dtype != ScalarType.Float32) entry.Model.to(_dtype);
+        entry.Model.UseChannelsLast(true);
         _loaded[spec.Key] = entry;
         return entry;
     }
@@ -96,8 +97,11 @@ public sealed class StitchEngine : IDisposable
         var prepared = clock.Elapsed;
         if (settings.Init.Equals("least-squares", StringComparison.OrdinalIgnoreCase))
         {
-            var target = Activations(first.Receiver, first.ReceiverLayer, "train", _data.TrainImages, cancellationToken);
-            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, settings.InitImages);
+            // The receiver's own activations are read once, for the fit's images only, so they bypass the cache.
+            var n = _data.TrainImages.shape[0];
+            var fitImages = settings.InitImages > 0 ? Math.Min(settings.InitImages, n) : n;
+            using var target = ActivationSource.Cached(x => receiver.ForwardPrefix(x.to(_dtype), j), _data.TrainImages.slice(0, 0, fitImages, 1), _dtype);
+            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, (int)fitImages);
         }
         else if (settings.Init.Equals("identity", StringComparison.OrdinalIgnoreCase))
             foreach (var m in members) m.Stitch.SetIdentity();

@@ -13,6 +13,21 @@ public static class ModelTrainer
     public static void Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
         Func<Tensor, Generator, Tensor>? augment = null, Action<int, double>? onEpoch = null, CancellationToken cancellationToken = default)
     {
+        model.UseChannelsLast(true); // before the optimizer: it holds the parameters
+        try
+        {
+            TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, cancellationToken);
+        }
+        finally
+        {
+            model.UseChannelsLast(false); // checkpoints are saved plain contiguous
+        }
+        model.eval();
+    }
+
+    private static void TrainEpochs(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
+        Func<Tensor, Generator, Tensor>? augment, Action<int, double>? onEpoch, CancellationToken cancellationToken)
+    {
         var device = images.device;
         long n = images.shape[0];
         var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
@@ -45,7 +60,6 @@ public static class ModelTrainer
             }
             onEpoch?.Invoke(epoch + 1, lossSum / n);
         }
-        model.eval();
     }
 
     internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
