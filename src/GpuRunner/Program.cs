@@ -11,6 +11,7 @@ app.Configure(config =>
         .WithExample("report", "--out", "docs/report");
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark the optimized sweep against the straightforward baseline; prints and writes JSON.");
+    config.AddCommand<PlatformBenchCommand>("bench-platform").WithDescription("Time submission and fan-out of the paper's full experiment against storage (Azurite by default), and matrix rendering; prints and writes JSON.");
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
     config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv or json), or --list the sweeps.")
         .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv");

@@ -1,8 +1,12 @@
 namespace Stitching.Core.Contracts;
 
-/// <summary>A sweep is Active until cancelled; "finished" is derived from its job counts, not stored.</summary>
+/// <summary>
+/// A big sweep is Planning while its job rows are written after submission; then Active until cancelled.
+/// "Finished" is derived from the job counts, not stored.
+/// </summary>
 public enum SweepState
 {
     Active,
     Cancelled,
+    Planning,
 }

@@ -22,7 +22,7 @@ public sealed class StorageJobQueue(QueueClient queue, QueueClient poison, TimeS
     public async Task SendBatchAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default)
     {
         // The queue service has no batch send; a few requests in flight keep a large fan-out reasonably quick.
-        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
             async (m, ct) => await Queue.SendMessageAsync(JobMessageParser.Serialize(m), ct));
     }
 

@@ -18,6 +18,8 @@ public sealed class StitchingStorage
     public const string ModelPartition = "models";
     /// <summary>A table transaction holds at most 100 operations, all in one partition.</summary>
     public const int MaxBatch = 100;
+    /// <summary>Table transactions sent at once when writing many job rows.</summary>
+    private const int TransactionsInFlight = 16;
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;
@@ -60,20 +62,37 @@ public sealed class StitchingStorage
             yield return ToSweep(e);
     }
 
+    /// <summary>Planning to Active, only if nobody changed the row in between (e.g. a cancel); false otherwise.</summary>
+    public async Task<bool> TryActivateSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var row = await Sweeps.GetEntityIfExistsAsync<TableEntity>(SweepPartition, StorageIds.Require(sweepId, nameof(sweepId)), cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value!.GetString("State") != nameof(SweepState.Planning)) return false;
+        try
+        {
+            await Sweeps.UpdateEntityAsync(new TableEntity(SweepPartition, sweepId) { ["State"] = nameof(SweepState.Active) }, row.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+    }
+
     public Task SetSweepStateAsync(string sweepId, SweepState state, CancellationToken cancellationToken = default) =>
         Sweeps.UpdateEntityAsync(new TableEntity(SweepPartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["State"] = state.ToString() },
             ETag.All, TableUpdateMode.Merge, cancellationToken);
 
     // ---- jobs
 
-    /// <summary>Adds Queued rows in transactions of at most <see cref="MaxBatch"/> (one sweep = one partition).</summary>
-    public async Task AddJobsAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default)
-    {
-        foreach (var chunk in messages.Chunk(MaxBatch))
-            await Jobs.SubmitTransactionAsync(
-                chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(new JobRow(m, JobState.Queued, 0, false)))),
-                cancellationToken);
-    }
+    /// <summary>
+    /// Writes Queued rows in transactions of at most <see cref="MaxBatch"/> (one sweep = one partition), several in
+    /// flight. Upserts, so a planning pass that died halfway can simply run again (nothing else writes a sweep's
+    /// rows while it is Planning).
+    /// </summary>
+    public Task AddJobsAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default) =>
+        Parallel.ForEachAsync(messages.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
+            async (chunk, ct) => await Jobs.SubmitTransactionAsync(
+                chunk.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(new JobRow(m, JobState.Queued, 0, false)))), ct));
 
     public async Task<JobRow?> GetJobAsync(string sweepId, string jobId, CancellationToken cancellationToken = default)
     {
@@ -118,13 +137,10 @@ public sealed class StitchingStorage
     }
 
     /// <summary>Records that jobs were handed to the queue, so a retried fan-out skips them.</summary>
-    public async Task MarkSentAsync(string sweepId, IEnumerable<string> jobIds, CancellationToken cancellationToken = default)
-    {
-        foreach (var chunk in jobIds.Chunk(MaxBatch))
-            await Jobs.SubmitTransactionAsync(
-                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(sweepId, id) { ["Sent"] = true })),
-                cancellationToken);
-    }
+    public Task MarkSentAsync(string sweepId, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
+        Parallel.ForEachAsync(jobIds.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
+            async (chunk, ct) => await Jobs.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(sweepId, id) { ["Sent"] = true })), ct));
 
     // ---- results and models
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
@@ -8,7 +9,7 @@ using Stitching.Core.Storage;
 namespace Stitching.Core.Sweeps;
 
 /// <summary>
-/// What the API does with sweeps: submit (validate, store, fan out), status, cancel. Fan-out sends model jobs
+/// What the API does with sweeps: submit (validate, store, plan the jobs, fan out), status, cancel. Fan-out sends model jobs
 /// first and a stitch job only once both its models are in the models table; a worker calls
 /// <see cref="OnModelDoneAsync"/> after each model, which sends the stitches that became ready.
 /// Sending is exactly-once in effect: job ids are deterministic, the jobs table records <c>Sent</c>, Service Bus
@@ -19,6 +20,16 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// <summary>Messages sent per round trip before the rows are marked sent: bounds what a crash can resend.</summary>
     private const int SendChunk = 500;
     private readonly ILogger _logger = logger ?? NullLogger<SweepCoordinator>.Instance;
+    private readonly ConcurrentDictionary<string, Task> _planning = new();
+
+    /// <summary>
+    /// Sweeps with at most this many jobs are planned within the submit call; bigger ones (the paper's full experiment
+    /// has about 50,000) are planned in the background so that submission answers at once.
+    /// </summary>
+    public int InlinePlanningLimit { get; init; } = 2_000;
+
+    /// <summary>How long a sweep may stay Planning before a worker's idle check takes the planning over (its submitter died).</summary>
+    public TimeSpan PlanningTakeover { get; init; } = TimeSpan.FromMinutes(2);
 
     public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
     {
@@ -35,17 +46,54 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         }
 
         var id = StorageIds.NewSweepId();
-        var models = plan.Models.Select(m => JobMessage.ForModel(id, m)).ToList();
-        var stitches = plan.Stitches.Select(t => JobMessage.ForStitch(id, t)).DistinctBy(m => m.JobId).ToList();
-        var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Active, models.Count, stitches.Count);
-
-        // Jobs before the sweep row: a sweep that is listed always has all its jobs.
-        await storage.AddJobsAsync(models.Concat(stitches), cancellationToken);
+        var (models, stitches) = Jobs(id, plan);
+        var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Planning, models.Count, stitches.Count);
+        // The row first, as Planning: if this process dies before the jobs are written, a worker finishes the planning.
         await storage.AddSweepAsync(sweep, cancellationToken);
         _logger.LogInformation("Sweep {SweepId} submitted: {Models} models, {Stitches} stitches", id, models.Count, stitches.Count);
-        await FanOutAsync(id, cancellationToken);
+        if (sweep.TotalJobs <= InlinePlanningLimit)
+        {
+            await PlanAsync(id, cancellationToken);
+            return new SweepSubmission(sweep with { State = SweepState.Active }, []);
+        }
+        _planning[id] = Task.Run(async () =>
+        {
+            try
+            {
+                await PlanAsync(id, CancellationToken.None); // outlives the request
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Planning sweep {SweepId} failed; a worker's idle check retries it", id);
+            }
+            finally
+            {
+                _planning.TryRemove(id, out _);
+            }
+        }, CancellationToken.None);
         return new SweepSubmission(sweep, []);
     }
+
+    /// <summary>Completes when a background planning started by this coordinator has finished (at once if none).</summary>
+    public Task WhenPlannedAsync(string sweepId) => _planning.TryGetValue(sweepId, out var task) ? task : Task.CompletedTask;
+
+    /// <summary>
+    /// Writes the job rows of a Planning sweep (again, if a previous pass died), makes it Active and fans out.
+    /// A sweep cancelled meanwhile stays cancelled, and the rows just written are cancelled too.
+    /// </summary>
+    public async Task PlanAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
+        if (sweep is not { State: SweepState.Planning }) return;
+        var (models, stitches) = Jobs(sweepId, SweepPlan.Create(sweep.Spec));
+        await storage.AddJobsAsync(models.Concat(stitches), cancellationToken);
+        if (await storage.TryActivateSweepAsync(sweepId, cancellationToken)) await FanOutAsync(sweepId, cancellationToken);
+        else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await CancelAsync(sweepId, cancellationToken);
+    }
+
+    private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan) =>
+        (plan.Models.Select(m => JobMessage.ForModel(sweepId, m)).ToList(),
+         plan.Stitches.Select(t => JobMessage.ForStitch(sweepId, t)).DistinctBy(m => m.JobId).ToList());
 
     /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
     public async Task<int> FanOutAsync(string sweepId, CancellationToken cancellationToken = default)
@@ -93,16 +141,28 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     }
 
     /// <summary>
-    /// Re-sends jobs of active sweeps left Running by a runner that died (lease expired, message possibly gone).
+    /// Re-sends jobs of active sweeps left Running by a runner that died (lease expired, message possibly gone), and
+    /// finishes the planning of sweeps whose submitter died while writing their jobs.
     /// Safe with a message still in flight: the claim is by ETag, so a job runs once and extra copies complete as duplicates.
     /// </summary>
     public async Task<int> RequeueExpiredAsync(CancellationToken cancellationToken = default)
     {
         var now = DateTimeOffset.UtcNow;
         var resent = new List<JobMessage>();
-        await foreach (var sweep in storage.ListSweepsAsync(cancellationToken))
+        var sweeps = new List<SweepRecord>();
+        await foreach (var sweep in storage.ListSweepsAsync(cancellationToken)) sweeps.Add(sweep);
+        foreach (var sweep in sweeps)
         {
             if (sweep.State == SweepState.Cancelled) continue;
+            if (sweep.State == SweepState.Planning)
+            {
+                if (now - sweep.CreatedAt > PlanningTakeover && !_planning.ContainsKey(sweep.Id))
+                {
+                    _logger.LogWarning("Sweep {SweepId} was still planning after {Minutes} minutes; finishing it", sweep.Id, PlanningTakeover.TotalMinutes);
+                    await PlanAsync(sweep.Id, cancellationToken);
+                }
+                continue;
+            }
             await foreach (var job in storage.ListJobsAsync(sweep.Id, cancellationToken))
                 if (job.State == JobState.Running && job.LeaseUntil < now
                     && await storage.TryUpdateJobAsync(job with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
@@ -137,12 +197,14 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
             counts[job.State] = counts.GetValueOrDefault(job.State) + 1;
             if (job.State == JobState.Failed) failures.Add(new JobFailure(job.JobId, job.Kind, job.Error ?? "", job.Attempts));
         }
-        var total = counts.Values.Sum();
+        // While Planning not every row exists yet: the missing ones count as queued.
+        var total = Math.Max(counts.Values.Sum(), sweep.TotalJobs);
+        var queued = counts.GetValueOrDefault(JobState.Queued) + total - counts.Values.Sum();
         var finished = counts.GetValueOrDefault(JobState.Done) + counts.GetValueOrDefault(JobState.Failed) + counts.GetValueOrDefault(JobState.Cancelled);
         return new SweepStatus(sweep.Id, sweep.Name, sweep.State, sweep.CreatedAt, total,
-            counts.GetValueOrDefault(JobState.Queued), counts.GetValueOrDefault(JobState.Running), counts.GetValueOrDefault(JobState.Done),
+            queued, counts.GetValueOrDefault(JobState.Running), counts.GetValueOrDefault(JobState.Done),
             counts.GetValueOrDefault(JobState.Failed), counts.GetValueOrDefault(JobState.Cancelled),
-            total == 0 ? 1 : (double)finished / total, finished == total, failures);
+            total == 0 ? 1 : (double)finished / total, finished == total && sweep.State != SweepState.Planning, failures);
     }
 
     public async Task<IReadOnlyList<SweepSummary>> ListAsync(CancellationToken cancellationToken = default)

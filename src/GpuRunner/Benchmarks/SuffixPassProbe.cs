@@ -8,19 +8,22 @@ namespace Stitching.GpuRunner.Benchmarks;
 
 /// <summary>
 /// Images/s of one stitch-training step through a frozen receiver suffix (forward plus input-gradient backward)
-/// at several rows per pass and dtypes: the measurement behind the engine's rows-per-pass and precision defaults.
+/// at several rows per pass, dtypes and memory layouts: the measurement behind the engine's rows-per-pass,
+/// precision and channels-last defaults.
 /// </summary>
 public static class SuffixPassProbe
 {
-    public sealed record Point(string Precision, int Rows, double ImagesPerSecond);
+    public sealed record Point(string Precision, string Layout, int Rows, double ImagesPerSecond);
 
     public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, Device device, IReadOnlyList<int> rows, double secondsPerPoint = 3)
     {
         var points = new List<Point>();
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        foreach (var channelsLast in new[] { false, true })
         {
             using var model = ResNet.Create(receiver, width, inChannels, 10, seed: 0);
             model.to(device).to(dtype);
+            model.UseChannelsLast(channelsLast);
             model.eval();
             foreach (var p in model.parameters()) p.requires_grad = false;
             foreach (var r in rows)
@@ -34,7 +37,7 @@ public static class SuffixPassProbe
                     Step(model, h0, dtype);
                     images += r;
                 }
-                points.Add(new Point(dtype == ScalarType.BFloat16 ? "bf16" : "fp32", r, images / clock.Elapsed.TotalSeconds));
+                points.Add(new Point(dtype == ScalarType.BFloat16 ? "bf16" : "fp32", channelsLast ? "nhwc" : "nchw", r, images / clock.Elapsed.TotalSeconds));
             }
         }
         return points;

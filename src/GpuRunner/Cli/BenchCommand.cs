@@ -62,8 +62,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         var receiverArch = plan.Pairs[0].ReceiverArch;
         Log($"Suffix pass throughput by rows per pass ({receiverArch.Name} from the stem, forward + input gradients)...");
-        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [256, 512, 1024, 2560]);
-        foreach (var p in passes) Log($"  {p.Precision} {p.Rows,5} rows: {p.ImagesPerSecond:F0} images/s");
+        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [128, 256, 512, 1024]);
+        foreach (var p in passes) Log($"  {p.Precision} {p.Layout} {p.Rows,5} rows: {p.ImagesPerSecond:F0} images/s");
         report["suffixPasses"] = passes;
 
         // Base models first, so neither path is charged for them.
@@ -106,7 +106,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         };
         var imagesTrain = run.Data.TrainImages.shape[0];
         var imagesTest = run.Data.TestImages.shape[0];
-        var flops = Flops(plan, tasks, optimized, spec, imagesTrain, run.Data.HoldoutImages.shape[0], imagesTest, settings.BaselineEpochs);
+        var imagesHoldout = run.Data.HoldoutImages.shape[0];
+        double EpochsRun(StitchTask t) => optimized.FirstOrDefault(x => x.Variant == t.Variant.Name() && x.SenderLayer == t.SenderLayer
+            && x.ReceiverLayer == t.ReceiverLayer && x.SenderArch == t.Sender.Arch && x.ReceiverArch == t.Receiver.Arch)?.Epochs ?? 0;
+        var flops = Flops(plan, tasks, EpochsRun, spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
         report["baseline"] = new { seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32" };
         report["speedup"] = Math.Round(baseSeconds / optSeconds, 2);
         report["imagesPerSecond"] = new
@@ -138,6 +141,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             meanAccuracyBaseline = baseA.Average(),
         };
         report["peakRssMB"] = PeakRssBytes() / 1e6;
+        report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, peak16, peak32);
 
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
@@ -169,6 +173,32 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         return (accuracies, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// What bounds the whole sweep of this spec (every layer pair, full test set, stitches at their maximum epochs,
+    /// base models included): its FLOPs, and the seconds they take at this machine's measured matmul peaks (stitch
+    /// work in bf16, base-model training in fp32). No implementation on this machine can be faster than that.
+    /// </summary>
+    private static object ExampleSweepBound(SweepSpec spec, long trainSubset, double holdoutFraction, double peakBf16, double peakFp32)
+    {
+        const long testSetSize = 10_000; // Fashion-MNIST and CIFAR-10 alike
+        var full = SweepPlan.Create(spec with { SenderLayers = null, ReceiverLayers = null });
+        var holdout = (long)Math.Round(trainSubset * holdoutFraction);
+        var train = trainSubset - holdout;
+        var stitches = Flops(full, full.Stitches.ToList(), _ => spec.Stitch.Epochs, spec, train, holdout, testSetSize, 0).Optimized;
+        double models = 0;
+        foreach (var m in full.Models.Where(m => m.Trained))
+        {
+            double forward = 2.0 * ArchitectureCatalog.MacsPerImage(ResNetSpec.Parse(m.Arch), spec.Width, 1, 10, 0, int.MaxValue);
+            models += 3 * forward * trainSubset * m.Training.Epochs + forward * testSetSize; // forward + both backward products
+        }
+        var seconds = stitches / (peakBf16 * 1e9) + models / (peakFp32 * 1e9);
+        return new
+        {
+            stitches = full.Stitches.Count(), stitchTflop = stitches / 1e12, baseModelTflop = models / 1e12,
+            secondsAtMeasuredPeak = Math.Round(seconds, 1),
+        };
+    }
+
     private sealed record FlopCount(double TrainingPerStitch, double Optimized, double Baseline, double PrefixOptimized, double PrefixBaseline);
 
     /// <summary>
@@ -176,7 +206,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// and backward (3x its MACs) plus the suffix forward and its input-gradient backward (2x). The baseline adds the
     /// prefix forward every step; the optimized path computes each (sender, layer) prefix once per split.
     /// </summary>
-    private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, IReadOnlyList<StitchResult> optimized, SweepSpec spec,
+    private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, Func<StitchTask, double> epochsRun, SweepSpec spec,
         long train, long holdout, long test, int baselineEpochs)
     {
         double opt = 0, baseline = 0, perStitch = 0, prefixOpt = 0, prefixBase = 0;
@@ -192,7 +222,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             double stitch = t.Shape.MacsPerImage;
             var train1 = 2 * (3 * stitch + 2 * suffix);
             perStitch += train1 * train * spec.Stitch.Epochs / tasks.Count;
-            var epochs = optimized.FirstOrDefault(x => x.Variant == t.Variant.Name() && x.SenderLayer == t.SenderLayer && x.ReceiverLayer == t.ReceiverLayer)?.Epochs ?? 0;
+            var epochs = epochsRun(t);
             var checks = spec.Stitch.EvalsPerEpoch * epochs + 1;
             opt += train1 * train * epochs + 2 * (stitch + suffix) * (holdout * checks + test);
             baseline += (train1 + 2 * prefix) * train * baselineEpochs + 2 * (prefix + stitch + suffix) * test;

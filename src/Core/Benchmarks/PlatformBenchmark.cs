@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Rendering;
+using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core.Benchmarks;
+
+/// <summary>
+/// The platform's side of the performance issue, against real storage: submitting the paper's full experiment
+/// (every ordered pair of the 16 ResNet(x,x,x,x), every layer pair, four variants), the time until every one of its
+/// jobs is on the queue, and rendering a 17x17 matrix to PNG.
+/// </summary>
+public static class PlatformBenchmark
+{
+    public sealed record Figures(
+        int ModelJobs, int StitchJobs, double SubmitSeconds, double PlannedSeconds, double StitchFanOutSeconds,
+        double AllEnqueuedSeconds, int MessagesOnQueue, double RenderMedianMilliseconds, double RenderMaxMilliseconds, int PngBytes);
+
+    /// <summary>The paper's experiment: all 256 ordered pairs of the 16 ResNet(x,x,x,x), every layer pair, four variants.</summary>
+    public static SweepSpec PaperExperiment()
+    {
+        var family = ResNetSpec.SmallFamily().Select(s => s.Name).ToList();
+        return new SweepSpec { Name = "paper-full-experiment", Senders = family, Receivers = family, Variants = ["all"] };
+    }
+
+    /// <summary>
+    /// Submits <paramref name="spec"/> and waits for its planning; then stands in for the GPU runners by recording
+    /// every model as trained, and times the fan-out of all stitch jobs. Stitch jobs wait for their models by
+    /// design, so "every job enqueued" is submission + planning + that fan-out.
+    /// </summary>
+    public static async Task<Figures> RunAsync(StitchingPlatform platform, SweepSpec spec, Func<Task<int>> countQueued,
+        Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var submission = await platform.Coordinator.SubmitAsync(spec, cancellationToken);
+        if (submission.Sweep is not { } sweep)
+            throw new InvalidOperationException("The benchmark sweep was refused: " + string.Join("; ", submission.Errors.Select(e => $"{e.Field}: {e.Message}")));
+        var submitted = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"  submitted {sweep.ModelJobs} model + {sweep.StitchJobs:N0} stitch jobs in {submitted * 1000:F0} ms");
+        await platform.Coordinator.WhenPlannedAsync(sweep.Id);
+        var planned = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"  planned (rows written, model jobs sent) after {planned:F1} s");
+
+        var models = SweepPlan.Create(spec).Models.ToList();
+        await Parallel.ForEachAsync(models, cancellationToken, async (m, ct) => await platform.Storage.UpsertModelAsync(m.Key,
+            new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Training.Epochs, m.TrainLimit ?? 0, 0, 0), ct));
+        var fanOut = Stopwatch.StartNew();
+        var sent = await platform.Coordinator.FanOutAsync(sweep.Id, cancellationToken);
+        var fanOutSeconds = fanOut.Elapsed.TotalSeconds;
+        var all = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"  {sent:N0} stitch jobs sent in {fanOutSeconds:F1} s; every job on the queue {all:F1} s after submission");
+        var onQueue = await countQueued();
+
+        var matrix = Matrix17();
+        MatrixRenderer.RenderPng(matrix); // first use loads fonts
+        var times = new List<double>();
+        byte[] png = [];
+        for (var k = 0; k < 10; k++)
+        {
+            var render = Stopwatch.StartNew();
+            png = MatrixRenderer.RenderPng(matrix);
+            times.Add(render.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        log?.Invoke($"  17x17 matrix to PNG: median {times[times.Count / 2]:F0} ms, max {times[^1]:F0} ms ({png.Length:N0} bytes)");
+        return new Figures(sweep.ModelJobs, sweep.StitchJobs, submitted, planned, fanOutSeconds, all, onQueue,
+            times[times.Count / 2], times[^1], png.Length);
+    }
+
+    /// <summary>ResNet34 with itself: 17 layers each way, values in every cell.</summary>
+    private static SimilarityMatrix Matrix17()
+    {
+        var layers = ArchitectureCatalog.Layers(ResNetSpec.ResNet34, 16).Select(l => l.Name).ToList();
+        var values = layers.Select((_, i) => layers.Select((_, j) => (double?)(0.1 + 0.8 * Math.Exp(-Math.Abs(i - j) / 4.0))).ToArray()).ToArray();
+        return new SimilarityMatrix("trained->trained", "resnet34", "resnet34", layers, layers, values);
+    }
+}
