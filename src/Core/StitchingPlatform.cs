@@ -53,6 +53,21 @@ public sealed record StitchingPlatform(
         if (Queue is StorageJobQueue q) await q.CreateIfNotExistsAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes what <see cref="CreateIfNotExistsAsync"/> creates: for short-lived platforms under their own name
+    /// prefix (tests, <c>bench-platform</c>), never for a deployment's.
+    /// </summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var t in new[] { Storage.Sweeps, Storage.Jobs, Storage.Results, Storage.Models }) await t.DeleteAsync(cancellationToken);
+        await Checkpoints.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        if (Queue is StorageJobQueue q)
+        {
+            await q.Queue.DeleteIfExistsAsync(cancellationToken);
+            await q.Poison.DeleteIfExistsAsync(cancellationToken);
+        }
+    }
+
     public JobProcessor CreateProcessor(IJobExecutor executor, JobProcessorOptions? options = null) =>
         new(Storage, Checkpoints, Queue, Coordinator, executor, options ?? Processor, LoggerFactory.CreateLogger<JobProcessor>());
 }

@@ -75,10 +75,7 @@ public sealed class TestPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var t in new[] { Platform.Storage.Sweeps, Platform.Storage.Jobs, Platform.Storage.Results, Platform.Storage.Models }) await t.DeleteAsync();
-        await Platform.Checkpoints.Container.DeleteIfExistsAsync();
-        await Queue.Queue.DeleteIfExistsAsync();
-        await Queue.Poison.DeleteIfExistsAsync();
+        await Platform.DeleteAsync();
         if (Directory.Exists(_checkpoints)) Directory.Delete(_checkpoints, recursive: true);
     }
 

@@ -123,10 +123,7 @@ public sealed class SweepEnvironment : IAsyncDisposable
     {
         try
         {
-            foreach (var t in new[] { Platform.Storage.Sweeps, Platform.Storage.Jobs, Platform.Storage.Results, Platform.Storage.Models }) await t.DeleteAsync();
-            await Platform.Checkpoints.Container.DeleteIfExistsAsync();
-            await Queue.Queue.DeleteIfExistsAsync();
-            await Queue.Poison.DeleteIfExistsAsync();
+            await Platform.DeleteAsync();
         }
         catch (Exception e) when (StorageFailures.Is(e))
         {

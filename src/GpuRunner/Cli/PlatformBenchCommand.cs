@@ -65,10 +65,7 @@ public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Set
         }
         finally
         {
-            foreach (var t in new[] { platform.Storage.Sweeps, platform.Storage.Jobs, platform.Storage.Results, platform.Storage.Models }) await t.DeleteAsync(CancellationToken.None);
-            await platform.Checkpoints.Container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-            await queue.Queue.DeleteIfExistsAsync(CancellationToken.None);
-            await queue.Poison.DeleteIfExistsAsync(CancellationToken.None);
+            await platform.DeleteAsync(CancellationToken.None);
         }
     }
 }
