@@ -53,14 +53,14 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         _logger.LogInformation("Sweep {SweepId} submitted: {Models} models, {Stitches} stitches", id, models.Count, stitches.Count);
         if (sweep.TotalJobs <= InlinePlanningLimit)
         {
-            await PlanAsync(id, cancellationToken);
+            await WriteJobsAndActivateAsync(id, models, stitches, cancellationToken);
             return new SweepSubmission(sweep with { State = SweepState.Active }, []);
         }
         _planning[id] = Task.Run(async () =>
         {
             try
             {
-                await PlanAsync(id, CancellationToken.None); // outlives the request
+                await WriteJobsAndActivateAsync(id, models, stitches, CancellationToken.None); // outlives the request
             }
             catch (Exception e)
             {
@@ -86,6 +86,12 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is not { State: SweepState.Planning }) return;
         var (models, stitches) = Jobs(sweepId, SweepPlan.Create(sweep.Spec));
+        await WriteJobsAndActivateAsync(sweepId, models, stitches, cancellationToken);
+    }
+
+    /// <summary>The jobs of a sweep known to be (or to have been) Planning; the submitter passes the ones it already built.</summary>
+    private async Task WriteJobsAndActivateAsync(string sweepId, List<JobMessage> models, List<JobMessage> stitches, CancellationToken cancellationToken)
+    {
         await storage.AddJobsAsync(models.Concat(stitches), cancellationToken);
         if (await storage.TryActivateSweepAsync(sweepId, cancellationToken)) await FanOutAsync(sweepId, cancellationToken);
         else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await CancelAsync(sweepId, cancellationToken);

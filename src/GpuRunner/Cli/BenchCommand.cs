@@ -96,8 +96,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             Log($"Baseline, second stitch seed: {secondsB:F1} s");
         }
 
-        var opt = tasks.Select(t => optimized.Single(r => r.Variant == t.Variant.Name() && r.SenderLayer == t.SenderLayer && r.ReceiverLayer == t.ReceiverLayer
-            && r.SenderArch == t.Sender.Arch && r.ReceiverArch == t.Receiver.Arch).Accuracy).ToList();
+        // The optimized run's row of each task, in task order (the runner writes rows in its own order).
+        var optimizedRows = tasks.Select(t => optimized.Single(r => r.Variant == t.Variant.Name() && r.SenderLayer == t.SenderLayer && r.ReceiverLayer == t.ReceiverLayer
+            && r.SenderArch == t.Sender.Arch && r.ReceiverArch == t.Receiver.Arch)).ToList();
+        var opt = optimizedRows.Select(r => r.Accuracy).ToList();
         var diff = opt.Zip(baseA, (a, b) => Math.Abs(a - b)).ToList();
         report["optimized"] = new
         {
@@ -107,9 +109,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var imagesTrain = run.Data.TrainImages.shape[0];
         var imagesTest = run.Data.TestImages.shape[0];
         var imagesHoldout = run.Data.HoldoutImages.shape[0];
-        double EpochsRun(StitchTask t) => optimized.FirstOrDefault(x => x.Variant == t.Variant.Name() && x.SenderLayer == t.SenderLayer
-            && x.ReceiverLayer == t.ReceiverLayer && x.SenderArch == t.Sender.Arch && x.ReceiverArch == t.Receiver.Arch)?.Epochs ?? 0;
-        var flops = Flops(plan, tasks, EpochsRun, spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
+        var epochsRun = tasks.Select((t, k) => (t.Id, optimizedRows[k].Epochs)).DistinctBy(e => e.Id).ToDictionary(e => e.Id, e => e.Epochs);
+        var flops = Flops(plan, tasks, t => epochsRun[t.Id], spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
         report["baseline"] = new { seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32" };
         report["speedup"] = Math.Round(baseSeconds / optSeconds, 2);
         report["imagesPerSecond"] = new
