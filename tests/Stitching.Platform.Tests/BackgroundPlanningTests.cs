@@ -10,6 +10,7 @@ public sealed class BackgroundPlanningTests
     private static SweepSpec Spec(string name = "planned") => new()
     {
         Name = name, Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,2,1,1)"], Variants = ["all"], TrainLimit = 1000,
+        StitchesPerJob = 10, // 5 x 6 layers: 3 jobs per variant
     };
 
     [AzuriteFact]
@@ -24,7 +25,8 @@ public sealed class BackgroundPlanningTests
         var sweep = submission.Sweep!;
         Assert.Equal(SweepState.Planning, sweep.State);
         Assert.Equal(4, sweep.ModelJobs);
-        Assert.Equal(expected.Stitches.Count(), sweep.StitchJobs);
+        Assert.Equal(12, sweep.StitchJobs);
+        Assert.Equal(expected.Stitches.Count(), sweep.Stitches);
         await coordinator.WhenPlannedAsync(sweep.Id);
         Assert.Equal(SweepState.Active, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State);
         var jobs = await env.Platform.Storage.ListJobsAsync(sweep.Id).ToListAsync();
@@ -44,7 +46,7 @@ public sealed class BackgroundPlanningTests
         await using var env = await TestPlatform.CreateAsync();
         var plan = SweepPlan.Create(Spec("orphan"));
         var sweep = new SweepRecord(StorageIds.NewSweepId(), "orphan", Spec("orphan"), DateTimeOffset.UtcNow.AddMinutes(-5), SweepState.Planning,
-            plan.Models.Count(), plan.Stitches.Count());
+            plan.Models.Count(), plan.StitchGroups.Count(), plan.Stitches.Count());
         await env.Platform.Storage.AddSweepAsync(sweep);
         var waiting = (await env.Platform.Coordinator.GetStatusAsync(sweep.Id))!;
         Assert.Equal(sweep.TotalJobs, waiting.Total);
@@ -66,10 +68,10 @@ public sealed class BackgroundPlanningTests
         await using var env = await TestPlatform.CreateAsync();
         var plan = SweepPlan.Create(Spec("cancelled"));
         var sweep = new SweepRecord(StorageIds.NewSweepId(), "cancelled", Spec("cancelled"), DateTimeOffset.UtcNow, SweepState.Planning,
-            plan.Models.Count(), plan.Stitches.Count());
+            plan.Models.Count(), plan.StitchGroups.Count(), plan.Stitches.Count());
         await env.Platform.Storage.AddSweepAsync(sweep);
         // the planner had written some rows when the cancel came
-        await env.Platform.Storage.AddJobsAsync(plan.Stitches.Take(5).Select(t => JobMessage.ForStitch(sweep.Id, t)));
+        await env.Platform.Storage.AddJobsAsync(plan.StitchGroups.Take(5).Select(g => JobMessage.ForStitches(sweep.Id, g)));
 
         Assert.True(await env.Platform.Coordinator.CancelAsync(sweep.Id));
         await env.Platform.Coordinator.PlanAsync(sweep.Id);

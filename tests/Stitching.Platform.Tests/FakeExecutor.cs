@@ -6,11 +6,18 @@ using Stitching.Core.Sweeps;
 
 namespace Stitching.Platform.Tests;
 
-/// <summary>Stands in for the engine: writes checkpoint files where the real one does, returns made-up accuracies.</summary>
-public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false) : IJobExecutor
+/// <summary>
+/// Stands in for the engine: writes checkpoint files where the real one does, returns made-up accuracies.
+/// <paramref name="failOnceAt"/> makes the first call for that receiver layer throw, as a crash in the middle of a job.
+/// </summary>
+public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false, string? failOnceAt = null) : IJobExecutor
 {
+    private int _failed;
+
     public ConcurrentBag<string> Models { get; } = [];
     public ConcurrentBag<string> Stitches { get; } = [];
+    /// <summary>Stitches per call: the engine trains each call's stitches in one loop.</summary>
+    public ConcurrentQueue<int> CallSizes { get; } = [];
 
     public async Task<ModelResult> TrainModelAsync(ModelSpec model, string checkpointDirectory, CancellationToken ct)
     {
@@ -23,7 +30,18 @@ public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false
         return new ModelResult(model.Arch, model.Width, model.Dataset, model.Seed, model.Trained, model.Training.Epochs, 1000, model.Trained ? 0.9 : 0.1, 0.3);
     }
 
-    public async Task<StitchResult> TrainStitchAsync(SweepSpec spec, StitchTask task, string checkpointDirectory, CancellationToken ct)
+    public async Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct)
+    {
+        if (tasks.Select(t => (t.Receiver.Key, t.ReceiverLayer, t.StitchSeed)).Distinct().Count() != 1)
+            throw new ArgumentException("A call's stitches must share receiver, receiver layer and seed.", nameof(tasks));
+        if (tasks[0].ReceiverLayer == failOnceAt && Interlocked.Exchange(ref _failed, 1) == 0) throw new IOException("runner crashed (fake)");
+        CallSizes.Enqueue(tasks.Count);
+        var results = new List<StitchResult>();
+        foreach (var task in tasks) results.Add(await TrainOneAsync(spec, task, checkpointDirectory, ct));
+        return results;
+    }
+
+    private async Task<StitchResult> TrainOneAsync(SweepSpec spec, StitchTask task, string checkpointDirectory, CancellationToken ct)
     {
         if (!File.Exists(Path.Combine(checkpointDirectory, "models", task.Sender.Key + ".bin"))) throw new FileNotFoundException("sender checkpoint missing");
         Stitches.Add(task.Id);

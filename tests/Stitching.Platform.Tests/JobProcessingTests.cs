@@ -91,6 +91,36 @@ public sealed class JobProcessingTests
     }
 
     [AzuriteFact]
+    public async Task By_default_a_variant_is_one_job_trained_by_receiver_layer_and_a_retry_trains_only_the_stitches_not_stored()
+    {
+        // Given the default job size: each variant's 3 x 3 layer grid is one job
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await SubmitAsync(env, """
+            {"senders": ["resnet(1,1,1,1)"], "receivers": ["resnet(1,1,1,1)"], "variants": ["trained->trained", "random->trained"],
+             "senderLayers": ["stem", "1.0", "2.0"], "receiverLayers": ["1.0", "2.0", "3.0"], "trainLimit": 1000, "stitch": {"epochs": 1}}
+            """);
+        var sweep = (await env.Platform.Storage.GetSweepAsync(id))!;
+        Assert.Equal((3, 2, 18), (sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches));
+
+        // When the first delivery of a job crashes at its second receiver layer
+        var executor = new FakeExecutor(failOnceAt: "2.0");
+        var outcomes = await TestPlatform.DrainAsync(env.Processor(executor));
+
+        // Then the retry trains only what was not stored, and every stitch has exactly one row
+        Assert.Contains(JobOutcome.Retried, outcomes);
+        Assert.Equal(5, outcomes.Count(o => o == JobOutcome.Done));
+        Assert.Equal(18, executor.Stitches.Count);
+        Assert.Equal(18, executor.Stitches.Distinct().Count());
+        Assert.All(executor.CallSizes, n => Assert.Equal(3, n)); // one call per receiver layer, its 3 sender layers together
+        var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
+        var planned = SweepPlan.Create(sweep.Spec).Stitches.Select(JobIds.ForStitch).Order().ToList();
+        Assert.Equal(planned, rows.Select(r => r.StitchId).Order());
+        var status = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+        Assert.True(status.Finished);
+        Assert.Equal(5, status.Done);
+    }
+
+    [AzuriteFact]
     public async Task Malformed_and_invalid_messages_are_dead_lettered_with_their_reason_recorded()
     {
         await using var env = await TestPlatform.CreateAsync();

@@ -20,27 +20,31 @@ public sealed class WorkerProcessTests
           "senderLayers": ["stem", "1.0"],
           "receiverLayers": ["2.0", "3.0"],
           "model": { "epochs": 1 },
-          "stitch": { "epochs": 1 }
+          "stitch": { "epochs": 1 },
+          "stitchesPerJob": 2
         }
         """;
 
     [AzuriteFact]
     public async Task Worker_command_trains_a_tiny_sweep_and_duplicate_or_redelivered_messages_leave_one_row_each()
     {
-        // Given a submitted sweep of 2 models and 4 stitches
+        // Given a submitted sweep of 2 models and 4 stitches in 2 jobs (one per receiver layer)
         await using var env = await TestPlatform.CreateAsync();
         var id = await env.SubmitAsync(Tiny);
 
-        // When the real worker processes its 6 jobs and exits
-        var (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(150), "--max-jobs", "6");
+        // When the real worker processes its 4 jobs and exits
+        var (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(150), "--max-jobs", "4");
 
         // Then every planned stitch has one result row and the matrix renders
         Assert.True(exit == 0, output);
         var status = await env.Platform.Coordinator.GetStatusAsync(id);
-        Assert.True(status!.Finished && status.Done == 6, output);
+        Assert.True(status!.Finished && status.Done == 4, output);
         var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
         var stitchJobs = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Where(j => j.Kind == JobKind.Stitch).ToList();
-        Assert.Equal(stitchJobs.Select(j => j.JobId).Order(), rows.Select(r => r.JobId).Order());
+        Assert.Equal(2, stitchJobs.Count);
+        Assert.All(stitchJobs, j => Assert.Equal(2, j.Message.Stitches!.Count));
+        var planned = stitchJobs.SelectMany(j => j.Message.Stitches!.Tasks()).Select(JobIds.ForStitch).ToList();
+        Assert.Equal(planned.Order(), rows.Select(r => r.StitchId).Order());
         Assert.All(rows, r => Assert.InRange(r.Result.Accuracy, 0, 1));
         var matrix = await env.Platform.Results.MatrixAsync(id, Variant.TrainedToTrained);
         Assert.Equal(4, matrix!.Values.SelectMany(row => row).Count(a => a is not null));
@@ -63,7 +67,6 @@ public sealed class WorkerProcessTests
         Assert.Equal(JobState.Done, (await env.Platform.Storage.GetJobAsync(id, orphan.JobId))!.State);
         var after = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
         Assert.Equal(4, after.Count);
-        Assert.Single(after, r => r.JobId == duplicate.JobId);
-        Assert.Single(after, r => r.JobId == orphan.JobId);
+        Assert.Equal(planned.Order(), after.Select(r => r.StitchId).Order());
     }
 }

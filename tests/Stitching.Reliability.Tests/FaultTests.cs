@@ -33,7 +33,7 @@ public sealed class FaultTests
         Assert.True(resumed is not null, b.Describe());
         Assert.True(int.Parse(resumed!.Split(' ')[2]) >= 2, resumed);
         Assert.DoesNotContain(a.Lines, l => l.StartsWith($"COMPLETED {tag}"));
-        var killed = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Single(j => j.Message.Stitch is { } t && Specs.Tag(t) == tag);
+        var killed = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Single(j => j.Message.Stitches is { } g && Specs.Tag(g.Tasks().Single()) == tag);
         Assert.Equal(JobState.Done, killed.State);
         Assert.True(killed.Attempts >= 2);
         Assert.Equal(4, (await env.Platform.Coordinator.GetStatusAsync(id))!.Done - 2);
@@ -132,8 +132,8 @@ public sealed class FaultTests
         // Other seeds than the good sweep's, whose models (same keys) would otherwise provide the checkpoints.
         var spec = Specs.Small(epochs: 1, ["stem"], ["2.0"], name: "missing") with { SenderSeed = 7, ReceiverSeed = 8 };
         var plan = SweepPlan.Create(spec);
-        var missing = new SweepRecord("missingckpt", "missing", spec, DateTimeOffset.UtcNow, SweepState.Active, 0, plan.Stitches.Count());
-        await env.Platform.Storage.AddJobsAsync(plan.Stitches.Select(t => JobMessage.ForStitch(missing.Id, t)));
+        var missing = new SweepRecord("missingckpt", "missing", spec, DateTimeOffset.UtcNow, SweepState.Active, 0, plan.StitchGroups.Count(), plan.Stitches.Count());
+        await env.Platform.Storage.AddJobsAsync(plan.StitchGroups.Select(g => JobMessage.ForStitches(missing.Id, g)));
         await env.Platform.Storage.AddSweepAsync(missing);
         foreach (var m in plan.Models) await env.Platform.Storage.UpsertModelAsync(m.Key, new(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, 1, 1000, 0.9, 0.3));
         await env.Platform.Coordinator.FanOutAsync(missing.Id);

@@ -18,6 +18,7 @@ public sealed class LoadTests(ITestOutputHelper output)
         {
             Name = "load", Senders = ["resnet(2,2,2,2)"], Receivers = ["resnet(2,2,2,2)"], Variants = ["all"],
             StitchSeeds = [0, 1], TrainLimit = 1000, Stitch = new StitchSettings { Epochs = 1 },
+            StitchesPerJob = 1, // a load test of the queue: one message per stitch
         };
         var runners = Enumerable.Range(0, 4).Select(i => env.StartRunner($"load{i}", epochMs: 0, modelMs: 50)).ToArray();
         try
@@ -44,7 +45,7 @@ public sealed class LoadTests(ITestOutputHelper output)
             Assert.Equal(648, stitches);
             Assert.All(jobs, j => Assert.Equal(JobState.Done, j.State));
             Assert.Equal(stitches, results.Count);
-            Assert.Equal(stitches, results.Select(r => r.JobId).Distinct().Count());
+            Assert.Equal(stitches, results.Select(r => r.StitchId).Distinct().Count());
             await env.AssertEveryStitchAccountedForAsync(id);
 
             var report = new JsonObject
@@ -58,7 +59,7 @@ public sealed class LoadTests(ITestOutputHelper output)
                 ["executorRunsBeyondOnePerStitch"] = completions - stitches,
                 ["maxQueueAgeSeconds"] = Math.Round(maxQueueAge.TotalSeconds, 2),
                 ["lostJobs"] = jobs.Count(j => j.State != JobState.Done),
-                ["duplicateRows"] = results.Count - results.Select(r => r.JobId).Distinct().Count(),
+                ["duplicateRows"] = results.Count - results.Select(r => r.StitchId).Distinct().Count(),
                 ["perRunner"] = new JsonObject(runners.Select(r => KeyValuePair.Create(r.Id, (JsonNode?)r.Lines.Count(l => l.StartsWith("COMPLETED "))))),
             };
             var dir = Path.Combine(Repo.Root, "TestResults");

@@ -15,6 +15,8 @@ public static class Specs
         ReceiverLayers = receiverLayers,
         TrainLimit = 1000,
         Stitch = new StitchSettings { Epochs = epochs },
+        // One stitch per job, so that the faults these tests inject hit the jobs they name.
+        StitchesPerJob = 1,
     };
 
     public static string Tag(Stitching.Core.Sweeps.StitchTask task) =>

@@ -83,28 +83,29 @@ public sealed class SweepEnvironment : IAsyncDisposable
     }
 
     /// <summary>
-    /// The closing check of every fault test: each stitch the plan contains has a row in the jobs table; a Done one
-    /// has exactly one result row, a Failed one a recorded error; no result row belongs to anything else.
-    /// Queued or Running stitches are allowed only in a cancelled sweep, and then without results.
+    /// The closing check of every fault test: each stitch the plan contains is in exactly one job of the jobs table;
+    /// a Done job has exactly one result row per stitch, a Failed one a recorded error; no result row belongs to
+    /// anything else. Queued or Running jobs are allowed only in a cancelled sweep.
     /// </summary>
     public async Task AssertEveryStitchAccountedForAsync(string sweepId, bool cancelled = false)
     {
         var sweep = (await Platform.Storage.GetSweepAsync(sweepId))!;
-        var planned = SweepPlan.Create(sweep.Spec).Stitches.Select(t => JobIds.ForStitch(t)).ToHashSet();
+        var planned = SweepPlan.Create(sweep.Spec).Stitches.Select(t => JobIds.ForStitch(t)).ToList();
         var jobs = await Platform.Storage.ListJobsAsync(sweepId).ToListAsync();
-        var stitches = jobs.Where(j => j.Kind == JobKind.Stitch).ToDictionary(j => j.JobId);
+        var jobOf = jobs.Where(j => j.Kind == JobKind.Stitch)
+            .SelectMany(j => j.Message.Stitches!.Tasks().Select(t => (StitchId: JobIds.ForStitch(t), Job: j))).ToList();
         var results = await Platform.Storage.ListResultsAsync(sweepId).ToListAsync();
 
-        Assert.Equal(planned.Order(), stitches.Keys.Order());
-        Assert.Equal(results.Count, results.Select(r => r.JobId).Distinct().Count());
-        Assert.All(results, r => Assert.True(stitches.ContainsKey(r.JobId), $"result {r.JobId} belongs to no planned stitch"));
-        var withResult = results.Select(r => r.JobId).ToHashSet();
-        foreach (var job in stitches.Values)
+        Assert.Equal(planned.Order(), jobOf.Select(x => x.StitchId).Order());
+        Assert.Equal(results.Count, results.Select(r => r.StitchId).Distinct().Count());
+        Assert.All(results, r => Assert.Contains(r.StitchId, planned));
+        var withResult = results.Select(r => r.StitchId).ToHashSet();
+        foreach (var (stitchId, job) in jobOf)
         {
             switch (job.State)
             {
                 case JobState.Done:
-                    Assert.True(withResult.Contains(job.JobId), $"{job.JobId} is Done without a result row");
+                    Assert.True(withResult.Contains(stitchId), $"{stitchId} of {job.JobId} is Done without a result row");
                     break;
                 case JobState.Failed:
                     Assert.False(string.IsNullOrWhiteSpace(job.Error), $"{job.JobId} failed without a recorded error");

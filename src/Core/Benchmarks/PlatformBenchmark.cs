@@ -15,7 +15,7 @@ namespace Stitching.Core.Benchmarks;
 public static class PlatformBenchmark
 {
     public sealed record Figures(
-        int ModelJobs, int StitchJobs, double SubmitSeconds, double PlannedSeconds, double StitchFanOutSeconds,
+        int ModelJobs, int StitchJobs, int Stitches, double SubmitSeconds, double PlannedSeconds, double StitchFanOutSeconds,
         double AllEnqueuedSeconds, int MessagesOnQueue, double RenderMedianMilliseconds, double RenderMaxMilliseconds, int PngBytes);
 
     /// <summary>The paper's experiment: all 256 ordered pairs of the 16 ResNet(x,x,x,x), every layer pair, four variants.</summary>
@@ -38,7 +38,7 @@ public static class PlatformBenchmark
         if (submission.Sweep is not { } sweep)
             throw new InvalidOperationException("The benchmark sweep was refused: " + string.Join("; ", submission.Errors.Select(e => $"{e.Field}: {e.Message}")));
         var submitted = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"  submitted {sweep.ModelJobs} model + {sweep.StitchJobs:N0} stitch jobs in {submitted * 1000:F0} ms");
+        log?.Invoke($"  submitted {sweep.ModelJobs} model + {sweep.StitchJobs:N0} stitch jobs ({sweep.Stitches:N0} stitches) in {submitted * 1000:F0} ms");
         await platform.Coordinator.WhenPlannedAsync(sweep.Id);
         var planned = clock.Elapsed.TotalSeconds;
         log?.Invoke($"  planned (rows written, model jobs sent) after {planned:F1} s");
@@ -65,7 +65,7 @@ public static class PlatformBenchmark
         }
         times.Sort();
         log?.Invoke($"  17x17 matrix to PNG: median {times[times.Count / 2]:F0} ms, max {times[^1]:F0} ms ({png.Length:N0} bytes)");
-        return new Figures(sweep.ModelJobs, sweep.StitchJobs, submitted, planned, fanOutSeconds, all, onQueue,
+        return new Figures(sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, submitted, planned, fanOutSeconds, all, onQueue,
             times[times.Count / 2], times[^1], png.Length);
     }
 

@@ -29,6 +29,12 @@ public sealed record SweepSpec
     /// cka, floor, ceiling, penalty, or ["all"]. Empty (the default) runs the plain sweep. Written to analysis.csv.
     /// </summary>
     public IReadOnlyList<string> Analyses { get; init; } = [];
+    /// <summary>
+    /// Most stitches in one queued job (1..1000). Bigger jobs share a sender's activations across receiver layers and
+    /// keep queue and tables small; smaller ones spread a small sweep over more runners.
+    /// </summary>
+    public int StitchesPerJob { get; init; } = DefaultStitchesPerJob;
+    public const int DefaultStitchesPerJob = 64;
     public TrainSettings Model { get; init; } = new();
     public StitchSettings Stitch { get; init; } = new();
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
+using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
 
@@ -60,7 +61,7 @@ public sealed class JobProcessor(
 
         if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
             return await DeferAsync(lease, m, "another worker holds it", cancellationToken);
-        if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitch!, cancellationToken))
+        if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitches!, cancellationToken))
             return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
 
         var claimed = await storage.TryUpdateJobAsync(job with
@@ -88,7 +89,7 @@ public sealed class JobProcessor(
         try
         {
             if (m.Kind == JobKind.Model) await RunModelAsync(m, work.Token);
-            else await RunStitchAsync(sweep.Spec, m, work.Token);
+            else await RunStitchesAsync(sweep.Spec, m, work.Token);
         }
         catch (OperationCanceledException) when (sweepCancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -144,16 +145,33 @@ public sealed class JobProcessor(
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
     }
 
-    private async Task RunStitchAsync(SweepSpec spec, JobMessage m, CancellationToken ct)
+    /// <summary>
+    /// Trains the group's stitches one receiver layer at a time and stores each layer's results as soon as they exist,
+    /// so a later delivery of the same job (after a crash or a lost lock) trains only the stitches still missing.
+    /// </summary>
+    private async Task RunStitchesAsync(SweepSpec spec, JobMessage m, CancellationToken ct)
     {
-        var task = m.Stitch!;
-        await checkpoints.DownloadModelAsync(task.Sender.Key, options.CheckpointDirectory, ct);
-        await checkpoints.DownloadModelAsync(task.Receiver.Key, options.CheckpointDirectory, ct);
-        var result = await executor.TrainStitchAsync(spec, task, options.CheckpointDirectory, ct);
-        var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", task.Id + ".bin");
-        if (File.Exists(stitchFile)) await checkpoints.UploadStitchAsync(m.SweepId, m.JobId, stitchFile, ct);
-        await storage.UpsertResultAsync(m.SweepId, m.JobId, result, ct);
-        _logger.LogInformation("Stitch {JobId} done: {Accuracy:P1}", m.JobId, result.Accuracy);
+        var group = m.Stitches!;
+        await checkpoints.DownloadModelAsync(group.Sender.Key, options.CheckpointDirectory, ct);
+        await checkpoints.DownloadModelAsync(group.Receiver.Key, options.CheckpointDirectory, ct);
+        var missing = new List<StitchTask>();
+        foreach (var task in group.Tasks())
+            if (!await storage.HasResultAsync(m.SweepId, JobIds.ForStitch(task), ct)) missing.Add(task);
+        if (missing.Count < group.Count) _logger.LogInformation("Job {JobId}: {Stored} of {Count} stitches already stored", m.JobId, group.Count - missing.Count, group.Count);
+        foreach (var layer in missing.GroupBy(t => t.ReceiverLayer))
+        {
+            var tasks = layer.ToList();
+            var results = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
+            if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
+            for (var k = 0; k < tasks.Count; k++)
+            {
+                var stitchId = JobIds.ForStitch(tasks[k]);
+                var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", tasks[k].Id + ".bin");
+                if (File.Exists(stitchFile)) await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct);
+                await storage.UpsertResultAsync(m.SweepId, stitchId, results[k], ct);
+                _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
+            }
+        }
     }
 
     /// <summary>
@@ -202,7 +220,7 @@ public sealed class JobProcessor(
         await renewal;
     }
 
-    private async Task<bool> ModelsReadyAsync(StitchTask task, CancellationToken ct) =>
+    private async Task<bool> ModelsReadyAsync(StitchGroup task, CancellationToken ct) =>
         await storage.GetModelAsync(task.Sender.Key, ct) is not null && await storage.GetModelAsync(task.Receiver.Key, ct) is not null;
 
     private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
@@ -228,9 +246,18 @@ public sealed class JobProcessor(
     /// <summary>Checks what the engine would otherwise fail on after loading data: a message that can never run.</summary>
     private static string? InvalidPayload(JobMessage m)
     {
-        IEnumerable<ModelSpec> models = m.Kind == JobKind.Model ? [m.Model!] : [m.Stitch!.Sender, m.Stitch.Receiver];
+        IEnumerable<ModelSpec> models = m.Kind == JobKind.Model ? [m.Model!] : [m.Stitches!.Sender, m.Stitches.Receiver];
         foreach (var model in models)
             if (!ResNetSpec.TryParse(model.Arch, out _, out var error)) return error;
+        if (m.Stitches is { } group)
+            try
+            {
+                group.Tasks();
+            }
+            catch (Exception e) when (e is ArgumentException or IncompatibleShapesException)
+            {
+                return e.Message;
+            }
         return null;
     }
 }

@@ -25,7 +25,7 @@ public static class JobMessageParser
         return message.Kind switch
         {
             JobKind.Model when message.Model is not null => (message, null),
-            JobKind.Stitch when message.Stitch is not null => (message, null),
+            JobKind.Stitch when message.Stitches is { SenderLayers.Count: > 0, ReceiverLayers.Count: > 0 } => (message, null),
             _ => (null, $"Malformed job message: kind '{message.Kind}' without its payload."),
         };
     }

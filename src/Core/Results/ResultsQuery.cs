@@ -25,7 +25,7 @@ public sealed class ResultsQuery(StitchingStorage storage)
             if (filter.ReceiverArch is { Length: > 0 } ra && !SameArch(r.ReceiverArch, ra)) continue;
             rows.Add(row);
         }
-        return rows.OrderBy(r => r.JobId, StringComparer.Ordinal).ToList();
+        return rows.OrderBy(r => r.StitchId, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

@@ -144,9 +144,9 @@ public sealed class StitchingStorage
 
     // ---- results and models
 
-    /// <summary>Upsert keyed by job id: a duplicate delivery rewrites the same row instead of adding a second.</summary>
-    public Task UpsertResultAsync(string sweepId, string jobId, StitchResult result, CancellationToken cancellationToken = default) =>
-        Results.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(jobId, nameof(jobId)))
+    /// <summary>Upsert keyed by stitch id (<see cref="JobIds.ForStitch"/>): a duplicate delivery rewrites the same row instead of adding a second.</summary>
+    public Task UpsertResultAsync(string sweepId, string stitchId, StitchResult result, CancellationToken cancellationToken = default) =>
+        Results.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)))
         {
             ["Variant"] = result.Variant,
             ["SenderArch"] = result.SenderArch,
@@ -158,6 +158,11 @@ public sealed class StitchingStorage
             // The record is the source of truth when read back, so fields the engine adds later survive.
             ["Json"] = JsonSerializer.Serialize(result, PlatformJsonContext.Default.StitchResult),
         }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Whether a stitch's result is stored: a retried job skips the stitches its earlier delivery finished.</summary>
+    public async Task<bool> HasResultAsync(string sweepId, string stitchId, CancellationToken cancellationToken = default) =>
+        (await Results.GetEntityIfExistsAsync<TableEntity>(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)),
+            select: ["RowKey"], cancellationToken: cancellationToken)).HasValue;
 
     public async IAsyncEnumerable<StoredResult> ListResultsAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -189,6 +194,7 @@ public sealed class StitchingStorage
         ["State"] = s.State.ToString(),
         ["ModelJobs"] = s.ModelJobs,
         ["StitchJobs"] = s.StitchJobs,
+        ["Stitches"] = s.Stitches,
         ["Spec"] = JsonSerializer.Serialize(s.Spec, PlatformJsonContext.Default.SweepSpec),
     };
 
@@ -199,7 +205,8 @@ public sealed class StitchingStorage
         e.GetDateTimeOffset("CreatedAt") ?? default,
         Enum.Parse<SweepState>(e.GetString("State")),
         e.GetInt32("ModelJobs") ?? 0,
-        e.GetInt32("StitchJobs") ?? 0);
+        e.GetInt32("StitchJobs") ?? 0,
+        e.GetInt32("Stitches") ?? 0);
 
     private static TableEntity ToEntity(JobRow j) => new(StorageIds.Require(j.SweepId, "sweepId"), StorageIds.Require(j.JobId, "jobId"))
     {

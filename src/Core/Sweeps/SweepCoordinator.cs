@@ -47,10 +47,10 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
 
         var id = StorageIds.NewSweepId();
         var (models, stitches) = Jobs(id, plan);
-        var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Planning, models.Count, stitches.Count);
+        var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Planning, models.Count, stitches.Count, plan.Stitches.Count());
         // The row first, as Planning: if this process dies before the jobs are written, a worker finishes the planning.
         await storage.AddSweepAsync(sweep, cancellationToken);
-        _logger.LogInformation("Sweep {SweepId} submitted: {Models} models, {Stitches} stitches", id, models.Count, stitches.Count);
+        _logger.LogInformation("Sweep {SweepId} submitted: {Models} model jobs, {Stitches} stitches in {StitchJobs} jobs", id, models.Count, sweep.Stitches, stitches.Count);
         if (sweep.TotalJobs <= InlinePlanningLimit)
         {
             await WriteJobsAndActivateAsync(id, models, stitches, cancellationToken);
@@ -99,7 +99,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
 
     private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan) =>
         (plan.Models.Select(m => JobMessage.ForModel(sweepId, m)).ToList(),
-         plan.Stitches.Select(t => JobMessage.ForStitch(sweepId, t)).DistinctBy(m => m.JobId).ToList());
+         plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g)).DistinctBy(m => m.JobId).ToList());
 
     /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
     public async Task<int> FanOutAsync(string sweepId, CancellationToken cancellationToken = default)
@@ -117,7 +117,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
 
         var toSend = pending.Where(m => m.Kind == JobKind.Model).ToList();
         foreach (var m in pending.Where(m => m.Kind == JobKind.Stitch))
-            if (await Ready(m.Stitch!.Sender) && await Ready(m.Stitch.Receiver)) toSend.Add(m);
+            if (await Ready(m.Stitches!.Sender) && await Ready(m.Stitches.Receiver)) toSend.Add(m);
 
         foreach (var chunk in toSend.Chunk(SendChunk))
         {
@@ -139,7 +139,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     {
         var failed = 0;
         await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
-            if (job is { Kind: JobKind.Stitch, State: JobState.Queued } && (job.Message.Stitch!.Sender.Key == model.Key || job.Message.Stitch.Receiver.Key == model.Key)
+            if (job is { Kind: JobKind.Stitch, State: JobState.Queued } && (job.Message.Stitches!.Sender.Key == model.Key || job.Message.Stitches.Receiver.Key == model.Key)
                 && await storage.TryUpdateJobAsync(job with { State = JobState.Failed, Error = $"model {model.Key} failed: {error}" }, cancellationToken) is not null)
                 failed++;
         if (failed > 0) _logger.LogWarning("Sweep {SweepId}: {Count} stitches failed with model {ModelKey}", sweepId, failed, model.Key);

@@ -9,6 +9,8 @@ public sealed record SweepPlan(SweepSpec Spec, IReadOnlyList<Variant> Variants, 
 {
     public IEnumerable<ModelSpec> Models => Pairs.SelectMany(p => p.Models).DistinctBy(m => m.Key);
     public IEnumerable<StitchTask> Stitches => Pairs.SelectMany(p => p.Stitches);
+    /// <summary>The stitches as the platform queues them: groups of at most <see cref="SweepSpec.StitchesPerJob"/>.</summary>
+    public IEnumerable<StitchGroup> StitchGroups => Pairs.SelectMany(p => p.Groups);
 
     public static SweepPlan Create(SweepSpec spec)
     {
@@ -28,7 +30,8 @@ public sealed record PairPlan(
     IReadOnlyList<LayerInfo> SenderLayers,
     IReadOnlyList<LayerInfo> ReceiverLayers,
     IReadOnlyList<ModelSpec> Models,
-    IReadOnlyList<StitchTask> Stitches)
+    IReadOnlyList<StitchTask> Stitches,
+    IReadOnlyList<StitchGroup> Groups)
 {
     public static PairPlan Create(SweepSpec spec, ResNetSpec senderArch, ResNetSpec receiverArch, IReadOnlyList<Variant> variants)
     {
@@ -39,6 +42,7 @@ public sealed record PairPlan(
 
         var stitches = new List<StitchTask>();
         var models = new List<ModelSpec>();
+        var groups = new List<StitchGroup>();
         foreach (var variant in variants)
         {
             var sender = Model(senderArch, spec.SenderSeed, variant.SenderTrained());
@@ -46,11 +50,14 @@ public sealed record PairPlan(
             models.Add(sender);
             models.Add(receiver);
             foreach (var seed in spec.StitchSeeds)
+                groups.AddRange(StitchGroup.Partition(variant, sender, receiver, senderLayers.Select(l => l.Name).ToList(),
+                    receiverLayers.Select(l => l.Name).ToList(), seed, spec.Stitch.BatchNorm, spec.StitchesPerJob));
+            foreach (var seed in spec.StitchSeeds)
             foreach (var i in senderLayers)
             foreach (var j in receiverLayers)
                 stitches.Add(new StitchTask(variant, sender, i.Name, receiver, j.Name, StitchShape.Between(i, j, spec.Stitch.BatchNorm), seed));
         }
-        return new PairPlan(senderArch, receiverArch, senderLayers, receiverLayers, models.DistinctBy(m => m.Key).ToList(), stitches);
+        return new PairPlan(senderArch, receiverArch, senderLayers, receiverLayers, models.DistinctBy(m => m.Key).ToList(), stitches, groups);
     }
 
     private static IReadOnlyList<LayerInfo> Select(IReadOnlyList<LayerInfo> all, IReadOnlyList<string>? names, ResNetSpec arch)

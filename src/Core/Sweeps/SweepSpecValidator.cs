@@ -12,6 +12,8 @@ public static class SweepSpecValidator
     /// <summary>Upper bound on stitches per sweep: one jobs row and one message each.</summary>
     public const int MaxStitches = 100_000;
     public const int MaxNameLength = 100;
+    /// <summary>A job's stitches run one after another on one runner, so a job must stay short enough to finish.</summary>
+    public const int MaxStitchesPerJob = 1_000;
     public const int MinTrainLimit = 100;
     public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
 
@@ -41,6 +43,7 @@ public static class SweepSpecValidator
             for (var i = 0; i < spec.Analyses.Count; i++)
                 if (!Sweeps.Analyses.IsKnown(spec.Analyses[i]))
                     Error($"analyses[{i}]", $"Unknown analysis '{Truncate(spec.Analyses[i])}'. Allowed: all, {string.Join(", ", Sweeps.Analyses.All)}.");
+        if (spec.StitchesPerJob is < 1 or > MaxStitchesPerJob) Error("stitchesPerJob", $"stitchesPerJob must be 1..{MaxStitchesPerJob}.");
         Training(spec.Model, "model", Error);
         Stitch(spec.Stitch, "stitch", Error);
 

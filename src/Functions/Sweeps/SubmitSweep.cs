@@ -17,6 +17,6 @@ public sealed class SubmitSweep(SweepCoordinator coordinator)
         var submission = await coordinator.SubmitAsync(spec, cancellationToken);
         if (submission.Sweep is not { } sweep) return Problems.Invalid(submission.Errors);
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
-        return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, location));
+        return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
     }
 }

@@ -141,6 +141,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             meanAccuracyOptimized = opt.Average(),
             meanAccuracyBaseline = baseA.Average(),
         };
+        // Per cell, so a disagreement can be traced to the cells (and variants) it comes from.
+        report["cells"] = tasks.Select((t, k) => new
+        {
+            variant = t.Variant.Name(), senderLayer = t.SenderLayer, receiverLayer = t.ReceiverLayer, optimized = opt[k], baseline = baseA[k],
+            baselineSecondSeed = baseB?[k],
+        }).ToList();
         report["peakRssMB"] = PeakRssBytes() / 1e6;
         report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, peak16, peak32);
 

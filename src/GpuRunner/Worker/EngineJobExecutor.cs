@@ -37,20 +37,26 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
                 model.Trained ? model.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss);
         }, ct);
 
-    public Task<StitchResult> TrainStitchAsync(SweepSpec spec, StitchTask task, string checkpointDirectory, CancellationToken ct) =>
-        RunExclusiveAsync(() =>
+    public Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct) =>
+        RunExclusiveAsync<IReadOnlyList<StitchResult>>(() =>
         {
             var engine = Engine(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
                 Path.Combine(checkpointDirectory, "models")));
-            var (result, stitch) = engine.TrainGroup([task], spec.Stitch, cancellationToken: ct)[0];
-            using (stitch)
+            var trained = engine.TrainGroup(tasks, spec.Stitch, cancellationToken: ct);
+            var results = new List<StitchResult>();
+            for (var k = 0; k < trained.Count; k++)
             {
-                var file = Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                stitch.save(file + ".tmp");
-                File.Move(file + ".tmp", file, overwrite: true);
+                var (result, stitch) = trained[k];
+                using (stitch)
+                {
+                    var file = Path.Combine(checkpointDirectory, "stitches", tasks[k].Id + ".bin");
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    stitch.save(file + ".tmp");
+                    File.Move(file + ".tmp", file, overwrite: true);
+                }
+                results.Add(result);
             }
-            return result;
+            return results;
         }, ct);
 
     /// <summary>Training is synchronous torch work: it runs on its own thread, one job at a time; the engine checks the token per step.</summary>
