@@ -23,10 +23,10 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     private readonly ConcurrentDictionary<string, Task> _planning = new();
 
     /// <summary>
-    /// Sweeps with at most this many jobs are planned within the submit call; bigger ones (the paper's full experiment
-    /// has about 50,000) are planned in the background so that submission answers at once.
+    /// Sweeps with at most this many jobs (a few table transactions) are planned within the submit call; bigger ones
+    /// (the paper's full experiment has about 1,100) are planned in the background so that submission answers at once.
     /// </summary>
-    public int InlinePlanningLimit { get; init; } = 2_000;
+    public int InlinePlanningLimit { get; init; } = 256;
 
     /// <summary>How long a sweep may stay Planning before a worker's idle check takes the planning over (its submitter died).</summary>
     public TimeSpan PlanningTakeover { get; init; } = TimeSpan.FromMinutes(2);
