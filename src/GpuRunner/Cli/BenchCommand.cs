@@ -77,10 +77,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var optClock = Stopwatch.StartNew();
         IReadOnlyList<StitchResult> optimized;
         ScalarType optimizedType;
+        long cachedBytes;
         using (var engine = new StitchEngine(run.Data, run.Models, device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log))
         {
             optimized = new SweepRunner(engine).Run(spec, optimizedDir, cancellationToken: cancellationToken);
             optimizedType = engine.ComputeType;
+            cachedBytes = engine.PeakCachedBytes;
         }
         var optSeconds = optClock.Elapsed.TotalSeconds;
         var peakRssOptimized = PeakRssBytes();
@@ -105,6 +107,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             seconds = Math.Round(optSeconds, 2), stitchesPerSecond = tasks.Count / optSeconds, precision = Precision.Name(optimizedType),
             meanEpochs = optimized.Average(r => r.Epochs), peakRssMB = peakRssOptimized / 1e6,
+            cacheBudgetMB = settings.CacheMegabytes * 1.048576, cachedActivationsMB = cachedBytes / 1e6,
+            overheadBeyondCacheMB = (peakRssOptimized - cachedBytes) / 1e6,
         };
         var imagesTrain = run.Data.TrainImages.shape[0];
         var imagesTest = run.Data.TestImages.shape[0];

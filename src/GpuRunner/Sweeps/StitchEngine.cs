@@ -50,6 +50,10 @@ public sealed class StitchEngine : IDisposable
     public string DeviceName => _device.type.ToString().ToLowerInvariant();
     public ActivationCache Cache => _cache;
 
+    /// <summary>The most bytes of activations cached at once so far: at most <see cref="CacheBudgetBytes"/>.</summary>
+    public long PeakCachedBytes => Math.Max(_peakCachedBytes, _cache.CachedBytes);
+    private long _peakCachedBytes;
+
     /// <summary>The frozen model for <paramref name="spec"/>, in the compute dtype; trained or initialized on first use.</summary>
     public (ResNet Model, ModelCheckpoint Info) Model(ModelSpec spec, CancellationToken cancellationToken = default)
     {
@@ -64,6 +68,7 @@ public sealed class StitchEngine : IDisposable
     /// <summary>Frees cached activations (e.g. between network pairs) but keeps loaded models.</summary>
     public void ClearActivations()
     {
+        _peakCachedBytes = PeakCachedBytes;
         _cache.Dispose();
         _cache = new ActivationCache(CacheBudgetBytes, _dtype);
     }

@@ -24,6 +24,7 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(DataKey Key, SweepData Data)> _data = [];
     private (EngineKey Key, StitchEngine Engine)? _engine;
+    private string? _sender;
 
     public Task<ModelResult> TrainModelAsync(ModelSpec model, string checkpointDirectory, CancellationToken ct) =>
         RunExclusiveAsync(() =>
@@ -42,6 +43,10 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
         {
             var engine = Engine(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
                 Path.Combine(checkpointDirectory, "models")));
+            // A job's receiver layers share its sender's cached activations; a new sender starts from an empty cache, so
+            // a long-lived runner does not fill its budget with senders it will not see again.
+            if (_sender != tasks[0].Sender.Key) engine.ClearActivations();
+            _sender = tasks[0].Sender.Key;
             var trained = engine.TrainGroup(tasks, spec.Stitch, cancellationToken: ct);
             var results = new List<StitchResult>();
             for (var k = 0; k < trained.Count; k++)
