@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
+using Stitching.Core.Queues;
 using Stitching.Core.Rendering;
 using Stitching.Core.Results;
+using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
 
 namespace Stitching.Core.Benchmarks;
@@ -23,6 +25,36 @@ public static class PlatformBenchmark
     {
         var family = ResNetSpec.SmallFamily().Select(s => s.Name).ToList();
         return new SweepSpec { Name = "paper-full-experiment", Senders = family, Receivers = family, Variants = ["all"] };
+    }
+
+    /// <summary>
+    /// Runs the paper's experiment against the storage account or Azurite of <paramref name="connectionString"/>, in its own
+    /// tables, container and queue (a random name prefix) that are removed afterwards, so no runner of a real deployment
+    /// ever sees its jobs. Throws <see cref="StorageUnreachableException"/> when the storage does not answer.
+    /// </summary>
+    public static async Task<Figures> RunIsolatedAsync(string connectionString, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var storage = new StitchingStorageOptions { ConnectionString = connectionString, NamePrefix = "bench" + Guid.NewGuid().ToString("N")[..10] };
+        var platform = StitchingPlatform.Create(storage, new JobQueueOptions { Backend = "storage" });
+        var queue = (StorageJobQueue)platform.Queue;
+        try
+        {
+            await platform.CreateIfNotExistsAsync(cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.Is(e) || e is HttpRequestException or AggregateException)
+        {
+            throw new StorageUnreachableException($"Storage is not reachable ({e.Message.Split('\n')[0]}). Start Azurite (bash scripts/start-azurite.sh) or pass a connection string.", e);
+        }
+        try
+        {
+            log?.Invoke("The paper's full experiment (256 ordered pairs of the 16 ResNet(x,x,x,x), every layer pair, 4 variants):");
+            return await RunAsync(platform, PaperExperiment(),
+                async () => (await queue.Queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount, log, cancellationToken);
+        }
+        finally
+        {
+            await platform.DeleteAsync(CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -53,8 +85,18 @@ public static class PlatformBenchmark
         log?.Invoke($"  {sent:N0} stitch jobs sent in {fanOutSeconds:F1} s; every job on the queue {all:F1} s after submission");
         var onQueue = await countQueued();
 
+        var render = MeasureRender(log);
+        return new Figures(sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, submitted, planned, fanOutSeconds, all, onQueue,
+            render.MedianMilliseconds, render.MaxMilliseconds, render.PngBytes);
+    }
+
+    public sealed record RenderFigures(double MedianMilliseconds, double MaxMilliseconds, int PngBytes);
+
+    /// <summary>A 17x17 (ResNet34) matrix to PNG, 10 times after a first render that loads the fonts.</summary>
+    public static RenderFigures MeasureRender(Action<string>? log = null)
+    {
         var matrix = Matrix17();
-        MatrixRenderer.RenderPng(matrix); // first use loads fonts
+        MatrixRenderer.RenderPng(matrix);
         var times = new List<double>();
         byte[] png = [];
         for (var k = 0; k < 10; k++)
@@ -65,8 +107,7 @@ public static class PlatformBenchmark
         }
         times.Sort();
         log?.Invoke($"  17x17 matrix to PNG: median {times[times.Count / 2]:F0} ms, max {times[^1]:F0} ms ({png.Length:N0} bytes)");
-        return new Figures(sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, submitted, planned, fanOutSeconds, all, onQueue,
-            times[times.Count / 2], times[^1], png.Length);
+        return new RenderFigures(times[times.Count / 2], times[^1], png.Length);
     }
 
     /// <summary>ResNet34 with itself: 17 layers each way, values in every cell.</summary>
@@ -77,3 +118,6 @@ public static class PlatformBenchmark
         return new SimilarityMatrix("trained->trained", "resnet34", "resnet34", layers, layers, values);
     }
 }
+
+/// <summary>The benchmark's storage did not answer; the message says how to start one.</summary>
+public sealed class StorageUnreachableException(string message, Exception inner) : Exception(message, inner);

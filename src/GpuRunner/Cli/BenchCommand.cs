@@ -5,6 +5,7 @@ using Spectre.Console;
 using TorchSharp;
 using Spectre.Console.Cli;
 using Stitching.Core.Architectures;
+using Stitching.Core.Benchmarks;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
@@ -32,6 +33,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         [CommandOption("--skip-noise-floor"), Description("Run the baseline once only (no second seed).")]
         public bool SkipNoiseFloor { get; init; }
+
+        [CommandOption("--storage <CONNECTION>"), Description("Storage for the platform figures (default: Stitching__Storage__ConnectionString, else Azurite). Unreachable: only rendering is timed.")]
+        public string? Storage { get; init; }
+
+        [CommandOption("--skip-platform"), Description("Leave out the platform figures (submission, fan-out, rendering).")]
+        public bool SkipPlatform { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -154,12 +161,29 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["peakRssMB"] = PeakRssBytes() / 1e6;
         report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, peak16, peak32);
 
+        if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
+
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
         AtomicFile.Write(path, w => w.Write(json));
         AnsiConsole.WriteLine(json);
         Log($"Wrote {path}");
-        return await Task.FromResult(0);
+        return 0;
+    }
+
+    private static async Task<object> PlatformFiguresAsync(string? storage, Action<string> log, CancellationToken cancellationToken)
+    {
+        log("Platform: the paper's full experiment submitted and fanned out, a 17x17 matrix rendered...");
+        var connection = PlatformBenchCommand.StorageConnection(storage);
+        try
+        {
+            return PlatformBenchCommand.Report(connection, await PlatformBenchmark.RunIsolatedAsync(connection, log, cancellationToken));
+        }
+        catch (StorageUnreachableException e)
+        {
+            log("  " + e.Message + " Timing the rendering only.");
+            return new { skipped = e.Message, render = PlatformBenchmark.MeasureRender(log) };
+        }
     }
 
     private static (IReadOnlyList<double> Accuracies, double Seconds) RunBaseline(RunContext run, IReadOnlyList<StitchTask> tasks,

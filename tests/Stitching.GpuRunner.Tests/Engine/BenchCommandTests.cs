@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Spectre.Console.Cli;
+using Stitching.GpuRunner.Cli;
+using Stitching.GpuRunner.Native;
+
+namespace Stitching.GpuRunner.Tests.Engine;
+
+public sealed class BenchCommandTests : IDisposable
+{
+    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private readonly string _dir = Directory.CreateTempSubdirectory("stitching-bench-").FullName;
+
+    [Fact]
+    public async Task A_tiny_bench_writes_both_paths_the_peaks_the_flops_and_the_agreement_cell_by_cell()
+    {
+        if (!Directory.Exists(FashionMnist) || Directory.GetFiles(FashionMnist, "*.gz").Length < 4) return;
+        TorchRuntime.EnsureLoadable();
+        var app = new CommandApp();
+        app.Configure(c => { c.AddCommand<BenchCommand>("bench"); c.PropagateExceptions(); });
+        var json = Path.Combine(_dir, "bench.json");
+
+        var exit = await app.RunAsync(["bench", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(1,1,1,1)", "--width", "4",
+            "--train-limit", "300", "--test-limit", "100", "--sender-layers", "stem", "--receiver-layers", "2.0,4.0",
+            "--variants", "trained->trained,random->trained", "--model-epochs", "1", "--baseline-epochs", "1", "--threads", "1",
+            "--skip-platform", "--out", _dir, "--json", json, "--models-dir", Path.Combine(_dir, "models")]);
+
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(4, root.GetProperty("stitches").GetInt32());
+        Assert.True(root.GetProperty("peakGflopsFp32").GetDouble() > 0);
+        Assert.True(root.GetProperty("peakGflopsBf16").GetDouble() > 0);
+        Assert.True(root.GetProperty("speedup").GetDouble() > 0);
+        var flops = root.GetProperty("flops");
+        Assert.True(flops.GetProperty("prefixOptimized").GetDouble() < flops.GetProperty("prefixBaseline").GetDouble());
+        Assert.InRange(flops.GetProperty("optimizedFractionOfPeak").GetDouble(), 1e-6, 1.5);
+        var optimized = root.GetProperty("optimized");
+        Assert.True(optimized.GetProperty("cachedActivationsMB").GetDouble() <= optimized.GetProperty("cacheBudgetMB").GetDouble());
+        var cells = root.GetProperty("cells").EnumerateArray().ToList();
+        Assert.Equal(4, cells.Count);
+        Assert.All(cells, c =>
+        {
+            Assert.InRange(c.GetProperty("optimized").GetDouble(), 0, 1);
+            Assert.InRange(c.GetProperty("baseline").GetDouble(), 0, 1);
+            Assert.InRange(c.GetProperty("baselineSecondSeed").GetDouble(), 0, 1);
+        });
+        var agreement = root.GetProperty("agreement");
+        var meanDiff = cells.Average(c => Math.Abs(c.GetProperty("optimized").GetDouble() - c.GetProperty("baseline").GetDouble()));
+        Assert.Equal(meanDiff, agreement.GetProperty("meanAbsDiffOptimizedVsBaseline").GetDouble(), 9);
+        Assert.True(root.GetProperty("exampleSweepBound").GetProperty("secondsAtMeasuredPeak").GetDouble() > 0);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,26 @@
+using Stitching.Core.Benchmarks;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Platform.Tests;
+
+public sealed class PlatformBenchmarkTests
+{
+    [AzuriteFact]
+    public async Task The_papers_full_experiment_is_submitted_planned_and_every_job_queued_in_its_own_tables_which_are_removed()
+    {
+        var plan = SweepPlan.Create(PlatformBenchmark.PaperExperiment());
+        var lines = new List<string>();
+
+        var figures = await PlatformBenchmark.RunIsolatedAsync(TestPlatform.ConnectionString, lines.Add);
+
+        Assert.Equal(plan.Models.Count(), figures.ModelJobs);
+        Assert.Equal(plan.StitchGroups.Count(), figures.StitchJobs);
+        Assert.Equal(50_176, figures.Stitches);
+        Assert.Equal(figures.ModelJobs + figures.StitchJobs, figures.MessagesOnQueue);
+        Assert.True(figures.SubmitSeconds <= figures.PlannedSeconds && figures.PlannedSeconds <= figures.AllEnqueuedSeconds);
+        Assert.True(figures.PngBytes > 10_000);
+        Assert.Contains(lines, l => l.Contains("50,176 stitches"));
+        var tables = new Azure.Data.Tables.TableServiceClient(TestPlatform.ConnectionString).QueryAsync(t => t.Name.CompareTo("bench") >= 0 && t.Name.CompareTo("bencj") < 0);
+        Assert.Empty(await tables.ToListAsync());
+    }
+}
