@@ -220,8 +220,8 @@ public sealed class JobProcessor(
         await renewal;
     }
 
-    private async Task<bool> ModelsReadyAsync(StitchGroup task, CancellationToken ct) =>
-        await storage.GetModelAsync(task.Sender.Key, ct) is not null && await storage.GetModelAsync(task.Receiver.Key, ct) is not null;
+    private async Task<bool> ModelsReadyAsync(StitchGroup group, CancellationToken ct) =>
+        await storage.GetModelAsync(group.Sender.Key, ct) is not null && await storage.GetModelAsync(group.Receiver.Key, ct) is not null;
 
     private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
     {
