@@ -90,9 +90,8 @@ public sealed class StitchingStorage
     /// rows while it is Planning).
     /// </summary>
     public Task AddJobsAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default) =>
-        Parallel.ForEachAsync(messages.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
-            async (chunk, ct) => await Jobs.SubmitTransactionAsync(
-                chunk.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(new JobRow(m, JobState.Queued, 0, false)))), ct));
+        SubmitJobTransactionsAsync(messages,
+            m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(new JobRow(m, JobState.Queued, 0, false))), cancellationToken);
 
     public async Task<JobRow?> GetJobAsync(string sweepId, string jobId, CancellationToken cancellationToken = default)
     {
@@ -138,9 +137,13 @@ public sealed class StitchingStorage
 
     /// <summary>Records that jobs were handed to the queue, so a retried fan-out skips them.</summary>
     public Task MarkSentAsync(string sweepId, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
-        Parallel.ForEachAsync(jobIds.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
-            async (chunk, ct) => await Jobs.SubmitTransactionAsync(
-                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(sweepId, id) { ["Sent"] = true })), ct));
+        SubmitJobTransactionsAsync(jobIds,
+            id => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(sweepId, id) { ["Sent"] = true }), cancellationToken);
+
+    /// <summary>One action per item, in transactions of at most <see cref="MaxBatch"/>, <see cref="TransactionsInFlight"/> at once.</summary>
+    private Task SubmitJobTransactionsAsync<T>(IEnumerable<T> items, Func<T, TableTransactionAction> action, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(items.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
+            async (chunk, ct) => await Jobs.SubmitTransactionAsync(chunk.Select(action), ct));
 
     // ---- results and models
 
