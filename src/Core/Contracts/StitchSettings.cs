@@ -31,7 +31,7 @@ public sealed record StitchSettings
     public double Ridge { get; init; } = 1e-3;
     /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>
     public double HoldoutFraction { get; init; } = 0.1;
-    /// <summary>Held-out evaluations per epoch (plus one before training); the best one's weights are kept.</summary>
+    /// <summary>Held-out evaluations per epoch (plus one before training); the best one's weights are kept. 0: no checks, the last weights are kept and nothing stops early (the benchmark baseline's recipe).</summary>
     public int EvalsPerEpoch { get; init; } = 4;
     /// <summary>Stop a stitch when <see cref="Patience"/> held-out evaluations in a row did not beat its best by <see cref="MinDelta"/>; 0 disables early stopping.</summary>
     public int Patience { get; init; } = 2;

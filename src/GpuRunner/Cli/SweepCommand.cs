@@ -63,7 +63,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--holdout <FRACTION>"), Description("Fraction of the training subset held out to choose the epoch (default 0.1). The test set is used once.")]
         public double Holdout { get; init; } = new StitchSettings().HoldoutFraction;
 
-        [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights.")]
+        [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights. 0: no checks, the last weights are kept.")]
         public int EvalsPerEpoch { get; init; } = new StitchSettings().EvalsPerEpoch;
 
         [CommandOption("--patience <N>"), Description("Stop a stitch after N held-out checks in a row without a gain of --min-delta (default 2; 0: never stop early).")]
@@ -114,7 +114,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             if (Epochs is < 1 or > 1000) return ValidationResult.Error($"--epochs must be 1..1000, got {Epochs}.");
             if (BatchSize is < 1 or > 65536) return ValidationResult.Error($"--batch-size must be 1..65536, got {BatchSize}.");
             if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
-            if (EvalsPerEpoch is < 1 or > 1000) return ValidationResult.Error($"--evals-per-epoch must be 1..1000, got {EvalsPerEpoch}.");
+            if (EvalsPerEpoch is < 0 or > 1000) return ValidationResult.Error($"--evals-per-epoch must be 0..1000 (0: no held-out checks, keep the last weights), got {EvalsPerEpoch}.");
             if (Patience is < 0 or > 1000) return ValidationResult.Error($"--patience must be 0..1000, got {Patience}.");
             if (MinDelta is < 0 or >= 1) return ValidationResult.Error($"--min-delta must be in [0, 1), got {MinDelta}.");
             if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");

@@ -29,7 +29,7 @@ public static class StitchGroupTrainer
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var warmup = (long)(settings.WarmupFraction * totalSteps);
         var checkEvery = Math.Max(1, stepsPerEpoch / Math.Max(1, settings.EvalsPerEpoch));
-        var useHoldout = holdoutLabels is not null && holdoutLabels.shape[0] > 0 && members.All(m => m.Holdout is not null);
+        var useHoldout = settings.EvalsPerEpoch > 0 && holdoutLabels is not null && holdoutLabels.shape[0] > 0 && members.All(m => m.Holdout is not null);
         var optimizers = members.Select(m => CreateOptimizer(m.Stitch, settings)).ToArray();
         var best = new (double Accuracy, int Check, Dictionary<string, Tensor>? Weights)[members.Count];
         var stepsRun = new long[members.Count];

@@ -43,7 +43,12 @@ public sealed class BenchCommandTests : IDisposable
             Assert.InRange(c.GetProperty("optimized").GetDouble(), 0, 1);
             Assert.InRange(c.GetProperty("baseline").GetDouble(), 0, 1);
             Assert.InRange(c.GetProperty("baselineSecondSeed").GetDouble(), 0, 1);
+            Assert.InRange(c.GetProperty("engineWithBaselineRecipe").GetDouble(), 0, 1);
         });
+        var recipe = root.GetProperty("engineWithBaselineRecipe");
+        Assert.True(recipe.GetProperty("speedup").GetDouble() > 0);
+        var recipeDiff = cells.Average(c => Math.Abs(c.GetProperty("engineWithBaselineRecipe").GetDouble() - c.GetProperty("baseline").GetDouble()));
+        Assert.Equal(recipeDiff, recipe.GetProperty("meanAbsDiffVsBaseline").GetDouble(), 9);
         var agreement = root.GetProperty("agreement");
         var meanDiff = cells.Average(c => Math.Abs(c.GetProperty("optimized").GetDouble() - c.GetProperty("baseline").GetDouble()));
         Assert.Equal(meanDiff, agreement.GetProperty("meanAbsDiffOptimizedVsBaseline").GetDouble(), 9);

@@ -70,6 +70,32 @@ public sealed class StitchingTests : IDisposable
     }
 
     [Fact]
+    public void With_the_baseline_recipe_in_fp32_the_engine_trains_the_same_stitches_as_the_straightforward_baseline()
+    {
+        // The bench's equivalence check in small: cached activations, batched suffix passes and no held-out checks
+        // must not change what a stitch learns. Same init seed, same shuffles, so the weights must match.
+        var recipe = new StitchSettings { Epochs = 2, BatchSize = 50, Init = "default", EvalsPerEpoch = 0, Patience = 0, Precision = "fp32", LearningRate = 0.05 };
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30);
+        var tasks = new[] { Task(Spec(true), "1.0", Spec(true), "3.0"), Task(Spec(true), "2.0", Spec(true), "3.0"), Task(Spec(true), "4.0", Spec(true), "3.0") };
+        var trained = engine.TrainGroup(tasks, recipe);
+
+        var models = new ModelRepository(_dir, CPU);
+        using var sender = models.GetOrCreate(Spec(true), _data).Model;
+        using var receiver = models.GetOrCreate(Spec(true), _data).Model;
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            using var stitch = Stitch.Create(tasks[k].Shape, StitchEngine.StableSeed(tasks[k].Id));
+            var baseline = Benchmarks.BaselineStitchTrainer.Train(sender, sender.LayerIndex(tasks[k].SenderLayer), stitch,
+                receiver, receiver.LayerIndex("3.0"), _data, recipe, seed: 0);
+            var engineWeights = trained[k].Stitch.state_dict();
+            foreach (var (name, w) in stitch.state_dict())
+                Assert.True(w.allclose(engineWeights[name], rtol: 1e-3, atol: 1e-5), $"stitch {tasks[k].SenderLayer} -> 3.0: {name} differs");
+            Assert.InRange(trained[k].Result.Accuracy, baseline.Accuracy - 0.01, baseline.Accuracy + 0.01);
+            trained[k].Stitch.Dispose();
+        }
+    }
+
+    [Fact]
     public void Every_parameter_tensor_of_a_random_model_differs_from_the_trained_one()
     {
         using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = "fp32" }, 1L << 30);
