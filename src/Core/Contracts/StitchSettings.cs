@@ -1,18 +1,19 @@
 namespace Stitching.Core.Contracts;
 
 /// <summary>
-/// How each stitch is trained. Defaults follow the seed paper (SGD, momentum 0.9, batch 256, weight decay 0.01,
-/// lr 0.01, warm-up then cosine) except for fewer epochs, which the least-squares initialization makes enough
-/// (see the benchmark in the README).
+/// How each stitch is trained: least-squares start, then Adam (lr 1e-3, weight decay 0.01, batch 256, warm-up then
+/// cosine) for at most two epochs with held-out early stopping. Measured against a 20-epoch reference (README,
+/// Performance): SGD (momentum 0.9, lr 0.01) from the least-squares start matched it into trained receivers but
+/// stayed near chance into random ones; Adam matches both.
 /// </summary>
 public sealed record StitchSettings
 {
     /// <summary>Most epochs per stitch; early stopping on the held-out split usually ends sooner.</summary>
-    public int Epochs { get; init; } = 1;
+    public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 256;
     /// <summary>"sgd" (momentum) or "adam".</summary>
-    public string Optimizer { get; init; } = "sgd";
-    public double LearningRate { get; init; } = 0.01;
+    public string Optimizer { get; init; } = "adam";
+    public double LearningRate { get; init; } = 0.001;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Fraction of all steps spent warming up linearly before the cosine decay.</summary>

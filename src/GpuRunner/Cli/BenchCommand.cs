@@ -28,6 +28,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         [CommandOption("--baseline-epochs <N>"), Description("Fixed epochs of the baseline stitches (default 2).")]
         public int BaselineEpochs { get; init; } = 2;
 
+        [CommandOption("--baseline-optimizer <NAME>"), Description("Optimizer of the baseline stitches (default sgd, momentum 0.9).")]
+        public string BaselineOptimizer { get; init; } = "sgd";
+
+        [CommandOption("--baseline-lr <LR>"), Description("Peak learning rate of the baseline stitches (default 0.01).")]
+        public double BaselineLearningRate { get; init; } = 0.01;
+
         [CommandOption("--json <FILE>"), Description("Where to write the figures (default bench.json in --out).")]
         public string? Json { get; init; }
 
@@ -39,6 +45,16 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         [CommandOption("--skip-platform"), Description("Leave out the platform figures (submission, fan-out, rendering).")]
         public bool SkipPlatform { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var sweep = base.Validate();
+            if (!sweep.Successful) return sweep;
+            if (BaselineEpochs is < 1 or > 1000) return ValidationResult.Error($"--baseline-epochs must be 1..1000, got {BaselineEpochs}.");
+            if (BaselineOptimizer is not ("sgd" or "adam")) return ValidationResult.Error($"--baseline-optimizer must be sgd or adam, got '{BaselineOptimizer}'.");
+            if (!(BaselineLearningRate > 0 && BaselineLearningRate <= 10)) return ValidationResult.Error($"--baseline-lr must be in (0, 10], got {BaselineLearningRate}.");
+            return ValidationResult.Success();
+        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -98,7 +114,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         // The engine again, with the baseline's recipe (PyTorch init, the baseline's epochs, no held-out checks, the
         // same stitch and shuffle seeds as the baseline's first run): what the engine's own speed-ups (cache, bf16,
         // channels-last, batched suffix passes) give with nothing else changed, and whether they change the matrices.
-        var recipe = spec.Stitch with { Epochs = settings.BaselineEpochs, Init = "default", EvalsPerEpoch = 0, Patience = 0 };
+        var baselineSettings = spec.Stitch with
+        {
+            Epochs = settings.BaselineEpochs, Init = "default", Precision = "fp32",
+            Optimizer = settings.BaselineOptimizer, LearningRate = settings.BaselineLearningRate,
+        };
+        var recipe = baselineSettings with { EvalsPerEpoch = 0, Patience = 0, Precision = spec.Stitch.Precision };
         Log($"Engine with the baseline's recipe: {tasks.Count} stitches...");
         var recipeDir = Path.Combine(settings.Out, "engine-baseline-recipe");
         if (Directory.Exists(recipeDir)) Directory.Delete(recipeDir, recursive: true);
@@ -109,7 +130,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var recipeSeconds = recipeClock.Elapsed.TotalSeconds;
         Log($"  {recipeSeconds:F1} s ({tasks.Count / recipeSeconds:F2} stitches/s)");
 
-        var baselineSettings = spec.Stitch with { Epochs = settings.BaselineEpochs, Init = "default", Precision = "fp32" };
         var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, Log, cancellationToken);
         Log($"Baseline: {baseSeconds:F1} s ({tasks.Count / baseSeconds:F2} stitches/s)");
         IReadOnlyList<double>? baseB = null;
@@ -139,7 +159,11 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var imagesHoldout = run.Data.HoldoutImages.shape[0];
         var epochsRun = tasks.Select((t, k) => (t.Id, optimizedRows[k].Epochs)).DistinctBy(e => e.Id).ToDictionary(e => e.Id, e => e.Epochs);
         var flops = Flops(plan, tasks, t => epochsRun[t.Id], spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
-        report["baseline"] = new { seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32" };
+        report["baseline"] = new
+        {
+            seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32",
+            optimizer = settings.BaselineOptimizer, learningRate = settings.BaselineLearningRate,
+        };
         report["speedup"] = Math.Round(baseSeconds / optSeconds, 2);
         report["engineWithBaselineRecipe"] = new
         {

@@ -39,16 +39,16 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--stitch-seeds <LIST>"), Description("Comma list of stitch seeds; several give mean and spread per cell (default 0).")]
         public string StitchSeeds { get; init; } = "0";
 
-        [CommandOption("--epochs <N>"), Description("Most stitch training epochs (default 1); early stopping on the held-out split usually ends sooner.")]
+        [CommandOption("--epochs <N>"), Description("Most stitch training epochs (default 2); early stopping on the held-out split usually ends sooner.")]
         public int Epochs { get; init; } = new StitchSettings().Epochs;
 
         [CommandOption("--batch-size <N>"), Description("Stitch batch size (default 256).")]
         public int BatchSize { get; init; } = new StitchSettings().BatchSize;
 
-        [CommandOption("--optimizer <NAME>"), Description("sgd (momentum 0.9, default) or adam.")]
+        [CommandOption("--optimizer <NAME>"), Description("adam (default) or sgd (momentum 0.9).")]
         public string Optimizer { get; init; } = new StitchSettings().Optimizer;
 
-        [CommandOption("--lr <LR>"), Description("Peak stitch learning rate (default 0.01), warm-up then cosine.")]
+        [CommandOption("--lr <LR>"), Description("Peak stitch learning rate (default 0.001), warm-up then cosine.")]
         public double LearningRate { get; init; } = new StitchSettings().LearningRate;
 
         [CommandOption("--weight-decay <WD>"), Description("Stitch weight decay (default 0.01).")]

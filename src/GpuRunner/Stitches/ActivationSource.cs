@@ -40,11 +40,28 @@ public abstract class ActivationSource : IDisposable
         }
     }
 
-    private sealed class CachedActivations(Tensor all) : ActivationSource
+    /// <summary>
+    /// Kept as (N, H, W, C) rows so a gather of images returns NHWC strides: the stitch's conv and the channels-last
+    /// suffix then run without reordering the batch (index_select on an NCHW-shaped tensor returns NCHW strides).
+    /// </summary>
+    private sealed class CachedActivations : ActivationSource
     {
-        public override long Count => all.shape[0];
-        public override Tensor Get(Tensor indices) => all.index_select(0, indices);
-        public override void Dispose() => all.Dispose();
+        private readonly Tensor _rows;
+        private readonly bool _image;
+
+        public CachedActivations(Tensor all)
+        {
+            _image = all.dim() == 4;
+            if (!_image) { _rows = all; return; }
+            using (all)
+            using (var rows = all.permute(0, 2, 3, 1))
+                _rows = rows.contiguous(); // no copy when the prefix already gave NHWC strides
+        }
+
+        public override long Count => _rows.shape[0];
+        public override Tensor Get(Tensor indices) =>
+            _image ? _rows.index_select(0, indices).permute(0, 3, 1, 2) : _rows.index_select(0, indices);
+        public override void Dispose() => _rows.Dispose();
     }
 
     private sealed class RecomputedActivations(Func<Tensor, Tensor> prefix, Tensor images) : ActivationSource
