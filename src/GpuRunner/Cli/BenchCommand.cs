@@ -93,21 +93,20 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, Log))
             foreach (var m in plan.Models) warm.Model(m, cancellationToken);
 
+        // The engine's sweep in a fresh folder, timed: the optimized path, and below the same engine on the baseline's recipe.
+        EngineRun RunEngine(string folder, StitchSettings stitch)
+        {
+            var dir = Path.Combine(settings.Out, folder);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            var clock = Stopwatch.StartNew();
+            using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+            var rows = new SweepRunner(engine).Run(spec with { Stitch = stitch }, dir, cancellationToken: cancellationToken);
+            return new EngineRun(rows, clock.Elapsed.TotalSeconds, engine.ComputeType, engine.PeakCachedBytes);
+        }
+
         ResetPeakRss(); // the probes above held big batches; measure the optimized path's own peak
         Log($"Optimized path: {tasks.Count} stitches...");
-        var optimizedDir = Path.Combine(settings.Out, "optimized");
-        if (Directory.Exists(optimizedDir)) Directory.Delete(optimizedDir, recursive: true);
-        var optClock = Stopwatch.StartNew();
-        IReadOnlyList<StitchResult> optimized;
-        ScalarType optimizedType;
-        long cachedBytes;
-        using (var engine = new StitchEngine(run.Data, run.Models, device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log))
-        {
-            optimized = new SweepRunner(engine).Run(spec, optimizedDir, cancellationToken: cancellationToken);
-            optimizedType = engine.ComputeType;
-            cachedBytes = engine.PeakCachedBytes;
-        }
-        var optSeconds = optClock.Elapsed.TotalSeconds;
+        var (optimized, optSeconds, optimizedType, cachedBytes) = RunEngine("optimized", spec.Stitch);
         var peakRssOptimized = PeakRssBytes();
         Log($"  {optSeconds:F1} s ({tasks.Count / optSeconds:F2} stitches/s), peak RSS {peakRssOptimized / 1e6:F0} MB");
 
@@ -119,15 +118,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             Epochs = settings.BaselineEpochs, Init = "default", Precision = "fp32",
             Optimizer = settings.BaselineOptimizer, LearningRate = settings.BaselineLearningRate,
         };
-        var recipe = baselineSettings with { EvalsPerEpoch = 0, Patience = 0, Precision = spec.Stitch.Precision };
         Log($"Engine with the baseline's recipe: {tasks.Count} stitches...");
-        var recipeDir = Path.Combine(settings.Out, "engine-baseline-recipe");
-        if (Directory.Exists(recipeDir)) Directory.Delete(recipeDir, recursive: true);
-        var recipeClock = Stopwatch.StartNew();
-        IReadOnlyList<StitchResult> recipeRows;
-        using (var engine = new StitchEngine(run.Data, run.Models, device, recipe, settings.CacheMegabytes * 1024L * 1024L, Log))
-            recipeRows = new SweepRunner(engine).Run(spec with { Stitch = recipe }, recipeDir, cancellationToken: cancellationToken);
-        var recipeSeconds = recipeClock.Elapsed.TotalSeconds;
+        var (recipeRows, recipeSeconds, _, _) = RunEngine("engine-baseline-recipe",
+            baselineSettings with { EvalsPerEpoch = 0, Patience = 0, Precision = spec.Stitch.Precision });
         Log($"  {recipeSeconds:F1} s ({tasks.Count / recipeSeconds:F2} stitches/s)");
 
         var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, Log, cancellationToken);
@@ -282,6 +275,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             secondsAtMeasuredPeak = Math.Round(seconds, 1),
         };
     }
+
+    private sealed record EngineRun(IReadOnlyList<StitchResult> Rows, double Seconds, ScalarType ComputeType, long PeakCachedBytes);
 
     private sealed record FlopCount(double TrainingPerStitch, double Optimized, double Baseline, double PrefixOptimized, double PrefixBaseline);
 
