@@ -6,7 +6,10 @@ public static class ModelsCsv
     public const string FileName = "models.csv";
 
     public static IReadOnlyList<string> Columns { get; } =
-        ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss"];
+        ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss", "hardware", "layout"];
+
+    // Files written before the provenance columns existed still read; those fields take the record's defaults.
+    private static readonly IReadOnlyList<string> Required = Columns.Take(9).ToArray();
 
     public static void Write(TextWriter writer, IEnumerable<ModelResult> rows)
     {
@@ -16,6 +19,7 @@ public static class ModelsCsv
             [
                 m.Arch, Csv.Format(m.Width), m.Dataset, Csv.Format(m.Seed), Csv.Format(m.Trained),
                 Csv.Format(m.Epochs), Csv.Format(m.TrainImages), Csv.Format(m.Accuracy), Csv.Format(m.Loss),
+                m.Hardware, m.Layout,
             ]);
     }
 
@@ -25,10 +29,11 @@ public static class ModelsCsv
     /// <summary>Reads all rows; a malformed table throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the line.</summary>
     public static IReadOnlyList<ModelResult> Read(TextReader reader, string source = FileName)
     {
-        var table = CsvTable.Open(reader, source, Columns);
+        var table = CsvTable.Open(reader, source, Required);
         return table.Rows().Select(r => new ModelResult(
             r.String("arch"), r.Int("width"), r.String("dataset"), r.Int("seed"), r.Bool("trained"),
-            r.Int("epochs"), r.Int("train_images"), r.Double("accuracy"), r.Double("loss"))).ToList();
+            r.Int("epochs"), r.Int("train_images"), r.Double("accuracy"), r.Double("loss"),
+            r.String("hardware", ""), r.String("layout", ""))).ToList();
     }
 
     public static IReadOnlyList<ModelResult> ReadFile(string path)

@@ -12,7 +12,7 @@ public static class ResultsCsv
     [
         "variant", "sender_arch", "sender_layer", "receiver_arch", "receiver_layer", "stitch_kind", "stitch_params",
         "epochs", "train_images", "accuracy", "loss", "seconds",
-        "sender_seed", "receiver_seed", "stitch_seed", "device",
+        "sender_seed", "receiver_seed", "stitch_seed", "device", "hardware", "precision", "layout",
     ];
 
     // Files written before the provenance columns existed still read; those fields take the record's defaults.
@@ -27,6 +27,7 @@ public static class ResultsCsv
                 r.Variant, r.SenderArch, r.SenderLayer, r.ReceiverArch, r.ReceiverLayer, r.StitchKind, Csv.Format(r.StitchParams),
                 Csv.Format(r.Epochs), Csv.Format(r.TrainImages), Csv.Format(r.Accuracy), Csv.Format(r.Loss), Csv.Format(r.Seconds),
                 Csv.Format(r.SenderSeed), Csv.Format(r.ReceiverSeed), Csv.Format(r.StitchSeed), r.Device,
+                r.Hardware, r.Precision, r.Layout,
             ]);
     }
 
@@ -41,7 +42,8 @@ public static class ResultsCsv
             r.String("variant"), r.String("sender_arch"), r.String("sender_layer"), r.String("receiver_arch"), r.String("receiver_layer"),
             r.String("stitch_kind"), r.Long("stitch_params"), r.Double("epochs"), r.Int("train_images"),
             r.Double("accuracy"), r.Double("loss"), r.Double("seconds"),
-            r.Int("sender_seed", 0), r.Int("receiver_seed", 0), r.Int("stitch_seed", 0), r.String("device", "cpu"))).ToList();
+            r.Int("sender_seed", 0), r.Int("receiver_seed", 0), r.Int("stitch_seed", 0), r.String("device", "cpu"),
+            r.String("hardware", ""), r.String("precision", ""), r.String("layout", ""))).ToList();
     }
 
     public static IReadOnlyList<StitchResult> ReadFile(string path)

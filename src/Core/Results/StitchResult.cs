@@ -3,6 +3,8 @@ namespace Stitching.Core.Results;
 /// <summary>
 /// One trained stitch: a row of results.csv and of the result table. Accuracy is a fraction in [0, 1]
 /// on the test set; Loss is the mean test cross-entropy. Layer names follow the architecture catalog.
+/// Hardware (CPU model and the vector extensions the engine used, or the GPU), Precision (of the frozen parts)
+/// and Layout (sender/receiver memory layout, e.g. "nhwc" or "nchw/nhwc") say how the number was computed.
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -20,4 +22,7 @@ public sealed record StitchResult(
     int SenderSeed = 0,
     int ReceiverSeed = 0,
     int StitchSeed = 0,
-    string Device = "cpu");
+    string Device = "cpu",
+    string Hardware = "",
+    string Precision = "",
+    string Layout = "");

@@ -15,11 +15,16 @@ public static class SuffixPassProbe
 {
     public sealed record Point(string Precision, string Layout, int Rows, double ImagesPerSecond);
 
-    public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, Device device, IReadOnlyList<int> rows, double secondsPerPoint = 3)
+    /// <param name="dtypes">The precisions to measure: those this device runs natively (an emulated one takes minutes a pass).</param>
+    /// <remarks>NHWC is measured only where <see cref="LayoutPolicy"/> would choose it for this network and device.</remarks>
+    public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, Device device, IReadOnlyList<int> rows,
+        IReadOnlyList<ScalarType> dtypes, double secondsPerPoint = 3)
     {
         var points = new List<Point>();
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
-        foreach (var channelsLast in new[] { false, true })
+        bool nhwcAllowed;
+        using (var probe = ResNet.Create(receiver, width, inChannels, 10, seed: 0)) nhwcAllowed = LayoutPolicy.Choose(probe, device) == MemoryLayout.Nhwc;
+        foreach (var dtype in dtypes)
+        foreach (var channelsLast in nhwcAllowed ? new[] { false, true } : [false])
         {
             using var model = ResNet.Create(receiver, width, inChannels, 10, seed: 0);
             model.to(device).to(dtype);

@@ -10,6 +10,7 @@ using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Benchmarks;
+using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Stitches;
 using Stitching.GpuRunner.Sweeps;
 using Stitching.GpuRunner.Training;
@@ -70,22 +71,29 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         {
             ["command"] = "bench " + string.Join(' ', context.Arguments),
             ["device"] = device.type.ToString().ToLowerInvariant(),
+            ["hardware"] = HardwareDescription.Of(device),
+            ["nativeBf16"] = Precision.HasFastBFloat16(device),
             ["threads"] = get_num_threads(),
             ["stitches"] = tasks.Count,
             ["trainImages"] = run.Data.TrainImages.shape[0],
             ["testImages"] = run.Data.TestImages.shape[0],
         };
 
-        Log("Measuring matmul peak (fp32, bf16)...");
+        // Only the precisions the engine may use here: bf16 where it is native, or where --precision bf16 forces it.
+        var enginePrecision = Precision.Resolve(spec.Stitch.Precision, device);
+        var measureBf16 = Precision.HasFastBFloat16(device) || enginePrecision == ScalarType.BFloat16;
+        ScalarType[] precisions = measureBf16 ? [ScalarType.Float32, ScalarType.BFloat16] : [ScalarType.Float32];
+        Log($"Measuring matmul peak ({string.Join(", ", precisions.Select(Precision.Name))}) on {HardwareDescription.Of(device)}...");
         var peak32 = MatmulPeak.Measure(ScalarType.Float32, device);
-        var peak16 = MatmulPeak.Measure(ScalarType.BFloat16, device);
+        double? peak16 = measureBf16 ? MatmulPeak.Measure(ScalarType.BFloat16, device) : null;
         report["peakGflopsFp32"] = Math.Round(peak32, 1);
-        report["peakGflopsBf16"] = Math.Round(peak16, 1);
-        Log($"  fp32 {peak32:F0} GFLOP/s, bf16 {peak16:F0} GFLOP/s");
+        report["peakGflopsBf16"] = peak16 is { } p16 ? Math.Round(p16, 1) : null;
+        Log($"  fp32 {peak32:F0} GFLOP/s" + (peak16 is { } b ? $", bf16 {b:F0} GFLOP/s" : ", bf16 not measured (not native on this CPU: the engine runs fp32)"));
+        double PeakOf(ScalarType t) => t == ScalarType.BFloat16 && peak16 is { } p ? p : peak32;
 
         var receiverArch = plan.Pairs[0].ReceiverArch;
         Log($"Suffix pass throughput by rows per pass ({receiverArch.Name} from the stem, forward + input gradients)...");
-        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [128, 256, 512, 1024]);
+        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [128, 256, 512, 1024], precisions);
         foreach (var p in passes) Log($"  {p.Precision} {p.Layout} {p.Rows,5} rows: {p.ImagesPerSecond:F0} images/s");
         report["suffixPasses"] = passes;
 
@@ -143,6 +151,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["optimized"] = new
         {
             seconds = Math.Round(optSeconds, 2), stitchesPerSecond = tasks.Count / optSeconds, precision = Precision.Name(optimizedType),
+            layouts = optimized.Select(r => r.Layout).Distinct().ToList(),
             meanEpochs = optimized.Average(r => r.Epochs), peakRssMB = peakRssOptimized / 1e6,
             cacheBudgetMB = settings.CacheMegabytes * 1.048576, cachedActivationsMB = cachedBytes / 1e6,
             overheadBeyondCacheMB = (peakRssOptimized - cachedBytes) / 1e6,
@@ -177,7 +186,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             optimizedTotal = flops.Optimized,
             baselineTotal = flops.Baseline,
             optimizedGflops = flops.Optimized / optSeconds / 1e9,
-            optimizedFractionOfPeak = flops.Optimized / optSeconds / 1e9 / (optimizedType == ScalarType.BFloat16 ? peak16 : peak32),
+            optimizedFractionOfPeak = flops.Optimized / optSeconds / 1e9 / PeakOf(optimizedType),
             baselineGflops = flops.Baseline / baseSeconds / 1e9,
             baselineFractionOfPeak = flops.Baseline / baseSeconds / 1e9 / peak32,
             prefixOptimized = flops.PrefixOptimized,
@@ -201,7 +210,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             baselineSecondSeed = baseB?[k],
         }).ToList();
         report["peakRssMB"] = PeakRssBytes() / 1e6;
-        report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, peak16, peak32);
+        report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, PeakOf(enginePrecision), peak32);
 
         if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
 
@@ -253,9 +262,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// <summary>
     /// What bounds the whole sweep of this spec (every layer pair, full test set, stitches at their maximum epochs,
     /// base models included): its FLOPs, and the seconds they take at this machine's measured matmul peaks (stitch
-    /// work in bf16, base-model training in fp32). No implementation on this machine can be faster than that.
+    /// work at the engine's precision, base-model training in fp32). No implementation on this machine can be faster than that.
     /// </summary>
-    private static object ExampleSweepBound(SweepSpec spec, long trainSubset, double holdoutFraction, double peakBf16, double peakFp32)
+    private static object ExampleSweepBound(SweepSpec spec, long trainSubset, double holdoutFraction, double peakStitches, double peakFp32)
     {
         const long testSetSize = 10_000; // Fashion-MNIST and CIFAR-10 alike
         var full = SweepPlan.Create(spec with { SenderLayers = null, ReceiverLayers = null });
@@ -268,7 +277,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             double forward = 2.0 * ArchitectureCatalog.MacsPerImage(ResNetSpec.Parse(m.Arch), spec.Width, 1, 10, 0, int.MaxValue);
             models += 3 * forward * trainSubset * m.Training.Epochs + forward * testSetSize; // forward + both backward products
         }
-        var seconds = stitches / (peakBf16 * 1e9) + models / (peakFp32 * 1e9);
+        var seconds = stitches / (peakStitches * 1e9) + models / (peakFp32 * 1e9);
         return new
         {
             stitches = full.Stitches.Count(), stitchTflop = stitches / 1e12, baseModelTflop = models / 1e12,

@@ -37,6 +37,9 @@ public class CommonSettings : CommandSettings
     [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
     public int? Threads { get; init; }
 
+    [CommandOption("--layout <L>"), Description("auto (NHWC on CUDA, and on CPUs where every conv's channels fit the CPU's vector block; NCHW elsewhere), nchw or nhwc (forced: nhwc at narrow widths can crash libtorch on AVX2-only CPUs).")]
+    public string Layout { get; init; } = "auto";
+
     public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Data.DatasetOptions.CacheHome(), "stitching", "models");
 
     public override ValidationResult Validate()
@@ -46,6 +49,7 @@ public class CommonSettings : CommandSettings
         if (TestLimit is < 10) return ValidationResult.Error($"--test-limit must be at least 10, got {TestLimit}.");
         if (ModelEpochs is < 0 or > 1000) return ValidationResult.Error($"--model-epochs must be 0..1000, got {ModelEpochs}.");
         if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
+        if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");
         return ValidationResult.Success();
     }
 }

@@ -17,6 +17,7 @@ public sealed class RunContext : IDisposable
     public static RunContext Create(CommonSettings s, double holdoutFraction, Action<string> log)
     {
         if (s.Threads is { } threads) torch.set_num_threads(threads);
+        LayoutPolicy.Override = LayoutPolicy.Parse(s.Layout);
         var device = s.Device switch
         {
             "cpu" => CPU,
@@ -27,7 +28,7 @@ public sealed class RunContext : IDisposable
         {
             Name = s.Dataset, Folder = s.DataDir, TrainLimit = s.TrainLimit, TestLimit = s.TestLimit, ValidationFraction = holdoutFraction,
         }.Validated();
-        log($"Loading {options.Name} from {options.ResolvedFolder} on {device.type.ToString().ToLowerInvariant()} ({torch.get_num_threads()} threads)");
+        log($"Loading {options.Name} from {options.ResolvedFolder} on {device.type.ToString().ToLowerInvariant()} ({torch.get_num_threads()} threads; {Hardware.HardwareDescription.Of(device)})");
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
         log($"  {data.TrainImages.shape[0]} train, {data.HoldoutImages.shape[0]} held out, {data.TestImages.shape[0]} test images");

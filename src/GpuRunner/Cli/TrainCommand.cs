@@ -29,7 +29,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var spec = new ModelSpec(arch.Name, settings.Width, settings.Dataset, settings.Seed, !settings.Random, settings.TrainLimit, RunContext.ModelSettings(settings));
         var (model, info) = run.Models.GetOrCreate(spec, run.Data, Log, cancellationToken);
         model.Dispose();
-        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Key)}: test accuracy {info.TestAccuracy:P2}, checkpoint {Markup.Escape(Path.Combine(run.Models.Directory, spec.Key + ".bin"))}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Key)}: test accuracy {info.TestAccuracy:P2}, test loss {info.TestLoss:F6}, layout {info.Layout}, checkpoint {Markup.Escape(Path.Combine(run.Models.Directory, spec.Key + ".bin"))}");
         return Task.FromResult(0);
     }
 }

@@ -7,10 +7,12 @@ namespace Stitching.GpuRunner.Models;
 /// <summary>
 /// Metadata stored next to a model's weights ({key}.json beside {key}.bin): what the model is, how it scored,
 /// and a SHA-256 of the weights file so a truncated or swapped checkpoint is detected, never silently used.
+/// Hardware and Layout say what trained it (null in checkpoints made before they were recorded).
 /// </summary>
 public sealed record ModelCheckpoint(
     ModelSpec Spec, int InChannels, int Classes, double TestAccuracy, double TestLoss, int TrainImages,
-    string WeightsSha256, string TorchSharpVersion, string Device, DateTimeOffset CreatedUtc, double TrainSeconds)
+    string WeightsSha256, string TorchSharpVersion, string Device, DateTimeOffset CreatedUtc, double TrainSeconds,
+    string? Hardware = null, string? Layout = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

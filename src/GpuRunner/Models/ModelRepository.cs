@@ -33,6 +33,7 @@ public sealed class ModelRepository(string directory, Device device)
         else
         {
             var clock = Stopwatch.StartNew();
+            var layout = spec.Trained ? LayoutPolicy.Choose(model, device) : model.Layout;
             if (spec.Trained)
             {
                 log?.Invoke($"Training {spec.Arch} (seed {spec.Seed}) for {spec.Training.Epochs} epochs on {data.AllTrainImages.shape[0]} images");
@@ -44,7 +45,7 @@ public sealed class ModelRepository(string directory, Device device)
             info = ModelCheckpoint.Save(model, Directory, new ModelCheckpoint(
                 spec, data.Channels, data.Classes, test.Accuracy, test.Loss, (int)data.AllTrainImages.shape[0],
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
-                DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds));
+                DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout)));
             log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}): test accuracy {test.Accuracy:P1}");
         }
         model.eval();

@@ -63,12 +63,28 @@ public sealed class ResNet : Module<Tensor, Tensor>
     /// <summary>Whether conv weights and inputs use NHWC strides (<see cref="ChannelsLast"/>); the values are the same either way.</summary>
     public bool IsChannelsLast { get; private set; }
 
+    public MemoryLayout Layout => IsChannelsLast ? MemoryLayout.Nhwc : MemoryLayout.Nchw;
+
     /// <summary>Switches the memory layout of the conv weights; turn it off before saving a checkpoint.</summary>
     public void UseChannelsLast(bool on)
     {
         ChannelsLast.Convert(this, on);
         IsChannelsLast = on;
     }
+
+    /// <summary>Switches to the layout <see cref="LayoutPolicy"/> chooses for this network on <paramref name="device"/>.</summary>
+    public MemoryLayout UsePreferredLayout(Device device)
+    {
+        var layout = LayoutPolicy.Choose(this, device);
+        UseChannelsLast(layout == MemoryLayout.Nhwc);
+        return layout;
+    }
+
+    /// <summary>Every conv: its parameter name and (in, out) channels.</summary>
+    public IEnumerable<(string Name, long In, long Out)> Convolutions() =>
+        named_parameters().Where(p => p.parameter.dim() == 4).Select(p => (p.name, p.parameter.shape[1], p.parameter.shape[0]));
+
+    public bool IsStem(string convParameterName) => convParameterName.StartsWith("conv1.", StringComparison.Ordinal);
 
     public int LayerIndex(string name) =>
         Layers.FirstOrDefault(l => l.Name == name)?.Index
@@ -80,7 +96,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor ForwardPrefix(Tensor x, int last)
     {
         using var scope = NewDisposeScope();
-        if (IsChannelsLast) x = ChannelsLast.Of(x);
+        x = IsChannelsLast ? ChannelsLast.Of(x) : x.contiguous();
         var h = functional.relu(bn1.call(conv1.call(x)));
         for (var k = 1; k <= last; k++) h = _blocks[k - 1].call(h);
         return h.MoveToOuterDisposeScope();
@@ -90,7 +106,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor ForwardSuffix(Tensor h, int replaced)
     {
         using var scope = NewDisposeScope();
-        if (IsChannelsLast) h = ChannelsLast.Of(h);
+        // NCHW networks get NCHW input: PyTorch runs a conv channels-last when its *input* is, whatever the weights.
+        h = IsChannelsLast ? ChannelsLast.Of(h) : h.contiguous();
         for (var k = replaced + 1; k <= _blocks.Length; k++) h = _blocks[k - 1].call(h);
         var pooled = functional.adaptive_avg_pool2d(h, 1).flatten(1); // (B, C)
         return fc.call(pooled).MoveToOuterDisposeScope();

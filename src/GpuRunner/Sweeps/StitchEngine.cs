@@ -4,6 +4,7 @@ using System.Text;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Models;
 using Stitching.GpuRunner.Stitches;
 using Stitching.GpuRunner.Training;
@@ -48,6 +49,13 @@ public sealed class StitchEngine : IDisposable
     private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 256;
     public ScalarType ComputeType => _dtype;
     public string DeviceName => _device.type.ToString().ToLowerInvariant();
+
+    /// <summary>The CPU model and the vector extensions used, or the GPU: recorded with every result.</summary>
+    public string Hardware => HardwareDescription.Of(_device);
+
+    /// <summary>"nhwc" when sender and receiver share a layout, else "sender/receiver" (e.g. "nchw/nhwc").</summary>
+    public static string PairLayout(MemoryLayout sender, MemoryLayout receiver) =>
+        sender == receiver ? LayoutPolicy.Name(sender) : $"{LayoutPolicy.Name(sender)}/{LayoutPolicy.Name(receiver)}";
     public ActivationCache Cache => _cache;
 
     /// <summary>The most bytes of activations cached at once so far: at most <see cref="CacheBudgetBytes"/>.</summary>
@@ -60,7 +68,9 @@ public sealed class StitchEngine : IDisposable
         if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
         entry = _models.GetOrCreate(spec, _data, _log, cancellationToken);
         if (_dtype != ScalarType.Float32) entry.Model.to(_dtype);
-        entry.Model.UseChannelsLast(true);
+        var layout = entry.Model.UsePreferredLayout(_device);
+        if (layout == MemoryLayout.Nchw && _device.type == DeviceType.CPU && LayoutPolicy.FirstUnsafeConv(entry.Model, CpuFeatures.Current) is { } why)
+            _log?.Invoke($"{spec.Key} runs NCHW on this CPU: {why} is not a multiple of its channel block.");
         _loaded[spec.Key] = entry;
         return entry;
     }
@@ -121,11 +131,13 @@ public sealed class StitchEngine : IDisposable
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
         _log?.Invoke($"  {first.Receiver.Arch} layer {first.ReceiverLayer}, {tasks.Count} stitches: activations {prepared.TotalSeconds:F1} s, " +
                      $"init {(initialized - prepared).TotalSeconds:F1} s, training + evaluation {(clock.Elapsed - initialized).TotalSeconds:F1} s");
-        var device = _device.type.ToString().ToLowerInvariant();
+        var device = DeviceName;
+        var precision = Precision.Name(_dtype);
         return tasks.Select((t, k) => (new StitchResult(
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
-            t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device), members[k].Stitch)).ToList();
+            t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
+            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout)), members[k].Stitch)).ToList();
     }
 
     /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>

@@ -7,16 +7,16 @@ namespace Stitching.GpuRunner.Sweeps;
 
 /// <summary>
 /// sweep.json in a sweep's output folder: the whole spec plus provenance (commit, TorchSharp version, device,
-/// precision). A rerun into the same folder resumes only if its spec is identical, so a resumed run cannot
+/// hardware, precision; each result row records its layout). A rerun into the same folder resumes only if its spec is identical, so a resumed run cannot
 /// silently mix results of different settings.
 /// </summary>
-public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSharpVersion, string Device, string Precision, DateTimeOffset CreatedUtc)
+public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSharpVersion, string Device, string Hardware, string Precision, DateTimeOffset CreatedUtc)
 {
     public const string FileName = "sweep.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static SweepManifest Create(SweepSpec spec, string device, string precision) =>
-        new(spec, GitCommit(), typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device, precision, DateTimeOffset.UtcNow);
+    public static SweepManifest Create(SweepSpec spec, string device, string hardware, string precision) =>
+        new(spec, GitCommit(), typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device, hardware, precision, DateTimeOffset.UtcNow);
 
     /// <summary>Writes the manifest, or checks that an existing one describes the same sweep.</summary>
     public static void WriteOrCheck(string outDirectory, SweepManifest manifest)

@@ -15,7 +15,7 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
     {
         var plan = SweepPlan.Create(spec);
         Directory.CreateDirectory(outDirectory);
-        SweepManifest.WriteOrCheck(outDirectory, SweepManifest.Create(spec, engine.DeviceName, Training.Precision.Name(engine.ComputeType)));
+        SweepManifest.WriteOrCheck(outDirectory, SweepManifest.Create(spec, engine.DeviceName, engine.Hardware, Training.Precision.Name(engine.ComputeType)));
         var resultsPath = Path.Combine(outDirectory, SweepOutputs.ResultsFile);
         var rows = File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath).ToList() : [];
         var finished = rows.Select(Key).ToHashSet();
@@ -26,7 +26,8 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
         var models = plan.Models.Select(m =>
         {
             var info = engine.Model(m, cancellationToken).Info;
-            return new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Trained ? m.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss);
+            return new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Trained ? m.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss,
+                info.Hardware ?? "", info.Layout ?? "");
         }).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
 

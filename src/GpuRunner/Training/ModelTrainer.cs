@@ -13,7 +13,7 @@ public static class ModelTrainer
     public static void Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
         Func<Tensor, Generator, Tensor>? augment = null, Action<int, double>? onEpoch = null, CancellationToken cancellationToken = default)
     {
-        model.UseChannelsLast(true); // before the optimizer: it holds the parameters
+        model.UsePreferredLayout(images.device); // before the optimizer: it holds the parameters
         try
         {
             TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, cancellationToken);

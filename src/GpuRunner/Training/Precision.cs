@@ -18,17 +18,7 @@ public static class Precision
 
     public static bool HasFastBFloat16(Device device)
     {
-        if (device.type == TorchSharp.DeviceType.CUDA) return true;
-        try
-        {
-            var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) ?? "";
-            var set = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-            return set.Contains("amx_bf16") || set.Contains("avx512_bf16");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        return device.type == TorchSharp.DeviceType.CUDA || Hardware.CpuFeatures.Current.NativeBf16;
     }
 
     public static string Name(ScalarType t) => t == ScalarType.BFloat16 ? "bf16" : "fp32";

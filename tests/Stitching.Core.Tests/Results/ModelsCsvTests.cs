@@ -9,7 +9,7 @@ public class ModelsCsvTests
     {
         ModelResult[] rows =
         [
-            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25),
+            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25, "AMD EPYC 7763 64-Core Processor (avx2)", "nchw"),
             new("resnet18", 64, "cifar10", 1, false, 0, 0, 0.1, 2.302585),
         ];
         var writer = new StringWriter();
@@ -17,7 +17,7 @@ public class ModelsCsvTests
         ModelsCsv.Write(writer, rows);
         var read = ModelsCsv.Read(new StringReader(writer.ToString()));
 
-        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss\n", writer.ToString());
+        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout\n", writer.ToString());
         Assert.Equal(rows, read);
     }
 

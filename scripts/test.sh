@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The test command (README, CI): every test project in turn, so that a native crash cannot hide the rest.
+# A test host killed by a crash (libtorch's SIGSEGV, an abort) is reported by `--blame-crash` with the name of the
+# test it was running; that test is counted as failed and the project is run again without it, until it completes.
+# Ends with one line "N passed, N failed, N skipped" and exits non-zero if anything failed or crashed.
+# Usage: bash scripts/test.sh [--filter EXPRESSION]   (build first: dotnet build Stitching.sln -c Release)
+set -uo pipefail
+user_filter=""
+if [ "${1-}" = "--filter" ]; then user_filter="$2"; shift 2; fi
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+passed=0; failed=0; skipped=0; crashed=(); failures=()
+
+for project in tests/*/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  excluded=()
+  for attempt in 1 2 3 4 5 6; do
+    filter="${user_filter:+($user_filter)}"
+    for t in "${excluded[@]+"${excluded[@]}"}"; do filter+="${filter:+&}FullyQualifiedName!=$t"; done
+    log="$results/$name.$attempt.log"
+    printf '\n==> %s%s\n' "$name" "${excluded[*]+ (without the crashed: ${excluded[*]})}"
+    args=(test "$project" -c Release --no-build --blame-crash --blame-crash-dump-type mini --blame-hang-timeout 20m
+          --results-directory "$results/$name.$attempt" --logger "console;verbosity=normal")
+    [ -n "$filter" ] && args+=(--filter "$filter")
+    args+=("$@")
+    # After a crash, one test at a time: with test classes in parallel, blame cannot tell which one crashed the host.
+    [ "$attempt" -gt 1 ] && args+=(-- xUnit.ParallelizeTestCollections=false)
+    dotnet "${args[@]}" 2>&1 | tee "$log" | grep -v '^\[createdump\]'
+    rc=${PIPESTATUS[0]}
+    rm -rf "$results/$name.$attempt" # crash dumps: hundreds of MB each
+    # The console logger's closing block: "Total tests: N" then "Passed: N", "Failed: N", "Skipped: N" (absent when 0);
+    # "Total tests: Unknown" when the host died.
+    if grep -qE '^Total tests: [0-9]+' "$log"; then
+      count() { grep -A4 -E '^Total tests: [0-9]+' "$log" | grep -E "^ +$1: +[0-9]+" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+      p=$(count Passed); f=$(count Failed); s=$(count Skipped)
+      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+      [ "$f" -gt 0 ] && failures+=("$name: $f failed")
+      break
+    fi
+    if [ "$rc" -eq 0 ]; then break; fi # no test matched the filter in this project
+    # No summary: the host died. Name the test it was running, count it failed, and run the project without it.
+    victim="$(grep -A1 'The test running when the crash occurred' "$log" | tail -1 | tr -d '[:space:]')"
+    [ -z "$victim" ] && victim="$(grep -oE 'The following test[s]? (was|were) running when the hang timeout occurred:.*' -A1 "$log" | tail -1 | tr -d '[:space:]')"
+    if [ -z "$victim" ] && [ "$attempt" -eq 1 ]; then continue; fi # run again sequentially, to name it
+    if [ -z "$victim" ] || [[ " ${excluded[*]-} " == *" $victim "* ]]; then
+      crashed+=("$name: test host exited (rc $rc) with no test named; see the log above")
+      failures+=("$name: aborted")
+      break
+    fi
+    crashed+=("$victim (test host crashed)")
+    excluded+=("$victim")
+  done
+done
+
+printf '\n'
+for c in "${crashed[@]+"${crashed[@]}"}"; do echo "CRASHED: $c"; done
+for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
+failed=$((failed + ${#crashed[@]}))
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
