@@ -129,6 +129,22 @@ public sealed partial class BicepTests
         Assert.Contains("param maxRunnerExecutions int = 1", main);
     }
 
+    [Fact]
+    public void The_azd_hooks_use_only_values_that_main_bicep_outputs()
+    {
+        // azd hands the template's outputs to hooks as environment variables; a renamed output would leave a hook
+        // with an empty value (an upload to nowhere, a URL without a host).
+        var yaml = File.ReadAllText(Path.Combine(Repo.Root, "azure.yaml"));
+        var outputs = Regex.Matches(Infra("main.bicep"), @"^output (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        var used = Regex.Matches(yaml, @"\$(?:env:)?\{?([A-Z][A-Z0-9_]+)").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains("STITCHING_STORAGE_BLOB_SERVICE_URI", used);
+        Assert.Contains("SERVICE_API_URI", used);
+        Assert.All(used, name => Assert.True(outputs.Contains(name), $"azure.yaml uses ${name}, which main.bicep does not output"));
+        Assert.Contains("postprovision:", yaml);
+        Assert.Contains("postdeploy:", yaml);
+        Assert.Contains("az functionapp keys list", yaml);
+    }
+
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Guid();
 }
