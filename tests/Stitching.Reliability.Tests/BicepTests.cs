@@ -145,6 +145,18 @@ public sealed partial class BicepTests
         Assert.Contains("az functionapp keys list", yaml);
     }
 
+    [Fact]
+    public void The_runner_image_runs_on_the_dotnet_runtime_with_libtorch_cudas_own_libraries()
+    {
+        // A CUDA base image doubled the image (~10 GB) past what a 2-vCPU remote build pushes in azd's 20 minutes.
+        var dockerfile = File.ReadAllText(Path.Combine(Repo.Root, "src", "GpuRunner", "Dockerfile"));
+        var stages = Regex.Matches(dockerfile, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["mcr.microsoft.com/dotnet/sdk:10.0", "mcr.microsoft.com/dotnet/runtime:10.0-noble"], stages);
+        Assert.DoesNotContain("nvidia/cuda", dockerfile);
+        Assert.Contains("-p:TorchBackend=cuda", dockerfile);
+        Assert.Matches(@"(?m)^USER \$APP_UID", dockerfile);
+    }
+
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Guid();
 }
