@@ -181,6 +181,8 @@ module storage 'modules/storage.bicep' = {
       deploymentContainerName
     ]
     tableNames: tableNames
+    // The job queue and its dead-letter queue, so KEDA's azure-queue rule finds them before the API starts.
+    queueNames: enableStorageQueueBackend ? [queueName, '${queueName}-poison'] : []
   }
 }
 
