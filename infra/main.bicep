@@ -12,8 +12,31 @@ targetScope = 'subscription'
 @description('azd environment name; used in resource names and the azd-env-name tag.')
 param environmentName string
 
+// Regions with both the Flex Consumption plan and Container Apps serverless GPUs (T4), as of 2025-06:
+// - serverless GPUs: learn.microsoft.com/azure/container-apps/gpu-serverless-overview#supported-regions
+//   (page dated 2025-06-02); A100 only in australiaeast, eastus and swedencentral of these.
+// - Flex Consumption: the @allowed list of Azure-Samples/functions-quickstart-dotnet-azd infra/main.bicep;
+//   `az functionapp list-flexconsumption-locations` gives today's list.
+// Both lists grow: add a region here once it is in both.
 @minLength(1)
-@description('Region for all resources. Must offer Flex Consumption and the chosen serverless GPU.')
+@description('Region for all resources: one with Flex Consumption and serverless GPUs (A100: australiaeast, eastus, swedencentral).')
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'eastus'
+  'francecentral'
+  'northcentralus'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'westeurope'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Object id of the person or pipeline running azd; gets data roles for debugging. Empty: none.')
@@ -27,8 +50,8 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Give principalId read/write data access to storage and Service Bus (debugging).')
-param grantDeployerDataAccess bool = true
+@description('Also give principalId read/write data access to all storage and Service Bus (debugging only; off by default). Without it, principalId may only upload datasets.')
+param grantDeployerDataAccess bool = false
 
 @description('Serverless GPU for the runner: T4 (16 GB, cheaper) or A100 (80 GB).')
 @allowed([
@@ -50,15 +73,20 @@ param replicaTimeoutSeconds int = 7200
 @maxValue(10)
 param replicaRetryLimit int = 0
 
-@description('Most runner executions (GPUs) at once.')
+@description('Most runner executions (GPUs) at once. A new subscription\'s serverless GPU quota is often one GPU; raise this after a quota increase.')
 @minValue(1)
 @maxValue(100)
-param maxRunnerExecutions int = 4
+param maxRunnerExecutions int = 1
 
-@description('Deliveries of a job message before it is dead-lettered.')
+@description('Deliveries of a job message before it is dead-lettered; the queue and the apps (Stitching__Queue__MaxDeliveries) both get it.')
 @minValue(1)
 @maxValue(100)
 param maxDeliveryCount int = 5
+
+@description('Seconds a received job stays locked between renewals; the queue and the apps (Stitching__Queue__LockDuration) both get it. Service Bus allows at most 5 minutes.')
+@minValue(30)
+@maxValue(300)
+param queueLockSeconds int = 300
 
 @description('Duplicate detection window of the job queue (ISO 8601); a re-submitted job id inside it is dropped.')
 param duplicateDetectionWindow string = 'PT1H'
@@ -66,7 +94,7 @@ param duplicateDetectionWindow string = 'PT1H'
 @description('How long a job may wait in the queue before it is dead-lettered (ISO 8601).')
 param jobMessageTimeToLive string = 'P7D'
 
-@description('Give the API identity Storage Queue Data Contributor (only for the storage-queue backend).')
+@description('Use Storage queues instead of Service Bus for jobs: the apps, the scale rule and the queue roles follow.')
 param enableStorageQueueBackend bool = false
 
 // ---------------------------------------------------------------------------------------------
@@ -81,6 +109,7 @@ var tags = {
 
 var queueName = 'stitch-jobs'
 var checkpointsContainerName = 'checkpoints'
+var datasetsContainerName = 'datasets'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var tableNames = [
   'sweeps'
@@ -108,9 +137,11 @@ var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 
 // Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles)
 var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
@@ -146,9 +177,12 @@ module storage 'modules/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
     containerNames: [
       checkpointsContainerName
+      datasetsContainerName
       deploymentContainerName
     ]
     tableNames: tableNames
+    // The job queue and its dead-letter queue, so KEDA's azure-queue rule finds them before the API starts.
+    queueNames: enableStorageQueueBackend ? [queueName, '${queueName}-poison'] : []
   }
 }
 
@@ -160,6 +194,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     namespaceName: '${abbrs.serviceBusNamespaces}${resourceToken}'
     queueName: queueName
     maxDeliveryCount: maxDeliveryCount
+    lockDuration: 'PT${queueLockSeconds}S'
     duplicateDetectionWindow: duplicateDetectionWindow
     messageTimeToLive: jobMessageTimeToLive
   }
@@ -203,26 +238,29 @@ module scalerIdentity 'modules/identity.bicep' = {
   }
 }
 
-// --- Role assignments: API ---------------------------------------------------------------------
-// Blob Data Contributor also covers the Functions host (keys, leases) and the Flex deployment
-// package; Queue Data Contributor is only needed for the storage-queue job backend.
+// --- Role assignments ------------------------------------------------------------------------
+// Exactly the roles of src/Core/Security/PlatformRoles.cs (what each component's code does), per identity;
+// tests/Stitching.Reliability.Tests/RoleAssignmentTests.cs fails when they differ. The API identity also runs
+// the timer function and the Functions host, so it holds their roles too. One module per role scope and queue
+// backend, no conditional lists, so that the test can read them.
 
+// API + timer + Functions host. Storage Blob Data Owner is what the Flex Consumption samples give the host
+// (AzureWebJobsStorage keys and timer leases, the deployment package); it covers the API's own use of blobs
+// (creating the checkpoints container), so Blob Data Contributor is not assigned as well.
 module apiStorageRoles 'modules/roles/storage-roles.bicep' = {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
     principalId: apiIdentity.outputs.principalId
-    roleDefinitionIds: concat(
-      [
-        roles.storageBlobDataContributor
-        roles.storageTableDataContributor
-      ],
-      enableStorageQueueBackend ? [roles.storageQueueDataContributor] : []
-    )
+    roleDefinitionIds: [
+      roles.storageBlobDataOwner
+      roles.storageTableDataContributor
+    ]
   }
 }
 
-module apiServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+// The API sends jobs, the timer re-sends them and reads the dead-letter subqueue.
+module apiServiceBusRoles 'modules/roles/servicebus-roles.bicep' = if (!enableStorageQueueBackend) {
   scope: rg
   params: {
     namespaceName: serviceBus.outputs.namespaceName
@@ -230,6 +268,18 @@ module apiServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
     principalId: apiIdentity.outputs.principalId
     roleDefinitionIds: [
       roles.serviceBusDataSender
+      roles.serviceBusDataReceiver
+    ]
+  }
+}
+
+module apiQueueRoles 'modules/roles/storage-roles.bicep' = if (enableStorageQueueBackend) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: apiIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageQueueDataContributor
     ]
   }
 }
@@ -245,8 +295,7 @@ module apiMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
   }
 }
 
-// --- Role assignments: runner and scaler -------------------------------------------------------
-
+// Runner: receives its job and sends the stitch jobs a finished model unlocks (OnModelDoneAsync).
 module runnerStorageRoles 'modules/roles/storage-roles.bicep' = {
   scope: rg
   params: {
@@ -259,14 +308,27 @@ module runnerStorageRoles 'modules/roles/storage-roles.bicep' = {
   }
 }
 
-module runnerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+module runnerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = if (!enableStorageQueueBackend) {
   scope: rg
   params: {
     namespaceName: serviceBus.outputs.namespaceName
     queueName: serviceBus.outputs.queueName
     principalId: runnerIdentity.outputs.principalId
     roleDefinitionIds: [
+      roles.serviceBusDataSender
       roles.serviceBusDataReceiver
+    ]
+  }
+}
+
+// Renewing and abandoning change a message's visibility, which Message Processor does not allow.
+module runnerQueueRoles 'modules/roles/storage-roles.bicep' = if (enableStorageQueueBackend) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageQueueDataContributor
     ]
   }
 }
@@ -293,9 +355,10 @@ module runnerMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
   }
 }
 
-// KEDA's azure-servicebus scaler reads the queue's message count through the management
-// (Manage claim) API, which only Data Owner grants; scoped to the one queue.
-module scalerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
+// Scaler: KEDA's azure-servicebus scaler reads the queue's message count through the management
+// (Manage claim) API, which only Data Owner grants; scoped to the one queue, and the identity is not
+// available to the container (identitySettings lifecycle None in runner-job.bicep).
+module scalerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = if (!enableStorageQueueBackend) {
   scope: rg
   params: {
     namespaceName: serviceBus.outputs.namespaceName
@@ -307,7 +370,33 @@ module scalerServiceBusRoles 'modules/roles/servicebus-roles.bicep' = {
   }
 }
 
-// --- Role assignments: deployer (optional, for debugging with az CLI / Storage Explorer) --------
+// KEDA's azure-queue scaler peeks the queue's length.
+module scalerQueueRoles 'modules/roles/storage-roles.bicep' = if (enableStorageQueueBackend) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: scalerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageQueueDataReader
+    ]
+  }
+}
+
+// Deployer: `datasets upload` (the azd postprovision hook) writes the datasets container, and only it.
+module deployerDatasetRoles 'modules/roles/blob-container-roles.bicep' = if (!empty(principalId)) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: datasetsContainerName
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+    ]
+  }
+}
+
+// --- Deployer debugging access (optional, off by default; not part of the role table) ----------
 
 var grantDeployer = !empty(principalId) && grantDeployerDataAccess
 
@@ -320,6 +409,7 @@ module deployerStorageRoles 'modules/roles/storage-roles.bicep' = if (grantDeplo
     roleDefinitionIds: [
       roles.storageBlobDataContributor
       roles.storageTableDataContributor
+      roles.storageQueueDataContributor
     ]
   }
 }
@@ -343,9 +433,13 @@ var stitchingSettings = {
   Stitching__Storage__BlobServiceUri: storage.outputs.blobServiceUri
   Stitching__Storage__TableServiceUri: storage.outputs.tableServiceUri
   Stitching__Storage__QueueServiceUri: storage.outputs.queueServiceUri
-  Stitching__Queue__Backend: 'servicebus'
+  Stitching__Queue__Backend: enableStorageQueueBackend ? 'storage' : 'servicebus'
   Stitching__Queue__ServiceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
   Stitching__Queue__QueueName: serviceBus.outputs.queueName
+  // The same parameters as the queue itself, so the apps' lock renewal and delivery count match it.
+  // TimeSpan format (hh:mm:ss), which .NET configuration binds; the queue gets the ISO 8601 form.
+  Stitching__Queue__LockDuration: '00:${padLeft(string(queueLockSeconds / 60), 2, '0')}:${padLeft(string(queueLockSeconds % 60), 2, '0')}'
+  Stitching__Queue__MaxDeliveries: string(maxDeliveryCount)
 }
 
 module api 'modules/functionapp.bicep' = {
@@ -395,6 +489,7 @@ module runner 'modules/runner-job.bicep' = {
     scalerIdentityId: scalerIdentity.outputs.id
     serviceBusNamespaceName: serviceBus.outputs.namespaceName
     queueName: serviceBus.outputs.queueName
+    storageQueueAccountName: enableStorageQueueBackend ? storage.outputs.name : ''
     cpu: gpu.cpu
     memory: gpu.memory
     replicaTimeout: replicaTimeoutSeconds
@@ -416,6 +511,7 @@ module runner 'modules/runner-job.bicep' = {
   dependsOn: [
     runnerRegistryRoles
     scalerServiceBusRoles
+    scalerQueueRoles
   ]
 }
 

@@ -37,6 +37,9 @@ param serviceBusNamespaceName string
 @description('Queue the scaler watches.')
 param queueName string
 
+@description('Storage account of the job queue when the Storage-queue backend is used; empty for Service Bus.')
+param storageQueueAccountName string = ''
+
 @description('vCPUs per replica; must fit the GPU profile.')
 param cpu string
 
@@ -64,6 +67,30 @@ param pollingInterval int = 30
 @description('Environment variables for the container: array of { name, value }.')
 param env array
 
+// One KEDA rule: on the Service Bus queue, or on the Storage queue with the Storage-queue backend.
+var scaleRule = empty(storageQueueAccountName)
+  ? {
+      name: 'stitch-jobs-queue'
+      type: 'azure-servicebus'
+      metadata: {
+        queueName: queueName
+        namespace: serviceBusNamespaceName
+        messageCount: '1'
+      }
+      // KEDA authenticates with this managed identity instead of a connection string.
+      identity: scalerIdentityId
+    }
+  : {
+      name: 'stitch-jobs-queue'
+      type: 'azure-queue'
+      metadata: {
+        accountName: storageQueueAccountName
+        queueName: queueName
+        queueLength: '1'
+      }
+      identity: scalerIdentityId
+    }
+
 resource job 'Microsoft.App/jobs@2025-01-01' = {
   name: name
   location: location
@@ -80,6 +107,15 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
     workloadProfileName: workloadProfileName
     configuration: {
       triggerType: 'Event'
+      // The scaler's identity (Service Bus Data Owner on the queue) is for KEDA only: lifecycle None keeps it
+      // out of the container, whose code could otherwise ask for its token. The runner's identity stays
+      // available to the container (the default, All).
+      identitySettings: [
+        {
+          identity: scalerIdentityId
+          lifecycle: 'None'
+        }
+      ]
       replicaTimeout: replicaTimeout
       replicaRetryLimit: replicaRetryLimit
       registries: [
@@ -96,17 +132,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           maxExecutions: maxExecutions
           pollingInterval: pollingInterval
           rules: [
-            {
-              name: 'stitch-jobs-queue'
-              type: 'azure-servicebus'
-              metadata: {
-                queueName: queueName
-                namespace: serviceBusNamespaceName
-                messageCount: '1'
-              }
-              // KEDA authenticates with this managed identity instead of a connection string.
-              identity: scalerIdentityId
-            }
+            scaleRule
           ]
         }
       }
@@ -116,11 +142,14 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
         {
           name: 'runner'
           image: image
-          // Appended to the image's ENTRYPOINT (dotnet Stitching.GpuRunner.dll).
+          // Appended to the image's ENTRYPOINT (dotnet Stitching.GpuRunner.dll): one job per execution, and
+          // on the GPU or not at all (a runner without CUDA fails at start instead of training on the CPU).
           args: [
             'worker'
             '--max-jobs'
             '1'
+            '--device'
+            'cuda'
           ]
           env: env
           resources: {

@@ -18,6 +18,9 @@ param queueName string
 @maxValue(100)
 param maxDeliveryCount int
 
+@description('How long a received message stays locked between renewals (ISO 8601 duration, 5 minutes at most); the apps get the same value.')
+param lockDuration string
+
 @description('Window in which a re-sent message with the same MessageId is dropped (ISO 8601 duration).')
 param duplicateDetectionWindow string
 
@@ -43,8 +46,8 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: queueName
   properties: {
-    // The longest lock Service Bus allows; the runner renews it while a stitch trains.
-    lockDuration: 'PT5M'
+    // The runner renews the lock every third of it while a stitch trains (Stitching__Queue__LockDuration).
+    lockDuration: lockDuration
     maxDeliveryCount: maxDeliveryCount
     requiresDuplicateDetection: true
     duplicateDetectionHistoryTimeWindow: duplicateDetectionWindow

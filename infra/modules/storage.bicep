@@ -18,6 +18,9 @@ param containerNames array
 @description('Tables to create.')
 param tableNames array
 
+@description('Queues to create (the Storage-queue job backend only).')
+param queueNames array = []
+
 @description('Days a deleted blob stays recoverable; checkpoints are expensive to recompute.')
 @minValue(1)
 @maxValue(365)
@@ -81,6 +84,18 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-
   for tableName in tableNames: {
     parent: tableService
     name: tableName
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = if (!empty(queueNames)) {
+  parent: storage
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' = [
+  for queueName in queueNames: {
+    parent: queueService
+    name: queueName
   }
 ]
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Stitching.Core.Security;
 
 namespace Stitching.Reliability.Tests;
 
@@ -6,21 +7,11 @@ namespace Stitching.Reliability.Tests;
 public sealed partial class BicepTests
 {
     /// <summary>
-    /// Built-in roles the templates may assign: data-plane access only (no Owner, Contributor or User Access
-    /// Administrator). https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
+    /// Built-in roles the templates may assign: the data-plane roles of the role table's catalogue
+    /// (<see cref="BuiltInRole.All"/>), no Owner, Contributor or User Access Administrator.
     /// </summary>
-    private static readonly Dictionary<string, string> AllowedRoles = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Storage Blob Data Contributor",
-        ["2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"] = "Storage Blob Data Reader",
-        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
-        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
-        ["69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"] = "Azure Service Bus Data Sender",
-        ["4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"] = "Azure Service Bus Data Receiver",
-        ["090c5cfd-751d-490a-894a-3ce6f1109419"] = "Azure Service Bus Data Owner (KEDA scaler, one queue)",
-        ["7f951dda-4ed3-4680-a7ca-43fe172d538d"] = "AcrPull",
-        ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
-    };
+    private static readonly Dictionary<string, string> AllowedRoles =
+        BuiltInRole.All.ToDictionary(r => r.Id.ToString(), r => r.Name, StringComparer.OrdinalIgnoreCase);
 
     private static readonly string[] ForbiddenRoles =
     [
@@ -86,6 +77,84 @@ public sealed partial class BicepTests
         Assert.All(guids, g => Assert.DoesNotContain(g.Id, ForbiddenRoles));
         foreach (var file in AllBicep())
             Assert.DoesNotMatch(@"roleDefinitions'\s*,\s*'(Owner|Contributor)'", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void The_scaler_identity_is_kept_out_of_the_job_container()
+    {
+        // The scaler holds Service Bus Data Owner for KEDA; the runner's code must not be able to get its token.
+        var job = Infra("modules/runner-job.bicep");
+        Assert.Matches(@"identitySettings:\s*\[\s*\{\s*identity:\s*scalerIdentityId\s*lifecycle:\s*'None'", job);
+    }
+
+    [Fact]
+    public void The_function_app_refuses_basic_publishing_credentials()
+    {
+        var app = Infra("modules/functionapp.bicep");
+        foreach (var name in new[] { "ftp", "scm" })
+            Assert.Matches($@"basicPublishingCredentialsPolicies@[\w-]+' = \{{\s*parent: functionApp\s*name: '{name}'\s*properties: \{{\s*allow: false", app);
+    }
+
+    [Fact]
+    public void Queue_lock_and_max_deliveries_reach_the_queue_and_the_apps_from_the_same_parameters()
+    {
+        var main = Infra("main.bicep");
+        // The queue
+        Assert.Contains("maxDeliveryCount: maxDeliveryCount", main);
+        Assert.Contains("lockDuration: 'PT${queueLockSeconds}S'", main);
+        Assert.Contains("lockDuration: lockDuration", Infra("modules/servicebus.bicep"));
+        Assert.DoesNotMatch(@"lockDuration:\s*'PT", Infra("modules/servicebus.bicep"));
+        // The apps (both get stitchingSettings), in a form .NET configuration binds to TimeSpan and int
+        Assert.Contains("Stitching__Queue__MaxDeliveries: string(maxDeliveryCount)", main);
+        Assert.Matches(@"Stitching__Queue__LockDuration: '00:\$\{padLeft\(string\(queueLockSeconds / 60\), 2, '0'\)\}:\$\{padLeft\(string\(queueLockSeconds % 60\), 2, '0'\)\}'", main);
+        Assert.Matches(@"@maxValue\(300\)\s*param queueLockSeconds int", main); // so the minutes never pass 59
+        Assert.Contains("appSettings: stitchingSettings", main);
+        Assert.Contains("map(items(stitchingSettings)", main);
+    }
+
+    [Fact]
+    public void The_runner_job_takes_one_job_on_the_gpu()
+    {
+        var args = Regex.Match(Infra("modules/runner-job.bicep"), @"args: \[(.*?)\]", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Equal(["worker", "--max-jobs", "1", "--device", "cuda"], Regex.Matches(args, "'([^']*)'").Select(m => m.Groups[1].Value));
+    }
+
+    [Fact]
+    public void Location_is_limited_to_regions_with_flex_consumption_and_serverless_gpus_and_one_gpu_by_default()
+    {
+        var main = Infra("main.bicep");
+        var location = Regex.Match(main, @"@allowed\(\[([^\]]*)\]\)\s*@metadata\(\{\s*azd: \{\s*type: 'location'\s*\}\s*\}\)\s*param location string");
+        Assert.True(location.Success, "location needs @allowed regions and azd location metadata");
+        Assert.Contains("'swedencentral'", location.Groups[1].Value);
+        Assert.Contains("param maxRunnerExecutions int = 1", main);
+    }
+
+    [Fact]
+    public void The_azd_hooks_use_only_values_that_main_bicep_outputs()
+    {
+        // azd hands the template's outputs to hooks as environment variables; a renamed output would leave a hook
+        // with an empty value (an upload to nowhere, a URL without a host).
+        var yaml = File.ReadAllText(Path.Combine(Repo.Root, "azure.yaml"));
+        var outputs = Regex.Matches(Infra("main.bicep"), @"^output (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        var used = Regex.Matches(yaml, @"\$(?:env:)?\{?([A-Z][A-Z0-9_]+)").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains("STITCHING_STORAGE_BLOB_SERVICE_URI", used);
+        Assert.Contains("SERVICE_API_URI", used);
+        Assert.All(used, name => Assert.True(outputs.Contains(name), $"azure.yaml uses ${name}, which main.bicep does not output"));
+        Assert.Contains("postprovision:", yaml);
+        Assert.Contains("postdeploy:", yaml);
+        Assert.Contains("az functionapp keys list", yaml);
+    }
+
+    [Fact]
+    public void The_runner_image_runs_on_the_dotnet_runtime_with_libtorch_cudas_own_libraries()
+    {
+        // A CUDA base image doubled the image (~10 GB) past what a 2-vCPU remote build pushes in azd's 20 minutes.
+        var dockerfile = File.ReadAllText(Path.Combine(Repo.Root, "src", "GpuRunner", "Dockerfile"));
+        var stages = Regex.Matches(dockerfile, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["mcr.microsoft.com/dotnet/sdk:10.0", "mcr.microsoft.com/dotnet/runtime:10.0-noble"], stages);
+        Assert.DoesNotContain("nvidia/cuda", dockerfile);
+        Assert.Contains("-p:TorchBackend=cuda", dockerfile);
+        Assert.Matches(@"(?m)^USER \$APP_UID", dockerfile);
     }
 
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
