@@ -16,12 +16,12 @@ public sealed class DatasetStoreTests
     {
         // Given Fashion-MNIST uploaded with the command, twice: the second run sends nothing
         await using var env = await TestPlatform.CreateAsync();
-        Assert.Contains("4 uploaded, 0 already there", Flat(await env.UploadFashionMnistAsync()));
-        Assert.Contains("0 uploaded, 4 already there", Flat(await env.UploadFashionMnistAsync()));
+        AssertSays(await env.UploadFashionMnistAsync(), "4 uploaded, 0 already there");
+        AssertSays(await env.UploadFashionMnistAsync(), "0 uploaded, 4 already there");
         var (exit, list) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "list"]);
         Assert.True(exit == 0, list);
-        Assert.Contains("fashion-mnist: complete (4 of 4 files)", Flat(list));
-        Assert.Contains("cifar10: not uploaded", Flat(list));
+        AssertSays(list, "fashion-mnist: complete (4 of 4 files)");
+        AssertSays(list, "cifar10: not uploaded");
         var store = env.Platform.Datasets;
         var folder = Path.Combine(env.CheckpointRoot, "runner-data", Dataset);
 
@@ -111,6 +111,32 @@ public sealed class DatasetStoreTests
         Assert.Contains("`Stitching.GpuRunner datasets upload --dataset cifar10`", e.Message);
     }
 
+    [AzuriteFact]
+    public async Task Upload_refuses_a_local_copy_the_engine_could_not_read_and_sends_nothing()
+    {
+        // Given local copies with a file missing, and with a truncated file
+        await using var env = await TestPlatform.CreateAsync();
+        var incomplete = Directory.CreateDirectory(Path.Combine(env.CheckpointRoot, "incomplete")).FullName;
+        var truncated = Directory.CreateDirectory(Path.Combine(env.CheckpointRoot, "truncated")).FullName;
+        foreach (var name in DatasetFiles.Of(Dataset))
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(TestPlatform.FashionMnistFolder, name));
+            if (name != "t10k-labels-idx1-ubyte.gz") File.WriteAllBytes(Path.Combine(incomplete, name), bytes);
+            File.WriteAllBytes(Path.Combine(truncated, name), name == "train-labels-idx1-ubyte.gz" ? bytes[..(bytes.Length / 2)] : bytes);
+        }
+
+        foreach (var (folder, expected) in new[] { (incomplete, "lacks t10k-labels-idx1-ubyte.gz; nothing was uploaded"), (truncated, "train-labels-idx1-ubyte.gz: expected") })
+        {
+            // When the user uploads it
+            var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", Dataset, "--data-dir", folder]);
+
+            // Then the command says what is wrong with which file, and the container holds nothing
+            Assert.True(exit == 2, output);
+            AssertSays(output, expected);
+            Assert.Empty(await env.Platform.Datasets.ListAsync());
+        }
+    }
+
     private static void AssertSameAsSource(string folder)
     {
         Assert.Equal(DatasetFiles.Of(Dataset).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order()!);
@@ -118,6 +144,8 @@ public sealed class DatasetStoreTests
             Assert.True(File.ReadAllBytes(Path.Combine(TestPlatform.FashionMnistFolder, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, name))), name);
     }
 
-    /// <summary>The command's output with the console's line wrapping undone.</summary>
-    private static string Flat(string output) => string.Join(' ', output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>Whether the command's output holds <paramref name="expected"/>, whitespace aside: the console wraps lines at 80 columns.</summary>
+    private static void AssertSays(string output, string expected) =>
+        Assert.True(string.Concat(output.Where(c => !char.IsWhiteSpace(c))).Contains(string.Concat(expected.Where(c => !char.IsWhiteSpace(c))), StringComparison.Ordinal),
+            $"Expected \"{expected}\" in:\n{output}");
 }
