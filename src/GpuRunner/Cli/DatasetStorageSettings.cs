@@ -50,8 +50,10 @@ public class DatasetStorageSettings : CommandSettings
         {
             var first = e is AggregateException a ? a.InnerExceptions[^1] : e;
             AnsiConsole.MarkupLine($"[red]error:[/] blob container {Markup.Escape(store.Container.Uri.ToString())}: {Markup.Escape(first.Message.Split('\n')[0])}");
-            AnsiConsole.MarkupLine("Azurite: is it running (bash scripts/start-azurite.sh)? Azure: does the signed-in identity have Storage Blob Data Contributor "
-                + "(upload) or Reader (list) on the account, and is the endpoint right?");
+            AnsiConsole.MarkupLine(e is AuthenticationFailedException
+                ? "Sign in first (az login, or azd auth login), or run where a managed identity is assigned (AZURE_CLIENT_ID picks a user-assigned one)."
+                : "Azurite: is it running (bash scripts/start-azurite.sh)? Azure: is the endpoint right, and does the signed-in identity have "
+                  + "Storage Blob Data Contributor (upload) or Storage Blob Data Reader (list) on the account?");
             return 1;
         }
     }
