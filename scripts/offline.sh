@@ -37,10 +37,16 @@ dotnet build "$root/src/Functions" -v q -nologo -o "$state/api" >/dev/null
 dotnet "$state/api/Stitching.Functions.dll" serve >"$state/logs/api.log" 2>&1 &
 pids+=($!)
 
+# Runners have no data of their own, as in Azure: Fashion-MNIST goes into the datasets container once (a second
+# start skips the files already there) and each runner fetches it into its own new, empty data folder.
+dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
+dotnet "$state/runner/Stitching.GpuRunner.dll" datasets upload --dataset fashion-mnist \
+  || echo "Fashion-MNIST was not uploaded (see above): jobs on it fail until 'Stitching.GpuRunner datasets upload --dataset fashion-mnist' succeeds." >&2
+
 if [ "$runners" -gt 0 ]; then
-  dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
   for i in $(seq 1 "$runners"); do
-    # One checkpoint cache per runner, as on separate machines; models travel through blob storage.
+    # One checkpoint cache per runner, as on separate machines; models travel through blob storage. No --data-dir:
+    # each runner fetches datasets into a new temporary folder, deleted when it exits.
     Stitching__Worker__WorkerId="local-$i" Stitching__Worker__CheckpointDirectory="$state/checkpoints/local-$i" \
       dotnet "$state/runner/Stitching.GpuRunner.dll" worker ${RUNNER_ARGS:-} >"$state/logs/runner-$i.log" 2>&1 &
     pids+=($!)

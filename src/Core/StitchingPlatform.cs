@@ -10,13 +10,14 @@ using Stitching.Core.Sweeps;
 namespace Stitching.Core;
 
 /// <summary>
-/// Everything the API and the runners share, built once from configuration: tables, checkpoint blobs, the job
-/// queue, the coordinator and the results query. Configuration keys: <c>Stitching:Storage:*</c>,
+/// Everything the API and the runners share, built once from configuration: tables, checkpoint and dataset blobs,
+/// the job queue, the coordinator and the results query. Configuration keys: <c>Stitching:Storage:*</c>,
 /// <c>Stitching:Queue:*</c>, <c>Stitching:Worker:*</c>.
 /// </summary>
 public sealed record StitchingPlatform(
     StitchingStorage Storage,
     CheckpointStore Checkpoints,
+    DatasetStore Datasets,
     IJobQueue Queue,
     SweepCoordinator Coordinator,
     ResultsQuery Results,
@@ -42,10 +43,13 @@ public sealed record StitchingPlatform(
         var jobQueue = JobQueues.Create(queue, storage);
         var coordinator = new SweepCoordinator(tables, jobQueue, loggerFactory.CreateLogger<SweepCoordinator>());
         worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay };
-        return new StitchingPlatform(tables, blobs, jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
+        return new StitchingPlatform(tables, blobs, DatasetStore.Create(storage), jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
     }
 
-    /// <summary>Creates tables, container and (Storage backend) queues; Service Bus queues are provisioned by infra.</summary>
+    /// <summary>
+    /// Creates tables, the checkpoints container and (Storage backend) queues; Service Bus queues are provisioned by infra.
+    /// The datasets container is created by the first upload: a runner only ever reads it.
+    /// </summary>
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
         await Storage.CreateIfNotExistsAsync(cancellationToken);
@@ -61,6 +65,7 @@ public sealed record StitchingPlatform(
     {
         foreach (var t in new[] { Storage.Sweeps, Storage.Jobs, Storage.Results, Storage.Models }) await t.DeleteAsync(cancellationToken);
         await Checkpoints.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await Datasets.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
         if (Queue is StorageJobQueue q)
         {
             await q.Queue.DeleteIfExistsAsync(cancellationToken);

@@ -15,6 +15,14 @@ app.Configure(config =>
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
     config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv or json), or --list the sweeps.")
         .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv");
+    config.AddBranch("datasets", datasets =>
+    {
+        datasets.SetDescription("Datasets in the 'datasets' blob container, where runners fetch them (same Stitching__Storage__* settings as worker).");
+        datasets.AddCommand<DatasetsUploadCommand>("upload").WithDescription("Upload a dataset from this machine's copy; skips files whose SHA-256 is already stored.")
+            .WithExample("datasets", "upload", "--dataset", "fashion-mnist")
+            .WithExample("datasets", "upload", "--dataset", "cifar10", "--blob-service-uri", "https://ACCOUNT.blob.core.windows.net");
+        datasets.AddCommand<DatasetsListCommand>("list").WithDescription("List the stored dataset files and whether each dataset is complete.");
+    });
     config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
     config.PropagateExceptions();
 });

@@ -25,17 +25,28 @@ public static class GpuRunnerProcess
     }
 
     /// <summary>Runs <c>worker</c> with <paramref name="args"/> until it exits; returns exit code and combined output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunWorkerAsync(TestPlatform env, string workerId, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunWorkerAsync(TestPlatform env, string workerId, TimeSpan timeout, params string[] args) =>
+        RunAsync(env, timeout, ["worker", "--device", "cpu", "--threads", "1", .. args], new()
+        {
+            ["Stitching__Worker__WorkerId"] = workerId,
+            ["Stitching__Worker__CheckpointDirectory"] = Path.Combine(env.CheckpointRoot, workerId),
+        });
+
+    /// <summary>
+    /// Runs any command (<c>datasets upload ...</c>) against <paramref name="env"/>'s storage and queue, configured by
+    /// environment only, until it exits; returns exit code and combined output.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(TestPlatform env, TimeSpan timeout, string[] args, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Dll, "worker", "--device", "cpu", "--threads", "1" }.Concat(args)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { Dll }.Concat(args)) start.ArgumentList.Add(a);
         start.Environment["Stitching__Storage__ConnectionString"] = TestPlatform.ConnectionString;
         start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
         start.Environment["Stitching__Queue__Backend"] = "storage";
         start.Environment["Stitching__Queue__LockDuration"] = env.Platform.Processor.LockDuration.ToString();
         start.Environment["Stitching__Queue__RetryDelay"] = env.Platform.Processor.RetryDelay.ToString();
-        start.Environment["Stitching__Worker__WorkerId"] = workerId;
-        start.Environment["Stitching__Worker__CheckpointDirectory"] = Path.Combine(env.CheckpointRoot, workerId);
+        if (environment is not null)
+            foreach (var (key, value) in environment) start.Environment[key] = value;
 
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
@@ -51,7 +62,7 @@ public static class GpuRunnerProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"worker did not exit within {timeout}:\n{output}");
+            throw new TimeoutException($"{args[0]} did not exit within {timeout}:\n{output}");
         }
         process.WaitForExit(); // flushes the redirected output
         lock (output) return (process.ExitCode, output.ToString());

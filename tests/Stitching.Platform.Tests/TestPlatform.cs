@@ -57,6 +57,21 @@ public sealed class TestPlatform : IAsyncDisposable
         RetryDelay = Platform.Processor.RetryDelay,
     });
 
+    /// <summary>Where the Debian package dataset-fashion-mnist puts the files that tests upload (STITCHING_TEST_FASHION_MNIST overrides it).</summary>
+    public static string FashionMnistFolder =>
+        Environment.GetEnvironmentVariable("STITCHING_TEST_FASHION_MNIST") is { Length: > 0 } dir ? dir : "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>
+    /// Uploads Fashion-MNIST into this platform's <c>datasets</c> container with the real <c>datasets upload</c> command, as a
+    /// user does once before running sweeps: runners have no data of their own. Needed before any real (engine) job.
+    /// </summary>
+    public async Task<string> UploadFashionMnistAsync()
+    {
+        var (exit, output) = await GpuRunnerProcess.RunAsync(this, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", "fashion-mnist", "--data-dir", FashionMnistFolder]);
+        Assert.True(exit == 0, $"datasets upload failed ({exit}):\n{output}");
+        return output;
+    }
+
     /// <summary>Submits through the API function, as a client would; returns the sweep id.</summary>
     public async Task<string> SubmitAsync(string spec = Specs.Small)
     {

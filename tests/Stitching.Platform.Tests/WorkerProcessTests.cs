@@ -28,15 +28,17 @@ public sealed class WorkerProcessTests
     [AzuriteFact]
     public async Task Worker_command_trains_a_tiny_sweep_and_duplicate_or_redelivered_messages_leave_one_row_each()
     {
-        // Given a submitted sweep of 2 models and 4 stitches in 2 jobs (one per receiver layer)
+        // Given Fashion-MNIST uploaded, and a submitted sweep of 2 models and 4 stitches in 2 jobs (one per receiver layer)
         await using var env = await TestPlatform.CreateAsync();
+        await env.UploadFashionMnistAsync();
         var id = await env.SubmitAsync(Tiny);
 
         // When the real worker processes its 4 jobs and exits
         var (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(150), "--max-jobs", "4");
 
-        // Then every planned stitch has one result row and the matrix renders
+        // Then it fetched the dataset once, for its first job, and every planned stitch has one result row and the matrix renders
         Assert.True(exit == 0, output);
+        Assert.Single(output.Split('\n'), line => line.Contains("Fetched fashion-mnist from blob container"));
         var status = await env.Platform.Coordinator.GetStatusAsync(id);
         Assert.True(status!.Finished && status.Done == 4, output);
         var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
@@ -68,5 +70,34 @@ public sealed class WorkerProcessTests
         var after = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
         Assert.Equal(4, after.Count);
         Assert.Equal(planned.Order(), after.Select(r => r.StitchId).Order());
+    }
+
+    [AzuriteFact]
+    public async Task A_sweep_on_a_dataset_never_uploaded_fails_at_the_first_delivery_with_a_reason_naming_the_upload_command()
+    {
+        // Given a sweep on Fashion-MNIST, which is on this machine's disk but was never uploaded to the datasets container
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await env.SubmitAsync(Tiny);
+
+        // When the real worker (JobProcessor and engine) takes its two model jobs
+        var (_, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(120), "--max-jobs", "2");
+
+        // Then each failed on its first delivery, dead-lettered with the dataset and the command that uploads it
+        var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
+        var models = jobs.Where(j => j.Kind == JobKind.Model).ToList();
+        Assert.Equal(2, models.Count);
+        Assert.All(models, j =>
+        {
+            Assert.Equal(JobState.Failed, j.State);
+            Assert.Equal(1, j.Attempts);
+            Assert.Contains("Dataset fashion-mnist is not in blob storage", j.Error);
+            Assert.Contains("`Stitching.GpuRunner datasets upload --dataset fashion-mnist`", j.Error);
+        });
+        Assert.Equal(2, (await env.Queue.Poison.PeekMessagesAsync(10)).Value.Length);
+        Assert.Empty((await env.Queue.Queue.PeekMessagesAsync(10)).Value); // nothing left to retry
+        // and the sweep is finished: its stitches failed with their models
+        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        Assert.True(status!.Finished && status.Failed == jobs.Count, output);
+        Assert.All(status.Failures, f => Assert.Contains("datasets upload --dataset fashion-mnist", f.Error));
     }
 }

@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 
 namespace Stitching.Core.Storage;
 
@@ -16,7 +13,7 @@ namespace Stitching.Core.Storage;
 public sealed class CheckpointStore(BlobContainerClient container)
 {
     public const string ContainerName = "checkpoints";
-    public const string Sha256Metadata = "sha256";
+    public const string Sha256Metadata = VerifiedBlobs.Sha256Metadata;
     private static readonly string[] ModelExtensions = [".bin", ".json"];
 
     public BlobContainerClient Container { get; } = container;
@@ -39,7 +36,7 @@ public sealed class CheckpointStore(BlobContainerClient container)
                 if (ext == ".bin") throw new FileNotFoundException($"The engine wrote no checkpoint for model {modelKey}.", file);
                 continue;
             }
-            await UploadVerifiableAsync(Container.GetBlobClient(ModelBlob(modelKey, ext)), file, cancellationToken);
+            await VerifiedBlobs.UploadAsync(Container.GetBlobClient(ModelBlob(modelKey, ext)), file, cancellationToken);
         }
     }
 
@@ -54,56 +51,24 @@ public sealed class CheckpointStore(BlobContainerClient container)
             var file = ModelFile(checkpointDirectory, modelKey, ext);
             if (File.Exists(file)) continue;
             var blob = Container.GetBlobClient(ModelBlob(modelKey, ext));
-            BlobDownloadStreamingResult download;
-            try
+            var download = await VerifiedBlobs.DownloadAsync(blob, file, cancellationToken);
+            switch (download.Status)
             {
-                download = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+                case VerifiedDownloadStatus.NotFound when ext == ".bin":
+                    throw new CheckpointUnavailableException($"Checkpoint of model {modelKey} is not in blob storage ({blob.Name}).");
+                case VerifiedDownloadStatus.NoHash:
+                    throw new CheckpointUnavailableException(
+                        $"Checkpoint blob {blob.Name} has no {Sha256Metadata} metadata, so it cannot be verified; it was not used. Retrain model {modelKey}.");
+                case VerifiedDownloadStatus.Mismatch:
+                    throw new CheckpointUnavailableException(
+                        $"Checkpoint blob {blob.Name} is corrupt or truncated: its SHA-256 is {download.Actual}, the upload recorded {download.Expected}; it was not used. Retrain model {modelKey}.");
             }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                if (ext == ".bin") throw new CheckpointUnavailableException($"Checkpoint of model {modelKey} is not in blob storage ({blob.Name}).");
-                continue;
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            // Download beside the target and rename, so a concurrent job never loads a half-written or unchecked file.
-            var partial = $"{file}.{Guid.NewGuid():N}.part";
-            string actual;
-            using (download)
-            await using (var output = File.Create(partial))
-            {
-                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await download.Content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    sha.AppendData(buffer, 0, read);
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-                actual = Convert.ToHexStringLower(sha.GetHashAndReset());
-            }
-            var expected = download.Details.Metadata.TryGetValue(Sha256Metadata, out var m) ? m : null;
-            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-            {
-                File.Delete(partial);
-                throw new CheckpointUnavailableException(expected is null
-                    ? $"Checkpoint blob {blob.Name} has no {Sha256Metadata} metadata, so it cannot be verified; it was not used. Retrain model {modelKey}."
-                    : $"Checkpoint blob {blob.Name} is corrupt or truncated: its SHA-256 is {actual}, the upload recorded {expected}; it was not used. Retrain model {modelKey}.");
-            }
-            File.Move(partial, file, overwrite: true);
         }
     }
 
     public async Task UploadStitchAsync(string sweepId, string jobId, string file, CancellationToken cancellationToken = default) =>
-        await UploadVerifiableAsync(Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(jobId, nameof(jobId))}.bin"),
+        await VerifiedBlobs.UploadAsync(Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(jobId, nameof(jobId))}.bin"),
             file, cancellationToken);
-
-    /// <summary>Uploads a finished file with the SHA-256 of its bytes as metadata (one extra read of the file).</summary>
-    private static async Task UploadVerifiableAsync(BlobClient blob, string file, CancellationToken cancellationToken)
-    {
-        string hash;
-        await using (var read = File.OpenRead(file)) hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, cancellationToken));
-        await blob.UploadAsync(file, new BlobUploadOptions { Metadata = new Dictionary<string, string> { [Sha256Metadata] = hash } }, cancellationToken);
-    }
 
     private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Stitching.Core.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -14,4 +15,8 @@ public static class PlatformConfiguration
         .AddEnvironmentVariables()
         .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
         .Build();
+
+    /// <summary>The <c>Stitching:Storage</c> section: the same storage every platform command and the API use.</summary>
+    public static StitchingStorageOptions Storage(IConfiguration configuration) =>
+        configuration.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new();
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Jobs;
+using Stitching.Core.Storage;
 using Stitching.GpuRunner.Worker;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         [CommandOption("--max-jobs <N>"), Description("Stop after N jobs (done, retried or dead-lettered); default: run until Ctrl+C.")]
         public int? MaxJobs { get; init; }
 
-        [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
+        [CommandOption("--data-dir <DIR>"), Description("Folder the runner fetches datasets into from the 'datasets' blob container, one subfolder each (default: a new empty temporary folder, deleted at exit).")]
         public string? DataDir { get; init; }
 
         [CommandOption("--models-dir <DIR>"), Description("Local checkpoint cache, kept across jobs (default: Stitching:Worker:CheckpointDirectory or the temp folder).")]
@@ -71,9 +72,10 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         };
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
         var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
-        using var executor = new EngineJobExecutor(device, settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
+        using var executor = new EngineJobExecutor(device, DatasetStore.Create(PlatformConfiguration.Storage(configuration)), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
             message => engineLog.LogInformation("{Message}", message));
-        engineLog.LogInformation("Engine on {Device} with {Threads} threads", device.type.ToString().ToLowerInvariant(), torch.get_num_threads());
+        engineLog.LogInformation("Engine on {Device} with {Threads} threads; datasets fetched into {DataDirectory}", device.type.ToString().ToLowerInvariant(),
+            torch.get_num_threads(), executor.DataDirectory);
         try
         {
             await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory);

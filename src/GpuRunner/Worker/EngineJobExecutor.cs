@@ -1,6 +1,7 @@
 using Stitching.Core.Contracts;
 using Stitching.Core.Jobs;
 using Stitching.Core.Results;
+using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Data;
 using Stitching.GpuRunner.Models;
@@ -15,8 +16,14 @@ namespace Stitching.GpuRunner.Worker;
 /// loaded data and the current <see cref="StitchEngine"/> (with its loaded models and cached sender activations)
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations.
 /// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads.
+/// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
+/// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
+/// dataset missing or corrupt in storage fails the job at once (<see cref="DatasetUnavailableException"/>).
+/// Without <paramref name="dataDirectory"/> the runner uses a new empty temporary folder, deleted on dispose, so it never
+/// reads a dataset from the machine's own disk.
 /// </summary>
-public sealed class EngineJobExecutor(Device device, string? dataDirectory, long cacheBudgetBytes, Action<string>? log = null) : IJobExecutor, IDisposable
+public sealed class EngineJobExecutor(Device device, DatasetStore datasets, string? dataDirectory, long cacheBudgetBytes, Action<string>? log = null)
+    : IJobExecutor, IDisposable
 {
     /// <summary>Datasets kept loaded at once: the model jobs' and one sweep's stitch data (each up to ~200 MB for Fashion-MNIST).</summary>
     private const int MaxLoadedDatasets = 2;
@@ -25,9 +32,14 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
     private readonly List<(DataKey Key, SweepData Data)> _data = [];
     private (EngineKey Key, StitchEngine Engine)? _engine;
     private string? _sender;
+    private readonly bool _ownsDataDirectory = dataDirectory is null;
+    private readonly string _dataDirectory = dataDirectory is null ? Directory.CreateTempSubdirectory("stitching-data-").FullName : Path.GetFullPath(dataDirectory);
+
+    /// <summary>Where datasets are fetched to, one subfolder per dataset.</summary>
+    public string DataDirectory => _dataDirectory;
 
     public Task<ModelResult> TrainModelAsync(ModelSpec model, string checkpointDirectory, CancellationToken ct) =>
-        RunExclusiveAsync(() =>
+        RunExclusiveAsync(model.Dataset, () =>
         {
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
             var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, new StitchSettings().HoldoutFraction));
@@ -39,7 +51,7 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
         }, ct);
 
     public Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct) =>
-        RunExclusiveAsync<IReadOnlyList<StitchResult>>(() =>
+        RunExclusiveAsync<IReadOnlyList<StitchResult>>(spec.Dataset, () =>
         {
             var engine = Engine(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
                 Path.Combine(checkpointDirectory, "models")));
@@ -64,12 +76,19 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
             return results;
         }, ct);
 
-    /// <summary>Training is synchronous torch work: it runs on its own thread, one job at a time; the engine checks the token per step.</summary>
-    private async Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken ct)
+    /// <summary>
+    /// One job at a time: fetches (or verifies the local copy of) its dataset, then runs the training, which is
+    /// synchronous torch work, on its own thread; the engine checks the token per step.
+    /// </summary>
+    private async Task<T> RunExclusiveAsync<T>(string dataset, Func<T> work, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
+            var folder = DatasetFolder(dataset);
+            var fetched = (await datasets.FetchAsync(dataset, folder, ct)).Where(t => t.Transferred).ToList();
+            if (fetched.Count > 0)
+                log?.Invoke($"Fetched {dataset} from blob container {datasets.Container.Name} into {folder}: {fetched.Count} files, {fetched.Sum(t => t.Bytes) / 1e6:F1} MB, SHA-256 verified");
             return await Task.Factory.StartNew(() =>
             {
                 ct.ThrowIfCancellationRequested();
@@ -101,7 +120,7 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
         }
         var options = new DatasetOptions
         {
-            Name = key.Dataset, Folder = dataDirectory, TrainLimit = key.TrainLimit, TestLimit = key.TestLimit, ValidationFraction = key.HoldoutFraction,
+            Name = key.Dataset, Folder = DatasetFolder(key.Dataset), TrainLimit = key.TrainLimit, TestLimit = key.TestLimit, ValidationFraction = key.HoldoutFraction,
         }.Validated();
         log?.Invoke($"Loading {options.Name} from {options.ResolvedFolder} (train {key.TrainLimit?.ToString() ?? "all"}, test {key.TestLimit?.ToString() ?? "all"})");
         using var dataset = DatasetLoader.Load(options);
@@ -109,6 +128,8 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
         _data.Add((key, data));
         return data;
     }
+
+    private string DatasetFolder(string dataset) => Path.Combine(_dataDirectory, StorageIds.Require(dataset, nameof(dataset)));
 
     private StitchEngine Engine(EngineKey key)
     {
@@ -131,6 +152,7 @@ public sealed class EngineJobExecutor(Device device, string? dataDirectory, long
         foreach (var (_, data) in _data) data.Dispose();
         _data.Clear();
         _gate.Dispose();
+        if (_ownsDataDirectory && Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 
     private sealed record DataKey(string Dataset, int? TrainLimit, int? TestLimit, double HoldoutFraction);
