@@ -32,7 +32,7 @@ public sealed class LayoutSafetyTests : IClassFixture<LayoutSafetyTests.Dataset>
     }
 
     public static TheoryData<int> Widths => [1, 2, 3, 4, 5, 6, 7, 8, 16];
-    public static TheoryData<int> Avx2Widths => [2, 4, 7, 8, 16];
+    public static TheoryData<int> Avx2Widths => [4, 8, 16];
 
     [Theory, MemberData(nameof(Widths))]
     public Task Both_layouts_train_to_the_same_weights_on_this_cpu(int width) => Check(width, isaCap: null);
@@ -96,8 +96,8 @@ public sealed class LayoutSafetyTests : IClassFixture<LayoutSafetyTests.Dataset>
         start.Environment.Remove("DNNL_MAX_CPU_ISA");
         if (isaCap is not null) start.Environment["ONEDNN_MAX_CPU_ISA"] = isaCap;
         // A hang is what a corrupted heap did with 2 threads: counted as a failed run.
-        var (exitCode, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(3));
-        return (exitCode ?? -1, exitCode is null ? "timed out after 3 minutes\n" + output : output);
+        var (exitCode, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(2));
+        return (exitCode ?? -1, exitCode is null ? "timed out after 2 minutes\n" + output : output);
     }
 
     private static ModelCheckpoint Checkpoint(string dir, string output)
