@@ -22,9 +22,10 @@ public sealed class WorkerHostTests
         }).Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var worked = await WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 6, timeout.Token);
+        var run = await WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 6, timeout.Token);
 
-        Assert.Equal(6, worked);
+        Assert.Equal(new WorkerRun(6, 0, false), run);
+        Assert.Equal(0, run.ExitCode);
         Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished);
     }
 }

@@ -6,6 +6,7 @@ using Stitching.Core.Sweeps;
 namespace Stitching.Platform.Tests;
 
 /// <summary>The real worker command and engine on a tiny sweep: Azurite, a child process, 300 images, width 4, one epoch.</summary>
+[Collection(RunnerProcesses.Name)]
 public sealed class WorkerProcessTests
 {
     private const string Tiny = """

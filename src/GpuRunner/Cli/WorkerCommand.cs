@@ -11,14 +11,16 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
-/// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or after
-/// <c>--max-jobs</c> jobs (a Container Apps job replica uses 1). Storage and queue come from configuration.
+/// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or in job mode
+/// (<c>--max-jobs N</c>; a Container Apps job execution uses 1) after N messages whatever their outcome or at the
+/// first empty receive. Exit code 1 when a job failed, 143 when SIGTERM interrupted a job (its message is handed back).
+/// Storage and queue come from configuration.
 /// </summary>
 public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--max-jobs <N>"), Description("Stop after N jobs (done, retried or dead-lettered); default: run until Ctrl+C.")]
+        [CommandOption("--max-jobs <N>"), Description("Job mode: stop after N messages whatever their outcome, or when the queue is empty; default: run until Ctrl+C.")]
         public int? MaxJobs { get; init; }
 
         [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
@@ -53,7 +55,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         var configuration = PlatformConfiguration.Build(overrides);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Ctrl+C and SIGTERM (Container Apps scale-in) stop the loop; an abandoned job's message comes back to another runner.
+        // Ctrl+C and SIGTERM (Container Apps scale-in, replica timeout) stop the loop; the job's message is handed back at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         void Stop(PosixSignalContext signal)
@@ -66,7 +68,9 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         var device = settings.Device switch
         {
             "cpu" => CPU,
-            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException("--device cuda was given but CUDA is not available on this machine."),
+            // Checked before any message is received, so a GPU runner never trains on the CPU or takes a job it cannot run.
+            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException(
+                "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
             _ => cuda.is_available() ? CUDA : CPU,
         };
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
@@ -76,12 +80,11 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         engineLog.LogInformation("Engine on {Device} with {Threads} threads", device.type.ToString().ToLowerInvariant(), torch.get_num_threads());
         try
         {
-            await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory);
+            return (await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory)).ExitCode;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Stopped mid-job: the message is not completed, so it is redelivered once its lock expires.
+            return 143; // stopped while starting, before any message was received
         }
-        return 0;
     }
 }
