@@ -46,6 +46,11 @@ public sealed class LocalHostRecoveryTests
             await Task.Delay(250);
         }
         Assert.Equal(sweep.TotalJobs, await env.Platform.Storage.ListJobsAsync(id).CountAsync());
+        while ((await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount < sweep.ModelJobs) // the fan-out follows activation
+        {
+            Assert.True(DateTime.UtcNow < until, $"model jobs not all sent after 90 s\n{host.Output}");
+            await Task.Delay(250);
+        }
         Assert.Equal(sweep.ModelJobs, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
