@@ -6,6 +6,7 @@ using Stitching.Core.Queues;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
+using Stitching.Core.Telemetry;
 
 namespace Stitching.Core.Jobs;
 
@@ -40,12 +41,17 @@ public sealed class JobProcessor(
     /// </summary>
     public async Task<JobOutcome> ProcessAsync(IJobLease lease, CancellationToken cancellationToken = default)
     {
+        using var activity = lease.Message is { } m ? StitchingTelemetry.StartJob(m, lease.DeliveryCount) : null;
         try
         {
-            return await HandleAsync(lease, cancellationToken);
+            var outcome = await HandleAsync(lease, cancellationToken);
+            activity?.SetTag("stitching.outcome", outcome.ToString());
+            if (WorkerRun.IsFailure(outcome)) activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.ToString());
+            return outcome;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            activity?.SetTag("stitching.outcome", "Stopped");
             await ReleaseAsync(lease);
             throw;
         }
@@ -164,6 +170,7 @@ public sealed class JobProcessor(
         // Model keys are shared across sweeps: a model another sweep trained is reused, not retrained.
         if (await storage.GetModelAsync(model.Key, ct) is not null && await checkpoints.ModelExistsAsync(model.Key, ct)) return;
         var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
+        using var activity = StitchingTelemetry.StartSweep("Write model", m.SweepId)?.SetTag("stitching.model_key", model.Key);
         await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
         await storage.UpsertModelAsync(model.Key, result, ct);
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
@@ -187,6 +194,7 @@ public sealed class JobProcessor(
             var tasks = layer.ToList();
             var results = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
+            using var activity = StitchingTelemetry.StartSweep("Write results", m.SweepId)?.SetTag("stitching.receiver_layer", layer.Key).SetTag("stitching.results", tasks.Count);
             for (var k = 0; k < tasks.Count; k++)
             {
                 var stitchId = JobIds.ForStitch(tasks[k]);

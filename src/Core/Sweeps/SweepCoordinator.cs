@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
+using Stitching.Core.Telemetry;
 
 namespace Stitching.Core.Sweeps;
 
@@ -48,6 +50,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         }
 
         var id = StorageIds.NewSweepId();
+        using var activity = StitchingTelemetry.StartSweep("Submit sweep", id);
         var (models, stitches) = Jobs(id, plan);
         var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Planning, models.Count, stitches.Count, plan.Stitches.Count());
         // The row first, as Planning: if this process dies before the jobs are written, the recovery timer finishes the planning.
@@ -70,6 +73,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is not { State: SweepState.Planning }) return;
+        using var activity = StitchingTelemetry.StartSweep("Plan sweep", sweepId);
         var (models, stitches) = Jobs(sweepId, SweepPlan.Create(sweep.Spec));
         await WriteJobsAndActivateAsync(sweepId, models, stitches, cancellationToken);
     }
@@ -82,9 +86,13 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await CancelAsync(sweepId, cancellationToken);
     }
 
-    private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan) =>
-        (plan.Models.Select(m => JobMessage.ForModel(sweepId, m)).ToList(),
-         plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g)).DistinctBy(m => m.JobId).ToList());
+    /// <summary>The sweep's job messages, carrying the current trace (submission or planning) for the runners to join.</summary>
+    private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan)
+    {
+        var trace = Activity.Current?.Id;
+        return (plan.Models.Select(m => JobMessage.ForModel(sweepId, m) with { TraceParent = trace }).ToList(),
+            plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g) with { TraceParent = trace }).DistinctBy(m => m.JobId).ToList());
+    }
 
     /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
     public async Task<int> FanOutAsync(string sweepId, CancellationToken cancellationToken = default)

@@ -26,6 +26,7 @@ public static class LocalApi
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes;
         });
         builder.Services.AddStitching(builder.Configuration);
+        builder.Services.AddStitchingTelemetry(builder.Configuration);
         var recovery = builder.Configuration.GetValue(LocalRecoveryLoop.IntervalKey, TimeSpan.FromSeconds(10));
         if (recovery <= TimeSpan.Zero)
             throw new ArgumentException($"{LocalRecoveryLoop.IntervalKey} must be a positive time span (e.g. 00:00:10), got {recovery}.");

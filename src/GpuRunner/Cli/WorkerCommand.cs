@@ -73,7 +73,12 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
                 "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
             _ => cuda.is_available() ? CUDA : CPU,
         };
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        using var tracing = RunnerTelemetry.StartTracing(configuration);
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            RunnerTelemetry.AddLogging(b, configuration);
+        });
         var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
         using var executor = new EngineJobExecutor(device, settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
             message => engineLog.LogInformation("{Message}", message));
