@@ -22,6 +22,8 @@ public static class WorkerHost
         loggerFactory ??= NullLoggerFactory.Instance;
         var log = loggerFactory.CreateLogger(typeof(WorkerHost));
         var platform = StitchingPlatform.FromConfiguration(configuration, loggerFactory);
+        if (platform.Processor.ReceiveWait <= TimeSpan.Zero)
+            throw new ArgumentException($"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.ReceiveWait)} must be a positive time span (e.g. 00:00:20), got {platform.Processor.ReceiveWait}.");
         await platform.CreateIfNotExistsAsync(cancellationToken);
         var processor = platform.CreateProcessor(executor);
         log.LogInformation("Worker {WorkerId} started; checkpoints in {Directory}", platform.Processor.WorkerId, platform.Processor.CheckpointDirectory);
