@@ -4,6 +4,8 @@
 #   scripts/offline.sh [RUNNERS]      start everything (default 1 runner); Ctrl-C stops it all
 #   RUNNERS=0 scripts/offline.sh      Azurite and the API only
 #   RUNNER_ARGS="--threads 1" ...     extra options for each "Stitching.GpuRunner worker"
+# The API host also runs the recovery timer's work (plans big sweeps, re-sends jobs of dead runners, records dead
+# letters) every 10 s (Stitching__Local__RecoveryInterval=00:00:10), as the Function app's timer does in Azure.
 # An Azurite already listening on 127.0.0.1:10002 (e.g. from scripts/start-azurite.sh) is used as it is.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

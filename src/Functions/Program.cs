@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using Stitching.Functions;
 using Stitching.Functions.Local;
@@ -13,4 +14,5 @@ if (args is ["serve", ..])
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddStitching(builder.Configuration);
+builder.Services.AddStitchingTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();

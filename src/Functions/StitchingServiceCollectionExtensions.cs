@@ -1,8 +1,14 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Stitching.Core;
 using Stitching.Core.Rendering;
+using Stitching.Core.Storage;
+using Stitching.Core.Telemetry;
 
 namespace Stitching.Functions;
 
@@ -18,5 +24,19 @@ public static class StitchingServiceCollectionExtensions
         services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
         services.AddHostedService<PlatformInitializer>();
         return services;
+    }
+
+    /// <summary>
+    /// OpenTelemetry traces of <see cref="StitchingTelemetry.Source"/> (and logs), exported to Azure Monitor with the managed
+    /// identity only where <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set; offline nothing is exported.
+    /// </summary>
+    public static IOpenTelemetryBuilder AddStitchingTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("stitching-api"))
+            .WithTracing(t => t.AddSource(StitchingTelemetry.SourceName));
+        if (configuration[StitchingTelemetry.ConnectionStringVariable] is { Length: > 0 })
+            telemetry.UseAzureMonitorExporter(o => o.Credential = StorageClients.Credential());
+        return telemetry;
     }
 }

@@ -20,5 +20,4 @@ var options = configuration.GetSection(SteppedExecutorOptions.Section).Get<Stepp
 var platform = StitchingPlatform.FromConfiguration(configuration, loggers);
 var executor = new SteppedExecutor(options, platform.Checkpoints.Container, platform.Processor.WorkerId);
 Console.Out.WriteLine($"STARTED {platform.Processor.WorkerId}");
-await WorkerHost.RunAsync(configuration, executor, maxJobs: null, stop.Token, loggers);
-return 0;
+return (await WorkerHost.RunAsync(configuration, executor, maxJobs: null, stop.Token, loggers)).ExitCode;

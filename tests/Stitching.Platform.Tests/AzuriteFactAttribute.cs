@@ -14,3 +14,13 @@ public sealed class AzuriteFactAttribute : FactAttribute
             Skip = "Azurite is not running on 127.0.0.1:10000-10002 (set STITCHING_TEST_STORAGE or start it; see scripts/offline.sh).";
     }
 }
+
+/// <summary>A theory that needs Azurite, skipped or failing like <see cref="AzuriteFactAttribute"/>.</summary>
+public sealed class AzuriteTheoryAttribute : TheoryAttribute
+{
+    public AzuriteTheoryAttribute()
+    {
+        if (!TestPlatform.AzuriteReachable && !TestPlatform.IsCi)
+            Skip = "Azurite is not running on 127.0.0.1:10000-10002 (set STITCHING_TEST_STORAGE or start it; see scripts/offline.sh).";
+    }
+}

@@ -1,10 +1,16 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Core;
 using Stitching.Core.Contracts;
+using Stitching.Core.Queues;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.Maintenance;
+using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;
 
-/// <summary>Big sweeps answer at once and write their jobs afterwards; a sweep whose planner died is finished by a worker.</summary>
+/// <summary>Big sweeps answer at once and are planned by the recovery pass (the timer); a sweep whose planner died is finished by it too.</summary>
 public sealed class BackgroundPlanningTests
 {
     private static SweepSpec Spec(string name = "planned") => new()
@@ -14,7 +20,7 @@ public sealed class BackgroundPlanningTests
     };
 
     [AzuriteFact]
-    public async Task A_sweep_over_the_inline_limit_answers_planning_then_writes_every_job_and_fans_out()
+    public async Task A_sweep_over_the_inline_limit_answers_planning_and_the_recovery_pass_writes_every_job_and_fans_out()
     {
         await using var env = await TestPlatform.CreateAsync();
         var coordinator = new SweepCoordinator(env.Platform.Storage, env.Platform.Queue) { InlinePlanningLimit = 10 };
@@ -27,7 +33,8 @@ public sealed class BackgroundPlanningTests
         Assert.Equal(4, sweep.ModelJobs);
         Assert.Equal(12, sweep.StitchJobs);
         Assert.Equal(expected.Stitches.Count(), sweep.Stitches);
-        await coordinator.WhenPlannedAsync(sweep.Id);
+        Assert.Equal(SweepState.Planning, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State); // nothing plans it in the background
+        await coordinator.RecoverAsync();
         Assert.Equal(SweepState.Active, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State);
         var jobs = await env.Platform.Storage.ListJobsAsync(sweep.Id).ToListAsync();
         Assert.Equal(sweep.TotalJobs, jobs.Count);
@@ -40,7 +47,7 @@ public sealed class BackgroundPlanningTests
     }
 
     [AzuriteFact]
-    public async Task A_sweep_left_planning_by_a_dead_submitter_is_finished_by_the_idle_check_and_counted_meanwhile()
+    public async Task A_sweep_left_planning_by_a_dead_submitter_is_finished_by_the_recovery_timer_and_counted_meanwhile()
     {
         // Given a sweep row whose submitter died before writing any job
         await using var env = await TestPlatform.CreateAsync();
@@ -53,8 +60,8 @@ public sealed class BackgroundPlanningTests
         Assert.Equal(sweep.TotalJobs, waiting.Queued);
         Assert.False(waiting.Finished);
 
-        // When a worker's idle check runs
-        await env.Platform.Coordinator.RequeueExpiredAsync();
+        // When the recovery timer runs
+        await new RecoverSweeps(env.Platform.Coordinator, NullLogger<RecoverSweeps>.Instance).RunAsync(new TimerInfo(), default);
 
         // Then the jobs exist, the sweep is active and its model jobs are on the queue
         Assert.Equal(SweepState.Active, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State);
@@ -81,5 +88,38 @@ public sealed class BackgroundPlanningTests
         Assert.Equal(5, jobs.Count); // a cancelled sweep is not planned any further
         Assert.All(jobs, j => Assert.Equal(JobState.Cancelled, j.State));
         Assert.Equal(0, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    /// <summary>4 variants x 3 stitch seeds x the 5 x 5 layers of resnet(1,1,1,1), one stitch per job: over the inline limit.</summary>
+    public const string Big = """
+        {"name": "big", "senders": ["resnet(1,1,1,1)"], "receivers": ["resnet(1,1,1,1)"], "variants": ["all"], "stitchSeeds": [0, 1, 2],
+         "trainLimit": 1000, "stitch": {"epochs": 1}, "stitchesPerJob": 1}
+        """;
+
+    [AzuriteFact]
+    public async Task A_big_sweep_submitted_by_an_api_that_then_dies_is_planned_by_the_timer_with_no_runner_alive()
+    {
+        // Given a sweep of more than 256 jobs submitted through the API function, which answers at once
+        await using var env = await TestPlatform.CreateAsync();
+        var api = StitchingPlatform.Create(env.StorageOptions, env.QueueOptions);
+        var answer = await Http.ExecuteAsync(await new SubmitSweep(api.Coordinator).RunAsync(Http.Request("POST", Big), default));
+        Assert.True(answer.Status == 202, answer.Body);
+        var id = answer.Json.GetProperty("sweepId").GetString()!;
+        var stored = (await env.Platform.Storage.GetSweepAsync(id))!;
+        Assert.True(stored.TotalJobs > api.Coordinator.InlinePlanningLimit, $"{stored.TotalJobs} jobs");
+        Assert.Equal(SweepState.Planning, stored.State);
+
+        // When the API is gone (nothing of it is used again), no runner exists, and the timer function fires once
+        var timer = StitchingPlatform.Create(env.StorageOptions, env.QueueOptions);
+        await new RecoverSweeps(timer.Coordinator, NullLogger<RecoverSweeps>.Instance).RunAsync(new TimerInfo(), default);
+
+        // Then the sweep is active with every job row, and its model jobs are on the queue for the scaler to see
+        Assert.Equal(SweepState.Active, (await env.Platform.Storage.GetSweepAsync(id))!.State);
+        var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
+        Assert.Equal(stored.TotalJobs, jobs.Count);
+        Assert.Equal(stored.ModelJobs, jobs.Count(j => j.Sent));
+        Assert.Equal(stored.ModelJobs, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        var queued = (await env.Queue.Queue.PeekMessagesAsync(32)).Value;
+        Assert.All(queued, m => Assert.Equal(JobKind.Model, JobMessageParser.Parse(m.Body.ToString()).Message!.Kind));
     }
 }

@@ -1,16 +1,24 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Stitching.Platform.Tests;
 
 /// <summary>The built <c>Stitching.GpuRunner</c> run as a child process against a <see cref="TestPlatform"/>, configured by environment only.</summary>
-public static class GpuRunnerProcess
+public sealed class GpuRunnerProcess : IDisposable
 {
 #if DEBUG
     private const string Configuration = "Debug";
 #else
     private const string Configuration = "Release";
 #endif
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private string _command = "";
+
+    private GpuRunnerProcess(Process process) => _process = process;
 
     public static string Dll
     {
@@ -24,19 +32,24 @@ public static class GpuRunnerProcess
         }
     }
 
-    /// <summary>Runs <c>worker</c> with <paramref name="args"/> until it exits; returns exit code and combined output.</summary>
-    public static Task<(int ExitCode, string Output)> RunWorkerAsync(TestPlatform env, string workerId, TimeSpan timeout, params string[] args) =>
-        RunAsync(env, timeout, ["worker", "--device", "cpu", "--threads", "1", .. args], new()
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>
+    /// Starts <c>worker --device {device} --threads 1 {args}</c>; <paramref name="environment"/> adds to or overrides the
+    /// platform's settings (e.g. <c>Stitching__Worker__ReceiveWait</c>).
+    /// </summary>
+    public static GpuRunnerProcess Start(TestPlatform env, string workerId, string device, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Start(env, ["worker", "--device", device, "--threads", "1", .. args], new Dictionary<string, string>
         {
             ["Stitching__Worker__WorkerId"] = workerId,
             ["Stitching__Worker__CheckpointDirectory"] = Path.Combine(env.CheckpointRoot, workerId),
-        });
+        }.Concat(environment ?? new Dictionary<string, string>()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
-    /// <summary>
-    /// Runs any command (<c>datasets upload ...</c>) against <paramref name="env"/>'s storage and queue, configured by
-    /// environment only, until it exits; returns exit code and combined output.
-    /// </summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(TestPlatform env, TimeSpan timeout, string[] args, Dictionary<string, string>? environment = null)
+    /// <summary>Starts any command (<c>datasets upload ...</c>) against <paramref name="env"/>'s storage and queue, configured by environment only.</summary>
+    public static GpuRunnerProcess Start(TestPlatform env, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Dll }.Concat(args)) start.ArgumentList.Add(a);
@@ -45,26 +58,61 @@ public static class GpuRunnerProcess
         start.Environment["Stitching__Queue__Backend"] = "storage";
         start.Environment["Stitching__Queue__LockDuration"] = env.Platform.Processor.LockDuration.ToString();
         start.Environment["Stitching__Queue__RetryDelay"] = env.Platform.Processor.RetryDelay.ToString();
-        if (environment is not null)
-            foreach (var (key, value) in environment) start.Environment[key] = value;
+        start.Environment["Stitching__Queue__MaxDeliveries"] = env.Platform.Processor.MaxDeliveries.ToString();
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
 
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var runner = new GpuRunnerProcess(Process.Start(start)!);
+        runner._process.OutputDataReceived += (_, e) => { lock (runner._output) runner._output.AppendLine(e.Data); };
+        runner._process.ErrorDataReceived += (_, e) => { lock (runner._output) runner._output.AppendLine(e.Data); };
+        runner._process.BeginOutputReadLine();
+        runner._process.BeginErrorReadLine();
+        runner._command = args[0];
+        return runner;
+    }
+
+    /// <summary>Runs any command until it exits; returns exit code and combined output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(TestPlatform env, TimeSpan timeout, string[] args, Dictionary<string, string>? environment = null)
+    {
+        using var runner = Start(env, args, environment);
+        return await runner.WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Runs <c>worker --device cpu</c> with <paramref name="args"/> until it exits; returns exit code and combined output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunWorkerAsync(TestPlatform env, string workerId, TimeSpan timeout, params string[] args)
+    {
+        using var runner = Start(env, workerId, "cpu", null, args);
+        return await runner.WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits for the process to exit; kills it and throws at the deadline.</summary>
+    public async Task<(int ExitCode, string Output)> WaitForExitAsync(TimeSpan timeout)
+    {
         using var timer = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timer.Token);
+            await _process.WaitForExitAsync(timer.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{args[0]} did not exit within {timeout}:\n{output}");
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{_command} did not exit within {timeout}:\n{Output}");
         }
-        process.WaitForExit(); // flushes the redirected output
-        lock (output) return (process.ExitCode, output.ToString());
+        _process.WaitForExit(); // flushes the redirected output
+        return (_process.ExitCode, Output);
     }
+
+    /// <summary>SIGTERM, as Container Apps sends on scale-in or at the replica timeout.</summary>
+    public void Terminate()
+    {
+        if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }

@@ -18,11 +18,11 @@ public sealed class StuckJobTests
         await env.Platform.Storage.UpdateJobAsync(id, orphan.JobId, j => j with { State = JobState.Running, ClaimedBy = "dead", LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(-1) });
         await env.Platform.Storage.UpdateJobAsync(id, live.JobId, j => j with { State = JobState.Running, ClaimedBy = "alive", LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5) });
 
-        // When the coordinator looks for expired leases
-        var resent = await env.Platform.Coordinator.RequeueExpiredAsync();
+        // When the recovery pass (the timer's work) looks for expired leases
+        var report = await env.Platform.Coordinator.RecoverAsync();
 
         // Then only the orphan is queued again, and a worker finishes it
-        Assert.Equal(1, resent);
+        Assert.Equal(1, report.Resent);
         Assert.Equal(JobState.Running, (await env.Platform.Storage.GetJobAsync(id, live.JobId))!.State);
         var outcomes = await TestPlatform.DrainAsync(env.Processor(new FakeExecutor()));
         Assert.Equal(JobOutcome.Done, outcomes[0]);

@@ -91,14 +91,19 @@ public sealed class SweepApiTests
     }
 
     [Fact]
-    public void Functions_metadata_lists_every_endpoint_with_function_auth()
+    public void Functions_metadata_lists_every_endpoint_with_function_auth_and_the_recovery_timer()
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Stitching.sln"))) root = Path.GetDirectoryName(root)!;
         var file = Directory.GetFiles(Path.Combine(root, "src", "Functions", "bin"), "functions.metadata", SearchOption.AllDirectories)
             .OrderByDescending(File.GetLastWriteTimeUtc).First();
-        var functions = JsonDocument.Parse(File.ReadAllText(file)).RootElement.EnumerateArray()
-            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "httpTrigger"));
+        var all = JsonDocument.Parse(File.ReadAllText(file)).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger")));
+        var functions = all.Where(f => f.Value.GetProperty("type").GetString() == "httpTrigger").ToDictionary();
+        // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
+        Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());
+        Assert.Equal(Stitching.Functions.Maintenance.RecoverSweeps.Schedule, all["RecoverSweeps"].GetProperty("schedule").GetString());
+        Assert.Equal(8, all.Count);
 
         var expected = new Dictionary<string, (string Route, string Method)>
         {

@@ -24,11 +24,17 @@ public sealed class TestPlatform : IAsyncDisposable
 
     private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N"));
 
-    private TestPlatform(StitchingPlatform platform, string namePrefix)
+    private TestPlatform(StitchingStorageOptions storage, JobQueueOptions queue)
     {
-        Platform = platform;
-        NamePrefix = namePrefix;
+        StorageOptions = storage;
+        QueueOptions = queue;
+        Platform = StitchingPlatform.Create(storage, queue);
+        NamePrefix = storage.NamePrefix;
     }
+
+    /// <summary>What the platform was built from: another process's platform (a second API, the timer) is built from the same.</summary>
+    public StitchingStorageOptions StorageOptions { get; }
+    public JobQueueOptions QueueOptions { get; }
 
     /// <summary>Prefix of this platform's tables, container and queues; a worker process gets it as <c>Stitching__Storage__NamePrefix</c>.</summary>
     public string NamePrefix { get; }
@@ -37,13 +43,13 @@ public sealed class TestPlatform : IAsyncDisposable
     public StitchingPlatform Platform { get; }
     public StorageJobQueue Queue => (StorageJobQueue)Platform.Queue;
 
-    public static async Task<TestPlatform> CreateAsync(int maxDeliveries = 5)
+    public static async Task<TestPlatform> CreateAsync(int maxDeliveries = 5, TimeSpan? retryDelay = null)
     {
         if (!AzuriteReachable)
             throw new InvalidOperationException("Azurite is not reachable. Start it: npx azurite --silent --skipApiVersionCheck --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 (or set STITCHING_TEST_STORAGE).");
         var storage = new StitchingStorageOptions { ConnectionString = ConnectionString, NamePrefix = "t" + Guid.NewGuid().ToString("N")[..12] };
-        var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = TimeSpan.FromSeconds(30), RetryDelay = TimeSpan.FromMilliseconds(300) };
-        var env = new TestPlatform(StitchingPlatform.Create(storage, queue), storage.NamePrefix);
+        var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = TimeSpan.FromSeconds(30), RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(300) };
+        var env = new TestPlatform(storage, queue);
         await env.Platform.CreateIfNotExistsAsync();
         return env;
     }

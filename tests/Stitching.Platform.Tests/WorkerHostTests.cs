@@ -22,9 +22,26 @@ public sealed class WorkerHostTests
         }).Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var worked = await WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 6, timeout.Token);
+        var run = await WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 6, timeout.Token);
 
-        Assert.Equal(6, worked);
+        Assert.Equal(new WorkerRun(6, 0, false), run);
+        Assert.Equal(0, run.ExitCode);
         Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished);
+    }
+
+    [Fact]
+    public async Task A_receive_wait_that_is_not_positive_is_refused_before_storage_is_touched()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // A closed port: touching storage would hang in retries instead of failing at once.
+            ["Stitching:Storage:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=" + Convert.ToBase64String(new byte[64])
+                + ";BlobEndpoint=http://127.0.0.1:9/a;QueueEndpoint=http://127.0.0.1:9/a;TableEndpoint=http://127.0.0.1:9/a;",
+            ["Stitching:Worker:ReceiveWait"] = "00:00:00",
+        }).Build();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => WorkerHost.RunAsync(configuration, new FakeExecutor(), maxJobs: 1, default));
+
+        Assert.Contains("Stitching:Worker:ReceiveWait must be a positive time span", error.Message);
     }
 }

@@ -71,7 +71,7 @@ public static class PlatformBenchmark
             throw new InvalidOperationException("The benchmark sweep was refused: " + string.Join("; ", submission.Errors.Select(e => $"{e.Field}: {e.Message}")));
         var submitted = clock.Elapsed.TotalSeconds;
         log?.Invoke($"  submitted {sweep.ModelJobs} model + {sweep.StitchJobs:N0} stitch jobs ({sweep.Stitches:N0} stitches) in {submitted * 1000:F0} ms");
-        await platform.Coordinator.WhenPlannedAsync(sweep.Id);
+        await platform.Coordinator.PlanAsync(sweep.Id, cancellationToken); // what the recovery timer does with a big sweep
         var planned = clock.Elapsed.TotalSeconds;
         log?.Invoke($"  planned (rows written, model jobs sent) after {planned:F1} s");
 

@@ -9,7 +9,7 @@ public enum JobOutcome
     Duplicate,
     /// <summary>The sweep is cancelled; the message was completed without work.</summary>
     Cancelled,
-    /// <summary>The job cannot run yet (models missing, another worker holds it); the message comes back later.</summary>
+    /// <summary>The job cannot run yet (models missing, another worker holds it); the message was completed and a fresh copy comes back later.</summary>
     Deferred,
     /// <summary>The work failed and will be retried.</summary>
     Retried,

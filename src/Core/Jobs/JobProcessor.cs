@@ -6,6 +6,7 @@ using Stitching.Core.Queues;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
+using Stitching.Core.Telemetry;
 
 namespace Stitching.Core.Jobs;
 
@@ -33,7 +34,30 @@ public sealed class JobProcessor(
         return lease is null ? null : await ProcessAsync(lease, cancellationToken);
     }
 
+    /// <summary>
+    /// Processes one received message. When <paramref name="cancellationToken"/> fires (the runner is stopping: SIGTERM
+    /// from a scale-in or a replica timeout), the message is abandoned before <see cref="OperationCanceledException"/>
+    /// propagates, so another runner can take it at once instead of after its lock runs out.
+    /// </summary>
     public async Task<JobOutcome> ProcessAsync(IJobLease lease, CancellationToken cancellationToken = default)
+    {
+        using var activity = lease.Message is { } m ? StitchingTelemetry.StartJob(m, lease.DeliveryCount) : null;
+        try
+        {
+            var outcome = await HandleAsync(lease, cancellationToken);
+            activity?.SetTag("stitching.outcome", outcome.ToString());
+            if (WorkerRun.IsFailure(outcome)) activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.ToString());
+            return outcome;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            activity?.SetTag("stitching.outcome", "Stopped");
+            await ReleaseAsync(lease);
+            throw;
+        }
+    }
+
+    private async Task<JobOutcome> HandleAsync(IJobLease lease, CancellationToken cancellationToken)
     {
         if (lease.Message is not { } m)
             return await DeadLetterAsync(lease, null, "MalformedMessage", lease.ParseError ?? "Unreadable body.", cancellationToken);
@@ -56,6 +80,12 @@ public sealed class JobProcessor(
             await lease.CompleteAsync(cancellationToken);
             return JobOutcome.Duplicate;
         }
+        // Service Bus dead-letters such a message itself; a Storage queue would hand it out forever, so the same rule
+        // is applied here. Deliveries that failed in code are dead-lettered earlier, at MaxDeliveries; these are the
+        // deliveries whose runner stopped without a word (killed, crashed, out of memory).
+        if (lease.DeliveryCount > options.MaxDeliveries)
+            return await DeadLetterAsync(lease, m, "MaxDeliveryCountExceeded",
+                $"Delivered {lease.DeliveryCount} times (max {options.MaxDeliveries}); each runner that took it stopped without finishing it.", cancellationToken);
         if (InvalidPayload(m) is { } invalid)
             return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
 
@@ -140,6 +170,7 @@ public sealed class JobProcessor(
         // Model keys are shared across sweeps: a model another sweep trained is reused, not retrained.
         if (await storage.GetModelAsync(model.Key, ct) is not null && await checkpoints.ModelExistsAsync(model.Key, ct)) return;
         var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
+        using var activity = StitchingTelemetry.StartSweep("Write model", m.SweepId)?.SetTag("stitching.model_key", model.Key);
         await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
         await storage.UpsertModelAsync(model.Key, result, ct);
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
@@ -163,6 +194,7 @@ public sealed class JobProcessor(
             var tasks = layer.ToList();
             var results = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
+            using var activity = StitchingTelemetry.StartSweep("Write results", m.SweepId)?.SetTag("stitching.receiver_layer", layer.Key).SetTag("stitching.results", tasks.Count);
             for (var k = 0; k < tasks.Count; k++)
             {
                 var stitchId = JobIds.ForStitch(tasks[k]);
@@ -223,11 +255,27 @@ public sealed class JobProcessor(
     private async Task<bool> ModelsReadyAsync(StitchGroup group, CancellationToken ct) =>
         await storage.GetModelAsync(group.Sender.Key, ct) is not null && await storage.GetModelAsync(group.Receiver.Key, ct) is not null;
 
+    /// <summary>A fresh copy after <see cref="JobProcessorOptions.RetryDelay"/>: waiting must not use up the message's deliveries.</summary>
     private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
     {
         _logger.LogInformation("Job {JobId} deferred: {Reason}", m.JobId, why);
-        await lease.AbandonAsync(options.RetryDelay, ct);
+        await lease.DeferAsync(options.RetryDelay, ct);
         return JobOutcome.Deferred;
+    }
+
+    private async Task ReleaseAsync(IJobLease lease)
+    {
+        // Container Apps allows 30 s between SIGTERM and SIGKILL by default; the abandon must fit in it.
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
+            _logger.LogInformation("Job {JobId}: runner stopping, message handed back", lease.Message?.JobId ?? "(unreadable)");
+        }
+        catch (Exception e) when (StorageFailures.Is(e) || e is OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Job {JobId}: could not hand the message back; it returns when its lock runs out", lease.Message?.JobId ?? "(unreadable)");
+        }
     }
 
     private async Task<JobOutcome> DeadLetterAsync(IJobLease lease, JobMessage? m, string reason, string description, CancellationToken ct)

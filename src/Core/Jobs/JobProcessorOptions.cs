@@ -9,6 +9,8 @@ public sealed class JobProcessorOptions
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
     /// <summary>Local cache of checkpoints, kept across jobs so a runner downloads each model once.</summary>
     public string CheckpointDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "stitching-checkpoints");
+    /// <summary>How long one receive waits for a message; in job mode (<c>--max-jobs</c>) an empty receive ends the runner.</summary>
+    public TimeSpan ReceiveWait { get; set; } = TimeSpan.FromSeconds(20);
     public int MaxDeliveries { get; set; } = 5;
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);

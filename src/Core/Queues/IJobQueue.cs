@@ -9,4 +9,11 @@ public interface IJobQueue
 
     /// <summary>Waits up to <paramref name="maxWait"/> for a message and locks it; null when none came.</summary>
     Task<IJobLease?> ReceiveAsync(TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes up to <paramref name="maxMessages"/> messages from the dead-letter queue (Service Bus's own, with the reason
+    /// it gives, e.g. MaxDeliveryCountExceeded; or the Storage backend's <c>-poison</c> queue), locked for
+    /// <see cref="DeadLetter.RemoveAsync"/>; empty when there are none.
+    /// </summary>
+    Task<IReadOnlyList<DeadLetter>> ReceiveDeadLettersAsync(int maxMessages, CancellationToken cancellationToken = default);
 }

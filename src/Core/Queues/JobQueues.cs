@@ -14,8 +14,10 @@ public static class JobQueues
                 ? new ServiceBusClient(cs)
                 : new ServiceBusClient(queue.ServiceBusNamespace ?? throw new InvalidOperationException(
                     $"Set {JobQueueOptions.Section}:ServiceBusNamespace (or ConnectionString for the emulator)."), StorageClients.Credential());
+            // The dead-letter receiver connects only when used: by the recovery timer, never by a runner.
             return new ServiceBusJobQueue(client.CreateSender(queue.QueueName),
-                client.CreateReceiver(queue.QueueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock }));
+                client.CreateReceiver(queue.QueueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock }),
+                client.CreateReceiver(queue.QueueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, SubQueue = SubQueue.DeadLetter }));
         }
         if (!queue.Backend.Equals("storage", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"{JobQueueOptions.Section}:Backend must be 'servicebus' or 'storage', not '{queue.Backend}'.");

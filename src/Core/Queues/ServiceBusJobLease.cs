@@ -7,11 +7,13 @@ namespace Stitching.Core.Queues;
 public sealed class ServiceBusJobLease : IJobLease
 {
     private readonly ServiceBusReceiver _receiver;
+    private readonly ServiceBusSender _sender;
     private readonly ServiceBusReceivedMessage _message;
 
-    public ServiceBusJobLease(ServiceBusReceiver receiver, ServiceBusReceivedMessage message)
+    public ServiceBusJobLease(ServiceBusReceiver receiver, ServiceBusSender sender, ServiceBusReceivedMessage message)
     {
         _receiver = receiver;
+        _sender = sender;
         _message = message;
         Body = message.Body.ToString();
         (Message, ParseError) = JobMessageParser.Parse(Body);
@@ -33,6 +35,17 @@ public sealed class ServiceBusJobLease : IJobLease
         var wait = TimeSpan.FromTicks(Math.Min(delay.Ticks, TimeSpan.FromSeconds(5).Ticks));
         await Task.Delay(wait, cancellationToken);
         await _receiver.AbandonMessageAsync(_message, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// A scheduled copy under a new message id (duplicate detection would drop one with the job's id), then completion.
+    /// Abandoning instead would count a delivery each time, and Service Bus dead-letters at max deliveries on its own.
+    /// </summary>
+    public async Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        var copy = new ServiceBusMessage(_message) { MessageId = Guid.NewGuid().ToString("N") };
+        await _sender.ScheduleMessageAsync(copy, DateTimeOffset.UtcNow + delay, cancellationToken);
+        await _receiver.CompleteMessageAsync(_message, cancellationToken);
     }
 
     public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken = default) =>

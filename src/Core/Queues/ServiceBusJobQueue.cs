@@ -8,7 +8,7 @@ namespace Stitching.Core.Queues;
 /// The queue should have duplicate detection on; the message id is "{sweepId}:{jobId}" rather than the job id
 /// alone because a model job id is the model's key, which two sweeps can share.
 /// </summary>
-public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver) : IJobQueue, IAsyncDisposable
+public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiver receiver, ServiceBusReceiver deadLetters) : IJobQueue, IAsyncDisposable
 {
     public async Task SendBatchAsync(IEnumerable<JobMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -36,13 +36,21 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
     public async Task<IJobLease?> ReceiveAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         var message = await receiver.ReceiveMessageAsync(maxWait, cancellationToken);
-        return message is null ? null : new ServiceBusJobLease(receiver, message);
+        return message is null ? null : new ServiceBusJobLease(receiver, sender, message);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ReceiveDeadLettersAsync(int maxMessages, CancellationToken cancellationToken = default)
+    {
+        var messages = await deadLetters.ReceiveMessagesAsync(maxMessages, TimeSpan.FromSeconds(1), cancellationToken);
+        return messages.Select(m => new DeadLetter(m.Body.ToString(), m.DeadLetterReason ?? "DeadLettered", m.DeadLetterErrorDescription ?? "",
+            ct => deadLetters.CompleteMessageAsync(m, ct))).ToList();
     }
 
     public async ValueTask DisposeAsync()
     {
         await sender.DisposeAsync();
         await receiver.DisposeAsync();
+        await deadLetters.DisposeAsync();
     }
 
     private static ServiceBusMessage ToServiceBus(JobMessage m) => new(JobMessageParser.Serialize(m))

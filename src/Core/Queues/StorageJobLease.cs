@@ -34,6 +34,13 @@ public sealed class StorageJobLease : IJobLease
     public async Task AbandonAsync(TimeSpan delay, CancellationToken cancellationToken = default) =>
         _popReceipt = (await _queue.Queue.UpdateMessageAsync(_messageId, _popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken)).Value.PopReceipt;
 
+    /// <summary>A new message with a visibility delay (its dequeue count starts again), then deletion of this one.</summary>
+    public async Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        await _queue.Queue.SendMessageAsync(Body, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        await CompleteAsync(cancellationToken);
+    }
+
     public async Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken = default)
     {
         var envelope = new DeadLetterEnvelope(reason, description, Body, DateTimeOffset.UtcNow);

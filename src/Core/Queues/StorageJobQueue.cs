@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Storage.Queues;
 using Stitching.Core.Contracts;
 
@@ -39,5 +40,25 @@ public sealed class StorageJobQueue(QueueClient queue, QueueClient poison, TimeS
             await Task.Delay(delay, cancellationToken);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
         }
+    }
+
+    /// <summary>Poison entries are envelopes (<see cref="DeadLetterEnvelope"/>); anything else is reported as it is.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> ReceiveDeadLettersAsync(int maxMessages, CancellationToken cancellationToken = default)
+    {
+        var received = await Poison.ReceiveMessagesAsync(Math.Clamp(maxMessages, 1, 32), lockDuration, cancellationToken);
+        return received.Value.Select(m =>
+        {
+            Func<CancellationToken, Task> remove = ct => Poison.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct);
+            var text = m.Body.ToString();
+            try
+            {
+                if (JsonSerializer.Deserialize(text, PlatformJsonContext.Default.DeadLetterEnvelope) is { Reason: not null, Body: not null } e)
+                    return new DeadLetter(e.Body, e.Reason, e.Description ?? "", remove);
+            }
+            catch (JsonException)
+            {
+            }
+            return new DeadLetter(text, "DeadLettered", "", remove);
+        }).ToList();
     }
 }

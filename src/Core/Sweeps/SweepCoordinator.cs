@@ -1,10 +1,11 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
+using Stitching.Core.Telemetry;
 
 namespace Stitching.Core.Sweeps;
 
@@ -20,16 +21,19 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// <summary>Messages sent per round trip before the rows are marked sent: bounds what a crash can resend.</summary>
     private const int SendChunk = 500;
     private readonly ILogger _logger = logger ?? NullLogger<SweepCoordinator>.Instance;
-    private readonly ConcurrentDictionary<string, Task> _planning = new();
 
     /// <summary>
     /// Sweeps with at most this many jobs (a few table transactions) are planned within the submit call; bigger ones
-    /// (the paper's full experiment has about 1,100) are planned in the background so that submission answers at once.
+    /// (the paper's full experiment has about 1,100) are stored as Planning, so that submission answers at once, and
+    /// planned by <see cref="RecoverAsync"/> (the Function app's timer): nothing runs after an HTTP answer on Flex Consumption.
     /// </summary>
     public int InlinePlanningLimit { get; init; } = 256;
 
-    /// <summary>How long a sweep may stay Planning before a worker's idle check takes the planning over (its submitter died).</summary>
+    /// <summary>How long a small sweep may stay Planning before <see cref="RecoverAsync"/> takes its planning over (its submitter died).</summary>
     public TimeSpan PlanningTakeover { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Dead letters <see cref="RecoverAsync"/> records per pass at most; the rest wait for the next pass.</summary>
+    public int DeadLettersPerPass { get; init; } = 1000;
 
     public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
     {
@@ -46,9 +50,10 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         }
 
         var id = StorageIds.NewSweepId();
+        using var activity = StitchingTelemetry.StartSweep("Submit sweep", id);
         var (models, stitches) = Jobs(id, plan);
         var sweep = new SweepRecord(id, spec.Name, spec, DateTimeOffset.UtcNow, SweepState.Planning, models.Count, stitches.Count, plan.Stitches.Count());
-        // The row first, as Planning: if this process dies before the jobs are written, a worker finishes the planning.
+        // The row first, as Planning: if this process dies before the jobs are written, the recovery timer finishes the planning.
         await storage.AddSweepAsync(sweep, cancellationToken);
         _logger.LogInformation("Sweep {SweepId} submitted: {Models} model jobs, {Stitches} stitches in {StitchJobs} jobs", id, models.Count, sweep.Stitches, stitches.Count);
         if (sweep.TotalJobs <= InlinePlanningLimit)
@@ -56,26 +61,9 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
             await WriteJobsAndActivateAsync(id, models, stitches, cancellationToken);
             return new SweepSubmission(sweep with { State = SweepState.Active }, []);
         }
-        _planning[id] = Task.Run(async () =>
-        {
-            try
-            {
-                await WriteJobsAndActivateAsync(id, models, stitches, CancellationToken.None); // outlives the request
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Planning sweep {SweepId} failed; a worker's idle check retries it", id);
-            }
-            finally
-            {
-                _planning.TryRemove(id, out _);
-            }
-        }, CancellationToken.None);
+        _logger.LogInformation("Sweep {SweepId}: {Jobs} jobs, planned by the next recovery pass", id, sweep.TotalJobs);
         return new SweepSubmission(sweep, []);
     }
-
-    /// <summary>Completes when a background planning started by this coordinator has finished (at once if none).</summary>
-    public Task WhenPlannedAsync(string sweepId) => _planning.TryGetValue(sweepId, out var task) ? task : Task.CompletedTask;
 
     /// <summary>
     /// Writes the job rows of a Planning sweep (again, if a previous pass died), makes it Active and fans out.
@@ -85,6 +73,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is not { State: SweepState.Planning }) return;
+        using var activity = StitchingTelemetry.StartSweep("Plan sweep", sweepId);
         var (models, stitches) = Jobs(sweepId, SweepPlan.Create(sweep.Spec));
         await WriteJobsAndActivateAsync(sweepId, models, stitches, cancellationToken);
     }
@@ -97,9 +86,13 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await CancelAsync(sweepId, cancellationToken);
     }
 
-    private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan) =>
-        (plan.Models.Select(m => JobMessage.ForModel(sweepId, m)).ToList(),
-         plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g)).DistinctBy(m => m.JobId).ToList());
+    /// <summary>The sweep's job messages, carrying the current trace (submission or planning) for the runners to join.</summary>
+    private static (List<JobMessage> Models, List<JobMessage> Stitches) Jobs(string sweepId, SweepPlan plan)
+    {
+        var trace = Activity.Current?.Id;
+        return (plan.Models.Select(m => JobMessage.ForModel(sweepId, m) with { TraceParent = trace }).ToList(),
+            plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g) with { TraceParent = trace }).DistinctBy(m => m.JobId).ToList());
+    }
 
     /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
     public async Task<int> FanOutAsync(string sweepId, CancellationToken cancellationToken = default)
@@ -147,13 +140,18 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     }
 
     /// <summary>
-    /// Re-sends jobs of active sweeps left Running by a runner that died (lease expired, message possibly gone), and
-    /// finishes the planning of sweeps whose submitter died while writing their jobs.
-    /// Safe with a message still in flight: the claim is by ETag, so a job runs once and extra copies complete as duplicates.
+    /// The recovery pass, run by the Function app's timer (<c>RecoverSweeps</c>) and offline by the local host's loop,
+    /// never by runners (scale-to-zero keeps none idle): records dead-lettered messages as Failed rows with their reason,
+    /// plans sweeps left Planning (big ones at once, small ones whose submitter died after <see cref="PlanningTakeover"/>),
+    /// re-sends jobs whose runner's lease expired, and sends jobs whose models are ready but which were never sent.
+    /// Safe to run at any time and twice at once: rows are upserted or changed by ETag, a job runs once whatever copies
+    /// of its message exist, and Service Bus drops a re-sent message id.
     /// </summary>
-    public async Task<int> RequeueExpiredAsync(CancellationToken cancellationToken = default)
+    public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
     {
+        var deadLetters = await ReconcileDeadLettersAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
+        int planned = 0, sent = 0;
         var resent = new List<JobMessage>();
         var sweeps = new List<SweepRecord>();
         await foreach (var sweep in storage.ListSweepsAsync(cancellationToken)) sweeps.Add(sweep);
@@ -162,21 +160,60 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
             if (sweep.State == SweepState.Cancelled) continue;
             if (sweep.State == SweepState.Planning)
             {
-                if (now - sweep.CreatedAt > PlanningTakeover && !_planning.ContainsKey(sweep.Id))
+                if (sweep.TotalJobs > InlinePlanningLimit || now - sweep.CreatedAt > PlanningTakeover)
                 {
-                    _logger.LogWarning("Sweep {SweepId} was still planning after {Minutes} minutes; finishing it", sweep.Id, PlanningTakeover.TotalMinutes);
+                    _logger.LogInformation("Sweep {SweepId}: planning {Jobs} jobs", sweep.Id, sweep.TotalJobs);
                     await PlanAsync(sweep.Id, cancellationToken);
+                    planned++;
                 }
                 continue;
             }
+            var unsent = false;
             await foreach (var job in storage.ListJobsAsync(sweep.Id, cancellationToken))
+            {
                 if (job.State == JobState.Running && job.LeaseUntil < now
                     && await storage.TryUpdateJobAsync(job with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
                     resent.Add(job.Message);
+                unsent |= job is { State: JobState.Queued, Sent: false };
+            }
+            // A model finished by another sweep, or a fan-out cut short by a dying runner, leaves ready jobs unsent.
+            if (unsent) sent += await FanOutAsync(sweep.Id, cancellationToken);
         }
         foreach (var chunk in resent.Chunk(SendChunk)) await queue.SendBatchAsync(chunk, cancellationToken);
         if (resent.Count > 0) _logger.LogWarning("Re-sent {Count} jobs whose runner's lease expired", resent.Count);
-        return resent.Count;
+        return new RecoveryReport(deadLetters, planned, resent.Count, sent);
+    }
+
+    /// <summary>
+    /// Turns dead-lettered messages into Failed job rows with the dead-letter reason, then removes them from the
+    /// dead-letter queue (the row keeps the job's message, so nothing is lost). Covers what Service Bus dead-letters on
+    /// its own (MaxDeliveryCountExceeded: runners that died on it) and a runner that died between dead-lettering and
+    /// recording. A model's failure fails the stitches that need it. Returns the rows changed.
+    /// </summary>
+    public async Task<int> ReconcileDeadLettersAsync(CancellationToken cancellationToken = default)
+    {
+        int seen = 0, recorded = 0;
+        while (seen < DeadLettersPerPass)
+        {
+            var batch = await queue.ReceiveDeadLettersAsync(32, cancellationToken);
+            if (batch.Count == 0) break;
+            foreach (var letter in batch)
+            {
+                seen++;
+                var error = $"{letter.Reason}: {letter.Description}";
+                if (letter.Message is not { } m)
+                    _logger.LogWarning("Dropping an unreadable dead letter ({Reason}): {Body}", letter.Reason, letter.Body.Length <= 300 ? letter.Body : letter.Body[..300]);
+                else if (await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null
+                             : j with { State = JobState.Failed, Error = error, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+                {
+                    recorded++;
+                    _logger.LogWarning("Job {JobId} of sweep {SweepId} dead-lettered: {Error}", m.JobId, m.SweepId, error);
+                    if (m is { Kind: JobKind.Model, Model: { } model }) await FailDependentsAsync(m.SweepId, model, error, cancellationToken);
+                }
+                await letter.RemoveAsync(cancellationToken);
+            }
+        }
+        return recorded;
     }
 
     /// <summary>Marks the sweep cancelled and its queued jobs Cancelled; running jobs finish, queued messages are skipped.</summary>

@@ -11,7 +11,8 @@ namespace Stitching.Functions.Local;
 
 /// <summary>
 /// Serves the function classes over plain ASP.NET Core on 127.0.0.1, at the same /api routes, for offline use
-/// where Functions Core Tools cannot run. No function keys: it listens on loopback only.
+/// where Functions Core Tools cannot run, and runs the timer function <see cref="Maintenance.RecoverSweeps"/> in a loop
+/// (<see cref="LocalRecoveryLoop"/>). No function keys: it listens on loopback only.
 /// </summary>
 public static class LocalApi
 {
@@ -25,6 +26,11 @@ public static class LocalApi
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes;
         });
         builder.Services.AddStitching(builder.Configuration);
+        builder.Services.AddStitchingTelemetry(builder.Configuration);
+        var recovery = builder.Configuration.GetValue(LocalRecoveryLoop.IntervalKey, TimeSpan.FromSeconds(10));
+        if (recovery <= TimeSpan.Zero)
+            throw new ArgumentException($"{LocalRecoveryLoop.IntervalKey} must be a positive time span (e.g. 00:00:10), got {recovery}.");
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<LocalRecoveryLoop>(sp, recovery));
         var app = builder.Build();
         Map(app);
         await app.RunAsync();

@@ -12,14 +12,16 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
-/// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or after
-/// <c>--max-jobs</c> jobs (a Container Apps job replica uses 1). Storage and queue come from configuration.
+/// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or in job mode
+/// (<c>--max-jobs N</c>; a Container Apps job execution uses 1) after N messages whatever their outcome or at the
+/// first empty receive. Exit code 1 when a job failed, 143 when SIGTERM interrupted a job (its message is handed back).
+/// Storage and queue come from configuration.
 /// </summary>
 public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--max-jobs <N>"), Description("Stop after N jobs (done, retried or dead-lettered); default: run until Ctrl+C.")]
+        [CommandOption("--max-jobs <N>"), Description("Job mode: stop after N messages whatever their outcome, or when the queue is empty; default: run until Ctrl+C.")]
         public int? MaxJobs { get; init; }
 
         [CommandOption("--data-dir <DIR>"), Description("Folder the runner fetches datasets into from the 'datasets' blob container, one subfolder each (default: a new empty temporary folder, deleted at exit).")]
@@ -54,7 +56,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         var configuration = PlatformConfiguration.Build(overrides);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Ctrl+C and SIGTERM (Container Apps scale-in) stop the loop; an abandoned job's message comes back to another runner.
+        // Ctrl+C and SIGTERM (Container Apps scale-in, replica timeout) stop the loop; the job's message is handed back at once.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         void Stop(PosixSignalContext signal)
@@ -67,10 +69,17 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         var device = settings.Device switch
         {
             "cpu" => CPU,
-            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException("--device cuda was given but CUDA is not available on this machine."),
+            // Checked before any message is received, so a GPU runner never trains on the CPU or takes a job it cannot run.
+            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException(
+                "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
             _ => cuda.is_available() ? CUDA : CPU,
         };
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        using var tracing = RunnerTelemetry.StartTracing(configuration);
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            RunnerTelemetry.AddLogging(b, configuration);
+        });
         var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
         using var executor = new EngineJobExecutor(device, DatasetStore.Create(PlatformConfiguration.Storage(configuration)), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
             message => engineLog.LogInformation("{Message}", message));
@@ -78,12 +87,11 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
             torch.get_num_threads(), executor.DataDirectory);
         try
         {
-            await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory);
+            return (await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory)).ExitCode;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Stopped mid-job: the message is not completed, so it is redelivered once its lock expires.
+            return 143; // stopped while starting, before any message was received
         }
-        return 0;
     }
 }

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Stitching.Core.Contracts;
+
+namespace Stitching.Platform.Tests;
+
+/// <summary>The offline host (<c>Stitching.Functions serve</c>) runs the recovery timer's work in a loop, as the Function app's timer does in Azure.</summary>
+[Collection(RunnerProcesses.Name)]
+public sealed class LocalHostRecoveryTests
+{
+    [AzuriteFact]
+    public async Task The_local_host_plans_a_big_sweep_with_its_recovery_loop_and_no_runner()
+    {
+        // Given the local host with a 1 s recovery loop, and no runner
+        await using var env = await TestPlatform.CreateAsync();
+        var port = FreePort();
+        using var host = new LocalHost(env, port);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+
+        // When a sweep of more than 256 jobs is submitted over HTTP
+        HttpResponseMessage? answer = null;
+        while (answer is null)
+        {
+            Assert.True(DateTime.UtcNow < until && !host.HasExited, "the local host did not listen:\n" + host.Output);
+            try
+            {
+                answer = await http.PostAsync("sweeps", new StringContent(BackgroundPlanningTests.Big, Encoding.UTF8, "application/json"));
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(250);
+            }
+        }
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        var id = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("sweepId").GetString()!;
+
+        // Then the loop plans it: Active, every row written, the model jobs on the queue
+        SweepRecord sweep;
+        while ((sweep = (await env.Platform.Storage.GetSweepAsync(id))!).State != SweepState.Active)
+        {
+            Assert.True(DateTime.UtcNow < until, $"still {sweep.State} after 90 s\n{host.Output}");
+            await Task.Delay(250);
+        }
+        Assert.Equal(sweep.TotalJobs, await env.Platform.Storage.ListJobsAsync(id).CountAsync());
+        while ((await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount < sweep.ModelJobs) // the fan-out follows activation
+        {
+            Assert.True(DateTime.UtcNow < until, $"model jobs not all sent after 90 s\n{host.Output}");
+            await Task.Delay(250);
+        }
+        Assert.Equal(sweep.ModelJobs, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    /// <summary>The built local host, killed on dispose; its output is kept for failure messages.</summary>
+    private sealed class LocalHost : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        public LocalHost(TestPlatform env, int port)
+        {
+            // Beside the runner's build output: src/Functions/bin/{configuration}/net10.0.
+            var runnerBin = Path.GetDirectoryName(GpuRunnerProcess.Dll)!;
+            var dll = Path.GetFullPath(Path.Combine(runnerBin, "..", "..", "..", "..", "Functions", "bin",
+                Path.GetFileName(Path.GetDirectoryName(runnerBin))!, "net10.0", "Stitching.Functions.dll"));
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(dll);
+            start.ArgumentList.Add("serve");
+            start.Environment["Stitching__Storage__ConnectionString"] = TestPlatform.ConnectionString;
+            start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
+            start.Environment["Stitching__Queue__Backend"] = "storage";
+            start.Environment["Stitching__Local__Port"] = port.ToString();
+            start.Environment["Stitching__Local__RecoveryInterval"] = "00:00:01";
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public string Output
+        {
+            get { lock (_output) return _output.ToString(); }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
