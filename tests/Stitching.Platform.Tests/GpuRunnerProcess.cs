@@ -7,12 +7,6 @@ namespace Stitching.Platform.Tests;
 /// <summary>The built <c>Stitching.GpuRunner</c> run as a child process against a <see cref="TestPlatform"/>, configured by environment only.</summary>
 public sealed class GpuRunnerProcess : IDisposable
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -20,17 +14,7 @@ public sealed class GpuRunnerProcess : IDisposable
 
     private GpuRunnerProcess(Process process) => _process = process;
 
-    public static string Dll
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Stitching.sln"))) dir = dir.Parent;
-            var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Stitching.sln not found above the test folder."),
-                "src", "GpuRunner", "bin", Configuration, "net10.0", "Stitching.GpuRunner.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/GpuRunner first (the test project builds it).", dll);
-        }
-    }
+    public static string Dll => GpuRunnerDll.Path;
 
     public string Output
     {

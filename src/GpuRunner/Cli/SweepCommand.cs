@@ -140,30 +140,68 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models) engine.Model(model, cancellationToken);
 
+        IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
+        {
+            if (spec.Analyses.Count == 0) return new SweepRunner(engine, Log).Run(spec, settings.Out, progress, cancellationToken);
+            using var research = new AnalysisRunner(engine, run.Data, run.Device, Log) { CkaImages = settings.CkaImages };
+            return research.Run(spec, settings.Out, progress, cancellationToken).Results;
+        }
+
         IReadOnlyList<StitchResult> rows = [];
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async ctx =>
-            {
-                var bar = ctx.AddTask("stitches", maxValue: plan.Stitches.Count());
-                var progress = new Progress<SweepProgress>(p =>
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            // No terminal (a log file, CI, nohup): a bar would print nothing until the end; a line per finished group does.
+            var lines = new ProgressLines(Log);
+            rows = await Task.Run(() => Run(lines), cancellationToken);
+        }
+        else
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
                 {
-                    bar.Value = p.Done;
-                    bar.Description = $"stitches {p.Done}/{p.Total}";
+                    var bar = ctx.AddTask("stitches", maxValue: plan.Stitches.Count());
+                    var progress = new Progress<SweepProgress>(p =>
+                    {
+                        bar.Value = p.Done;
+                        bar.Description = $"stitches {p.Done}/{p.Total}";
+                    });
+                    rows = await Task.Run(() => Run(new SyncProgress(progress)), cancellationToken);
                 });
-                rows = await Task.Run(() =>
-                {
-                    if (spec.Analyses.Count == 0) return new SweepRunner(engine, Log).Run(spec, settings.Out, new SyncProgress(progress), cancellationToken);
-                    using var research = new AnalysisRunner(engine, run.Data, run.Device, Log) { CkaImages = settings.CkaImages };
-                    return research.Run(spec, settings.Out, new SyncProgress(progress), cancellationToken).Results;
-                }, cancellationToken);
-            });
+        }
 
         foreach (var pair in plan.Pairs)
         foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
             AnsiConsole.Write(MatrixTable.Render(matrix));
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
+    }
+
+    /// <summary>
+    /// One line per finished group: its label, its seconds, stitches done and the time left at the rate so far.
+    /// Reports come on the sweep's thread, in order.
+    /// </summary>
+    private sealed class ProgressLines(Action<string> log) : IProgress<SweepProgress>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _last;
+        private int _startDone = -1, _done;
+        private string _current = "";
+
+        public void Report(SweepProgress p)
+        {
+            if (_startDone < 0) { _startDone = p.Done; _done = p.Done; _current = p.Current; _last = _clock.Elapsed; return; }
+            if (p.Done > _done)
+            {
+                var now = _clock.Elapsed;
+                var rate = (p.Done - _startDone) / Math.Max(now.TotalSeconds, 1e-9);
+                var eta = TimeSpan.FromSeconds((p.Total - p.Done) / Math.Max(rate, 1e-9));
+                log($"stitches {p.Done}/{p.Total}: {_current} in {(now - _last).TotalSeconds:F0} s; about {eta:hh\\:mm\\:ss} left");
+                _last = now;
+                _done = p.Done;
+            }
+            _current = p.Current;
+        }
     }
 
     /// <summary>Reports on the caller's thread; Progress&lt;T&gt; would post to the thread pool and reorder updates.</summary>
