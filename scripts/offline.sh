@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Offline stack: Azurite (blob/queue/table on 127.0.0.1:10000-10002), the API on 127.0.0.1:7071 (the Functions
-# classes served by plain ASP.NET Core, since Functions Core Tools cannot run here) and N local runners.
-#   scripts/offline.sh [RUNNERS]      start everything (default 1 runner); Ctrl-C stops it all
-#   RUNNERS=0 scripts/offline.sh      Azurite and the API only
+# classes served by plain ASP.NET Core, since Functions Core Tools cannot run here) and runners under the cloud's rules.
+#   scripts/offline.sh [--jobs N]     job mode (default, N = 2): as KEDA runs Container Apps jobs, one fresh
+#                                     "worker --max-jobs 1" process per waiting message, at most N at a time, each
+#                                     in a new empty folder; nothing runs while the queue is empty
+#   scripts/offline.sh --runners N    N long-lived runners instead (kinder than Azure: they idle and keep caches)
+#   scripts/offline.sh --jobs 0       Azurite and the API only
 #   RUNNER_ARGS="--threads 1" ...     extra options for each "Stitching.GpuRunner worker"
 # The API host also runs the recovery timer's work (plans big sweeps, re-sends jobs of dead runners, records dead
 # letters) every 10 s (Stitching__Local__RecoveryInterval=00:00:10), as the Function app's timer does in Azure.
 # An Azurite already listening on 127.0.0.1:10002 (e.g. from scripts/start-azurite.sh) is used as it is.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-runners="${1:-${RUNNERS:-1}}"
+mode=jobs; count=2
+case "${1:-}" in
+  --jobs) count="${2:?--jobs needs a number}" ;;
+  --runners) mode=runners; count="${2:?--runners needs a number}" ;;
+  "") ;;
+  *) echo "usage: scripts/offline.sh [--jobs N | --runners N]" >&2; exit 2 ;;
+esac
 state="${STITCHING_OFFLINE_DIR:-$root/.offline}"
 mkdir -p "$state/azurite" "$state/data" "$state/logs"
 
@@ -19,7 +28,8 @@ export Stitching__Queue__Backend="storage"
 export Stitching__Worker__CheckpointDirectory="$state/checkpoints"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+# SIGTERM: the scaler hands it on to its executions, which give their messages back before exiting.
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 if (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then
@@ -45,8 +55,11 @@ dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
 dotnet "$state/runner/Stitching.GpuRunner.dll" datasets upload --dataset fashion-mnist \
   || echo "Fashion-MNIST was not uploaded (see above): jobs on it fail until 'Stitching.GpuRunner datasets upload --dataset fashion-mnist' succeeds." >&2
 
-if [ "$runners" -gt 0 ]; then
-  for i in $(seq 1 "$runners"); do
+if [ "$mode" = jobs ] && [ "$count" -gt 0 ]; then
+  dotnet "$state/runner/Stitching.GpuRunner.dll" scale --jobs "$count" --runner-args="${RUNNER_ARGS:-}" >"$state/logs/scaler.log" 2>&1 &
+  pids+=($!)
+elif [ "$mode" = runners ] && [ "$count" -gt 0 ]; then
+  for i in $(seq 1 "$count"); do
     # One checkpoint cache per runner, as on separate machines; models travel through blob storage. No --data-dir:
     # each runner fetches datasets into a new temporary folder, deleted when it exits.
     Stitching__Worker__WorkerId="local-$i" Stitching__Worker__CheckpointDirectory="$state/checkpoints/local-$i" \

@@ -16,6 +16,23 @@ public sealed class GpuRunnerProcess : IDisposable
 
     public static string Dll => GpuRunnerDll.Path;
 
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The live processes this one started (Linux: read from /proc).</summary>
+    public IReadOnlyList<int> Children() => Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1).Where(pid => pid > 0)
+        .Where(pid =>
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // state, ppid, ...
+                return fields[0] != "Z" && fields[1] == _process.Id.ToString();
+            }
+            catch (IOException) { return false; } // exited meanwhile
+        }).ToList();
+
     public string Output
     {
         get { lock (_output) return _output.ToString(); }

@@ -159,4 +159,15 @@ public sealed partial class BicepTests
 
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Guid();
+
+    [Fact]
+    public void The_runner_job_runs_the_same_arguments_as_the_offline_scaler()
+    {
+        // The offline scaler starts RunnerJob.Arguments("cpu"); the Container Apps job must run the same with cuda.
+        var job = Infra("modules/runner-job.bicep");
+        var block = System.Text.RegularExpressions.Regex.Match(job, @"args:\s*\[(?<items>[^\]]*)\]");
+        Assert.True(block.Success, "runner-job.bicep has no args array");
+        var args = System.Text.RegularExpressions.Regex.Matches(block.Groups["items"].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(Stitching.Core.Jobs.RunnerJob.Arguments("cuda"), args);
+    }
 }

@@ -16,4 +16,10 @@ public interface IJobQueue
     /// <see cref="DeadLetter.RemoveAsync"/>; empty when there are none.
     /// </summary>
     Task<IReadOnlyList<DeadLetter>> ReceiveDeadLettersAsync(int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many messages a runner could receive now, counting at most <paramref name="atMost"/> (1..32): what the
+    /// offline job scaler starts runners for, as KEDA does from the queue length in Azure.
+    /// </summary>
+    Task<int> CountWaitingAsync(int atMost, CancellationToken cancellationToken = default);
 }

@@ -46,6 +46,10 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
             ct => deadLetters.CompleteMessageAsync(m, ct))).ToList();
     }
 
+    /// <summary>Peek needs only Listen; it also sees locked messages, so a count may include jobs already being run.</summary>
+    public async Task<int> CountWaitingAsync(int atMost, CancellationToken cancellationToken = default) =>
+        (await receiver.PeekMessagesAsync(Math.Clamp(atMost, 1, 32), cancellationToken: cancellationToken)).Count;
+
     public async ValueTask DisposeAsync()
     {
         await sender.DisposeAsync();

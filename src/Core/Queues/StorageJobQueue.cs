@@ -42,6 +42,10 @@ public sealed class StorageJobQueue(QueueClient queue, QueueClient poison, TimeS
         }
     }
 
+    /// <summary>Peek sees only visible messages: those locked by a runner or scheduled for later are not waiting.</summary>
+    public async Task<int> CountWaitingAsync(int atMost, CancellationToken cancellationToken = default) =>
+        (await Queue.PeekMessagesAsync(Math.Clamp(atMost, 1, 32), cancellationToken)).Value.Length;
+
     /// <summary>Poison entries are envelopes (<see cref="DeadLetterEnvelope"/>); anything else is reported as it is.</summary>
     public async Task<IReadOnlyList<DeadLetter>> ReceiveDeadLettersAsync(int maxMessages, CancellationToken cancellationToken = default)
     {

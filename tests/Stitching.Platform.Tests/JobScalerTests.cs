@@ -1,0 +1,72 @@
+using Stitching.Core.Contracts;
+using Stitching.Core.Jobs;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Platform.Tests;
+
+/// <summary>
+/// Offline job mode, as in Azure: no long-lived runner; the real <c>scale</c> command starts one
+/// <c>worker --max-jobs 1</c> process per waiting message (at most 2 at a time), each in a fresh folder with no data,
+/// and a whole tiny 4-variant sweep finishes through it with one row per stitch.
+/// </summary>
+[Collection(RunnerProcesses.Name)]
+public sealed class JobScalerTests
+{
+    private const string FourVariants = """
+        {
+          "name": "job mode",
+          "senders": ["resnet(1,1,1,1)"],
+          "receivers": ["resnet(1,1,1,1)"],
+          "width": 4,
+          "trainLimit": 300,
+          "testLimit": 100,
+          "variants": ["all"],
+          "senderLayers": ["stem", "2.0"],
+          "receiverLayers": ["1.0", "4.0"],
+          "model": { "epochs": 1 },
+          "stitch": { "epochs": 1 }
+        }
+        """;
+
+    [AzuriteFact]
+    public async Task A_tiny_four_variant_sweep_finishes_through_job_mode_executions_and_none_is_left_afterwards()
+    {
+        // Given Fashion-MNIST in the datasets container, the scaler running (no runner yet), and a 4-variant sweep submitted
+        await using var env = await TestPlatform.CreateAsync();
+        await env.UploadFashionMnistAsync();
+        using var scaler = GpuRunnerProcess.Start(env, ["scale", "--jobs", "2", "--poll", "1", "--runner-args=--threads 1"],
+            new Dictionary<string, string> { ["Stitching__Worker__ReceiveWait"] = "00:00:03" });
+        var id = await env.SubmitAsync(FourVariants);
+
+        // When the scaler has run executions until the sweep finished
+        var deadline = DateTime.UtcNow.AddMinutes(8);
+        SweepStatus? status = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = await env.Platform.Coordinator.GetStatusAsync(id);
+            if (status!.Finished || scaler.HasExited) break;
+            await Task.Delay(1000);
+        }
+
+        // Then every job is done, each planned stitch has exactly one row, and the work ran in several executions
+        Assert.True(status is { Finished: true, Failed: 0 }, $"sweep not finished: {status}\n{scaler.Output}");
+        var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
+        Assert.All(jobs, j => Assert.Equal(JobState.Done, j.State));
+        var planned = jobs.Where(j => j.Kind == JobKind.Stitch).SelectMany(j => j.Message.Stitches!.Tasks()).Select(JobIds.ForStitch).Order().ToList();
+        Assert.Equal(16, planned.Count); // 4 variants x 2 sender layers x 2 receiver layers
+        var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
+        Assert.Equal(planned, rows.Select(r => r.StitchId).Order());
+        Assert.Equal(4, rows.Select(r => r.Result.Variant).Distinct().Count());
+        var started = scaler.Output.Split('\n').Count(l => l.Contains("Started execution"));
+        Assert.True(started >= jobs.Count, $"{started} executions for {jobs.Count} jobs:\n{scaler.Output}");
+
+        // And with the queue empty, every execution exits by itself within a minute (nothing idles on a GPU)
+        var idle = DateTime.UtcNow.AddMinutes(1);
+        while (scaler.Children().Count > 0 && DateTime.UtcNow < idle) await Task.Delay(500);
+        Assert.True(scaler.Children().Count == 0, $"executions still running a minute after the last job: {string.Join(", ", scaler.Children())}\n{scaler.Output}");
+        Assert.False(scaler.HasExited, scaler.Output);
+        scaler.Terminate();
+        var (exit, _) = await scaler.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, exit);
+    }
+}
