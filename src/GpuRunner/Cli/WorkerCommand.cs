@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -55,15 +54,8 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         if (settings.ModelsDir is { } dir) overrides[$"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.CheckpointDirectory)}"] = Path.GetFullPath(dir);
         var configuration = PlatformConfiguration.Build(overrides);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Ctrl+C and SIGTERM (Container Apps scale-in, replica timeout) stop the loop; the job's message is handed back at once.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        }
+        // Ctrl+C and SIGTERM stop the loop; the job's message is handed back at once.
+        using var stop = new StopSignals(cancellationToken);
 
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var device = settings.Device switch
@@ -89,7 +81,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         {
             return (await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory)).ExitCode;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsStopping)
         {
             return 143; // stopped while starting, before any message was received
         }
