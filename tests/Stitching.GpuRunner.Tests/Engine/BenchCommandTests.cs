@@ -7,13 +7,11 @@ namespace Stitching.GpuRunner.Tests.Engine;
 
 public sealed class BenchCommandTests : IDisposable
 {
-    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-bench-").FullName;
 
-    [Fact]
+    [Data.FashionMnistInstalledFact]
     public async Task A_tiny_bench_writes_both_paths_the_peaks_the_flops_and_the_agreement_cell_by_cell()
     {
-        if (!Directory.Exists(FashionMnist) || Directory.GetFiles(FashionMnist, "*.gz").Length < 4) return;
         TorchRuntime.EnsureLoadable();
         var app = new CommandApp();
         app.Configure(c => { c.AddCommand<BenchCommand>("bench"); c.PropagateExceptions(); });

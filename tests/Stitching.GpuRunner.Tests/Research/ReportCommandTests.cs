@@ -9,14 +9,11 @@ namespace Stitching.GpuRunner.Tests.Research;
 
 public sealed class ReportCommandTests : IDisposable
 {
-    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-report-").FullName;
 
-    [Fact]
+    [Data.FashionMnistInstalledFact]
     public async Task Quick_report_writes_every_section_and_every_figure_it_links()
     {
-        // Fashion-MNIST comes from a system package; without it there is nothing to run the command on.
-        if (!Directory.Exists(FashionMnist) || Directory.GetFiles(FashionMnist, "*.gz").Length < 4) return;
         TorchRuntime.EnsureLoadable();
         var app = new CommandApp();
         app.Configure(c => { c.AddCommand<ReportCommand>("report"); c.PropagateExceptions(); });
