@@ -6,14 +6,43 @@ using Stitching.Core.Sweeps;
 
 namespace Stitching.Functions.Sweeps;
 
+/// <summary>
+/// POST /api/sweeps: validates, plans and queues a sweep (202). With <c>?dryRun=true</c> it queues nothing and answers
+/// 200 with the <see cref="SweepEstimate"/> (jobs, stitches, FLOPs, cache memory, time per device class, and a cost
+/// when <c>pricePerGpuHour</c> is given).
+/// </summary>
 public sealed class SubmitSweep(SweepCoordinator coordinator)
 {
     [Function(nameof(SubmitSweep))]
-    public async Task<Results<Accepted<SweepAccepted>, ValidationProblem, ProblemHttpResult>> RunAsync(
+    public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
+        var dryRun = request.Query["dryRun"].ToString();
+        if (dryRun is not ("" or "true" or "false")) return Problems.Invalid([new ValidationError("dryRun", $"dryRun must be true or false, got '{dryRun}'.")], "Bad query");
+        var priceText = request.Query["pricePerGpuHour"].ToString();
+        double? price = null;
+        if (priceText.Length > 0)
+        {
+            if (!double.TryParse(priceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || !(p > 0 && p < 1000))
+                return Problems.Invalid([new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{priceText}'.")], "Bad query");
+            price = p;
+        }
+
         var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
         if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
+        if (dryRun == "true")
+        {
+            var errors = SweepSpecValidator.Validate(spec);
+            if (errors.Count > 0) return Problems.Invalid(errors);
+            try
+            {
+                return TypedResults.Ok(SweepEstimate.Create(spec, price));
+            }
+            catch (Stitching.Core.Stitches.IncompatibleShapesException e)
+            {
+                return Problems.Invalid([new ValidationError("senderLayers", e.Message)]);
+            }
+        }
         var submission = await coordinator.SubmitAsync(spec, cancellationToken);
         if (submission.Sweep is not { } sweep) return Problems.Invalid(submission.Errors);
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";

@@ -271,12 +271,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var holdout = (long)Math.Round(trainSubset * holdoutFraction);
         var train = trainSubset - holdout;
         var stitches = Flops(full, full.Stitches.ToList(), _ => spec.Stitch.Epochs, spec, train, holdout, testSetSize, 0).Optimized;
-        double models = 0;
-        foreach (var m in full.Models.Where(m => m.Trained))
-        {
-            double forward = 2.0 * ArchitectureCatalog.MacsPerImage(ResNetSpec.Parse(m.Arch), spec.Width, 1, 10, 0, int.MaxValue);
-            models += 3 * forward * trainSubset * m.Training.Epochs + forward * testSetSize; // forward + both backward products
-        }
+        var models = full.Models.Where(m => m.Trained).Sum(m => SweepFlops.BaseModel(m, trainSubset, testSetSize));
         var seconds = stitches / (peakStitches * 1e9) + models / (peakFp32 * 1e9);
         return new
         {
@@ -297,29 +292,18 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, Func<StitchTask, double> epochsRun, SweepSpec spec,
         long train, long holdout, long test, int baselineEpochs)
     {
-        double opt = 0, baseline = 0, perStitch = 0, prefixOpt = 0, prefixBase = 0;
-        var classes = 10;
+        double opt = 0, baseline = 0, perStitch = 0, prefixBase = 0;
+        var w = spec.Width;
         foreach (var t in tasks)
         {
-            var s = ResNetSpec.Parse(t.Sender.Arch);
-            var r = ResNetSpec.Parse(t.Receiver.Arch);
-            var i = ArchitectureCatalog.Layer(s, spec.Width, t.SenderLayer).Index;
-            var j = ArchitectureCatalog.Layer(r, spec.Width, t.ReceiverLayer).Index;
-            double prefix = ArchitectureCatalog.MacsPerImage(s, spec.Width, 1, classes, 0, i);
-            double suffix = ArchitectureCatalog.MacsPerImage(r, spec.Width, 1, classes, j + 1, int.MaxValue);
-            double stitch = t.Shape.MacsPerImage;
-            var train1 = 2 * (3 * stitch + 2 * suffix);
-            perStitch += train1 * train * spec.Stitch.Epochs / tasks.Count;
-            var epochs = epochsRun(t);
-            var checks = spec.Stitch.EvalsPerEpoch * epochs + 1;
-            opt += train1 * train * epochs + 2 * (stitch + suffix) * (holdout * checks + test);
-            baseline += (train1 + 2 * prefix) * train * baselineEpochs + 2 * (prefix + stitch + suffix) * test;
-            prefixBase += 2 * prefix * (train * baselineEpochs + test);
+            perStitch += SweepFlops.TrainingPerImage(t, w) * train * spec.Stitch.Epochs / tasks.Count;
+            opt += SweepFlops.Stitch(t, w, train, holdout, test, epochsRun(t), spec.Stitch.EvalsPerEpoch);
+            // The baseline recomputes the sender's prefix on every step and has no held-out checks.
+            var prefix = SweepFlops.PrefixPerImage(t, w);
+            baseline += (SweepFlops.TrainingPerImage(t, w) + prefix) * train * baselineEpochs + (prefix + SweepFlops.EvaluationPerImage(t, w)) * test;
+            prefixBase += prefix * (train * baselineEpochs + test);
         }
-        foreach (var pair in plan.Pairs)
-        foreach (var model in pair.Models.Where(m => m.Arch == pair.SenderArch.Name))
-        foreach (var layer in pair.SenderLayers)
-            prefixOpt += 2.0 * ArchitectureCatalog.MacsPerImage(pair.SenderArch, spec.Width, 1, classes, 0, layer.Index) * (train + holdout + test);
+        var prefixOpt = SweepFlops.CachedPrefixes(plan, w, train + holdout + test);
         opt += prefixOpt;
         return new FlopCount(perStitch, opt, baseline, prefixOpt, prefixBase);
     }

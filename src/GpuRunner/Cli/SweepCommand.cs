@@ -85,6 +85,12 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Output folder (default results/sweep). Rerunning into the same folder resumes.")]
         public string Out { get; init; } = "results/sweep";
 
+        [CommandOption("--dry-run"), Description("Print the jobs, stitches, FLOPs, cache memory and estimated time per device class, and stop: nothing trains.")]
+        public bool DryRun { get; init; }
+
+        [CommandOption("--price-per-gpu-hour <PRICE>"), Description("With --dry-run: a GPU hour's price, to estimate the cost on the Azure GPU profiles.")]
+        public double? PricePerGpuHour { get; init; }
+
         public SweepSpec ToSpec() => new()
         {
             Senders = Split(Senders), Receivers = Split(Receivers), Width = Width, Dataset = Dataset,
@@ -131,6 +137,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     {
         var spec = settings.ToSpec();
         var plan = SweepPlan.Create(spec); // validates architectures, layers, variants and stitch shapes before any work
+        if (settings.DryRun) return DryRun(spec, settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
         void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
         Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
@@ -174,6 +181,27 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
             AnsiConsole.Write(MatrixTable.Render(matrix));
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
+        return 0;
+    }
+
+    private static int DryRun(SweepSpec spec, double? pricePerGpuHour)
+    {
+        var errors = Core.Sweeps.SweepSpecValidator.Validate(spec);
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors) AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Field)}[/]: {Markup.Escape(error.Message)}");
+            return 2;
+        }
+        var e = SweepEstimate.Create(spec, pricePerGpuHour);
+        AnsiConsole.MarkupLine(Markup.Escape($"Dry run (nothing trains): {e.ModelJobs} model jobs, {e.StitchJobs} stitch jobs, {e.Stitches} stitches; " +
+            $"{e.TrainImages} train, {e.HoldoutImages} held-out, {e.TestImages} test images"));
+        AnsiConsole.MarkupLine(Markup.Escape($"FLOPs at the stitches' maximum epochs: {e.StitchTflop:F1} TFLOP stitches + {e.BaseModelTflop:F1} TFLOP base models; " +
+            $"activation cache per runner up to {e.CacheMegabytesPerRunner:F0} MB (fp32; bf16 halves it)"));
+        var table = new Table().AddColumns("device class", "GFLOP/s", "time", "cost", "source");
+        foreach (var t in e.Times)
+            table.AddRow(Markup.Escape(t.Device), $"{t.AchievedGflops:F0}", TimeSpan.FromSeconds(t.Seconds).ToString(@"d\.hh\:mm\:ss"),
+                t.Cost is { } c ? $"{c:F2}" : "-", Markup.Escape((t.Measured ? "measured: " : "") + t.Source));
+        AnsiConsole.Write(table);
         return 0;
     }
 
