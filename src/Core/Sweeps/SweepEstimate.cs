@@ -70,7 +70,7 @@ public sealed record DeviceCalibration(string Name, double AchievedGflops, bool 
         new("cpu: 2-core Xeon with AMX (bf16)", 257.0, true, false,
             "bench, docs/bench/bench.json (2026-11): optimized path 257 GFLOP/s, 60% of its 427 GFLOP/s bf16 matmul peak"),
         new("cpu: 2-core AVX2 EPYC (fp32)", 86.0, false, false,
-            "estimate: 60% (the Xeon's achieved fraction) of 143 GFLOP/s fp32 measured with OpenBLAS on that CPU (issue 12)"),
+            "estimate: 60% (the Xeon's achieved fraction) of 143 GFLOP/s fp32 that issue 12 reports measured with OpenBLAS on that CPU"),
         new("gpu: T4 (Consumption-GPU-NC8as-T4)", 2_000.0, false, true,
             "estimate: 25% of the T4's published 8.1 TFLOP/s fp32 (no bf16 on Turing); narrow CIFAR-size convs fill it poorly"),
         new("gpu: A100 (Consumption-GPU-NC24-A100)", 30_000.0, false, true,
