@@ -55,6 +55,13 @@ public static class SweepSpecValidator
                 count += (long)Count(spec.SenderLayers, s, width) * Count(spec.ReceiverLayers, r, width);
             count *= variants * spec.StitchSeeds!.Count;
             if (count > MaxStitches) Error("senders", $"The sweep has {count:N0} stitches; at most {MaxStitches:N0} are allowed per sweep.");
+            else if (spec.Stitch.Init == "identity")
+            {
+                // The identity is defined only where sender and receiver layers have the same shape (a 1x1 conv, in = out).
+                var odd = SweepPlan.Create(spec).Stitches.FirstOrDefault(t => t.Shape.Kind != Stitches.StitchKind.Conv1x1 || t.Shape.InChannels != t.Shape.OutChannels);
+                if (odd is not null)
+                    Error("stitch.init", $"Init identity needs layers of equal shape; {odd.Sender.Arch} {odd.SenderLayer} -> {odd.Receiver.Arch} {odd.ReceiverLayer} is a {odd.Shape.KindName}. Choose layers of equal shape or least-squares.");
+            }
         }
         return errors;
     }
@@ -120,7 +127,7 @@ public static class SweepSpecValidator
         if (s.BatchSize is < 1 or > 4096) error($"{field}.batchSize", "Batch size must be 1..4096.");
         if (s.Optimizer is not ("sgd" or "adam")) error($"{field}.optimizer", "Optimizer must be sgd or adam.");
         if (!(s.LearningRate > 0 && s.LearningRate <= 10)) error($"{field}.learningRate", "Learning rate must be in (0, 10].");
-        if (s.Init is not ("least-squares" or "default")) error($"{field}.init", "Init must be least-squares or default.");
+        if (s.Init is not ("least-squares" or "identity" or "default")) error($"{field}.init", "Init must be least-squares, identity (layers of equal shape only) or default.");
         if (s.Precision is not ("auto" or "bf16" or "fp32")) error($"{field}.precision", "Precision must be auto, bf16 or fp32.");
         if (s.HoldoutFraction is < 0 or >= 1) error($"{field}.holdoutFraction", "Hold-out fraction must be in [0, 1).");
         if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");

@@ -136,6 +136,13 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var spec = settings.ToSpec();
+        // The API's validator, before anything trains: a typo in --optimizer or --init fails here, not after the base models.
+        var errors = SweepSpecValidator.Validate(spec);
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors) AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Field)}[/]: {Markup.Escape(error.Message)}");
+            return 2;
+        }
         var plan = SweepPlan.Create(spec); // validates architectures, layers, variants and stitch shapes before any work
         if (settings.DryRun) return DryRun(spec, settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
@@ -186,12 +193,6 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
     private static int DryRun(SweepSpec spec, double? pricePerGpuHour)
     {
-        var errors = Core.Sweeps.SweepSpecValidator.Validate(spec);
-        if (errors.Count > 0)
-        {
-            foreach (var error in errors) AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Field)}[/]: {Markup.Escape(error.Message)}");
-            return 2;
-        }
         var e = SweepEstimate.Create(spec, pricePerGpuHour);
         AnsiConsole.MarkupLine(Markup.Escape($"Dry run (nothing trains): {e.ModelJobs} model jobs, {e.StitchJobs} stitch jobs, {e.Stitches} stitches; " +
             $"{e.TrainImages} train, {e.HoldoutImages} held-out, {e.TestImages} test images"));
