@@ -17,6 +17,7 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(SweepRecord))]
 [JsonSerializable(typeof(SweepStatus))]
 [JsonSerializable(typeof(SweepAccepted))]
+[JsonSerializable(typeof(SweepRetry))]
 [JsonSerializable(typeof(Sweeps.SweepEstimate))]
 [JsonSerializable(typeof(IReadOnlyList<SweepSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<StoredResult>))]

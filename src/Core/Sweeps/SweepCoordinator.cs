@@ -229,6 +229,38 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         return true;
     }
 
+    /// <summary>
+    /// Puts a sweep's failed (and, when asked, cancelled) jobs back on the queue, keeping every finished result: a
+    /// stitch job resumes from its stored rows, a model job retrains, and stitches that failed with their model wait
+    /// for it again. Attempts and the last error stay on each row until it runs. Null when the sweep does not exist.
+    /// </summary>
+    public async Task<SweepRetry?> RetryAsync(string sweepId, IReadOnlySet<JobState> include, CancellationToken cancellationToken = default)
+    {
+        if (include.Count == 0 || include.Any(s => s is not (JobState.Failed or JobState.Cancelled)))
+            throw new ArgumentException("Only failed and cancelled jobs can be retried.", nameof(include));
+        var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
+        if (sweep is null) return null;
+        if (sweep.State == SweepState.Planning)
+            return new SweepRetry(sweepId, 0, [], "Nothing retried: the sweep is still being planned; its jobs have not all been written yet.");
+        if (sweep.State == SweepState.Cancelled)
+            return new SweepRetry(sweepId, 0, [], "Nothing retried: the sweep was cancelled. Submit it again to run it.");
+
+        var requeued = new List<string>();
+        await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
+        {
+            if (!include.Contains(job.State)) continue;
+            // A conflict means the row changed meanwhile (a late worker, another retry): left as it now is.
+            if (await storage.TryUpdateJobAsync(job with { State = JobState.Queued, Sent = false, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+                requeued.Add(job.JobId);
+        }
+        if (requeued.Count == 0)
+            return new SweepRetry(sweepId, 0, [], $"Nothing retried: no job is {string.Join(" or ", include.Select(s => s.ToString().ToLowerInvariant()))}.");
+        var sent = await FanOutAsync(sweepId, cancellationToken);
+        _logger.LogInformation("Sweep {SweepId}: {Count} jobs re-queued, {Sent} sent now", sweepId, requeued.Count, sent);
+        return new SweepRetry(sweepId, requeued.Count, requeued,
+            $"{requeued.Count} job(s) re-queued; {sent} sent now, the rest once the models they need exist.");
+    }
+
     public async Task<SweepStatus?> GetStatusAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);

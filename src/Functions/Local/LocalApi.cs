@@ -46,5 +46,6 @@ public static class LocalApi
         app.MapGet("/api/sweeps/{id}/matrix", (HttpContext c, string id, CancellationToken ct) => Fn<GetMatrix>(c).RunAsync(c.Request, id, ct));
         app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));
+        app.MapPost("/api/sweeps/{id}/retry", (HttpContext c, string id, CancellationToken ct) => Fn<RetrySweep>(c).RunAsync(c.Request, id, ct));
     }
 }

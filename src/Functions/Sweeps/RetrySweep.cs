@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Functions.Sweeps;
+
+/// <summary>
+/// POST /api/sweeps/{id}/retry[?include=failed,cancelled]: re-queues the sweep's failed (default) or also cancelled
+/// jobs, keeping finished results; answers what it did, which may be nothing, with the reason.
+/// </summary>
+public sealed class RetrySweep(SweepCoordinator coordinator)
+{
+    [Function(nameof(RetrySweep))]
+    public async Task<Results<JsonHttpResult<SweepRetry>, ValidationProblem, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/retry")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (Problems.CheckId(id) is { } bad) return bad;
+        var include = new HashSet<JobState>();
+        var text = request.Query["include"].ToString();
+        foreach (var part in (text.Length == 0 ? "failed" : text).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "failed") include.Add(JobState.Failed);
+            else if (part == "cancelled") include.Add(JobState.Cancelled);
+            else return Problems.Invalid([new ValidationError("include", $"include lists failed and/or cancelled, comma-separated; got '{(part.Length > 40 ? part[..40] : part)}'.")], "Bad query");
+        }
+        if (include.Count == 0) return Problems.Invalid([new ValidationError("include", "include must name failed and/or cancelled.")], "Bad query");
+        var retry = await coordinator.RetryAsync(id, include, cancellationToken);
+        return retry is null ? Problems.NotFound(id) : TypedResults.Json(retry, PlatformJsonContext.Default.SweepRetry);
+    }
+}
