@@ -56,7 +56,7 @@ public sealed class OfflineSasTests
                 if (sas.TryGetValue(key, out var uri)) Assert.True(StorageClients.HasSas(new Uri(uri)), $"{component} {key}: {uri}");
         }
         Assert.False(Sas(PlatformComponent.Timer).ContainsKey(OfflineSas.BlobServiceUriKey)); // the timer never touches a blob
-        Assert.Equal([OfflineSas.BlobServiceUriKey], Sas(PlatformComponent.DatasetUploader).Keys.Where(k => k.EndsWith("ServiceUri")));
+        Assert.Equal([OfflineSas.BlobServiceUriKey, OfflineSas.ConnectionStringKey], Sas(PlatformComponent.DatasetUploader).Keys);
         Assert.False(OfflineSas.EnvironmentFor(PlatformComponent.Runner, TestPlatform.ConnectionString, QueueBackend.ServiceBus, Hour).ContainsKey(OfflineSas.QueueServiceUriKey));
     }
 
@@ -217,7 +217,13 @@ public sealed class OfflineSasTests
         var id = await env.SubmitAsync(WorkerProcessTests.Tiny);
 
         // Each execution: a fresh `worker --max-jobs 1` with an empty checkpoint folder and only the runner's SAS
-        var environment = new Dictionary<string, string>(Sas(PlatformComponent.Runner)) { ["Stitching__Worker__ReceiveWait"] = "00:00:02" };
+        // The runner's environment as scripts/offline.sh gets it: from the `sas` command
+        var (code, printed) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["sas", "--component", "runner", "--hours", "1"]);
+        Assert.True(code == 0, printed);
+        var environment = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => l.Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
+        Assert.Equal(Sas(PlatformComponent.Runner).Keys.Order(), environment.Keys.Order());
+        environment["Stitching__Worker__ReceiveWait"] = "00:00:02";
         var outputs = new List<string>();
         for (var i = 0; i < 6 && !(await env.Platform.Coordinator.GetStatusAsync(id))!.Finished; i++)
         {

@@ -18,10 +18,13 @@ namespace Stitching.Core.Security;
 /// <remarks>
 /// One account SAS per service (<c>ss</c> = that service), with the union of the component's operations on that
 /// service's containers, tables or queues: Azure assigns the storage roles on the account, so this is Azure's own
-/// granularity. Resource types follow the operations: <c>o</c> (objects: blobs, entities, messages) when any object
-/// operation is granted, <c>c</c> (containers, tables, queues) only when the component creates them
-/// (<see cref="PlatformRoles.CreatesResources"/>) or lists a container; never <c>s</c> (service properties). A service the
-/// component never touches gets no URI at all. Nothing grants deleting a table, container or queue.
+/// granularity (a service SAS per container, table or queue would need a URI per resource). Resource types follow the
+/// operations: <c>o</c> (blobs, entities, messages) when any object operation is granted; <c>c</c> (containers, tables,
+/// queues) when the component creates them (<see cref="PlatformRoles.CreatesResources"/>: 'c', or 'w' for tables) or lists a
+/// container, and where Azurite checks an object operation against the container type (querying entities, deleting
+/// or updating a message); never <c>s</c>. A component that does not create resources gets neither 'c' nor 'w' on
+/// containers, so its CreateIfNotExists is refused (403). A service the component never touches gets no URI at all.
+/// No component is granted deleting a table, container or queue.
 /// </remarks>
 public static class OfflineSas
 {
@@ -34,8 +37,9 @@ public static class OfflineSas
     /// <summary>
     /// The environment variables that configure <paramref name="component"/> with only its own rights: the service URIs
     /// carrying their SAS, an empty <c>Stitching__Storage__ConnectionString</c> (so an exported one does not override them:
-    /// a connection string holds the account key, i.e. every right) and <c>Stitching__Queue__Backend</c>. With the
-    /// Service Bus backend no queue URI is given (the emulator's connection string is the caller's).
+    /// a connection string holds the account key, i.e. every right) and, for a component that uses the job queue,
+    /// <c>Stitching__Queue__Backend</c>. With the Service Bus backend no queue URI is given (the emulator's connection
+    /// string is the caller's).
     /// </summary>
     /// <param name="azuriteConnectionString"><c>UseDevelopmentStorage=true</c> or an explicit Azurite connection string with its account key.</param>
     /// <exception cref="ArgumentException">The connection string holds no account key (e.g. it is itself a SAS).</exception>
@@ -44,11 +48,9 @@ public static class OfflineSas
         ArgumentException.ThrowIfNullOrWhiteSpace(azuriteConnectionString);
         if (lifetime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lifetime), lifetime, "A SAS lifetime must be positive.");
         var expires = DateTimeOffset.UtcNow + lifetime;
-        var env = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ConnectionStringKey] = "",
-            [QueueBackendKey] = backend == QueueBackend.Storage ? "storage" : "servicebus",
-        };
+        var env = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionStringKey] = "" };
+        if (PlatformRoles.For(component, backend).Any(a => a.Service is PlatformService.Queue or PlatformService.ServiceBus))
+            env[QueueBackendKey] = backend == QueueBackend.Storage ? "storage" : "servicebus";
 
         if (Grant(component, PlatformService.Blob, backend) is { } blob)
         {

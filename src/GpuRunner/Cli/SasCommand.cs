@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Queues;
 using Stitching.Core.Security;
