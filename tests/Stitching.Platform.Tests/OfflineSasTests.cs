@@ -63,7 +63,7 @@ public sealed class OfflineSasTests
     [Fact]
     public void A_plain_http_service_uri_without_a_sas_says_what_is_missing()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => StorageClients.Tables(new StitchingStorageOptions { TableServiceUri = new Uri("http://127.0.0.1:10002/devstoreaccount1") }));
+        var e = Assert.Throws<StorageConfigurationException>(() => StorageClients.Tables(new StitchingStorageOptions { TableServiceUri = new Uri("http://127.0.0.1:10002/devstoreaccount1") }));
         Assert.Contains("no SAS token", e.Message);
         Assert.Contains("sas --component", e.Message);
         Assert.Throws<ArgumentException>(() => OfflineSas.EnvironmentFor(PlatformComponent.Api, "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;SharedAccessSignature=sv=2020&sig=x", QueueBackend.Storage, Hour));

@@ -44,9 +44,9 @@ public static class StorageClients
     {
         if (uri is null) throw Missing(key);
         if (!uri.IsAbsoluteUri || uri.Scheme is not ("https" or "http"))
-            throw new InvalidOperationException($"{StitchingStorageOptions.Section}:{key} must be an absolute http(s) URI, got '{uri}'.");
+            throw new StorageConfigurationException($"{StitchingStorageOptions.Section}:{key} must be an absolute http(s) URI, got '{uri}'.");
         if (uri.Scheme == "http" && !HasSas(uri))
-            throw new InvalidOperationException($"{StitchingStorageOptions.Section}:{key} is {uri.GetLeftPart(UriPartial.Path)} with no SAS token (no 'sig=' in its query). "
+            throw new StorageConfigurationException($"{StitchingStorageOptions.Section}:{key} is {uri.GetLeftPart(UriPartial.Path)} with no SAS token (no 'sig=' in its query). "
                 + "Offline (http, Azurite) each component's service URIs carry its own SAS: print them with "
                 + "`Stitching.GpuRunner sas --component api|runner|timer|uploader`, or set "
                 + $"{StitchingStorageOptions.Section}:ConnectionString. In Azure use the https endpoint, reached with the managed identity.");
@@ -71,6 +71,7 @@ public static class StorageClients
         return options;
     }
 
-    private static InvalidOperationException Missing(string key) =>
-        new($"Set {StitchingStorageOptions.Section}:ConnectionString (Azurite) or {StitchingStorageOptions.Section}:{key}.");
+    private static StorageConfigurationException Missing(string key) =>
+        new($"Set {StitchingStorageOptions.Section}:{key}: in Azure the https endpoint (managed identity); offline the SAS-bearing URI that "
+            + $"`Stitching.GpuRunner sas --component api|runner|timer|uploader` prints for this component (none when its role gives it no right on this service). Or set {StitchingStorageOptions.Section}:ConnectionString (Azurite, every right).");
 }
