@@ -6,8 +6,10 @@ namespace Stitching.Core.Security;
 /// <summary>
 /// The role table: for each component, the data-plane operations its code performs on each resource, and the
 /// Azure built-in role that grants them. <c>infra/main.bicep</c> assigns exactly these roles (a test in
-/// Stitching.Reliability.Tests compares them), and the offline stack gives each component a SAS with exactly
-/// <see cref="SasPermissions"/>, so a component that does more than this table says fails offline first.
+/// Stitching.Reliability.Tests compares them), and the offline stack gives each component a SAS with exactly its
+/// rights (<see cref="OfflineSas.EnvironmentFor"/>: an account SAS per service, the union of <see cref="SasPermissions"/>
+/// over that service's resources, as Azure assigns storage roles on the account), so a component that does more than
+/// this table says fails offline first.
 /// </summary>
 /// <remarks>
 /// Azure identities: the API, the timer and the Functions host share the Function app's identity
