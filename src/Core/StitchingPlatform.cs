@@ -47,6 +47,14 @@ public sealed record StitchingPlatform(
     }
 
     /// <summary>
+    /// The recovery timer's part of the platform: tables and the job queue, no blob client (the timer never touches a
+    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to.
+    /// </summary>
+    public static SweepCoordinator CreateCoordinator(StitchingStorageOptions storage, JobQueueOptions queue, ILoggerFactory? loggerFactory = null) =>
+        new(new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix), JobQueues.Create(queue, storage),
+            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SweepCoordinator>());
+
+    /// <summary>
     /// Creates tables, the checkpoints container and (Storage backend) queues; Service Bus queues are provisioned by infra.
     /// The datasets container is created by the first upload: a runner only ever reads it.
     /// </summary>

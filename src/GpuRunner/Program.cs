@@ -25,6 +25,8 @@ app.Configure(config =>
             .WithExample("datasets", "upload", "--dataset", "cifar10", "--blob-service-uri", "https://ACCOUNT.blob.core.windows.net");
         datasets.AddCommand<DatasetsListCommand>("list").WithDescription("List the stored dataset files and whether each dataset is complete.");
     });
+    config.AddCommand<SasCommand>("sas").WithDescription("Print KEY=VALUE lines that give one offline component only its own rights: service URIs with SAS tokens signed by Azurite's key (for env / export).")
+        .WithExample("sas", "--component", "runner", "--hours", "8");
     config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
     config.PropagateExceptions();
 });

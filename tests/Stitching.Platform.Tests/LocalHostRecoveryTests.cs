@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Stitching.Core.Contracts;
+using Stitching.Core.Security;
 
 namespace Stitching.Platform.Tests;
 
@@ -11,13 +12,22 @@ namespace Stitching.Platform.Tests;
 [Collection(RunnerProcesses.Name)]
 public sealed class LocalHostRecoveryTests
 {
-    [AzuriteFact]
-    public async Task The_local_host_plans_a_big_sweep_with_its_recovery_loop_and_no_runner()
+    [AzuriteTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_local_host_plans_a_big_sweep_with_its_recovery_loop_and_no_runner(bool ownSas)
     {
-        // Given the local host with a 1 s recovery loop, and no runner
+        // Given the local host with a 1 s recovery loop, and no runner; with ownSas, the API and its recovery loop each
+        // configured only with their own SAS (the loop's under Stitching__Local__Timer), as scripts/offline.sh starts it
         await using var env = await TestPlatform.CreateAsync();
         var port = FreePort();
-        using var host = new LocalHost(env, port);
+        var sas = ownSas
+            ? OfflineSas.EnvironmentFor(PlatformComponent.Api, TestPlatform.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
+                .Concat(OfflineSas.EnvironmentFor(PlatformComponent.Timer, TestPlatform.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
+                    .Select(kv => KeyValuePair.Create("Stitching__Local__Timer" + kv.Key["Stitching".Length..], kv.Value)))
+                .ToDictionary()
+            : null;
+        using var host = new LocalHost(env, port, sas);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
 
@@ -52,6 +62,17 @@ public sealed class LocalHostRecoveryTests
             await Task.Delay(250);
         }
         Assert.Equal(sweep.ModelJobs, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        // And it records a dead-lettered job as Failed (with ownSas: the timer's SAS receives from the poison queue, the API's cannot)
+        var dead = (await env.Queue.Queue.ReceiveMessageAsync()).Value;
+        await env.Queue.Poison.SendMessageAsync(dead.Body.ToString());
+        await env.Queue.Queue.DeleteMessageAsync(dead.MessageId, dead.PopReceipt);
+        var job = Stitching.Core.Queues.JobMessageParser.Parse(dead.Body.ToString()).Message!;
+        while ((await env.Platform.Storage.GetJobAsync(id, job.JobId))!.State != JobState.Failed)
+        {
+            Assert.True(DateTime.UtcNow < until && !host.HasExited, $"dead letter not recorded after 90 s\n{host.Output}");
+            await Task.Delay(250);
+        }
     }
 
     /// <summary>The built local host, killed on dispose; its output is kept for failure messages.</summary>
@@ -60,7 +81,7 @@ public sealed class LocalHostRecoveryTests
         private readonly Process _process;
         private readonly StringBuilder _output = new();
 
-        public LocalHost(TestPlatform env, int port)
+        public LocalHost(TestPlatform env, int port, IReadOnlyDictionary<string, string>? environment = null)
         {
             // Beside the runner's build output: src/Functions/bin/{configuration}/net10.0.
             var runnerBin = Path.GetDirectoryName(GpuRunnerProcess.Dll)!;
@@ -74,6 +95,7 @@ public sealed class LocalHostRecoveryTests
             start.Environment["Stitching__Queue__Backend"] = "storage";
             start.Environment["Stitching__Local__Port"] = port.ToString();
             start.Environment["Stitching__Local__RecoveryInterval"] = "00:00:01";
+            foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
             _process = Process.Start(start)!;
             _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
             _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };

@@ -9,7 +9,8 @@ namespace Stitching.Platform.Tests;
 [Collection(RunnerProcesses.Name)]
 public sealed class WorkerProcessTests
 {
-    private const string Tiny = """
+    /// <summary>2 models and 4 stitches in 2 jobs; also what <see cref="OfflineSasTests"/> runs with the runner SAS.</summary>
+    internal const string Tiny = """
         {
           "name": "worker process",
           "senders": ["resnet(1,1,1,1)"],

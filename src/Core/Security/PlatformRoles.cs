@@ -6,8 +6,10 @@ namespace Stitching.Core.Security;
 /// <summary>
 /// The role table: for each component, the data-plane operations its code performs on each resource, and the
 /// Azure built-in role that grants them. <c>infra/main.bicep</c> assigns exactly these roles (a test in
-/// Stitching.Reliability.Tests compares them), and the offline stack gives each component a SAS with exactly
-/// <see cref="SasPermissions"/>, so a component that does more than this table says fails offline first.
+/// Stitching.Reliability.Tests compares them), and the offline stack gives each component a SAS with exactly its
+/// rights (<see cref="OfflineSas.EnvironmentFor"/>: an account SAS per service, the union of <see cref="SasPermissions"/>
+/// over that service's resources, as Azure assigns storage roles on the account), so a component that does more than
+/// this table says fails offline first.
 /// </summary>
 /// <remarks>
 /// Azure identities: the API, the timer and the Functions host share the Function app's identity
@@ -76,8 +78,8 @@ public static class PlatformRoles
             "UpsertModelAsync, GetModelAsync"),
         new(PlatformComponent.Runner, PlatformService.Blob, CheckpointsContainer, CreateResource | Read | Create | Write, BuiltInRole.StorageBlobDataContributor,
             "downloads and uploads model and stitch checkpoints (uploads overwrite); WorkerHost creates the container"),
-        new(PlatformComponent.Runner, PlatformService.Blob, DatasetsContainer, Read, BuiltInRole.StorageBlobDataReader,
-            "fetches and verifies the dataset files"),
+        new(PlatformComponent.Runner, PlatformService.Blob, DatasetsContainer, Read | List, BuiltInRole.StorageBlobDataReader,
+            "lists the dataset's blobs with their SHA-256 metadata, then fetches and verifies the files"),
         new(PlatformComponent.Runner, PlatformService.ServiceBus, JobQueue, Send, BuiltInRole.ServiceBusDataSender,
             "OnModelDoneAsync sends the stitch jobs a finished model unlocks", QueueBackend.ServiceBus),
         new(PlatformComponent.Runner, PlatformService.ServiceBus, JobQueue, Receive, BuiltInRole.ServiceBusDataReceiver,

@@ -15,17 +15,43 @@ public static class StorageClients
         ManagedIdentityClientId = Environment.GetEnvironmentVariable("AZURE_CLIENT_ID"),
     });
 
+    // A service URI that carries a SAS (offline: one per component, from `Stitching.GpuRunner sas`) is used as it is;
+    // one without is reached with the managed identity, which needs https (Azure).
     public static TableServiceClient Tables(StitchingStorageOptions o) =>
         o.ConnectionString is { Length: > 0 } cs ? new TableServiceClient(cs, WithRetry(new TableClientOptions()))
-        : new TableServiceClient(o.TableServiceUri ?? throw Missing("TableServiceUri"), Credential(), WithRetry(new TableClientOptions()));
+        : Endpoint(o.TableServiceUri, nameof(o.TableServiceUri)) is var uri && HasSas(uri) ? new TableServiceClient(uri, WithRetry(new TableClientOptions()))
+        : new TableServiceClient(uri, Credential(), WithRetry(new TableClientOptions()));
 
     public static BlobServiceClient Blobs(StitchingStorageOptions o) =>
         o.ConnectionString is { Length: > 0 } cs ? new BlobServiceClient(cs, WithRetry(new BlobClientOptions()))
-        : new BlobServiceClient(o.BlobServiceUri ?? throw Missing("BlobServiceUri"), Credential(), WithRetry(new BlobClientOptions()));
+        : Endpoint(o.BlobServiceUri, nameof(o.BlobServiceUri)) is var uri && HasSas(uri) ? new BlobServiceClient(uri, WithRetry(new BlobClientOptions()))
+        : new BlobServiceClient(uri, Credential(), WithRetry(new BlobClientOptions()));
 
     public static QueueServiceClient Queues(StitchingStorageOptions o) =>
         o.ConnectionString is { Length: > 0 } cs ? new QueueServiceClient(cs, QueueOptions())
-        : new QueueServiceClient(o.QueueServiceUri ?? throw Missing("QueueServiceUri"), Credential(), QueueOptions());
+        : Endpoint(o.QueueServiceUri, nameof(o.QueueServiceUri)) is var uri && HasSas(uri) ? new QueueServiceClient(uri, QueueOptions())
+        : new QueueServiceClient(uri, Credential(), QueueOptions());
+
+    /// <summary>Whether a service URI carries a SAS token (a <c>sig</c> query parameter).</summary>
+    public static bool HasSas(Uri uri) =>
+        uri.IsAbsoluteUri && uri.Query.TrimStart('?').Split('&').Any(p => p.StartsWith("sig=", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The configured service URI. A plain-http one (Azurite) must carry a SAS: the managed identity's bearer tokens are
+    /// only sent over https, so without one every request would fail later with a less helpful message.
+    /// </summary>
+    private static Uri Endpoint(Uri? uri, string key)
+    {
+        if (uri is null) throw Missing(key);
+        if (!uri.IsAbsoluteUri || uri.Scheme is not ("https" or "http"))
+            throw new StorageConfigurationException($"{StitchingStorageOptions.Section}:{key} must be an absolute http(s) URI, got '{uri}'.");
+        if (uri.Scheme == "http" && !HasSas(uri))
+            throw new StorageConfigurationException($"{StitchingStorageOptions.Section}:{key} is {uri.GetLeftPart(UriPartial.Path)} with no SAS token (no 'sig=' in its query). "
+                + "Offline (http, Azurite) each component's service URIs carry its own SAS: print them with "
+                + "`Stitching.GpuRunner sas --component api|runner|timer|uploader`, or set "
+                + $"{StitchingStorageOptions.Section}:ConnectionString. In Azure use the https endpoint, reached with the managed identity.");
+        return uri;
+    }
 
     // Base64 so the messages are readable by a Functions queue trigger too.
     private static QueueClientOptions QueueOptions() => WithRetry(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
@@ -45,6 +71,7 @@ public static class StorageClients
         return options;
     }
 
-    private static InvalidOperationException Missing(string key) =>
-        new($"Set {StitchingStorageOptions.Section}:ConnectionString (Azurite) or {StitchingStorageOptions.Section}:{key}.");
+    private static StorageConfigurationException Missing(string key) =>
+        new($"Set {StitchingStorageOptions.Section}:{key}: in Azure the https endpoint (managed identity); offline the SAS-bearing URI that "
+            + $"`Stitching.GpuRunner sas --component api|runner|timer|uploader` prints for this component (none when its role gives it no right on this service). Or set {StitchingStorageOptions.Section}:ConnectionString (Azurite, every right).");
 }

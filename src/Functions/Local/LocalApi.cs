@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Functions.Local;
@@ -12,7 +13,8 @@ namespace Stitching.Functions.Local;
 /// <summary>
 /// Serves the function classes over plain ASP.NET Core on 127.0.0.1, at the same /api routes, for offline use
 /// where Functions Core Tools cannot run, and runs the timer function <see cref="Maintenance.RecoverSweeps"/> in a loop
-/// (<see cref="LocalRecoveryLoop"/>). No function keys: it listens on loopback only.
+/// (<see cref="LocalRecoveryLoop"/>), with the timer's own storage settings when <c>Stitching:Local:Timer:*</c> gives them
+/// (offline least privilege: <c>sas --component timer --under Stitching__Local__Timer</c>). No function keys: it listens on loopback only.
 /// </summary>
 public static class LocalApi
 {
@@ -30,6 +32,8 @@ public static class LocalApi
         var recovery = builder.Configuration.GetValue(LocalRecoveryLoop.IntervalKey, TimeSpan.FromSeconds(10));
         if (recovery <= TimeSpan.Zero)
             throw new ArgumentException($"{LocalRecoveryLoop.IntervalKey} must be a positive time span (e.g. 00:00:10), got {recovery}.");
+        if (builder.Configuration.GetSection(LocalRecoveryLoop.TimerSection).Exists())
+            builder.Services.AddKeyedSingleton(LocalRecoveryLoop.TimerSection, (sp, _) => LocalRecoveryLoop.TimerCoordinator(builder.Configuration, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<LocalRecoveryLoop>(sp, recovery));
         var app = builder.Build();
         Map(app);

@@ -1,4 +1,8 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Stitching.Core;
+using Stitching.Core.Queues;
+using Stitching.Core.Sweeps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,14 +14,36 @@ namespace Stitching.Functions.Local;
 /// <summary>
 /// The local host's stand-in for the timer trigger: runs <see cref="RecoverSweeps"/> every
 /// <c>Stitching:Local:RecoveryInterval</c> (default 10 s), so offline sweeps recover with no runner alive, as in Azure.
+/// In Azure the timer shares the Function app's identity; offline it can run with its own rights: keys under
+/// <c>Stitching:Local:Timer</c> (e.g. <c>Stitching__Local__Timer__Storage__TableServiceUri</c>) replace the matching
+/// <c>Stitching:*</c> keys for the loop only, so the API's SAS and the timer's stay apart in one process.
 /// </summary>
 public sealed class LocalRecoveryLoop(IServiceProvider services, TimeSpan interval, ILogger<LocalRecoveryLoop> logger) : BackgroundService
 {
     public const string IntervalKey = "Stitching:Local:RecoveryInterval";
+    public const string TimerSection = "Stitching:Local:Timer";
+
+    /// <summary>
+    /// The timer's coordinator: <c>Stitching:*</c> with the keys under <see cref="TimerSection"/> put in their place
+    /// (a connection string left out of them is blanked when they give a service URI, so the API's does not win).
+    /// </summary>
+    public static SweepCoordinator TimerCoordinator(IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        var own = configuration.GetSection(TimerSection).AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null)
+            .ToDictionary(kv => "Stitching:" + kv.Key, kv => kv.Value);
+        var connectionString = $"{StitchingStorageOptions.Section}:{nameof(StitchingStorageOptions.ConnectionString)}";
+        if (own.Keys.Any(k => k.StartsWith(StitchingStorageOptions.Section + ":", StringComparison.OrdinalIgnoreCase) && k.EndsWith("ServiceUri", StringComparison.OrdinalIgnoreCase)))
+            own.TryAdd(connectionString, "");
+        var timer = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
+        return StitchingPlatform.CreateCoordinator(timer.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new(),
+            timer.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new(), loggerFactory);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var recover = ActivatorUtilities.CreateInstance<RecoverSweeps>(services);
+        var recover = services.GetKeyedService<SweepCoordinator>(TimerSection) is { } own
+            ? ActivatorUtilities.CreateInstance<RecoverSweeps>(services, own)
+            : ActivatorUtilities.CreateInstance<RecoverSweeps>(services);
         using var timer = new PeriodicTimer(interval);
         do
         {

@@ -1,6 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Stitches;
+using Stitching.Core.Storage;
 using Stitching.GpuRunner.Data;
 
 namespace Stitching.GpuRunner.Cli;
@@ -15,7 +16,8 @@ public static class CliErrors
             return await app.RunAsync(args);
         }
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
-                                   or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException)
+                                   or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
+                                   or StorageConfigurationException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;

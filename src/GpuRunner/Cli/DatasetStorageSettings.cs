@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Azure;
 using Azure.Identity;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -49,8 +50,11 @@ public class DatasetStorageSettings : CommandSettings
         catch (Exception e) when (StorageFailures.Is(e) || e is AuthenticationFailedException)
         {
             var first = e is AggregateException a ? a.InnerExceptions[^1] : e;
-            AnsiConsole.MarkupLine($"[red]error:[/] blob container {Markup.Escape(store.Container.Uri.ToString())}: {Markup.Escape(first.Message.Split('\n')[0])}");
-            AnsiConsole.MarkupLine(e is AuthenticationFailedException
+            AnsiConsole.MarkupLine($"[red]error:[/] blob container {Markup.Escape(store.Container.Uri.GetLeftPart(UriPartial.Path))}: {Markup.Escape(first.Message.Split('\n')[0])}");
+            AnsiConsole.MarkupLine(e is RequestFailedException { Status: 403 } && StorageClients.HasSas(store.Container.Uri)
+                ? "The SAS in Stitching__Storage__BlobServiceUri does not grant this: each offline component's SAS holds only its own rights. "
+                  + "Uploading and listing datasets is the uploader's: Stitching.GpuRunner sas --component uploader."
+                : e is AuthenticationFailedException
                 ? "Sign in first (az login, or azd auth login), or run where a managed identity is assigned (AZURE_CLIENT_ID picks a user-assigned one)."
                 : "Azurite: is it running (bash scripts/start-azurite.sh)? Azure: is the endpoint right, and does the signed-in identity have "
                   + "Storage Blob Data Contributor (upload) or Storage Blob Data Reader (list) on the account?");

@@ -13,7 +13,7 @@ public sealed class DatasetsListCommand : AsyncCommand<DatasetStorageSettings>
         return await DatasetStorageSettings.GuardAsync(store, async () =>
         {
             var stored = await store.ListAsync(cancellationToken);
-            AnsiConsole.MarkupLine(Markup.Escape($"Blob container {store.Container.Uri}:"));
+            AnsiConsole.MarkupLine(Markup.Escape($"Blob container {store.Container.Uri.GetLeftPart(UriPartial.Path)}:"));
             var table = new Table().AddColumns("Blob", "MB", "SHA-256", "Uploaded (UTC)");
             foreach (var f in stored)
                 table.AddRow(Markup.Escape(f.Blob), (f.Bytes / 1e6).ToString("F1"), f.Sha256 ?? "[red]none: cannot be verified[/]",

@@ -56,7 +56,7 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
                 table.AddRow(Markup.Escape(t.Blob), (t.Bytes / 1e6).ToString("F1"), t.Sha256[..16] + "…", t.Transferred ? "uploaded" : "already there");
             AnsiConsole.Write(table);
             var uploaded = transfers.Count(t => t.Transferred);
-            AnsiConsole.MarkupLine(Markup.Escape($"{dataset}: {transfers.Count} files in blob container {store.Container.Uri}: {uploaded} uploaded, "
+            AnsiConsole.MarkupLine(Markup.Escape($"{dataset}: {transfers.Count} files in blob container {store.Container.Uri.GetLeftPart(UriPartial.Path)}: {uploaded} uploaded, "
                 + $"{transfers.Count - uploaded} already there with the same SHA-256."));
             return 0;
         });

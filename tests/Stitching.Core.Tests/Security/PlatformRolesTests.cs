@@ -77,7 +77,7 @@ public sealed class PlatformRolesTests
         Assert.Equal("rau", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Table));
         Assert.Equal("ru", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Table, "jobs"));
         Assert.Equal("rcw", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Blob, PlatformRoles.CheckpointsContainer));
-        Assert.Equal("r", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Blob, PlatformRoles.DatasetsContainer));
+        Assert.Equal("rl", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Blob, PlatformRoles.DatasetsContainer));
         Assert.Equal("raup", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Queue, PlatformRoles.JobQueue));
         Assert.Equal("a", PlatformRoles.SasPermissions(PlatformComponent.Runner, PlatformService.Queue, PlatformRoles.PoisonQueue));
         // API: no blob object access at all, sends only
