@@ -44,25 +44,35 @@ else
   for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done
 fi
 
-# Not "dotnet run": the Functions SDK makes that launch Core Tools. The built dll runs like any app.
+# Not "dotnet run": the Functions SDK makes that launch Core Tools. The built dlls run like any app.
+dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
 dotnet build "$root/src/Functions" -v q -nologo -o "$state/api" >/dev/null
-dotnet "$state/api/Stitching.Functions.dll" serve >"$state/logs/api.log" 2>&1 &
+
+# Least privilege, as in Azure: each component gets only its role-table rights (src/Core/Security/PlatformRoles.cs),
+# as SAS-bearing service URIs signed with Azurite's key, and an empty connection string so that the exported one
+# grants nothing more. The API host runs the timer's work with the timer's own SAS (Stitching__Local__Timer__*).
+sas_env() { dotnet "$state/runner/Stitching.GpuRunner.dll" sas --hours 168 "$@"; }
+sas_text="$(sas_env --component api && sas_env --component timer --under Stitching__Local__Timer)"; mapfile -t api_env <<<"$sas_text"
+sas_text="$(sas_env --component runner)"; mapfile -t runner_env <<<"$sas_text"
+sas_text="$(sas_env --component uploader)"; mapfile -t uploader_env <<<"$sas_text"
+
+env "${api_env[@]}" dotnet "$state/api/Stitching.Functions.dll" serve >"$state/logs/api.log" 2>&1 &
 pids+=($!)
 
 # Runners have no data of their own, as in Azure: Fashion-MNIST goes into the datasets container once (a second
 # start skips the files already there) and each runner fetches it into its own new, empty data folder.
-dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
-dotnet "$state/runner/Stitching.GpuRunner.dll" datasets upload --dataset fashion-mnist \
+env "${uploader_env[@]}" dotnet "$state/runner/Stitching.GpuRunner.dll" datasets upload --dataset fashion-mnist \
   || echo "Fashion-MNIST was not uploaded (see above): jobs on it fail until 'Stitching.GpuRunner datasets upload --dataset fashion-mnist' succeeds." >&2
 
 if [ "$mode" = jobs ] && [ "$count" -gt 0 ]; then
-  dotnet "$state/runner/Stitching.GpuRunner.dll" scale --jobs "$count" --runner-args="${RUNNER_ARGS:-}" >"$state/logs/scaler.log" 2>&1 &
+  # The scaler reads the queue length and its executions inherit the runner's SAS, as the job's identity in Azure.
+  env "${runner_env[@]}" dotnet "$state/runner/Stitching.GpuRunner.dll" scale --jobs "$count" --runner-args="${RUNNER_ARGS:-}" >"$state/logs/scaler.log" 2>&1 &
   pids+=($!)
 elif [ "$mode" = runners ] && [ "$count" -gt 0 ]; then
   for i in $(seq 1 "$count"); do
     # One checkpoint cache per runner, as on separate machines; models travel through blob storage. No --data-dir:
     # each runner fetches datasets into a new temporary folder, deleted when it exits.
-    Stitching__Worker__WorkerId="local-$i" Stitching__Worker__CheckpointDirectory="$state/checkpoints/local-$i" \
+    env "${runner_env[@]}" Stitching__Worker__WorkerId="local-$i" Stitching__Worker__CheckpointDirectory="$state/checkpoints/local-$i" \
       dotnet "$state/runner/Stitching.GpuRunner.dll" worker ${RUNNER_ARGS:-} >"$state/logs/runner-$i.log" 2>&1 &
     pids+=($!)
   done
