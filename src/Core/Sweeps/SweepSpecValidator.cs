@@ -111,6 +111,8 @@ public static class SweepSpecValidator
         if (t.Momentum is < 0 or >= 1) error($"{field}.momentum", "Momentum must be in [0, 1).");
         if (t.WeightDecay is < 0 or > 1) error($"{field}.weightDecay", "Weight decay must be in [0, 1].");
         if (t.WarmupEpochs < 0 || t.WarmupEpochs > t.Epochs) error($"{field}.warmupEpochs", "Warm-up must be 0..epochs.");
+        if (!TrainSettings.RandomInits.Contains(t.RandomInit))
+            error($"{field}.randomInit", $"Random init '{Truncate(t.RandomInit)}' is unknown. Allowed: {string.Join(", ", TrainSettings.RandomInits)}.");
     }
 
     private static void Stitch(StitchSettings? s, string field, Action<string, string> error)

@@ -37,11 +37,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         var analyses = Analyses.Resolve(spec.Analyses);
         bool Wants(string a) => analyses.Contains(a);
         Directory.CreateDirectory(outDirectory);
-        var models = plan.Models.Select(m =>
-        {
-            var info = engine.Model(m, cancellationToken).Info;
-            return new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Trained ? m.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss);
-        }).ToList();
+        var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
 
         var rows = new List<StitchResult>();

@@ -16,6 +16,8 @@ public sealed record ReportOptions
     public int? TrainLimit { get; init; } = 5000;
     public int? TestLimit { get; init; } = 1000;
     public int ModelEpochs { get; init; } = 4;
+    /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
+    public string RandomInit { get; init; } = TrainSettings.KaimingInit;
     public int StitchEpochs { get; init; } = 1;
     public int StitchBatchSize { get; init; } = 64;
     public string Optimizer { get; init; } = "adam";
@@ -35,7 +37,7 @@ public sealed record ReportOptions
         Init = "default", Precision = "fp32",
     };
 
-    public TrainSettings Model => new() { Epochs = ModelEpochs };
+    public TrainSettings Model => new() { Epochs = ModelEpochs, RandomInit = RandomInit };
 
     /// <summary>The layers compared in an architecture: stem and the last block of each stage (quick: stem and the last block).</summary>
     public IReadOnlyList<string> Layers(string arch)
