@@ -67,6 +67,8 @@ internal sealed class CsvTable
 
         public bool Bool(string column) => Parse(column, s => bool.TryParse(s, out var v) ? v : (bool?)null, "true or false");
 
+        public bool Bool(string column, bool fallback) => table._columns.ContainsKey(column) ? Bool(column) : fallback;
+
         private T Parse<T>(string column, Func<string, T?> parse, string expected) where T : struct
         {
             var text = String(column);

@@ -137,7 +137,7 @@ public sealed class StitchEngine : IDisposable
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
-            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout)), members[k].Stitch)).ToList();
+            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1), members[k].Stitch)).ToList();
     }
 
     /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>
