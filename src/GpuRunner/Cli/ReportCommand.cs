@@ -32,7 +32,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public int? ModelEpochs { get; init; }
         [CommandOption("--random-init <INIT>"), Description("Base models' initialization: kaiming (default) or pytorch.")]
         public string RandomInit { get; init; } = TrainSettings.KaimingInit;
-        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, floor, ceiling (default 1).")]
+        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, pixel baseline, linear probe (default 1).")]
         public int? StitchEpochs { get; init; }
         [CommandOption("--stitch-seeds <LIST>"), Description("Stitch seeds of the seeds experiment, comma list (default 0,1).")]
         public string StitchSeeds { get; init; } = "0,1";

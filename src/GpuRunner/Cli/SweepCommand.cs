@@ -78,7 +78,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
         public int CacheMegabytes { get; init; } = 4096;
 
-        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, floor, ceiling, penalty. Default none. With analyses the sweep does not resume.")]
+        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, pixels (pixel baseline), probe (linear-probe baseline), penalty. Default none. With analyses the sweep does not resume.")]
         public string? Analyses { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images used for linear CKA (default 1000).")]
         public int CkaImages { get; init; } = 1000;

@@ -21,7 +21,7 @@ public sealed record ReportOptions
     public int StitchEpochs { get; init; } = 1;
     public int StitchBatchSize { get; init; } = 64;
     public string Optimizer { get; init; } = "adam";
-    /// <summary>Peak stitch learning rate (warm-up then cosine), for the task, copy, floor and ceiling stitches alike.</summary>
+    /// <summary>Peak stitch learning rate (warm-up then cosine), for the task, copy, pixel-baseline and linear-probe stitches alike.</summary>
     public double LearningRate { get; init; } = 0.01;
     /// <summary>Stitch seeds of the "seeds" experiment (mean and standard deviation per cell); the others use the first.</summary>
     public IReadOnlyList<int> StitchSeeds { get; init; } = [0, 1];
