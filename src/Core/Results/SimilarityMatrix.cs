@@ -18,6 +18,14 @@ public sealed record SimilarityMatrix(
     public IReadOnlyList<string>? HeadOnlyColumns { get; init; }
 
     /// <summary>
+    /// Per cell the 95% Wilson interval of the accuracy from the test-set size (<see cref="WilsonInterval"/>), for matrices
+    /// of accuracies; null for other metrics, control-subtracted matrices and files written before it was recorded.
+    /// With several stitch seeds it is the interval of the mean on the one test set, not a spread over seeds.
+    /// </summary>
+    public double?[][]? Low { get; init; }
+    public double?[][]? High { get; init; }
+
+    /// <summary>
     /// Cell by cell this matrix minus <paramref name="control"/> (e.g. trained->trained minus random->random), null where
     /// either is missing; both must have the same layers.
     /// </summary>

@@ -8,6 +8,8 @@ namespace Stitching.Core.Results;
 /// Converged: the held-out stopping rule ended training (false: it ran to the epoch cap, nothing was held out, or the
 /// row comes from a file written before it was recorded). HeadOnly: the receiver layer is the architecture's last, so
 /// only pooling and the classifier follow the stitch and stitch plus suffix is a linear readout of the sender's features.
+/// TestImages: the test-set size; AccuracyLow and AccuracyHigh: the 95% Wilson interval of Accuracy from it
+/// (<see cref="WilsonInterval"/>; 0 and NaN in files written before they were recorded).
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -30,4 +32,7 @@ public sealed record StitchResult(
     string Precision = "",
     string Layout = "",
     bool Converged = false,
-    bool HeadOnly = false);
+    bool HeadOnly = false,
+    int TestImages = 0,
+    double AccuracyLow = double.NaN,
+    double AccuracyHigh = double.NaN);

@@ -54,9 +54,17 @@ public static class SweepOutputs
         {
             var cells = rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
                 .GroupBy(r => (r.SenderLayer, r.ReceiverLayer))
-                .Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) });
-            list.Add((variant, SimilarityMatrix.From(variant.Name(), pair.SenderArch.Name, pair.ReceiverArch.Name,
-                pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), cells) with { HeadOnlyColumns = HeadOnlyColumns(pair) }));
+                .Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) }).ToList();
+            SimilarityMatrix Of(IEnumerable<StitchResult> values, Func<StitchResult, double>? value = null) => SimilarityMatrix.From(variant.Name(),
+                pair.SenderArch.Name, pair.ReceiverArch.Name, pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), values, value);
+            // The interval of the mean accuracy on the one test set.
+            var intervals = cells.Select(c => (Cell: c, Interval: WilsonInterval.Of(c.Accuracy, c.TestImages))).ToList();
+            list.Add((variant, Of(cells) with
+            {
+                HeadOnlyColumns = HeadOnlyColumns(pair),
+                Low = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.Low })).Values,
+                High = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.High })).Values,
+            }));
         }
         return list;
     }

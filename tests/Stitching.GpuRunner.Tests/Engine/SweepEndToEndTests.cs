@@ -55,6 +55,15 @@ public sealed class SweepEndToEndTests : IDisposable
                 Assert.Equal(raw.Values[i][j]!.Value - control.Values[i][j]!.Value, difference.Values[i][j]!.Value, 12);
         }
         Assert.Equal(["4.0"], raw.HeadOnlyColumns);
+        // Each cell's 95% Wilson interval from the 100 test images, in results.csv and in the accuracy matrices.
+        Assert.All(csv, r => Assert.Equal(100, r.TestImages));
+        Assert.All(csv, r => Assert.Equal(WilsonInterval.Of(r.Accuracy, 100), (r.AccuracyLow, r.AccuracyHigh)));
+        for (var i = 0; i < 5; i++)
+        for (var j = 0; j < 5; j++)
+        {
+            Assert.InRange(raw.Values[i][j]!.Value, raw.Low![i][j]!.Value, raw.High![i][j]!.Value);
+            Assert.InRange(raw.High[i][j]!.Value - raw.Low[i][j]!.Value, 0.03, 0.2); // about 2 * 1.96 * sqrt(p(1-p)/100)
+        }
         Assert.True(new FileInfo(Path.Combine(outDir, "matrices-minus-control.png")).Length > 1000);
 
         Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
