@@ -29,6 +29,7 @@ public static class AnalysisCsv
         ("ls_nmse", r => r.LeastSquaresNormalizedMse, (r, v) => r with { LeastSquaresNormalizedMse = v }),
         ("ls_distribution_distance", r => r.LeastSquaresDistributionDistance, (r, v) => r with { LeastSquaresDistributionDistance = v }),
         ("cka", r => r.Cka, (r, v) => r with { Cka = v }),
+        ("cka_debiased", r => r.CkaDebiased, (r, v) => r with { CkaDebiased = v }),
         ("pixel_baseline_accuracy", r => r.PixelBaselineAccuracy, (r, v) => r with { PixelBaselineAccuracy = v }),
         ("probe_accuracy", r => r.ProbeAccuracy, (r, v) => r with { ProbeAccuracy = v }),
         ("receiver_accuracy", r => r.ReceiverAccuracy, (r, v) => r with { ReceiverAccuracy = v }),

@@ -39,6 +39,8 @@ public sealed record AnalysisResult(
 
     /// <summary>Linear CKA between the sender layer and the receiver's expected representation.</summary>
     public double Cka { get; init; } = double.NaN;
+    /// <summary>Debiased linear CKA (unbiased HSIC estimator) of the same pair; near 0 for unrelated layers even when wide.</summary>
+    public double CkaDebiased { get; init; } = double.NaN;
     /// <summary>Pixel baseline: a stitch from the raw pixels into the same receiver layer, least-squares start, trained like every stitch.</summary>
     public double PixelBaselineAccuracy { get; init; } = double.NaN;
     /// <summary>Linear-probe baseline: the sender layer's average-pooled features through a trained linear readout.</summary>

@@ -23,6 +23,7 @@ public static class AnalysisOutputs
         ("copy_accuracy", "copy-trained stitch accuracy", true),
         ("ls_accuracy", "least-squares stitch accuracy", true),
         ("cka", "linear CKA (sender vs expected)", true),
+        ("cka_debiased", "debiased linear CKA (sender vs expected)", false),
         ("probe_accuracy", "linear-probe baseline (sender layer)", true),
         ("pixel_baseline_accuracy", "pixel baseline (pixels into receiver layer)", true),
         ("above_probe", "task accuracy minus linear probe", false),

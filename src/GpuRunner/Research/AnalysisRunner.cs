@@ -125,6 +125,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
             row = row with
             {
                 Cka = _cka.Between($"{task.Sender.Key}/{task.SenderLayer}", senderTest, $"{task.Receiver.Key}/{task.ReceiverLayer}", expectedTest),
+                CkaDebiased = _cka.DebiasedBetween($"{task.Sender.Key}/{task.SenderLayer}", senderTest, $"{task.Receiver.Key}/{task.ReceiverLayer}", expectedTest),
             };
         }
         return row;

@@ -60,7 +60,7 @@ public static partial class ReportWriter
         L($"| copy stitches | same optimizer, schedule, epochs and batches, MSE to the receiver's own activations at the replaced layer, PyTorch default init |");
         L($"| least-squares stitches | exact normal equations over the training split, ridge {F(stitch.Ridge, "0.####")} × mean diagonal |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
-        L($"| CKA | linear CKA (kernel form) on the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images, average-pooled by 2x2 until at most 4096 features |");
+        L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
         L($"| stitch seeds | {string.Join(", ", options.StitchSeeds)} in experiment `seeds`, {options.StitchSeeds[0]} elsewhere |");
         L();
         L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64, a {Text(options.TrainLimit)}-image training subset, {options.ModelEpochs} model epochs and {stitch.Epochs} stitch");
