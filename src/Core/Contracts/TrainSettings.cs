@@ -14,4 +14,14 @@ public sealed record TrainSettings
     public double WeightDecay { get; init; } = 5e-4;
     public double WarmupEpochs { get; init; } = 1;
     public bool Augment { get; init; } = true;
+    /// <summary>
+    /// How weights are drawn before training, and for random controls the weights themselves: "kaiming" (torchvision's
+    /// ResNet: conv weights Kaiming normal, fan-out, ReLU gain; batch-norm weight 1, bias 0; the linear layer at PyTorch's
+    /// default) or "pytorch" (every layer at PyTorch's default init).
+    /// </summary>
+    public string RandomInit { get; init; } = KaimingInit;
+
+    public const string KaimingInit = "kaiming";
+    public const string PyTorchInit = "pytorch";
+    public static IReadOnlyList<string> RandomInits { get; } = [KaimingInit, PyTorchInit];
 }

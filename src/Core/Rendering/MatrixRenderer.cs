@@ -14,6 +14,8 @@ public static class MatrixRenderer
 {
     public const string SenderAxisLabel = "sender layer";
     public const string ReceiverAxisLabel = "receiver layer (stitch replaces its output)";
+    /// <summary>Appended to a head-only receiver column's label (<see cref="SimilarityMatrix.HeadOnlyColumns"/>).</summary>
+    public const string HeadOnlyMark = " (head)";
 
     // Untrained (null) cells: neutral grey, distinct from every colormap's ends.
     private static readonly Color MissingCellColor = Color.FromHex("#E6E6E6");
@@ -101,7 +103,9 @@ public static class MatrixRenderer
         colorBar.Axis.TickGenerator = new NumericAutomatic { TargetTickCount = 6, MinorTickGenerator = new EvenlySpacedMinorTickGenerator(1) };
 
         plot.Axes.Left.TickGenerator = Ticks(m.SenderLayers, i => rows - i - 0.5);
-        plot.Axes.Bottom.TickGenerator = Ticks(m.ReceiverLayers, j => j + 0.5);
+        // Head-only columns (only pooling and the classifier after the stitch: a linear probe) are marked on the axis.
+        var headOnly = m.HeadOnlyColumns ?? [];
+        plot.Axes.Bottom.TickGenerator = Ticks(m.ReceiverLayers.Select(l => headOnly.Contains(l) ? l + HeadOnlyMark : l).ToList(), j => j + 0.5);
         plot.Axes.Left.TickLabelStyle.FontSize = layout.Tick;
         plot.Axes.Bottom.TickLabelStyle.FontSize = layout.Tick;
         plot.Axes.Left.MajorTickStyle.Length = 3;

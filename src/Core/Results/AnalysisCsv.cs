@@ -11,7 +11,8 @@ public static class AnalysisCsv
     private static readonly string[] Keys =
         ["variant", "sender_arch", "sender_seed", "sender_layer", "receiver_arch", "receiver_seed", "receiver_layer", "stitch_seed"];
 
-    /// <summary>Metric columns, with how to read and set each one. penalty and above_floor are derived and written only.</summary>
+    /// <summary>Metric columns, with how to read and set each one. penalty, above_probe and above_pixels are derived and written only.
+    /// Files from before the floor was dropped still read: their floor_accuracy and ceiling_accuracy columns are ignored.</summary>
     public static IReadOnlyList<(string Column, Func<AnalysisResult, double> Get, Func<AnalysisResult, double, AnalysisResult>? Set)> Metrics { get; } =
     [
         ("task_accuracy", r => r.TaskAccuracy, (r, v) => r with { TaskAccuracy = v }),
@@ -28,11 +29,13 @@ public static class AnalysisCsv
         ("ls_nmse", r => r.LeastSquaresNormalizedMse, (r, v) => r with { LeastSquaresNormalizedMse = v }),
         ("ls_distribution_distance", r => r.LeastSquaresDistributionDistance, (r, v) => r with { LeastSquaresDistributionDistance = v }),
         ("cka", r => r.Cka, (r, v) => r with { Cka = v }),
-        ("floor_accuracy", r => r.FloorAccuracy, (r, v) => r with { FloorAccuracy = v }),
-        ("ceiling_accuracy", r => r.CeilingAccuracy, (r, v) => r with { CeilingAccuracy = v }),
+        ("cka_debiased", r => r.CkaDebiased, (r, v) => r with { CkaDebiased = v }),
+        ("pixel_baseline_accuracy", r => r.PixelBaselineAccuracy, (r, v) => r with { PixelBaselineAccuracy = v }),
+        ("probe_accuracy", r => r.ProbeAccuracy, (r, v) => r with { ProbeAccuracy = v }),
         ("receiver_accuracy", r => r.ReceiverAccuracy, (r, v) => r with { ReceiverAccuracy = v }),
         ("penalty", r => r.Penalty, null),
-        ("above_floor", r => r.AboveFloor, null),
+        ("above_probe", r => r.AboveProbe, null),
+        ("above_pixels", r => r.AbovePixels, null),
     ];
 
     public static IReadOnlyList<string> Columns { get; } = [.. Keys, .. Metrics.Select(m => m.Column)];

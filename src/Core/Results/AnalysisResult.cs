@@ -39,15 +39,19 @@ public sealed record AnalysisResult(
 
     /// <summary>Linear CKA between the sender layer and the receiver's expected representation.</summary>
     public double Cka { get; init; } = double.NaN;
-    /// <summary>Receiver accuracy when the stitch outputs a learned per-channel constant (same receiver layer).</summary>
-    public double FloorAccuracy { get; init; } = double.NaN;
-    /// <summary>Accuracy of a stitch from the raw pixels into the same receiver layer.</summary>
-    public double CeilingAccuracy { get; init; } = double.NaN;
+    /// <summary>Debiased linear CKA (unbiased HSIC estimator) of the same pair; near 0 for unrelated layers even when wide.</summary>
+    public double CkaDebiased { get; init; } = double.NaN;
+    /// <summary>Pixel baseline: a stitch from the raw pixels into the same receiver layer, least-squares start, trained like every stitch.</summary>
+    public double PixelBaselineAccuracy { get; init; } = double.NaN;
+    /// <summary>Linear-probe baseline: the sender layer's average-pooled features through a trained linear readout.</summary>
+    public double ProbeAccuracy { get; init; } = double.NaN;
     /// <summary>The receiver network's own test accuracy.</summary>
     public double ReceiverAccuracy { get; init; } = double.NaN;
 
     /// <summary>Stitching penalty: receiver's own accuracy minus the task-trained stitch's.</summary>
     public double Penalty => ReceiverAccuracy - TaskAccuracy;
-    /// <summary>Task accuracy above the suffix floor.</summary>
-    public double AboveFloor => TaskAccuracy - FloorAccuracy;
+    /// <summary>Task accuracy above the sender's linear probe: what the receiver's suffix adds to a linear readout.</summary>
+    public double AboveProbe => TaskAccuracy - ProbeAccuracy;
+    /// <summary>Task accuracy above the pixel baseline: what the sender adds to the raw image through the same stitch.</summary>
+    public double AbovePixels => TaskAccuracy - PixelBaselineAccuracy;
 }

@@ -63,7 +63,11 @@ internal sealed class CsvTable
 
         public double Double(string column) => Parse(column, s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null, "a number");
 
+        public double Double(string column, double fallback) => table._columns.ContainsKey(column) ? Double(column) : fallback;
+
         public bool Bool(string column) => Parse(column, s => bool.TryParse(s, out var v) ? v : (bool?)null, "true or false");
+
+        public bool Bool(string column, bool fallback) => table._columns.ContainsKey(column) ? Bool(column) : fallback;
 
         private T Parse<T>(string column, Func<string, T?> parse, string expected) where T : struct
         {

@@ -2,7 +2,9 @@ namespace Stitching.Core.Results;
 
 /// <summary>
 /// A base model's own test accuracy; <see cref="Trained"/> is false for the random controls. Hardware and Layout
-/// say what trained it (CPU model and vector extensions or GPU; nchw or nhwc).
+/// say what trained it (CPU model and vector extensions or GPU; nchw or nhwc). PredictionEntropyBits and PredictedClasses
+/// say how its test predictions spread over the classes (a constant predictor: 0 bits, 1 class; NaN and 0 in files
+/// written before they were recorded); RandomInit is the initialization (kaiming or pytorch; "" when not recorded).
 /// </summary>
 public sealed record ModelResult(string Arch, int Width, string Dataset, int Seed, bool Trained, int Epochs, int TrainImages, double Accuracy, double Loss,
-    string Hardware = "", string Layout = "");
+    string Hardware = "", string Layout = "", double PredictionEntropyBits = double.NaN, int PredictedClasses = 0, string RandomInit = "");

@@ -6,9 +6,10 @@ public static class ModelsCsv
     public const string FileName = "models.csv";
 
     public static IReadOnlyList<string> Columns { get; } =
-        ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss", "hardware", "layout"];
+        ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss", "hardware", "layout",
+         "prediction_entropy_bits", "predicted_classes", "random_init"];
 
-    // Files written before the provenance columns existed still read; those fields take the record's defaults.
+    // Files written before the provenance and prediction-spread columns existed still read; those fields take the record's defaults.
     private static readonly IReadOnlyList<string> Required = Columns.Take(9).ToArray();
 
     public static void Write(TextWriter writer, IEnumerable<ModelResult> rows)
@@ -19,7 +20,7 @@ public static class ModelsCsv
             [
                 m.Arch, Csv.Format(m.Width), m.Dataset, Csv.Format(m.Seed), Csv.Format(m.Trained),
                 Csv.Format(m.Epochs), Csv.Format(m.TrainImages), Csv.Format(m.Accuracy), Csv.Format(m.Loss),
-                m.Hardware, m.Layout,
+                m.Hardware, m.Layout, Csv.Format(m.PredictionEntropyBits), Csv.Format(m.PredictedClasses), m.RandomInit,
             ]);
     }
 
@@ -33,7 +34,8 @@ public static class ModelsCsv
         return table.Rows().Select(r => new ModelResult(
             r.String("arch"), r.Int("width"), r.String("dataset"), r.Int("seed"), r.Bool("trained"),
             r.Int("epochs"), r.Int("train_images"), r.Double("accuracy"), r.Double("loss"),
-            r.String("hardware", ""), r.String("layout", ""))).ToList();
+            r.String("hardware", ""), r.String("layout", ""),
+            r.Double("prediction_entropy_bits", double.NaN), r.Int("predicted_classes", 0), r.String("random_init", ""))).ToList();
     }
 
     public static IReadOnlyList<ModelResult> ReadFile(string path)

@@ -12,10 +12,10 @@ public static class ResultsCsv
     [
         "variant", "sender_arch", "sender_layer", "receiver_arch", "receiver_layer", "stitch_kind", "stitch_params",
         "epochs", "train_images", "accuracy", "loss", "seconds",
-        "sender_seed", "receiver_seed", "stitch_seed", "device", "hardware", "precision", "layout",
+        "sender_seed", "receiver_seed", "stitch_seed", "device", "hardware", "precision", "layout", "converged", "head_only", "test_images", "accuracy_low", "accuracy_high",
     ];
 
-    // Files written before the provenance columns existed still read; those fields take the record's defaults.
+    // Files written before the provenance, converged, head_only and interval columns existed still read; those fields take the record's defaults.
     private static readonly IReadOnlyList<string> Required = Columns.Take(12).ToArray();
 
     public static void Write(TextWriter writer, IEnumerable<StitchResult> rows)
@@ -27,7 +27,8 @@ public static class ResultsCsv
                 r.Variant, r.SenderArch, r.SenderLayer, r.ReceiverArch, r.ReceiverLayer, r.StitchKind, Csv.Format(r.StitchParams),
                 Csv.Format(r.Epochs), Csv.Format(r.TrainImages), Csv.Format(r.Accuracy), Csv.Format(r.Loss), Csv.Format(r.Seconds),
                 Csv.Format(r.SenderSeed), Csv.Format(r.ReceiverSeed), Csv.Format(r.StitchSeed), r.Device,
-                r.Hardware, r.Precision, r.Layout,
+                r.Hardware, r.Precision, r.Layout, Csv.Format(r.Converged), Csv.Format(r.HeadOnly),
+                Csv.Format(r.TestImages), Csv.Format(r.AccuracyLow), Csv.Format(r.AccuracyHigh),
             ]);
     }
 
@@ -43,7 +44,8 @@ public static class ResultsCsv
             r.String("stitch_kind"), r.Long("stitch_params"), r.Double("epochs"), r.Int("train_images"),
             r.Double("accuracy"), r.Double("loss"), r.Double("seconds"),
             r.Int("sender_seed", 0), r.Int("receiver_seed", 0), r.Int("stitch_seed", 0), r.String("device", "cpu"),
-            r.String("hardware", ""), r.String("precision", ""), r.String("layout", ""))).ToList();
+            r.String("hardware", ""), r.String("precision", ""), r.String("layout", ""), r.Bool("converged", false), r.Bool("head_only", false),
+            r.Int("test_images", 0), r.Double("accuracy_low", double.NaN), r.Double("accuracy_high", double.NaN))).ToList();
     }
 
     public static IReadOnlyList<StitchResult> ReadFile(string path)

@@ -5,6 +5,11 @@ namespace Stitching.Core.Results;
 /// on the test set; Loss is the mean test cross-entropy. Layer names follow the architecture catalog.
 /// Hardware (CPU model and the vector extensions the engine used, or the GPU), Precision (of the frozen parts)
 /// and Layout (sender/receiver memory layout, e.g. "nhwc" or "nchw/nhwc") say how the number was computed.
+/// Converged: the held-out stopping rule ended training (false: it ran to the epoch cap, nothing was held out, or the
+/// row comes from a file written before it was recorded). HeadOnly: the receiver layer is the architecture's last, so
+/// only pooling and the classifier follow the stitch and stitch plus suffix is a linear readout of the sender's features.
+/// TestImages: the test-set size; AccuracyLow and AccuracyHigh: the 95% Wilson interval of Accuracy from it
+/// (<see cref="WilsonInterval"/>; 0 and NaN in files written before they were recorded).
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -25,4 +30,9 @@ public sealed record StitchResult(
     string Device = "cpu",
     string Hardware = "",
     string Precision = "",
-    string Layout = "");
+    string Layout = "",
+    bool Converged = false,
+    bool HeadOnly = false,
+    int TestImages = 0,
+    double AccuracyLow = double.NaN,
+    double AccuracyHigh = double.NaN);

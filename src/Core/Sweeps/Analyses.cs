@@ -6,8 +6,10 @@ namespace Stitching.Core.Sweeps;
 /// <item><c>copy</c>: a stitch trained on the copying task (MSE to the receiver's expected representation, seed paper 1.2).</item>
 /// <item><c>least-squares</c>: the closed-form least-squares stitch of the copying task (direct matching, Csiszárik et al. 2021).</item>
 /// <item><c>cka</c>: linear CKA between the sender layer and the receiver's expected representation (Kornblith et al. 2019).</item>
-/// <item><c>floor</c>: the receiver suffix fed a learned per-channel constant (what the suffix alone reaches).</item>
-/// <item><c>ceiling</c>: a stitch from the raw pixels into the receiver layer (what the stitch alone reaches).</item>
+/// <item><c>pixels</c>: the pixel baseline, a stitch from the raw pixels into the receiver layer, started from least squares
+/// and trained like every stitch (what the stitch and suffix reach from the image itself).</item>
+/// <item><c>probe</c>: the linear-probe baseline, the sender layer's features average-pooled through a trained linear
+/// readout (what any linear readout of the sender reaches; a head-only column's stitch is one such readout).</item>
 /// <item><c>penalty</c>: the receiver's own test accuracy minus the stitched accuracy.</item>
 /// </list>
 /// </summary>
@@ -16,11 +18,11 @@ public static class Analyses
     public const string Copy = "copy";
     public const string LeastSquares = "least-squares";
     public const string Cka = "cka";
-    public const string Floor = "floor";
-    public const string Ceiling = "ceiling";
+    public const string PixelBaseline = "pixels";
+    public const string Probe = "probe";
     public const string Penalty = "penalty";
 
-    public static IReadOnlyList<string> All { get; } = [Copy, LeastSquares, Cka, Floor, Ceiling, Penalty];
+    public static IReadOnlyList<string> All { get; } = [Copy, LeastSquares, Cka, PixelBaseline, Probe, Penalty];
 
     public static bool IsKnown(string? name) =>
         name is not null && (name.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) || All.Contains(Normalize(name)));
@@ -47,6 +49,8 @@ public static class Analyses
     private static string Normalize(string name) => name.Trim().ToLowerInvariant().Replace('_', '-') switch
     {
         "ls" or "leastsquares" => LeastSquares,
+        "pixel-baseline" or "pixel" => PixelBaseline,
+        "linear-probe" => Probe,
         var n => n,
     };
 }

@@ -6,7 +6,8 @@ namespace Stitching.Core.Sweeps;
 
 /// <summary>
 /// One base network: trained, or a random control at a seeded initialization. Two sweeps that need the same
-/// <see cref="Key"/> share one checkpoint, so a model is trained once.
+/// <see cref="Key"/> share one checkpoint, so a model is trained once. <see cref="TrainSettings.RandomInit"/> is the
+/// initialization of both kinds.
 /// </summary>
 public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed, bool Trained, int? TrainLimit, TrainSettings Training)
 {
@@ -18,9 +19,11 @@ public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed,
     {
         get
         {
+            // The init is part of both: it is the trained model's starting point. A random control's batch-norm statistics
+            // come from its training subset (ModelRepository), so the subset is part of its key too.
             var canonical = Trained
-                ? $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}"
-                : $"{Arch}|{Width}|{Dataset}|{Seed}|random";
+                ? $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}|{Training.RandomInit}"
+                : $"{Arch}|{Width}|{Dataset}|{Seed}|random|{Training.RandomInit}|bn-stats|{TrainLimit}";
             var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12].ToLowerInvariant();
             var arch = Arch.Replace("(", "").Replace(")", "").Replace(",", "-");
             return $"{arch}-w{Width}-{Dataset}-s{Seed}-{(Trained ? "trained" : "random")}-{hash}";

@@ -118,6 +118,8 @@ public static class SweepSpecValidator
         if (t.Momentum is < 0 or >= 1) error($"{field}.momentum", "Momentum must be in [0, 1).");
         if (t.WeightDecay is < 0 or > 1) error($"{field}.weightDecay", "Weight decay must be in [0, 1].");
         if (t.WarmupEpochs < 0 || t.WarmupEpochs > t.Epochs) error($"{field}.warmupEpochs", "Warm-up must be 0..epochs.");
+        if (!TrainSettings.RandomInits.Contains(t.RandomInit))
+            error($"{field}.randomInit", $"Random init '{Truncate(t.RandomInit)}' is unknown. Allowed: {string.Join(", ", TrainSettings.RandomInits)}.");
     }
 
     private static void Stitch(StitchSettings? s, string field, Action<string, string> error)
@@ -133,7 +135,8 @@ public static class SweepSpecValidator
         if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");
         if (s.Patience < 0) error($"{field}.patience", "Patience must be at least 0.");
         if (s.EvalsPerEpoch is < 0 or > 1000) error($"{field}.evalsPerEpoch", "Held-out checks per epoch must be 0..1000 (0: keep the last weights).");
-        if (!(s.MinDelta >= 0 && s.MinDelta < 1)) error($"{field}.minDelta", "Min delta must be in [0, 1).");
+        if (!(s.MinGainStandardErrors >= 0 && s.MinGainStandardErrors <= 10))
+            error($"{field}.minGainStandardErrors", "The minimum gain must be 0..10 standard errors.");
         if (s.Ridge < 0) error($"{field}.ridge", "Ridge must be at least 0.");
     }
 

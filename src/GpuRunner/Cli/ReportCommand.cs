@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Stitching.Core.Contracts;
 using Stitching.GpuRunner.Research;
 
 namespace Stitching.GpuRunner.Cli;
@@ -29,7 +30,9 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public int? TestLimit { get; init; }
         [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 4; quick 1).")]
         public int? ModelEpochs { get; init; }
-        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, floor, ceiling (default 1).")]
+        [CommandOption("--random-init <INIT>"), Description("Base models' initialization: kaiming (default) or pytorch.")]
+        public string RandomInit { get; init; } = TrainSettings.KaimingInit;
+        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, pixel baseline, linear probe (default 1).")]
         public int? StitchEpochs { get; init; }
         [CommandOption("--stitch-seeds <LIST>"), Description("Stitch seeds of the seeds experiment, comma list (default 0,1).")]
         public string StitchSeeds { get; init; } = "0,1";
@@ -53,7 +56,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
                 Width = Width ?? (Quick ? 4 : defaults.Width),
                 TrainLimit = TrainLimit ?? (Quick ? 300 : defaults.TrainLimit),
                 TestLimit = TestLimit ?? (Quick ? 100 : defaults.TestLimit),
-                ModelEpochs = ModelEpochs ?? (Quick ? 1 : defaults.ModelEpochs),
+                ModelEpochs = ModelEpochs ?? (Quick ? 1 : defaults.ModelEpochs), RandomInit = RandomInit,
                 StitchEpochs = StitchEpochs ?? (Quick ? 1 : defaults.StitchEpochs),
                 CkaImages = CkaImages ?? (Quick ? 100 : defaults.CkaImages),
                 StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
@@ -63,7 +66,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
             {
                 "dotnet run --project src/GpuRunner -c Release -- report", Quick ? "--quick" : "", $"--dataset {Dataset}",
                 $"--width {options.Width}", $"--train-limit {options.TrainLimit}", $"--test-limit {options.TestLimit}",
-                $"--model-epochs {options.ModelEpochs}", $"--stitch-epochs {options.StitchEpochs}", $"--stitch-seeds {string.Join(',', options.StitchSeeds)}",
+                $"--model-epochs {options.ModelEpochs}", $"--random-init {options.RandomInit}", $"--stitch-epochs {options.StitchEpochs}", $"--stitch-seeds {string.Join(',', options.StitchSeeds)}",
                 $"--cka-images {options.CkaImages}", Threads is { } t ? $"--threads {t}" : "", $"--out {Out}",
             }.Where(s => s.Length > 0));
             return options with { Command = command };
@@ -72,7 +75,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public CommonSettings ToCommon(ReportOptions o) => new()
         {
             Dataset = Dataset, DataDir = DataDir, TrainLimit = o.TrainLimit, TestLimit = o.TestLimit, Width = o.Width,
-            ModelsDir = ModelsDir, ModelEpochs = o.ModelEpochs, Device = Device, Threads = Threads,
+            ModelsDir = ModelsDir, ModelEpochs = o.ModelEpochs, RandomInit = o.RandomInit, Device = Device, Threads = Threads,
         };
 
         public override ValidationResult Validate()

@@ -35,7 +35,7 @@ public sealed class RunContext : IDisposable
         return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device) };
     }
 
-    public static TrainSettings ModelSettings(CommonSettings s) => new() { Epochs = s.ModelEpochs, LearningRate = s.ModelLearningRate };
+    public static TrainSettings ModelSettings(CommonSettings s) => new() { Epochs = s.ModelEpochs, LearningRate = s.ModelLearningRate, RandomInit = s.RandomInit };
 
     public void Dispose() => Data.Dispose();
 }

@@ -39,7 +39,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--stitch-seeds <LIST>"), Description("Comma list of stitch seeds; several give mean and spread per cell (default 0).")]
         public string StitchSeeds { get; init; } = "0";
 
-        [CommandOption("--epochs <N>"), Description("Most stitch training epochs (default 2); early stopping on the held-out split usually ends sooner.")]
+        [CommandOption("--epochs <N>"), Description("Most stitch training epochs, a cap (default 30); the held-out stopping rule ends a converged stitch sooner, and results.csv says which stopped by the rule (converged) and after how many epochs.")]
         public int Epochs { get; init; } = new StitchSettings().Epochs;
 
         [CommandOption("--batch-size <N>"), Description("Stitch batch size (default 256).")]
@@ -66,11 +66,11 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights. 0: no checks, the last weights are kept.")]
         public int EvalsPerEpoch { get; init; } = new StitchSettings().EvalsPerEpoch;
 
-        [CommandOption("--patience <N>"), Description("Stop a stitch after N held-out checks in a row without a gain of --min-delta (default 2; 0: never stop early).")]
+        [CommandOption("--patience <N>"), Description("A stitch has converged and stops after N held-out checks past warm-up without a significant gain (--min-gain-se); default 4; 0: never stop early, run to --epochs.")]
         public int Patience { get; init; } = new StitchSettings().Patience;
 
-        [CommandOption("--min-delta <FRACTION>"), Description("Smallest held-out accuracy gain that counts as an improvement (default 0.002).")]
-        public double MinDelta { get; init; } = new StitchSettings().MinDelta;
+        [CommandOption("--min-gain-se <Z>"), Description("A held-out check counts as a gain when its per-image loss is lower than at the last gain by more than Z standard errors of the paired difference (default 2).")]
+        public double MinGainStandardErrors { get; init; } = new StitchSettings().MinGainStandardErrors;
 
         [CommandOption("--precision <P>"), Description("auto (bf16 frozen parts where the hardware is fast at it), fp32 or bf16.")]
         public string Precision { get; init; } = new StitchSettings().Precision;
@@ -78,7 +78,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
         public int CacheMegabytes { get; init; } = 4096;
 
-        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, floor, ceiling, penalty. Default none. With analyses the sweep does not resume.")]
+        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, pixels (pixel baseline), probe (linear-probe baseline), penalty. Default none. With analyses the sweep does not resume.")]
         public string? Analyses { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images used for linear CKA (default 1000).")]
         public int CkaImages { get; init; } = 1000;
@@ -105,7 +105,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             {
                 Epochs = Epochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = LearningRate, WeightDecay = WeightDecay,
                 BatchNorm = StitchBatchNorm, Init = Init, HoldoutFraction = Holdout, Patience = Patience, Precision = Precision,
-                EvalsPerEpoch = EvalsPerEpoch, MinDelta = MinDelta,
+                EvalsPerEpoch = EvalsPerEpoch, MinGainStandardErrors = MinGainStandardErrors,
             },
         };
 
@@ -122,7 +122,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
             if (EvalsPerEpoch is < 0 or > 1000) return ValidationResult.Error($"--evals-per-epoch must be 0..1000 (0: no held-out checks, keep the last weights), got {EvalsPerEpoch}.");
             if (Patience is < 0 or > 1000) return ValidationResult.Error($"--patience must be 0..1000, got {Patience}.");
-            if (MinDelta is < 0 or >= 1) return ValidationResult.Error($"--min-delta must be in [0, 1), got {MinDelta}.");
+            if (MinGainStandardErrors is < 0 or > 10) return ValidationResult.Error($"--min-gain-se must be 0..10, got {MinGainStandardErrors}.");
             if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
             try { Core.Sweeps.Analyses.ParseList(Analyses); }
             catch (FormatException e) { return ValidationResult.Error(e.Message); }

@@ -1,4 +1,5 @@
 using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,11 +54,13 @@ public sealed class ResNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Creates a network with its weights drawn from <paramref name="seed"/> (PyTorch's default initialization).</summary>
-    public static ResNet Create(ResNetSpec spec, int width, int inChannels, int classes, int seed)
+    /// <summary>Creates a network with its weights drawn from <paramref name="seed"/> as <paramref name="init"/> (<see cref="ResNetInit"/>) says.</summary>
+    public static ResNet Create(ResNetSpec spec, int width, int inChannels, int classes, int seed, string init = TrainSettings.KaimingInit)
     {
         torch.manual_seed(seed);
-        return new ResNet(spec, width, inChannels, classes);
+        var model = new ResNet(spec, width, inChannels, classes);
+        ResNetInit.Apply(model, init);
+        return model;
     }
 
     /// <summary>Whether conv weights and inputs use NHWC strides (<see cref="ChannelsLast"/>); the values are the same either way.</summary>

@@ -23,7 +23,11 @@ public static class AnalysisOutputs
         ("copy_accuracy", "copy-trained stitch accuracy", true),
         ("ls_accuracy", "least-squares stitch accuracy", true),
         ("cka", "linear CKA (sender vs expected)", true),
-        ("above_floor", "task accuracy minus suffix floor", false),
+        ("cka_debiased", "debiased linear CKA (sender vs expected)", false),
+        ("probe_accuracy", "linear-probe baseline (sender layer)", true),
+        ("pixel_baseline_accuracy", "pixel baseline (pixels into receiver layer)", true),
+        ("above_probe", "task accuracy minus linear probe", false),
+        ("above_pixels", "task accuracy minus pixel baseline", false),
         ("penalty", "stitching penalty (receiver - stitched)", false),
         ("task_nmse", "task stitch normalized MSE", false),
         ("copy_nmse", "copy stitch normalized MSE", false),
@@ -36,7 +40,7 @@ public static class AnalysisOutputs
         ("ls_mse", "least-squares MSE", false),
     ];
 
-    private static readonly string[] AccuracyPanels = ["task_accuracy", "copy_accuracy", "ls_accuracy", "cka", "above_floor", "penalty"];
+    private static readonly string[] AccuracyPanels = ["task_accuracy", "copy_accuracy", "ls_accuracy", "cka", "above_probe", "penalty"];
     private static readonly string[] RepresentationPanels =
         ["task_nmse", "copy_nmse", "ls_nmse", "task_distribution_distance", "copy_distribution_distance", "task_copy_mse"];
 

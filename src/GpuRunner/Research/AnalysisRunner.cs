@@ -14,10 +14,10 @@ namespace Stitching.GpuRunner.Research;
 /// <summary>
 /// Runs a sweep like <see cref="SweepRunner"/> and, for every task-trained stitch, the analyses the spec asks for
 /// (<see cref="Analyses"/>): copy-trained and least-squares stitches, their accuracies and distances from the expected
-/// representation, CKA, the suffix floor, the pixel ceiling and the penalty. Writes results.csv, models.csv and the
+/// representation, CKA, the pixel and linear-probe baselines and the penalty. Writes results.csv, models.csv and the
 /// sweep's matrices as a sweep does, plus analysis.csv and the analysis matrices (<see cref="AnalysisOutputs"/>).
 /// Unlike <see cref="SweepRunner"/> it does not resume: the analyses need the trained stitches, which are not stored.
-/// Floors, ceilings and CKA Gram matrices are kept across <see cref="Run"/> calls, so experiments sharing a receiver share them.
+/// Baselines and CKA Gram matrices are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
 /// </summary>
 public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device device, Action<string>? log = null) : IDisposable
 {
@@ -26,8 +26,8 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
     /// <summary>Also render one PNG per metric and variant (JSON is always written).</summary>
     public bool RenderMetricPngs { get; init; } = true;
 
-    private readonly Dictionary<string, double> _floors = new();
-    private readonly Dictionary<string, double> _ceilings = new();
+    private readonly Dictionary<string, double> _pixelBaselines = new();
+    private readonly Dictionary<string, double> _probes = new();
     private CkaGrams? _cka;
 
     public (IReadOnlyList<StitchResult> Results, IReadOnlyList<AnalysisResult> Analyses) Run(SweepSpec spec, string outDirectory,
@@ -37,11 +37,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         var analyses = Analyses.Resolve(spec.Analyses);
         bool Wants(string a) => analyses.Contains(a);
         Directory.CreateDirectory(outDirectory);
-        var models = plan.Models.Select(m =>
-        {
-            var info = engine.Model(m, cancellationToken).Info;
-            return new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Trained ? m.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss);
-        }).ToList();
+        var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
 
         var rows = new List<StitchResult>();
@@ -55,8 +51,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
                 var first = group[0];
                 var label = $"{first.Receiver.Arch} {(first.Receiver.Trained ? "trained" : "random")} layer {first.ReceiverLayer} <- {group.Count} stitches";
                 progress?.Report(new SweepProgress(done, total, label));
-                var floor = Wants(Analyses.Floor) ? Floor(first, spec.Stitch, cancellationToken) : double.NaN;
-                var ceiling = Wants(Analyses.Ceiling) ? Ceiling(first, spec.Stitch, cancellationToken) : double.NaN;
+                var pixels = Wants(Analyses.PixelBaseline) ? PixelBaseline(first, spec.Stitch, cancellationToken) : double.NaN;
                 var receiverAccuracy = engine.Model(first.Receiver, cancellationToken).Info.TestAccuracy;
                 var trained = engine.TrainGroup(group, spec.Stitch, cancellationToken: cancellationToken);
                 for (var k = 0; k < group.Count; k++)
@@ -67,7 +62,8 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
                         rows.Add(result);
                         var row = Analyze(group[k], stitch, spec.Stitch, analyses, cancellationToken) with
                         {
-                            TaskAccuracy = result.Accuracy, FloorAccuracy = floor, CeilingAccuracy = ceiling,
+                            TaskAccuracy = result.Accuracy, PixelBaselineAccuracy = pixels,
+                            ProbeAccuracy = Wants(Analyses.Probe) ? Probe(group[k], spec.Stitch, cancellationToken) : double.NaN,
                             ReceiverAccuracy = Wants(Analyses.Penalty) ? receiverAccuracy : double.NaN,
                         };
                         analysisRows.Add(row);
@@ -129,6 +125,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
             row = row with
             {
                 Cka = _cka.Between($"{task.Sender.Key}/{task.SenderLayer}", senderTest, $"{task.Receiver.Key}/{task.ReceiverLayer}", expectedTest),
+                CkaDebiased = _cka.DebiasedBetween($"{task.Sender.Key}/{task.SenderLayer}", senderTest, $"{task.Receiver.Key}/{task.ReceiverLayer}", expectedTest),
             };
         }
         return row;
@@ -150,53 +147,68 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         return h => receiver.ForwardSuffix(h.to(dtype), j);
     }
 
-    /// <summary>Suffix floor: the receiver fed a learned per-channel constant at the replaced layer, trained on the task.</summary>
-    private double Floor(StitchTask task, StitchSettings settings, CancellationToken ct)
+    /// <summary>
+    /// Linear-probe baseline of the task's sender layer: its features (B, C, H, W) through a 1x1 conv to one channel per
+    /// class and global average pooling, which equals a linear readout of the average-pooled features (pooling commutes
+    /// with a 1x1 conv). Started from the least-squares fit of the one-hot labels (every position of the map regressed on the
+    /// label), then trained with the task's recipe and stopping rule, so it starts no worse placed than a task stitch does
+    /// from its own least-squares fit. It is the baseline of what a
+    /// stitch plus the head can do: in a head-only column task minus probe is what the receiver's classifier adds to the
+    /// best such readout. Pooling discards where features are, so at early layers it is a weak readout (C numbers per image).
+    /// </summary>
+    private double Probe(StitchTask task, StitchSettings settings, CancellationToken ct)
     {
-        var key = $"{task.Receiver.Key}/{task.ReceiverLayer}/s{task.StitchSeed}";
-        if (_floors.TryGetValue(key, out var cached)) return cached;
-        var layer = ReceiverLayer(task);
-        var shape = new StitchShape(StitchKind.Conv1x1, 1, 1, layer.Channels, layer.Height, layer.Height);
-        using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/floor"));
+        var key = $"{task.Sender.Key}/{task.SenderLayer}/s{task.StitchSeed}";
+        if (_probes.TryGetValue(key, out var cached)) return cached;
+        var layer = ArchitectureCatalog.Layer(ResNetSpec.Parse(task.Sender.Arch), task.Sender.Width, task.SenderLayer);
+        var shape = new StitchShape(StitchKind.Conv1x1, 1, layer.Channels, data.Classes, layer.Height, layer.Height);
+        using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/probe"));
         stitch.to(device);
-        using var train = new ConstantActivations(data.TrainImages.shape[0], layer.Height, device);
-        using var holdout = new ConstantActivations(data.HoldoutImages.shape[0], layer.Height, device);
-        using var test = new ConstantActivations(data.TestImages.shape[0], layer.Height, device);
-        // Starts at the expected representation's per-channel mean (the least-squares constant), then trains on the task.
-        StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", data.TrainImages, ct), settings.Ridge);
-        var accuracy = TrainOne(task, stitch, train, holdout, test, settings, ct);
-        _floors[key] = accuracy;
-        log?.Invoke($"Floor {task.Receiver.Arch} {task.ReceiverLayer}: {accuracy:P1}");
+        var train = engine.Activations(task.Sender, task.SenderLayer, "train", data.TrainImages, ct);
+        var holdout = engine.Activations(task.Sender, task.SenderLayer, "holdout", data.HoldoutImages, ct);
+        var test = engine.Activations(task.Sender, task.SenderLayer, "test", data.TestImages, ct);
+        var fitImages = (int)Math.Min(settings.InitImages > 0 ? settings.InitImages : long.MaxValue, data.TrainImages.shape[0]);
+        using (var oneHot = nn.functional.one_hot(data.TrainLabels.slice(0, 0, fitImages, 1), data.Classes).to(ScalarType.Float32)
+                   .view(fitImages, data.Classes, 1, 1).expand(fitImages, data.Classes, layer.Height, layer.Height).contiguous()) // (N, classes, H, W)
+        using (var target = ActivationSource.Cached(x => x, oneHot, ScalarType.Float32))
+            StitchInitializer.FitLeastSquares(stitch, train, target, settings.Ridge, fitImages);
+        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct,
+            h => nn.functional.adaptive_avg_pool2d(h, 1).flatten(1)); // (B, classes)
+        _probes[key] = accuracy;
+        log?.Invoke($"Linear probe {task.Sender.Arch} {task.SenderLayer}: {accuracy:P1}");
         return accuracy;
     }
 
-    /// <summary>Capacity ceiling: a stitch from the raw pixels (C_in, 32, 32) into the receiver layer, trained on the task.</summary>
-    private double Ceiling(StitchTask task, StitchSettings settings, CancellationToken ct)
+    /// <summary>
+    /// Pixel baseline: a stitch from the raw pixels (C_in, 32, 32) into the receiver layer, started from the least-squares
+    /// fit to the receiver's own activations whatever the recipe's init, then trained like every stitch.
+    /// </summary>
+    private double PixelBaseline(StitchTask task, StitchSettings settings, CancellationToken ct)
     {
         var key = $"{task.Receiver.Key}/{task.ReceiverLayer}/s{task.StitchSeed}";
-        if (_ceilings.TryGetValue(key, out var cached)) return cached;
+        if (_pixelBaselines.TryGetValue(key, out var cached)) return cached;
         var layer = ReceiverLayer(task);
         var pixels = new LayerInfo(-1, "pixels", 0, 0, data.Channels, (int)data.TrainImages.shape[2], (int)data.TrainImages.shape[3]);
         var shape = StitchShape.Between(pixels, layer, settings.BatchNorm);
-        using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/ceiling"));
+        using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/pixels"));
         stitch.to(device);
         using var train = ActivationSource.Cached(x => x, data.TrainImages, ScalarType.Float32);
         using var holdout = ActivationSource.Cached(x => x, data.HoldoutImages, ScalarType.Float32);
         using var test = ActivationSource.Cached(x => x, data.TestImages, ScalarType.Float32);
-        if (settings.Init.Equals("least-squares", StringComparison.OrdinalIgnoreCase))
-            StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", data.TrainImages, ct), settings.Ridge);
-        var accuracy = TrainOne(task, stitch, train, holdout, test, settings, ct);
-        _ceilings[key] = accuracy;
-        log?.Invoke($"Ceiling {task.Receiver.Arch} {task.ReceiverLayer}: {accuracy:P1}");
+        StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", data.TrainImages, ct), settings.Ridge);
+        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct);
+        _pixelBaselines[key] = accuracy;
+        log?.Invoke($"Pixel baseline {task.Receiver.Arch} {task.ReceiverLayer}: {accuracy:P1}");
         return accuracy;
     }
 
+    /// <summary>Trains one stitch into <paramref name="suffix"/> (default: the task's receiver suffix) and returns its test accuracy.</summary>
     private double TrainOne(StitchTask task, Stitch stitch, ActivationSource train, ActivationSource holdout, ActivationSource test,
-        StitchSettings settings, CancellationToken ct)
+        StitchSettings settings, CancellationToken ct, Func<Tensor, Tensor>? suffix = null)
     {
         var hasHoldout = data.HoldoutImages.shape[0] > 0;
         var member = new StitchMember(stitch, train, hasHoldout ? holdout : null, test);
-        var outcome = StitchGroupTrainer.Train([member], Suffix(task, ct), data.TrainLabels, hasHoldout ? data.HoldoutLabels : null,
+        var outcome = StitchGroupTrainer.Train([member], suffix ?? Suffix(task, ct), data.TrainLabels, hasHoldout ? data.HoldoutLabels : null,
             data.TestLabels, settings, task.StitchSeed, cancellationToken: ct);
         return outcome[0].Accuracy;
     }

@@ -16,10 +16,12 @@ public sealed record ReportOptions
     public int? TrainLimit { get; init; } = 5000;
     public int? TestLimit { get; init; } = 1000;
     public int ModelEpochs { get; init; } = 4;
+    /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
+    public string RandomInit { get; init; } = TrainSettings.KaimingInit;
     public int StitchEpochs { get; init; } = 1;
     public int StitchBatchSize { get; init; } = 64;
     public string Optimizer { get; init; } = "adam";
-    /// <summary>Peak stitch learning rate (warm-up then cosine), for the task, copy, floor and ceiling stitches alike.</summary>
+    /// <summary>Peak stitch learning rate (warm-up then cosine), for the task, copy, pixel-baseline and linear-probe stitches alike.</summary>
     public double LearningRate { get; init; } = 0.01;
     /// <summary>Stitch seeds of the "seeds" experiment (mean and standard deviation per cell); the others use the first.</summary>
     public IReadOnlyList<int> StitchSeeds { get; init; } = [0, 1];
@@ -35,7 +37,7 @@ public sealed record ReportOptions
         Init = "default", Precision = "fp32",
     };
 
-    public TrainSettings Model => new() { Epochs = ModelEpochs };
+    public TrainSettings Model => new() { Epochs = ModelEpochs, RandomInit = RandomInit };
 
     /// <summary>The layers compared in an architecture: stem and the last block of each stage (quick: stem and the last block).</summary>
     public IReadOnlyList<string> Layers(string arch)

@@ -11,7 +11,7 @@ namespace Stitching.GpuRunner.Research;
 
 /// <summary>
 /// The Markdown of the findings report: provenance, the seed paper's four control patterns, the lower-left triangle,
-/// the floor/ceiling/penalty controls, the copying-task comparison and the stitch-seed spread, all computed from the
+/// the linear-probe/pixel-baseline/penalty controls, the copying-task comparison and the stitch-seed spread, all computed from the
 /// experiments' rows so that every number in the text is reproducible from the CSV files next to it.
 /// </summary>
 public static partial class ReportWriter
@@ -19,7 +19,7 @@ public static partial class ReportWriter
     public static readonly string[] Sections =
     [
         "## How to reproduce", "## Base models", "## 1. The four control patterns", "## 2. The lower-left triangle",
-        "## 3. Controls: suffix floor, pixel ceiling, stitching penalty", "## 4. Do task-trained stitches reproduce the expected representation?",
+        "## 3. Controls: linear probe, pixel baseline, stitching penalty", "## 4. Do task-trained stitches reproduce the expected representation?",
         "## 5. Spread over stitch seeds", "## Files",
     ];
 
@@ -60,12 +60,12 @@ public static partial class ReportWriter
         L($"| copy stitches | same optimizer, schedule, epochs and batches, MSE to the receiver's own activations at the replaced layer, PyTorch default init |");
         L($"| least-squares stitches | exact normal equations over the training split, ridge {F(stitch.Ridge, "0.####")} × mean diagonal |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
-        L($"| CKA | linear CKA (kernel form) on the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images, average-pooled by 2x2 until at most 4096 features |");
+        L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
         L($"| stitch seeds | {string.Join(", ", options.StitchSeeds)} in experiment `seeds`, {options.StitchSeeds[0]} elsewhere |");
         L();
         L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64, a {Text(options.TrainLimit)}-image training subset, {options.ModelEpochs} model epochs and {stitch.Epochs} stitch");
         L("epoch(s), and the stem plus the output of each stage per network (for ResNet(1,1,1,1) that is every layer). Stitch training dominates the");
-        L("cost: one pass of the frozen receiver suffix per image and epoch for each of the task stitch, the floor and the ceiling. Stitches start");
+        L("cost: one pass of the frozen receiver suffix per image and epoch for each of the task stitch and the pixel baseline. Stitches start");
         L("from PyTorch's default initialization, not the sweep's least-squares start: starting at the copying task's optimum would make the");
         L("comparison of task- and copy-trained stitches circular. CIFAR-10: the same command with `--dataset cifar10` (after `download cifar10`).");
         L();
@@ -92,7 +92,7 @@ public static partial class ReportWriter
         L();
         L("Each experiment folder is a sweep output folder: `results.csv` (task-trained stitches), `analysis.csv` (all metrics per cell and");
         L("stitch seed; empty = not computed), `models.csv`, `matrix-<variant>.json/png/svg`, `matrix-<variant>-<metric>.json`,");
-        L("`matrices.png`, `analysis.png` (accuracies, CKA, above-floor, penalty) and `analysis-representation.png` (normalized MSE,");
+        L("`matrices.png`, `analysis.png` (accuracies, CKA, above-probe, penalty) and `analysis-representation.png` (normalized MSE,");
         L("distribution distance, task-vs-copy MSE).");
         return md.ToString();
     }
@@ -146,12 +146,12 @@ public static partial class ReportWriter
         L("Cells of the trained->trained matrix split by relative depth: below the diagonal (sender layer relatively deeper than the");
         L("receiver layer it replaces: the lower-left triangle), on it, and above it. Mean task-trained stitch accuracy (cells):");
         L();
-        L("| experiment | below (lower-left) | diagonal | above (upper-right) | below - above | above-floor below | above-floor above |");
+        L("| experiment | below (lower-left) | diagonal | above (upper-right) | below - above | above-probe below | above-probe above |");
         L("|---|---|---|---|---|---|---|");
         foreach (var o in outcomes)
         {
             var t = PatternStatistics.TriangleOf(TaskMatrix(o, Variant.TrainedToTrained));
-            var d = PatternStatistics.TriangleOf(Metric(o, "above_floor"));
+            var d = PatternStatistics.TriangleOf(Metric(o, "above_probe"));
             L($"| `{o.Experiment.Name}` | {P(t.Below.Mean)} ({t.Below.Count}) | {P(t.Diagonal.Mean)} ({t.Diagonal.Count}) | {P(t.Above.Mean)} ({t.Above.Count}) | {Pts(t.Difference)} | {Pts(d.Below.Mean)} | {Pts(d.Above.Mean)} |");
         }
         L();
@@ -163,22 +163,23 @@ public static partial class ReportWriter
     {
         L(Sections[4]);
         L();
-        L("Floor: the receiver suffix fed a learned per-channel constant at the replaced layer (what the suffix reaches with no");
-        L("information about the image). Ceiling: a stitch of the same kind from the raw pixels into the receiver layer (what the");
-        L("stitch alone can extract). Penalty: the receiver's own test accuracy minus the stitched accuracy. Trained receivers:");
+        L("Linear probe: the sender layer's average-pooled features through a trained linear readout (what any linear readout of");
+        L("the sender reaches; a stitch into a head-only column is one). Pixel baseline: a stitch of the same kind from the raw pixels");
+        L("into the receiver layer, started from least squares and trained like every stitch. Penalty: the receiver's own test");
+        L("accuracy minus the stitched accuracy. Trained receivers:");
         L();
-        L("| experiment | receiver layer | receiver accuracy | floor | ceiling | mean stitched (over sender layers) | mean penalty |");
+        L("| experiment | receiver layer | receiver accuracy | mean linear probe (over sender layers) | pixel baseline | mean stitched (over sender layers) | mean penalty |");
         L("|---|---|---|---|---|---|---|");
         foreach (var o in outcomes)
         foreach (var g in Rows(o, Variant.TrainedToTrained).GroupBy(r => r.ReceiverLayer))
-            L($"| `{o.Experiment.Name}` | {g.Key} | {P(g.First().ReceiverAccuracy)} | {P(g.Average(r => r.FloorAccuracy))} | {P(g.Average(r => r.CeilingAccuracy))} | {P(g.Average(r => r.TaskAccuracy))} | {Pts(g.Average(r => r.Penalty))} |");
+            L($"| `{o.Experiment.Name}` | {g.Key} | {P(g.First().ReceiverAccuracy)} | {P(g.Average(r => r.ProbeAccuracy))} | {P(g.Average(r => r.PixelBaselineAccuracy))} | {P(g.Average(r => r.TaskAccuracy))} | {Pts(g.Average(r => r.Penalty))} |");
         L();
         var all = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained)).ToList();
-        var beatsCeiling = all.Count(r => r.TaskAccuracy > r.CeilingAccuracy);
-        var nearFloor = all.Count(r => r.TaskAccuracy - r.FloorAccuracy < 0.05);
-        L($"Over all {all.Count} trained->trained cells: {beatsCeiling} stitched networks beat the pixel ceiling of their receiver layer");
-        L($"(the sender contributes more than raw pixels through the same stitch), {nearFloor} are within 5 points of the floor (the sender");
-        L($"contributes almost nothing the suffix could use); mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
+        var beatsPixels = all.Count(r => r.TaskAccuracy > r.PixelBaselineAccuracy);
+        var beatsProbe = all.Count(r => r.TaskAccuracy > r.ProbeAccuracy);
+        L($"Over all {all.Count} trained->trained cells: {beatsPixels} stitched networks beat the pixel baseline of their receiver layer");
+        L($"(the sender contributes more than raw pixels through the same stitch), {beatsProbe} beat the linear probe of their sender layer");
+        L($"(the receiver's suffix adds to a linear readout); mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
         L();
     }
 

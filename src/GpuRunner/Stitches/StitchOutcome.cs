@@ -1,4 +1,8 @@
 namespace Stitching.GpuRunner.Stitches;
 
-/// <summary>What training one stitch produced: test accuracy (fraction) and loss, epochs run (fractional when early stopping ends mid-epoch), best held-out accuracy.</summary>
-public sealed record StitchOutcome(double Accuracy, double Loss, double Epochs, double HoldoutAccuracy);
+/// <summary>
+/// What training one stitch produced: test accuracy (fraction) and loss, epochs run (fractional when early stopping ends
+/// mid-epoch), held-out accuracy of the kept weights, and whether the stopping rule ended it (false: it ran to the cap,
+/// or nothing was held out to decide).
+/// </summary>
+public sealed record StitchOutcome(double Accuracy, double Loss, double Epochs, double HoldoutAccuracy, bool Converged);

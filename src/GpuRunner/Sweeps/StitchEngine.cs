@@ -133,11 +133,14 @@ public sealed class StitchEngine : IDisposable
                      $"init {(initialized - prepared).TotalSeconds:F1} s, training + evaluation {(clock.Elapsed - initialized).TotalSeconds:F1} s");
         var device = DeviceName;
         var precision = Precision.Name(_dtype);
+        var testImages = (int)_data.TestLabels.shape[0];
+        (double Low, double High) Interval(int k) => WilsonInterval.Of(outcomes[k].Accuracy, testImages);
         return tasks.Select((t, k) => (new StitchResult(
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
-            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout)), members[k].Stitch)).ToList();
+            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1,
+            TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High), members[k].Stitch)).ToList();
     }
 
     /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>

@@ -6,7 +6,9 @@ namespace Stitching.GpuRunner.Sweeps;
 
 /// <summary>
 /// Files a sweep writes into its output folder: results.csv, models.csv, and per network pair
-/// matrix-&lt;variant&gt;.json/.png/.svg plus matrices.png (the variants side by side, as in the seed paper's figures).
+/// matrix-&lt;variant&gt;.json/.png/.svg plus matrices.png (the variants side by side, as in the seed paper's figures), and
+/// the control-subtracted matrices (<see cref="Controls"/>) as matrix-&lt;variant&gt;-minus-random-random.json/.png/.svg and
+/// matrices-minus-control.png. Head-only receiver columns are marked in every matrix.
 /// </summary>
 public static class SweepOutputs
 {
@@ -19,6 +21,31 @@ public static class SweepOutputs
 
     public static string Slug(string arch) => arch.Replace("(", "").Replace(")", "").Replace(",", "-");
 
+    /// <summary>
+    /// Each variant whose matrix is read against random->random: what survives of trained->trained, trained->random and
+    /// random->trained once the same stitch into a random receiver from a random sender (a linear readout of random
+    /// features where the suffix is only the head) is taken off.
+    /// </summary>
+    public static IReadOnlyList<Variant> Controlled { get; } = [Variant.TrainedToTrained, Variant.TrainedToRandom, Variant.RandomToTrained];
+
+    /// <summary>Receiver layers after which only pooling and the classifier remain (the architecture's last layer).</summary>
+    public static IReadOnlyList<string> HeadOnlyColumns(PairPlan pair)
+    {
+        var last = pair.ReceiverArch.Blocks.Sum(); // layer 0 is the stem, layer k the k-th block
+        return pair.ReceiverLayers.Where(l => l.Index == last).Select(l => l.Name).ToList();
+    }
+
+    /// <summary>The control-subtracted matrices of a pair: each of <see cref="Controlled"/> present in the sweep minus random->random.</summary>
+    public static IReadOnlyList<(string Slug, SimilarityMatrix Matrix)> Controls(IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> matrices)
+    {
+        var control = matrices.FirstOrDefault(m => m.Variant == Variant.RandomToRandom).Matrix;
+        if (control is null) return [];
+        return matrices.Where(m => Controlled.Contains(m.Variant))
+            .Select(m => ($"{m.Variant.Slug()}-minus-{Variant.RandomToRandom.Slug()}",
+                m.Matrix.Minus(control, $"{m.Variant.Name()} minus {Variant.RandomToRandom.Name()}")))
+            .ToList();
+    }
+
     /// <summary>One matrix per variant of a pair, from the rows of that pair (mean over stitch seeds when there are several).</summary>
     public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows)
     {
@@ -27,9 +54,17 @@ public static class SweepOutputs
         {
             var cells = rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
                 .GroupBy(r => (r.SenderLayer, r.ReceiverLayer))
-                .Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) });
-            list.Add((variant, SimilarityMatrix.From(variant.Name(), pair.SenderArch.Name, pair.ReceiverArch.Name,
-                pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), cells)));
+                .Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) }).ToList();
+            SimilarityMatrix Of(IEnumerable<StitchResult> values, Func<StitchResult, double>? value = null) => SimilarityMatrix.From(variant.Name(),
+                pair.SenderArch.Name, pair.ReceiverArch.Name, pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), values, value);
+            // The interval of the mean accuracy on the one test set.
+            var intervals = cells.Select(c => (Cell: c, Interval: WilsonInterval.Of(c.Accuracy, c.TestImages))).ToList();
+            list.Add((variant, Of(cells) with
+            {
+                HeadOnlyColumns = HeadOnlyColumns(pair),
+                Low = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.Low })).Values,
+                High = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.High })).Values,
+            }));
         }
         return list;
     }
@@ -53,6 +88,24 @@ public static class SweepOutputs
             var grid = Path.Combine(dir, "matrices.png");
             AtomicFile.WriteBytes(grid, MatrixRenderer.RenderGridPng(matrices.Select(x => x.Matrix).ToList()));
             written.Add(grid);
+
+            // Differences of accuracies lie in [-1, 1]: drawn on their own range, not the accuracies' 0..1 scale.
+            var controls = Controls(matrices);
+            var differences = RenderOptions.AutoRange with { ColorBarLabel = "accuracy minus control" };
+            foreach (var (slug, m) in controls)
+            {
+                var stem = Path.Combine(dir, $"matrix-{slug}");
+                MatrixJson.WriteFile(stem + ".json", m);
+                AtomicFile.WriteBytes(stem + ".png", MatrixRenderer.RenderPng(m, differences));
+                AtomicFile.Write(stem + ".svg", w => w.Write(MatrixRenderer.RenderSvg(m, differences)));
+                written.AddRange([stem + ".json", stem + ".png", stem + ".svg"]);
+            }
+            if (controls.Count > 0)
+            {
+                var controlGrid = Path.Combine(dir, "matrices-minus-control.png");
+                AtomicFile.WriteBytes(controlGrid, MatrixRenderer.RenderGridPng(controls.Select(x => x.Matrix).ToList(), differences));
+                written.Add(controlGrid);
+            }
         }
         return written;
     }

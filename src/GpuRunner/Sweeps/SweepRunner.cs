@@ -23,12 +23,7 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
         var pending = all.Where(t => !finished.Contains(Key(t))).ToList();
         if (pending.Count < all.Count) log?.Invoke($"Resuming: {all.Count - pending.Count} of {all.Count} stitches already in {resultsPath}.");
 
-        var models = plan.Models.Select(m =>
-        {
-            var info = engine.Model(m, cancellationToken).Info;
-            return new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Trained ? m.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss,
-                info.Hardware ?? "", info.Layout ?? "");
-        }).ToList();
+        var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
 
         var done = all.Count - pending.Count;

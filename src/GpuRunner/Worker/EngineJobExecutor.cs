@@ -46,8 +46,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             var repository = new ModelRepository(Path.Combine(checkpointDirectory, "models"), device);
             var (network, info) = repository.GetOrCreate(model, data, log, ct);
             network.Dispose();
-            return new ModelResult(model.Arch, model.Width, model.Dataset, model.Seed, model.Trained,
-                model.Trained ? model.Training.Epochs : 0, info.TrainImages, info.TestAccuracy, info.TestLoss, info.Hardware ?? "", info.Layout ?? "");
+            return info.ToResult();
         }, ct);
 
     public Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct) =>

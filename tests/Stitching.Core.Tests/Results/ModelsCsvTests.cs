@@ -9,7 +9,8 @@ public class ModelsCsvTests
     {
         ModelResult[] rows =
         [
-            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25, "AMD EPYC 7763 64-Core Processor (avx2)", "nchw"),
+            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25, "AMD EPYC 7763 64-Core Processor (avx2)", "nchw", 3.3, 10, "kaiming"),
+            new("resnet18", 16, "fashion-mnist", 0, false, 0, 3000, 0.1, 2.31, "cpu", "nchw", 0, 1, "pytorch"),
             new("resnet18", 64, "cifar10", 1, false, 0, 0, 0.1, 2.302585),
         ];
         var writer = new StringWriter();
@@ -17,8 +18,20 @@ public class ModelsCsvTests
         ModelsCsv.Write(writer, rows);
         var read = ModelsCsv.Read(new StringReader(writer.ToString()));
 
-        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout\n", writer.ToString());
+        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout,prediction_entropy_bits,predicted_classes,random_init\n", writer.ToString());
         Assert.Equal(rows, read);
+    }
+
+    [Fact]
+    public void A_file_from_before_the_prediction_spread_columns_reads_with_unknown_spread()
+    {
+        var text = "arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout\nresnet18,16,cifar10,0,false,0,0,0.1,2.3,cpu,nchw\n";
+
+        var row = Assert.Single(ModelsCsv.Read(new StringReader(text)));
+
+        Assert.True(double.IsNaN(row.PredictionEntropyBits));
+        Assert.Equal(0, row.PredictedClasses);
+        Assert.Equal("", row.RandomInit);
     }
 
     [Fact]

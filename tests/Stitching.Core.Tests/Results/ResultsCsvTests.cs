@@ -6,7 +6,8 @@ public class ResultsCsvTests
 {
     private static readonly StitchResult[] Rows =
     [
-        new("trained->trained", "resnet(1,2,1,2)", "stem", "resnet18", "2.1", "conv2x2s2", 1234, 3, 50000, 0.8734, 0.41, 12.5, 1, 2, 3, "cuda"),
+        new("trained->trained", "resnet(1,2,1,2)", "stem", "resnet18", "2.1", "conv2x2s2", 1234, 3, 50000, 0.8734, 0.41, 12.5, 1, 2, 3, "cuda", Converged: true, HeadOnly: true,
+            TestImages: 10000, AccuracyLow: 0.8668, AccuracyHigh: 0.8798),
         new("random->random", "arch \"quoted\", with comma", "4.0", "line\nbreak", "1.0", "upsample8+conv1x1", 2080, 1, 1000, 0.1, double.NaN, 0.25),
     ];
 
@@ -24,8 +25,23 @@ public class ResultsCsvTests
 
         Assert.Equal(
             "variant,sender_arch,sender_layer,receiver_arch,receiver_layer,stitch_kind,stitch_params,epochs,train_images,accuracy,loss,seconds," +
-            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout",
+            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout,converged,head_only,test_images,accuracy_low,accuracy_high",
             header);
+    }
+
+    [Fact]
+    public void A_file_from_before_the_converged_column_reads_as_not_converged()
+    {
+        var text = "variant,sender_arch,sender_layer,receiver_arch,receiver_layer,stitch_kind,stitch_params,epochs,train_images,accuracy,loss,seconds," +
+                   "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout\n" +
+                   "trained->trained,resnet18,stem,resnet18,1.0,conv1x1,272,2,1000,0.5,1.2,3,0,1,0,cpu,x,bf16,nchw\n";
+
+        var row = Assert.Single(ResultsCsv.Read(new StringReader(text)));
+
+        Assert.False(row.Converged);
+        Assert.False(row.HeadOnly);
+        Assert.True(double.IsNaN(row.AccuracyLow) && double.IsNaN(row.AccuracyHigh));
+        Assert.Equal(2, row.Epochs);
     }
 
     [Fact]

@@ -29,4 +29,45 @@ public class SimilarityMatrixTests
 
         Assert.Equal(1.5, m.Values[0][0]);
     }
+
+    [Fact]
+    public void Minus_subtracts_the_control_cell_by_cell_keeps_missing_cells_null_and_the_head_only_columns()
+    {
+        string[] layers = ["stem", "4.0"];
+        var trained = SimilarityMatrix.From("t", "a", "a", layers, layers, [Row("stem", "stem", 0.9), Row("stem", "4.0", 0.8), Row("4.0", "4.0", 0.85)])
+            with { HeadOnlyColumns = ["4.0"] };
+        var control = SimilarityMatrix.From("c", "a", "a", layers, layers, [Row("stem", "stem", 0.1), Row("stem", "4.0", 0.7), Row("4.0", "stem", 0.3)]);
+
+        var difference = trained.Minus(control, "t minus c");
+
+        Assert.Equal(0.8, difference.Values[0][0]!.Value, 12);
+        Assert.Equal(0.1, difference.Values[0][1]!.Value, 12);
+        Assert.Null(difference.Values[1][0]); // only the control has it
+        Assert.Null(difference.Values[1][1]); // only the trained matrix has it
+        Assert.Equal(["4.0"], difference.HeadOnlyColumns);
+        Assert.Equal("t minus c", difference.Title);
+    }
+
+    [Fact]
+    public void Minus_refuses_matrices_of_different_layers()
+    {
+        var a = SimilarityMatrix.From("a", "x", "x", ["stem"], ["stem"], []);
+        var b = SimilarityMatrix.From("b", "x", "x", ["stem"], ["1.0"], []);
+
+        var error = Assert.Throws<ArgumentException>(() => a.Minus(b, "a - b"));
+
+        Assert.Contains("different layers", error.Message);
+    }
+
+    [Fact]
+    public void Head_only_columns_round_trip_through_json_and_old_files_read_as_unknown()
+    {
+        var m = SimilarityMatrix.From("t", "a", "a", ["stem"], ["stem", "4.0"], [Row("stem", "4.0", 0.5)]) with { HeadOnlyColumns = ["4.0"] };
+
+        var read = MatrixJson.Deserialize(MatrixJson.Serialize(m));
+        var old = MatrixJson.Deserialize("""{"title":"t","senderArch":"a","receiverArch":"a","senderLayers":["stem"],"receiverLayers":["stem"],"values":[[0.5]]}""");
+
+        Assert.Equal(["4.0"], read.HeadOnlyColumns);
+        Assert.Null(old.HeadOnlyColumns);
+    }
 }

@@ -5,8 +5,8 @@ using TorchSharp;
 namespace Stitching.GpuRunner.Tests.Data;
 
 /// <summary>
-/// Skips, with the reason, when the Debian package is absent on a developer machine. Under <c>CI=true</c> it never
-/// skips: the test runs and fails on the missing files, since CI installs the package and a skip there would hide that.
+/// Skips when the Debian package is absent on a developer machine. Under CI=true it never skips: CI installs the package,
+/// so a missing dataset there fails the test (loading it throws) instead of silently passing as skipped.
 /// </summary>
 public sealed class FashionMnistInstalledFactAttribute : FactAttribute
 {

@@ -14,7 +14,7 @@ public sealed class StitchingTests : IDisposable
 {
     private readonly SweepData _data = SyntheticData.Create();
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-tests-").FullName;
-    private static readonly TrainSettings QuickTraining = new() { Epochs = 2, BatchSize = 50, LearningRate = 0.05 };
+    private static readonly TrainSettings QuickTraining = new() { Epochs = 4, BatchSize = 50, LearningRate = 0.05 };
 
     private ModelSpec Spec(bool trained, int seed = 0) => new("resnet(1,1,1,1)", 4, "synthetic", seed, trained, null, QuickTraining);
 

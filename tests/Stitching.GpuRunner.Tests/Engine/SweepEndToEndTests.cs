@@ -40,6 +40,32 @@ public sealed class SweepEndToEndTests : IDisposable
         }
         Assert.True(new FileInfo(Path.Combine(outDir, "matrices.png")).Length > 1000);
 
+        // Only the last receiver layer is followed by the head alone; it is marked in results.csv and every matrix.
+        Assert.All(csv, r => Assert.Equal(r.ReceiverLayer == "4.0", r.HeadOnly));
+        var raw = MatrixJson.ReadFile(Path.Combine(outDir, "matrix-trained-trained.json"));
+        var control = MatrixJson.ReadFile(Path.Combine(outDir, "matrix-random-random.json"));
+        foreach (var v in new[] { "trained-trained", "trained-random", "random-trained" })
+        {
+            var difference = MatrixJson.ReadFile(Path.Combine(outDir, $"matrix-{v}-minus-random-random.json"));
+            Assert.Equal(["4.0"], difference.HeadOnlyColumns);
+            Assert.True(File.Exists(Path.Combine(outDir, $"matrix-{v}-minus-random-random.png")));
+            if (v != "trained-trained") continue;
+            for (var i = 0; i < 5; i++)
+            for (var j = 0; j < 5; j++)
+                Assert.Equal(raw.Values[i][j]!.Value - control.Values[i][j]!.Value, difference.Values[i][j]!.Value, 12);
+        }
+        Assert.Equal(["4.0"], raw.HeadOnlyColumns);
+        // Each cell's 95% Wilson interval from the 100 test images, in results.csv and in the accuracy matrices.
+        Assert.All(csv, r => Assert.Equal(100, r.TestImages));
+        Assert.All(csv, r => Assert.Equal(WilsonInterval.Of(r.Accuracy, 100), (r.AccuracyLow, r.AccuracyHigh)));
+        for (var i = 0; i < 5; i++)
+        for (var j = 0; j < 5; j++)
+        {
+            Assert.InRange(raw.Values[i][j]!.Value, raw.Low![i][j]!.Value, raw.High![i][j]!.Value);
+            Assert.InRange(raw.High[i][j]!.Value - raw.Low[i][j]!.Value, 0.03, 0.2); // about 2 * 1.96 * sqrt(p(1-p)/100)
+        }
+        Assert.True(new FileInfo(Path.Combine(outDir, "matrices-minus-control.png")).Length > 1000);
+
         Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
         var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
         var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));

@@ -35,7 +35,8 @@ public sealed class ReportCommandTests : IDisposable
         {
             var rows = AnalysisCsv.ReadFile(Path.Combine(outDir, experiment, AnalysisCsv.FileName));
             Assert.NotEmpty(rows);
-            Assert.All(rows, r => Assert.False(double.IsNaN(r.CopyNormalizedMse) || double.IsNaN(r.LeastSquaresAccuracy) || double.IsNaN(r.Cka) || double.IsNaN(r.FloorAccuracy)));
+            Assert.All(rows, r => Assert.False(double.IsNaN(r.CopyNormalizedMse) || double.IsNaN(r.LeastSquaresAccuracy) || double.IsNaN(r.Cka)
+                || double.IsNaN(r.ProbeAccuracy) || double.IsNaN(r.PixelBaselineAccuracy)));
         }
     }
 

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
+
+namespace Stitching.Core.Tests.Sweeps;
+
+public class ModelSpecTests
+{
+    private static ModelSpec Spec(bool trained, string init = TrainSettings.KaimingInit, int? trainLimit = 3000) =>
+        new("resnet18", 16, "fashion-mnist", 0, trained, trainLimit, new TrainSettings { RandomInit = init });
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_random_init_is_part_of_the_model_key(bool trained)
+    {
+        Assert.NotEqual(Spec(trained, TrainSettings.KaimingInit).Key, Spec(trained, TrainSettings.PyTorchInit).Key);
+        Assert.Equal(Spec(trained).Key, Spec(trained).Key);
+    }
+
+    [Fact]
+    public void A_random_control_key_depends_on_the_training_subset_that_sets_its_batch_norm_statistics()
+    {
+        Assert.NotEqual(Spec(false, trainLimit: 3000).Key, Spec(false, trainLimit: 5000).Key);
+    }
+
+    [Fact]
+    public void Sweep_specs_default_to_kaiming_and_read_random_init_from_json()
+    {
+        Assert.Equal("kaiming", new SweepSpec().Model.RandomInit);
+
+        var spec = JsonSerializer.Deserialize("""{"model":{"randomInit":"pytorch"}}""", SweepSpecJson.TypeInfo)!;
+
+        Assert.Equal("pytorch", spec.Model.RandomInit);
+        Assert.Equal(new TrainSettings().Epochs, spec.Model.Epochs);
+        Assert.Empty(SweepSpecValidator.Validate(spec));
+    }
+
+    [Fact]
+    public void An_unknown_random_init_is_rejected_with_its_field_path()
+    {
+        var errors = SweepSpecValidator.Validate(new SweepSpec { Model = new TrainSettings { RandomInit = "xavier" } });
+
+        var error = Assert.Single(errors);
+        Assert.Equal("model.randomInit", error.Field);
+        Assert.Contains("kaiming, pytorch", error.Message);
+    }
+}

@@ -1,0 +1,60 @@
+using Stitching.Core.Contracts;
+using Stitching.Core.Stitches;
+using Stitching.Core.Sweeps;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Stitches;
+using Stitching.GpuRunner.Sweeps;
+using Stitching.GpuRunner.Training;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Tests.Engine;
+
+/// <summary>The held-out stopping rule: a paired test on per-image losses decides convergence, the cap does not.</summary>
+public sealed class ConvergenceTests : IDisposable
+{
+    private readonly SweepData _data = SyntheticData.Create();
+    private readonly string _dir = Directory.CreateTempSubdirectory("stitching-convergence-").FullName;
+
+    [Fact]
+    public void A_consistent_drop_of_the_per_image_loss_is_a_gain_and_the_same_losses_or_zero_mean_noise_are_not()
+    {
+        var random = new Random(3);
+        var reference = Enumerable.Range(0, 300).Select(_ => (float)(random.NextDouble() * 2)).ToArray();
+        var lower = reference.Select(x => x - 0.01f * (1 + (float)random.NextDouble())).ToArray();
+        var noisy = reference.Select(x => x + (float)(random.NextDouble() - 0.5) * 0.2f).ToArray();
+        var noisyMean = noisy.Zip(reference, (a, b) => a - b).Average();
+
+        Assert.True(StitchGroupTrainer.SignificantlyLower(lower, reference, 2));
+        Assert.False(StitchGroupTrainer.SignificantlyLower(reference, reference, 2));
+        Assert.False(StitchGroupTrainer.SignificantlyLower(reference, lower, 2));
+        // Zero-mean noise of +-0.1 per image: the mean difference stays within 2 standard errors (about 0.0067 on 300 images).
+        Assert.InRange(noisyMean, -0.0067, 0.0067);
+        Assert.False(StitchGroupTrainer.SignificantlyLower(noisy, reference, 2));
+        Assert.Throws<ArgumentException>(() => StitchGroupTrainer.SignificantlyLower(lower.Take(10).ToArray(), reference, 2));
+    }
+
+    [Fact]
+    public void A_stitch_with_room_to_train_stops_by_the_rule_before_a_high_cap_and_one_cut_by_a_low_cap_is_not_converged()
+    {
+        var model = new ModelSpec("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
+        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(model.Arch), Core.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
+        var task = new StitchTask(Variant.TrainedToTrained, model, "2.0", model, "3.0",
+            StitchShape.Between(plan.SenderLayers.Single(l => l.Name == "2.0"), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);
+        var recipe = new StitchSettings { Init = "default", Precision = "fp32", BatchSize = 50, LearningRate = 0.01, Patience = 4 };
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30);
+
+        var free = engine.TrainGroup([task], recipe with { Epochs = 200 })[0].Result;
+        var capped = engine.TrainGroup([task], recipe with { Epochs = 1, Patience = 1000 })[0].Result;
+
+        Assert.True(free.Converged, $"ran {free.Epochs} epochs");
+        Assert.InRange(free.Epochs, 1, 199);
+        Assert.False(capped.Converged);
+        Assert.Equal(1, capped.Epochs, 3);
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+}

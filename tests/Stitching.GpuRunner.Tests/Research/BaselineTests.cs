@@ -1,0 +1,50 @@
+using Stitching.Core.Contracts;
+using Stitching.Core.Results;
+using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Research;
+using Stitching.GpuRunner.Sweeps;
+using Stitching.GpuRunner.Tests.Engine;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Tests.Research;
+
+/// <summary>The linear-probe and pixel baselines on a tiny synthetic task that a linear readout of the image can solve.</summary>
+public sealed class BaselineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("stitching-baselines-").FullName;
+
+    [Fact]
+    public void Baselines_train_above_chance_and_the_head_only_stitch_from_the_last_layer_matches_its_linear_probe()
+    {
+        using var data = SyntheticData.Create(train: 400, holdout: 100, test: 200);
+        var spec = new SweepSpec
+        {
+            Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic", Variants = ["trained->trained"],
+            SenderLayers = ["stem", "4.0"], ReceiverLayers = ["stem", "4.0"], Analyses = ["pixels", "probe"],
+            Model = new TrainSettings { Epochs = 4, BatchSize = 50, LearningRate = 0.05 },
+            Stitch = new StitchSettings { BatchSize = 50, Precision = "fp32", Epochs = 20 },
+        };
+        using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
+        using var runner = new AnalysisRunner(engine, data, CPU) { RenderMetricPngs = false };
+
+        var (results, rows) = runner.Run(spec, Path.Combine(_dir, "out"));
+
+        Assert.Equal(4, rows.Count);
+        // Class patterns plus noise: the raw image through a least-squares-started stitch into the head-only column, and the
+        // trained sender's last layer through the probe, are far above chance (0.1). (At the stem, pooling leaves 4 numbers
+        // per image and a 1x1 stitch from one pixel channel cannot make a 3x3 conv's output: no claim there.)
+        Assert.All(rows.Where(r => r.ReceiverLayer == "4.0"), r => Assert.InRange(r.PixelBaselineAccuracy, 0.3, 1));
+        Assert.All(rows.Where(r => r.SenderLayer == "4.0"), r => Assert.InRange(r.ProbeAccuracy, 0.3, 1));
+        // One probe per sender layer, shared by every receiver layer of that row.
+        Assert.All(rows.GroupBy(r => r.SenderLayer), g => Assert.Single(g.Select(r => r.ProbeAccuracy).Distinct()));
+        // 4.0 -> 4.0 is head-only: a 1x1 stitch, pooling and the frozen classifier is itself a linear readout of the
+        // pooled features, so it cannot be far from the trained linear probe of the same features.
+        var headOnly = rows.Single(r => r.SenderLayer == "4.0" && r.ReceiverLayer == "4.0");
+        Assert.True(results.Single(r => r.SenderLayer == "4.0" && r.ReceiverLayer == "4.0").HeadOnly);
+        Assert.InRange(headOnly.TaskAccuracy - headOnly.ProbeAccuracy, -0.1, 0.1);
+        Assert.True(File.Exists(Path.Combine(_dir, "out", "matrix-trained-trained-probe-accuracy.json")));
+        Assert.True(File.Exists(Path.Combine(_dir, "out", "matrix-trained-trained-above-probe.json")));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
