@@ -15,6 +15,8 @@ app.Configure(config =>
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
     config.AddCommand<ScaleCommand>("scale").WithDescription("Offline job scaler: one 'worker --max-jobs 1' process per waiting message, at most --jobs at a time, as KEDA runs Container Apps jobs.")
         .WithExample("scale", "--jobs", "2", "--runner-args=--threads 1");
+    config.AddCommand<RetryCommand>("retry").WithDescription("Re-queue a sweep's failed (or also cancelled) jobs, keeping finished results.")
+        .WithExample("retry", "--sweep", "SWEEP_ID", "--include", "failed,cancelled");
     config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv or json), or --list the sweeps.")
         .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv");
     config.AddBranch("datasets", datasets =>

@@ -11,6 +11,9 @@ namespace Stitching.Core.Contracts;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    // A diverged stitch's loss is NaN and a model result may carry NaN for a metric it lacks: both must travel
+    // through messages, tables and the API ("NaN", "Infinity"), not throw when stored.
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(JobMessage))]
 [JsonSerializable(typeof(SweepSpec))]

@@ -1,0 +1,53 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core;
+using Stitching.Core.Contracts;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary><c>retry</c>: re-queues a sweep's failed (or also cancelled) jobs, as <c>POST /api/sweeps/{id}/retry</c> does.</summary>
+public sealed class RetryCommand : AsyncCommand<RetryCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--sweep <ID>"), Description("The sweep whose failed jobs to re-queue.")]
+        public string? Sweep { get; init; }
+
+        [CommandOption("--include <STATES>"), Description("failed (default), or failed,cancelled.")]
+        public string Include { get; init; } = "failed";
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID (see: results --list).");
+            if (States(Include) is null) return ValidationResult.Error($"--include lists failed and/or cancelled, comma-separated; got '{Include}'.");
+            return ValidationResult.Success();
+        }
+
+        internal static IReadOnlySet<JobState>? States(string text)
+        {
+            var states = new HashSet<JobState>();
+            foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part == "failed") states.Add(JobState.Failed);
+                else if (part == "cancelled") states.Add(JobState.Cancelled);
+                else return null;
+            }
+            return states.Count == 0 ? null : states;
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build());
+        var retry = await platform.Coordinator.RetryAsync(settings.Sweep!, Settings.States(settings.Include)!, cancellationToken);
+        if (retry is null)
+        {
+            AnsiConsole.MarkupLine($"[red]No sweep '{Markup.Escape(settings.Sweep!)}'.[/] See: results --list");
+            return 2;
+        }
+        AnsiConsole.MarkupLine(Markup.Escape(retry.Message));
+        foreach (var id in retry.JobIds) AnsiConsole.MarkupLine($"  {Markup.Escape(id)}");
+        return 0;
+    }
+}
