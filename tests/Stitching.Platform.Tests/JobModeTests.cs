@@ -83,6 +83,7 @@ public sealed class JobModeTests
     {
         // Given a runner training a model, with a 5-minute lock: without a hand-back the message would stay invisible that long
         await using var env = await TestPlatform.CreateAsync();
+        await env.UploadFashionMnistAsync(); // runners have no data of their own
         var id = await env.SubmitAsync("""
             {"senders": ["resnet(1,1,1,1)"], "receivers": ["resnet(1,1,1,1)"], "width": 8, "trainLimit": 20000, "testLimit": 100,
              "variants": ["trained->trained"], "senderLayers": ["stem"], "receiverLayers": ["3.0"], "model": {"epochs": 3}, "stitch": {"epochs": 1}}
