@@ -152,7 +152,14 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
         using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
-        foreach (var model in plan.Models) engine.Model(model, cancellationToken);
+        foreach (var model in plan.Models)
+        {
+            var info = engine.Model(model, cancellationToken).Info;
+            // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
+            if (model.Trained && info.TestAccuracy < NearChance)
+                AnsiConsole.MarkupLine($"[yellow]Warning:[/] trained {Markup.Escape(model.Arch)} (seed {model.Seed}) scores {info.TestAccuracy:P1}, near chance (10%): " +
+                                       "its matrices will not measure similarity. Train longer (--model-epochs) or on more images (--train-limit).");
+        }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
         {
@@ -190,6 +197,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
     }
+
+    /// <summary>Below this a "trained" base model has learned next to nothing (chance is 10% on both datasets).</summary>
+    private const double NearChance = 0.2;
 
     private static int DryRun(SweepSpec spec, double? pricePerGpuHour)
     {
