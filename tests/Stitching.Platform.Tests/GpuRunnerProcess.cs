@@ -52,8 +52,7 @@ public sealed class GpuRunnerProcess : IDisposable
     /// <summary>Starts any command (<c>datasets upload ...</c>) against <paramref name="env"/>'s storage and queue, configured by environment only.</summary>
     public static GpuRunnerProcess Start(TestPlatform env, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Dll }.Concat(args)) start.ArgumentList.Add(a);
+        var start = GpuRunnerDll.Start(args);
         start.Environment["Stitching__Storage__ConnectionString"] = TestPlatform.ConnectionString;
         start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
         start.Environment["Stitching__Queue__Backend"] = "storage";

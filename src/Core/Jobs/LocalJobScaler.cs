@@ -30,9 +30,7 @@ public sealed class LocalJobScaler(IJobQueue queue, Func<IReadOnlyList<string>, 
     /// <summary>Extra runner arguments (e.g. <c>--threads 1</c>), after <see cref="RunnerJob.Arguments"/>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
-    /// <summary>Executions started, and how each ended, so far.</summary>
-    public int Started => _started;
-    public int Running { get { lock (_running) return _running.Count; } }
+    private int Running { get { lock (_running) return _running.Count; } }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -35,19 +35,25 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// <summary>Dead letters <see cref="RecoverAsync"/> records per pass at most; the rest wait for the next pass.</summary>
     public int DeadLettersPerPass { get; init; } = 1000;
 
-    public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
+    /// <summary>The spec validated and planned, or the errors that stop it: what submission and a dry run both start from.</summary>
+    public static (SweepPlan? Plan, IReadOnlyList<ValidationError> Errors) Plan(SweepSpec spec)
     {
         var errors = SweepSpecValidator.Validate(spec);
-        if (errors.Count > 0) return new SweepSubmission(null, errors);
-        SweepPlan plan;
+        if (errors.Count > 0) return (null, errors);
         try
         {
-            plan = SweepPlan.Create(spec);
+            return (SweepPlan.Create(spec), []);
         }
         catch (IncompatibleShapesException e)
         {
-            return new SweepSubmission(null, [new ValidationError("senderLayers", e.Message)]);
+            return (null, [new ValidationError("senderLayers", e.Message)]);
         }
+    }
+
+    public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
+    {
+        var (planned, errors) = Plan(spec);
+        if (planned is not { } plan) return new SweepSubmission(null, errors);
 
         var id = StorageIds.NewSweepId();
         using var activity = StitchingTelemetry.StartSweep("Submit sweep", id);
@@ -91,7 +97,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     {
         var trace = Activity.Current?.Id;
         return (plan.Models.Select(m => JobMessage.ForModel(sweepId, m) with { TraceParent = trace }).ToList(),
-            plan.StitchGroups.Select(g => JobMessage.ForStitches(sweepId, g) with { TraceParent = trace }).DistinctBy(m => m.JobId).ToList());
+            plan.StitchJobs.Select(g => JobMessage.ForStitches(sweepId, g) with { TraceParent = trace }).ToList());
     }
 
     /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
@@ -227,6 +233,22 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
                 await storage.TryUpdateJobAsync(job with { State = JobState.Cancelled }, cancellationToken);
         _logger.LogInformation("Sweep {SweepId} cancelled", sweepId);
         return true;
+    }
+
+    /// <summary>
+    /// The job states a retry takes, from "failed", "cancelled" or both comma-separated (the API's <c>include</c>, the
+    /// CLI's <c>--include</c>); null when the text names anything else or nothing.
+    /// </summary>
+    public static IReadOnlySet<JobState>? ParseRetryStates(string text)
+    {
+        var states = new HashSet<JobState>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "failed") states.Add(JobState.Failed);
+            else if (part == "cancelled") states.Add(JobState.Cancelled);
+            else return null;
+        }
+        return states.Count == 0 ? null : states;
     }
 
     /// <summary>

@@ -13,9 +13,10 @@ public sealed record SweepEstimate(
     int ModelJobs, int StitchJobs, int Stitches, long TrainImages, long HoldoutImages, long TestImages,
     double BaseModelTflop, double StitchTflop, double CacheMegabytesPerRunner, IReadOnlyList<DeviceTime> Times)
 {
-    public static SweepEstimate Create(SweepSpec spec, double? pricePerGpuHour = null)
+    /// <param name="plan">The spec's plan, from <see cref="SweepCoordinator.Plan"/> (validated, as a submission plans it).</param>
+    public static SweepEstimate Create(SweepPlan plan, double? pricePerGpuHour = null)
     {
-        var plan = SweepPlan.Create(spec);
+        var spec = plan.Spec;
         var (trainSet, testSet) = DatasetSizes(spec.Dataset);
         long subset = Math.Min(spec.TrainLimit ?? trainSet, trainSet);
         var holdout = (long)Math.Round(subset * spec.Stitch.HoldoutFraction);
@@ -26,8 +27,6 @@ public sealed record SweepEstimate(
         var stitchFlops = tasks.Sum(t => SweepFlops.Stitch(t, spec.Width, train, holdout, test, spec.Stitch.Epochs, spec.Stitch.EvalsPerEpoch))
                           + SweepFlops.CachedPrefixes(plan, spec.Width, train + holdout + test);
         var modelFlops = plan.Models.Sum(m => SweepFlops.BaseModel(m, subset, test));
-        // Submission sends one job per distinct group (a self-stitch's variants can coincide).
-        var stitchJobs = plan.StitchGroups.Select(g => JobMessage.ForStitches("estimate", g).JobId).Distinct().Count();
 
         // A job caches each of its sender layers' activations on all three splits, in bf16 at best and fp32 at worst.
         double cacheBytes = plan.StitchGroups.Select(g =>
@@ -43,7 +42,7 @@ public sealed record SweepEstimate(
             double? cost = d.IsGpu && pricePerGpuHour is { } price ? Math.Round(seconds / 3600 * price, 2) : null;
             return new DeviceTime(d.Name, d.AchievedGflops, Math.Round(seconds, 1), d.Measured, d.Source, cost);
         }).ToList();
-        return new SweepEstimate(plan.Models.Count(), stitchJobs, tasks.Count, train, holdout, test,
+        return new SweepEstimate(plan.Models.Count(), plan.StitchJobs.Count(), tasks.Count, train, holdout, test,
             Math.Round(modelFlops / 1e12, 3), Math.Round(stitchFlops / 1e12, 3), Math.Round(cacheBytes / 1e6, 1), times);
     }
 

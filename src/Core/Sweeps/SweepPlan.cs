@@ -12,6 +12,9 @@ public sealed record SweepPlan(SweepSpec Spec, IReadOnlyList<Variant> Variants, 
     /// <summary>The stitches as the platform queues them: groups of at most <see cref="SweepSpec.StitchesPerJob"/>.</summary>
     public IEnumerable<StitchGroup> StitchGroups => Pairs.SelectMany(p => p.Groups);
 
+    /// <summary>The stitch groups a submission queues: one job per distinct job id (a self-stitch's variants can coincide).</summary>
+    public IEnumerable<StitchGroup> StitchJobs => StitchGroups.DistinctBy(JobIds.ForStitches);
+
     public static SweepPlan Create(SweepSpec spec)
     {
         var variants = Sweeps.Variants.ParseList(string.Join(',', spec.Variants));

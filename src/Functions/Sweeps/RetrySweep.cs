@@ -17,15 +17,9 @@ public sealed class RetrySweep(SweepCoordinator coordinator)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/retry")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
-        var include = new HashSet<JobState>();
         var text = request.Query["include"].ToString();
-        foreach (var part in (text.Length == 0 ? "failed" : text).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "failed") include.Add(JobState.Failed);
-            else if (part == "cancelled") include.Add(JobState.Cancelled);
-            else return Problems.Invalid([new ValidationError("include", $"include lists failed and/or cancelled, comma-separated; got '{(part.Length > 40 ? part[..40] : part)}'.")], "Bad query");
-        }
-        if (include.Count == 0) return Problems.Invalid([new ValidationError("include", "include must name failed and/or cancelled.")], "Bad query");
+        if (SweepCoordinator.ParseRetryStates(text.Length == 0 ? "failed" : text) is not { } include)
+            return Problems.Invalid([new ValidationError("include", $"include lists failed and/or cancelled, comma-separated; got '{(text.Length > 40 ? text[..40] : text)}'.")], "Bad query");
         var retry = await coordinator.RetryAsync(id, include, cancellationToken);
         return retry is null ? Problems.NotFound(id) : TypedResults.Json(retry, PlatformJsonContext.Default.SweepRetry);
     }

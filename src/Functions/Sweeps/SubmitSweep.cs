@@ -32,16 +32,8 @@ public sealed class SubmitSweep(SweepCoordinator coordinator)
         if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
         if (dryRun == "true")
         {
-            var errors = SweepSpecValidator.Validate(spec);
-            if (errors.Count > 0) return Problems.Invalid(errors);
-            try
-            {
-                return TypedResults.Ok(SweepEstimate.Create(spec, price));
-            }
-            catch (Stitching.Core.Stitches.IncompatibleShapesException e)
-            {
-                return Problems.Invalid([new ValidationError("senderLayers", e.Message)]);
-            }
+            var (plan, errors) = SweepCoordinator.Plan(spec);
+            return plan is null ? Problems.Invalid(errors) : TypedResults.Ok(SweepEstimate.Create(plan, price));
         }
         var submission = await coordinator.SubmitAsync(spec, cancellationToken);
         if (submission.Sweep is not { } sweep) return Problems.Invalid(submission.Errors);

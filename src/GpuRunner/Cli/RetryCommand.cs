@@ -2,7 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core;
-using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -20,27 +20,16 @@ public sealed class RetryCommand : AsyncCommand<RetryCommand.Settings>
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID (see: results --list).");
-            if (States(Include) is null) return ValidationResult.Error($"--include lists failed and/or cancelled, comma-separated; got '{Include}'.");
+            if (SweepCoordinator.ParseRetryStates(Include) is null)
+                return ValidationResult.Error($"--include lists failed and/or cancelled, comma-separated; got '{Include}'.");
             return ValidationResult.Success();
-        }
-
-        internal static IReadOnlySet<JobState>? States(string text)
-        {
-            var states = new HashSet<JobState>();
-            foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (part == "failed") states.Add(JobState.Failed);
-                else if (part == "cancelled") states.Add(JobState.Cancelled);
-                else return null;
-            }
-            return states.Count == 0 ? null : states;
         }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build());
-        var retry = await platform.Coordinator.RetryAsync(settings.Sweep!, Settings.States(settings.Include)!, cancellationToken);
+        var retry = await platform.Coordinator.RetryAsync(settings.Sweep!, SweepCoordinator.ParseRetryStates(settings.Include)!, cancellationToken);
         if (retry is null)
         {
             AnsiConsole.MarkupLine($"[red]No sweep '{Markup.Escape(settings.Sweep!)}'.[/] See: results --list");

@@ -137,14 +137,13 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     {
         var spec = settings.ToSpec();
         // The API's validator, before anything trains: a typo in --optimizer or --init fails here, not after the base models.
-        var errors = SweepSpecValidator.Validate(spec);
-        if (errors.Count > 0)
+        var (planned, errors) = SweepCoordinator.Plan(spec);
+        if (planned is not { } plan)
         {
             foreach (var error in errors) AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Field)}[/]: {Markup.Escape(error.Message)}");
             return 2;
         }
-        var plan = SweepPlan.Create(spec); // validates architectures, layers, variants and stitch shapes before any work
-        if (settings.DryRun) return DryRun(spec, settings.PricePerGpuHour);
+        if (settings.DryRun) return DryRun(plan, settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
         void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
         Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
@@ -201,9 +200,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     /// <summary>Below this a "trained" base model has learned next to nothing (chance is 10% on both datasets).</summary>
     private const double NearChance = 0.2;
 
-    private static int DryRun(SweepSpec spec, double? pricePerGpuHour)
+    private static int DryRun(SweepPlan plan, double? pricePerGpuHour)
     {
-        var e = SweepEstimate.Create(spec, pricePerGpuHour);
+        var e = SweepEstimate.Create(plan, pricePerGpuHour);
         AnsiConsole.MarkupLine(Markup.Escape($"Dry run (nothing trains): {e.ModelJobs} model jobs, {e.StitchJobs} stitch jobs, {e.Stitches} stitches; " +
             $"{e.TrainImages} train, {e.HoldoutImages} held-out, {e.TestImages} test images"));
         AnsiConsole.MarkupLine(Markup.Escape($"FLOPs at the stitches' maximum epochs: {e.StitchTflop:F1} TFLOP stitches + {e.BaseModelTflop:F1} TFLOP base models; " +
