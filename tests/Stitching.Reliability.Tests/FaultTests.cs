@@ -130,7 +130,7 @@ public sealed class FaultTests
         await env.Platform.Queue.SendBatchAsync([unknownArch]);
         // A stitch whose models are recorded as trained but whose checkpoints are not in blob storage.
         // Other seeds than the good sweep's, whose models (same keys) would otherwise provide the checkpoints.
-        var spec = Specs.Small(epochs: 1, ["stem"], ["2.0"], name: "missing") with { SenderSeed = 7, ReceiverSeed = 8 };
+        var spec = Specs.Small(epochs: 1, ["stem"], ["2.0"], name: "missing") with { SenderSeeds = [7], ReceiverSeeds = [8] };
         var plan = SweepPlan.Create(spec);
         var missing = new SweepRecord("missingckpt", "missing", spec, DateTimeOffset.UtcNow, SweepState.Active, 0, plan.StitchGroups.Count(), plan.Stitches.Count());
         await env.Platform.Storage.AddJobsAsync(plan.StitchGroups.Select(g => JobMessage.ForStitches(missing.Id, g)));

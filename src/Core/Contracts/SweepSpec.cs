@@ -18,10 +18,18 @@ public sealed record SweepSpec
     public IReadOnlyList<string> Variants { get; init; } = ["all"];
     public IReadOnlyList<string>? SenderLayers { get; init; }
     public IReadOnlyList<string>? ReceiverLayers { get; init; }
-    /// <summary>Seed of the trained sender; the random sender uses its own seed derived from it.</summary>
-    public int SenderSeed { get; init; }
-    /// <summary>Seed of the trained receiver. Equal architectures with equal seeds stitch a network with itself.</summary>
-    public int ReceiverSeed { get; init; } = 1;
+    /// <summary>
+    /// Seeds of the trained senders, paired by position with <see cref="ReceiverSeeds"/>: pair k stitches the sender of
+    /// seed SenderSeeds[k] into the receiver of seed ReceiverSeeds[k] (random controls use seeds derived from them).
+    /// Several pairs of independently trained base models give each cell a spread across model seeds, which stitch
+    /// seeds alone cannot. Pairs rather than every combination, so no base model serves in two pairs.
+    /// </summary>
+    public IReadOnlyList<int> SenderSeeds { get; init; } = [0];
+    /// <summary>Seeds of the trained receivers, one per sender seed. Equal architectures with equal seeds stitch a network with itself.</summary>
+    public IReadOnlyList<int> ReceiverSeeds { get; init; } = [1];
+
+    /// <summary>The (sender seed, receiver seed) pairs of base models, in order.</summary>
+    public IEnumerable<(int Sender, int Receiver)> ModelSeedPairs() => SenderSeeds.Zip(ReceiverSeeds);
     /// <summary>Stitch seeds; more than one gives mean and spread per cell.</summary>
     public IReadOnlyList<int> StitchSeeds { get; init; } = [0];
     /// <summary>

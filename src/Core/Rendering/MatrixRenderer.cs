@@ -57,6 +57,31 @@ public static class MatrixRenderer
         return multiplot.Render(options.Width * matrices.Count, options.Height).GetImageBytes(ImageFormat.Png);
     }
 
+    /// <summary>
+    /// Two rows in one image, each on its own scale: e.g. the four raw matrices above and the control-subtracted ones
+    /// (differences in [-1, 1]) below, so a reader sees what survives the controls beside what was measured.
+    /// </summary>
+    public static byte[] RenderTwoRowGridPng(IReadOnlyList<SimilarityMatrix> top, RenderOptions topOptions,
+        IReadOnlyList<SimilarityMatrix> bottom, RenderOptions bottomOptions)
+    {
+        if (top.Count is < 1 or > 6 || bottom.Count is < 1 or > 6)
+            throw new ArgumentOutOfRangeException(nameof(top), "Each row holds 1 to 6 matrices.");
+        var columns = Math.Max(top.Count, bottom.Count);
+        var multiplot = new Multiplot();
+        multiplot.Reset(CreatePlot(top[0], topOptions, forSvg: false));
+        foreach (var m in top.Skip(1)) multiplot.AddPlot(CreatePlot(m, topOptions, forSvg: false));
+        for (var k = top.Count; k < columns; k++)
+        {
+            var blank = new Plot();
+            blank.Layout.Frameless();
+            blank.HideGrid();
+            multiplot.AddPlot(blank);
+        }
+        foreach (var m in bottom) multiplot.AddPlot(CreatePlot(m, bottomOptions, forSvg: false));
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, columns);
+        return multiplot.Render(Math.Max(topOptions.Width, bottomOptions.Width) * columns, topOptions.Height + bottomOptions.Height).GetImageBytes(ImageFormat.Png);
+    }
+
     private static Plot CreatePlot(SimilarityMatrix m, RenderOptions o, bool forSvg)
     {
         int rows = m.SenderLayers.Count, cols = m.ReceiverLayers.Count;

@@ -7,4 +7,8 @@ namespace Stitching.Core.Results;
 /// written before they were recorded); RandomInit is the initialization (kaiming or pytorch; "" when not recorded).
 /// </summary>
 public sealed record ModelResult(string Arch, int Width, string Dataset, int Seed, bool Trained, int Epochs, int TrainImages, double Accuracy, double Loss,
-    string Hardware = "", string Layout = "", double PredictionEntropyBits = double.NaN, int PredictedClasses = 0, string RandomInit = "");
+    string Hardware = "", string Layout = "", double PredictionEntropyBits = double.NaN, int PredictedClasses = 0, string RandomInit = "")
+{
+    /// <summary>A trained model's held-out accuracy after each epoch, its learning curve (empty for random controls and when not recorded).</summary>
+    public IReadOnlyList<double> HeldOutCurve { get; init; } = [];
+}

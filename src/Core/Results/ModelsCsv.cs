@@ -1,13 +1,16 @@
 namespace Stitching.Core.Results;
 
-/// <summary>models.csv: one <see cref="ModelResult"/> per base model (trained and random controls), invariant culture.</summary>
+/// <summary>
+/// models.csv: one <see cref="ModelResult"/> per base model (trained and random controls), invariant culture;
+/// <c>heldout_curve</c> is the held-out accuracy after each epoch, space-separated.
+/// </summary>
 public static class ModelsCsv
 {
     public const string FileName = "models.csv";
 
     public static IReadOnlyList<string> Columns { get; } =
         ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss", "hardware", "layout",
-         "prediction_entropy_bits", "predicted_classes", "random_init"];
+         "prediction_entropy_bits", "predicted_classes", "random_init", "heldout_curve"];
 
     // Files written before the provenance and prediction-spread columns existed still read; those fields take the record's defaults.
     private static readonly IReadOnlyList<string> Required = Columns.Take(9).ToArray();
@@ -21,6 +24,7 @@ public static class ModelsCsv
                 m.Arch, Csv.Format(m.Width), m.Dataset, Csv.Format(m.Seed), Csv.Format(m.Trained),
                 Csv.Format(m.Epochs), Csv.Format(m.TrainImages), Csv.Format(m.Accuracy), Csv.Format(m.Loss),
                 m.Hardware, m.Layout, Csv.Format(m.PredictionEntropyBits), Csv.Format(m.PredictedClasses), m.RandomInit,
+                string.Join(' ', m.HeldOutCurve.Select(Csv.Format)),
             ]);
     }
 
@@ -35,7 +39,11 @@ public static class ModelsCsv
             r.String("arch"), r.Int("width"), r.String("dataset"), r.Int("seed"), r.Bool("trained"),
             r.Int("epochs"), r.Int("train_images"), r.Double("accuracy"), r.Double("loss"),
             r.String("hardware", ""), r.String("layout", ""),
-            r.Double("prediction_entropy_bits", double.NaN), r.Int("predicted_classes", 0), r.String("random_init", ""))).ToList();
+            r.Double("prediction_entropy_bits", double.NaN), r.Int("predicted_classes", 0), r.String("random_init", ""))
+        {
+            HeldOutCurve = r.String("heldout_curve", "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+        }).ToList();
     }
 
     public static IReadOnlyList<ModelResult> ReadFile(string path)

@@ -26,6 +26,13 @@ public sealed record SimilarityMatrix(
     public double?[][]? High { get; init; }
 
     /// <summary>
+    /// Per cell the standard deviation of the accuracy over its rows: model-seed pairs (independently trained base
+    /// models) times stitch seeds; <see cref="Replicates"/> says how many rows each cell has. Null where a cell has one row.
+    /// </summary>
+    public double?[][]? Spread { get; init; }
+    public int?[][]? Replicates { get; init; }
+
+    /// <summary>
     /// Cell by cell this matrix minus <paramref name="control"/> (e.g. trained->trained minus random->random), null where
     /// either is missing; both must have the same layers.
     /// </summary>

@@ -11,6 +11,12 @@ namespace Stitching.Core.Sweeps;
 /// </summary>
 public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed, bool Trained, int? TrainLimit, TrainSettings Training)
 {
+    /// <summary>
+    /// Part of the training subset held out for the stitches' choices (<see cref="Contracts.StitchSettings.HoldoutFraction"/>):
+    /// base models train on the rest, and random controls take their batch-norm statistics from it, so it changes the weights.
+    /// </summary>
+    public double HoldoutFraction { get; init; }
+
     /// <summary>Seed offset of a random control, so its initialization differs from the trained model's too.</summary>
     public const int RandomSeedOffset = 1_000_003;
 
@@ -22,8 +28,8 @@ public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed,
             // The init is part of both: it is the trained model's starting point. A random control's batch-norm statistics
             // come from its training subset (ModelRepository), so the subset is part of its key too.
             var canonical = Trained
-                ? $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}|{Training.RandomInit}"
-                : $"{Arch}|{Width}|{Dataset}|{Seed}|random|{Training.RandomInit}|bn-stats|{TrainLimit}";
+                ? $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}|{Training.RandomInit}|holdout-excluded|{HoldoutFraction:R}"
+                : $"{Arch}|{Width}|{Dataset}|{Seed}|random|{Training.RandomInit}|bn-stats|{TrainLimit}|holdout-excluded|{HoldoutFraction:R}";
             var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12].ToLowerInvariant();
             var arch = Arch.Replace("(", "").Replace(")", "").Replace(",", "-");
             return $"{arch}-w{Width}-{Dataset}-s{Seed}-{(Trained ? "trained" : "random")}-{hash}";

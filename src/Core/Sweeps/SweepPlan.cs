@@ -41,15 +41,16 @@ public sealed record PairPlan(
         var senderLayers = Select(ArchitectureCatalog.Layers(senderArch, spec.Width), spec.SenderLayers, senderArch);
         var receiverLayers = Select(ArchitectureCatalog.Layers(receiverArch, spec.Width), spec.ReceiverLayers, receiverArch);
         ModelSpec Model(ResNetSpec arch, int seed, bool trained) =>
-            new(arch.Name, spec.Width, spec.Dataset, seed, trained, spec.TrainLimit, spec.Model);
+            new(arch.Name, spec.Width, spec.Dataset, seed, trained, spec.TrainLimit, spec.Model) { HoldoutFraction = spec.Stitch.HoldoutFraction };
 
         var stitches = new List<StitchTask>();
         var models = new List<ModelSpec>();
         var groups = new List<StitchGroup>();
+        foreach (var (senderSeed, receiverSeed) in spec.ModelSeedPairs())
         foreach (var variant in variants)
         {
-            var sender = Model(senderArch, spec.SenderSeed, variant.SenderTrained());
-            var receiver = Model(receiverArch, spec.ReceiverSeed, variant.ReceiverTrained());
+            var sender = Model(senderArch, senderSeed, variant.SenderTrained());
+            var receiver = Model(receiverArch, receiverSeed, variant.ReceiverTrained());
             models.Add(sender);
             models.Add(receiver);
             foreach (var seed in spec.StitchSeeds)

@@ -15,6 +15,7 @@ public static class SweepSpecValidator
     /// <summary>A job's stitches run one after another on one runner, so a job must stay short enough to finish.</summary>
     public const int MaxStitchesPerJob = 1_000;
     public const int MinTrainLimit = 100;
+    public const int MaxModelSeeds = 10;
     public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
 
     public static IReadOnlyList<ValidationError> Validate(SweepSpec spec)
@@ -36,6 +37,12 @@ public static class SweepSpecValidator
         Layers(spec.ReceiverLayers, "receiverLayers", receivers, width, Error);
 
         var variants = VariantsOf(spec.Variants, Error);
+        if (spec.SenderSeeds is null || spec.SenderSeeds.Count is < 1 or > MaxModelSeeds) Error("senderSeeds", $"Give 1..{MaxModelSeeds} sender seeds.");
+        if (spec.ReceiverSeeds is null || spec.ReceiverSeeds.Count is < 1 or > MaxModelSeeds) Error("receiverSeeds", $"Give 1..{MaxModelSeeds} receiver seeds.");
+        else if (spec.SenderSeeds is not null && spec.SenderSeeds.Count != spec.ReceiverSeeds.Count)
+            Error("receiverSeeds", $"Give one receiver seed per sender seed (pair k is senderSeeds[k] -> receiverSeeds[k]); got {spec.SenderSeeds.Count} sender and {spec.ReceiverSeeds.Count} receiver seeds.");
+        else if (spec.SenderSeeds is not null && spec.ModelSeedPairs().Distinct().Count() != spec.SenderSeeds.Count)
+            Error("senderSeeds", "Each (sender seed, receiver seed) pair must appear once.");
         if (spec.StitchSeeds is null || spec.StitchSeeds.Count is < 1 or > 10) Error("stitchSeeds", "Give 1..10 stitch seeds.");
         else if (spec.StitchSeeds.Distinct().Count() != spec.StitchSeeds.Count) Error("stitchSeeds", "Stitch seeds must be distinct.");
 
@@ -53,7 +60,7 @@ public static class SweepSpecValidator
             foreach (var s in senders)
             foreach (var r in receivers)
                 count += (long)Count(spec.SenderLayers, s, width) * Count(spec.ReceiverLayers, r, width);
-            count *= variants * spec.StitchSeeds!.Count;
+            count *= variants * spec.StitchSeeds!.Count * spec.SenderSeeds!.Count;
             if (count > MaxStitches) Error("senders", $"The sweep has {count:N0} stitches; at most {MaxStitches:N0} are allowed per sweep.");
             else if (spec.Stitch.Init == "identity")
             {
@@ -130,6 +137,10 @@ public static class SweepSpecValidator
         if (s.Optimizer is not ("sgd" or "adam")) error($"{field}.optimizer", "Optimizer must be sgd or adam.");
         if (!(s.LearningRate > 0 && s.LearningRate <= 10)) error($"{field}.learningRate", "Learning rate must be in (0, 10].");
         if (s.Init is not ("least-squares" or "identity" or "default")) error($"{field}.init", "Init must be least-squares, identity (layers of equal shape only) or default.");
+        // The closed-form fit maps raw sender activations to raw receiver ones; batch norms around the conv normalize
+        // both sides by statistics that only training sets, so the fit would start the stitch somewhere arbitrary.
+        if (s.BatchNorm && s.Init == "least-squares")
+            error($"{field}.init", "Init least-squares cannot fit through the stitch's batch norms; with batch norm (--stitch-bn) choose init default.");
         if (s.Precision is not ("auto" or "bf16" or "fp32")) error($"{field}.precision", "Precision must be auto, bf16 or fp32.");
         if (s.HoldoutFraction is < 0 or >= 1) error($"{field}.holdoutFraction", "Hold-out fraction must be in [0, 1).");
         if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");

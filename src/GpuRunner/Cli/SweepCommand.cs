@@ -30,11 +30,11 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--receiver-layers <LIST>"), Description("Comma list of receiver layers; default all.")]
         public string? ReceiverLayers { get; init; }
 
-        [CommandOption("--sender-seed <N>"), Description("Seed of the trained sender (default 0).")]
-        public int SenderSeed { get; init; }
+        [CommandOption("--sender-seeds|--sender-seed <LIST>"), Description("Comma list of trained senders' seeds (default 0); several give each cell a spread across independently trained base models.")]
+        public string SenderSeeds { get; init; } = "0";
 
-        [CommandOption("--receiver-seed <N>"), Description("Seed of the trained receiver (default 1). Same architecture and same seed as the sender stitches a network with itself.")]
-        public int ReceiverSeed { get; init; } = 1;
+        [CommandOption("--receiver-seeds|--receiver-seed <LIST>"), Description("Comma list of trained receivers' seeds, one per sender seed: pair k is sender seed k -> receiver seed k (default 1). Same architecture and same seed as the sender stitches a network with itself.")]
+        public string ReceiverSeeds { get; init; } = "1";
 
         [CommandOption("--stitch-seeds <LIST>"), Description("Comma list of stitch seeds; several give mean and spread per cell (default 0).")]
         public string StitchSeeds { get; init; } = "0";
@@ -97,8 +97,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [Variants],
             SenderLayers = SenderLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ReceiverLayers = ReceiverLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            SenderSeed = SenderSeed, ReceiverSeed = ReceiverSeed,
-            StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
+            SenderSeeds = Seeds(SenderSeeds), ReceiverSeeds = Seeds(ReceiverSeeds), StitchSeeds = Seeds(StitchSeeds),
             Analyses = Core.Sweeps.Analyses.ParseList(Analyses),
             Model = RunContext.ModelSettings(this),
             Stitch = new StitchSettings
@@ -109,6 +108,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             },
         };
 
+        private static List<int> Seeds(string list) =>
+            list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList();
+
         // Architecture names contain commas, so lists are given by repeating the option or with ';'.
         private static List<string> Split(string[] values) =>
             values.SelectMany(v => v.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -117,18 +119,14 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             var common = base.Validate();
             if (!common.Successful) return common;
-            if (Epochs is < 1 or > 1000) return ValidationResult.Error($"--epochs must be 1..1000, got {Epochs}.");
-            if (BatchSize is < 1 or > 65536) return ValidationResult.Error($"--batch-size must be 1..65536, got {BatchSize}.");
-            if (Holdout is < 0 or >= 0.5) return ValidationResult.Error($"--holdout must be in [0, 0.5), got {Holdout}.");
-            if (EvalsPerEpoch is < 0 or > 1000) return ValidationResult.Error($"--evals-per-epoch must be 0..1000 (0: no held-out checks, keep the last weights), got {EvalsPerEpoch}.");
-            if (Patience is < 0 or > 1000) return ValidationResult.Error($"--patience must be 0..1000, got {Patience}.");
-            if (MinGainStandardErrors is < 0 or > 10) return ValidationResult.Error($"--min-gain-se must be 0..10, got {MinGainStandardErrors}.");
+            // Ranges of the sweep's settings are the API's validator's (SweepSpecValidator, run on the spec before anything trains).
             if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
             try { Core.Sweeps.Analyses.ParseList(Analyses); }
             catch (FormatException e) { return ValidationResult.Error(e.Message); }
             if (CacheMegabytes < 0) return ValidationResult.Error("--cache-mb must be >= 0.");
-            if (StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), out _)))
-                return ValidationResult.Error($"--stitch-seeds must be a comma list of integers, got '{StitchSeeds}'.");
+            foreach (var (option, list) in new[] { ("--sender-seeds", SenderSeeds), ("--receiver-seeds", ReceiverSeeds), ("--stitch-seeds", StitchSeeds) })
+                if (list.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), out _)))
+                    return ValidationResult.Error($"{option} must be a comma list of integers, got '{list}'.");
             return ValidationResult.Success();
         }
     }
@@ -191,9 +189,14 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }
 
         foreach (var pair in plan.Pairs)
-        foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
-            AnsiConsole.Write(MatrixTable.Render(matrix));
-        Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
+        {
+            foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
+                AnsiConsole.Write(MatrixTable.Render(matrix));
+            // The paper's four patterns, each as a statistic with its interval, test and verdict (also in patterns.md/.json).
+            if (SweepOutputs.Patterns(pair, rows) is { Count: > 0 } patterns)
+                AnsiConsole.WriteLine(SweepOutputs.PatternsMarkdown(patterns));
+        }
+        Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg, matrices.png and patterns.md{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
     }
 

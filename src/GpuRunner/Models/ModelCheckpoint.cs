@@ -11,19 +11,24 @@ namespace Stitching.GpuRunner.Models;
 /// Hardware and Layout say what trained it (null in checkpoints made before they were recorded). PredictionEntropyBits
 /// and PredictedClasses say how its test predictions spread over the classes (a collapsed control shows 0 bits, 1 class);
 /// BatchNormStatistics says where the batch norms' running statistics come from ("training" for a trained model, or
-/// e.g. "one pass over 3000 training images, no weight update" for a random control).
+/// e.g. "one pass over 3000 training images, no weight update" for a random control). HeldOutCurve is a trained model's
+/// held-out accuracy after each epoch (empty for random controls and checkpoints made before it was recorded).
 /// </summary>
 public sealed record ModelCheckpoint(
     ModelSpec Spec, int InChannels, int Classes, double TestAccuracy, double TestLoss, int TrainImages,
     string WeightsSha256, string TorchSharpVersion, string Device, DateTimeOffset CreatedUtc, double TrainSeconds,
     string? Hardware = null, string? Layout = null,
-    double? PredictionEntropyBits = null, int? PredictedClasses = null, string? BatchNormStatistics = null)
+    double? PredictionEntropyBits = null, int? PredictedClasses = null, string? BatchNormStatistics = null,
+    IReadOnlyList<double>? HeldOutCurve = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The model's row of models.csv.</summary>
     public ModelResult ToResult() => new(Spec.Arch, Spec.Width, Spec.Dataset, Spec.Seed, Spec.Trained, Spec.Trained ? Spec.Training.Epochs : 0,
-        TrainImages, TestAccuracy, TestLoss, Hardware ?? "", Layout ?? "", PredictionEntropyBits ?? double.NaN, PredictedClasses ?? 0, Spec.Training.RandomInit);
+        TrainImages, TestAccuracy, TestLoss, Hardware ?? "", Layout ?? "", PredictionEntropyBits ?? double.NaN, PredictedClasses ?? 0, Spec.Training.RandomInit)
+    {
+        HeldOutCurve = HeldOutCurve ?? [],
+    };
 
     public static string WeightsPath(string directory, string key) => Path.Combine(directory, key + ".bin");
     public static string MetadataPath(string directory, string key) => Path.Combine(directory, key + ".json");

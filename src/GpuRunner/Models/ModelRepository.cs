@@ -22,6 +22,8 @@ public sealed class ModelRepository(string directory, Device device)
         var arch = ResNetSpec.Parse(spec.Arch);
         var model = ResNet.Create(arch, spec.Width, data.Channels, data.Classes, spec.InitSeed, spec.Training.RandomInit);
         model.to(device);
+        if (Math.Abs(spec.HoldoutFraction - data.HoldoutFraction) > 1e-12)
+            throw new ArgumentException($"Model {spec.Key} excludes a held-out part of {spec.HoldoutFraction:R} from training, but the data was split with {data.HoldoutFraction:R}; load the data with the model's held-out fraction.");
         var info = ModelCheckpoint.TryRead(Directory, spec.Key);
         if (info is not null)
         {
@@ -35,26 +37,34 @@ public sealed class ModelRepository(string directory, Device device)
         {
             var clock = Stopwatch.StartNew();
             var layout = spec.Trained ? LayoutPolicy.Choose(model, device) : model.Layout;
+            var curve = new List<double>();
             if (spec.Trained)
             {
-                log?.Invoke($"Training {spec.Arch} (seed {spec.Seed}) for {spec.Training.Epochs} epochs on {data.AllTrainImages.shape[0]} images");
-                ModelTrainer.Train(model, data.AllTrainImages, data.AllTrainLabels, spec.Training, spec.Seed, data.Augment,
-                    (epoch, loss) => log?.Invoke($"  {spec.Arch} epoch {epoch}/{spec.Training.Epochs}: train loss {loss:F3}"), cancellationToken);
+                // The held-out accuracy after each epoch is the learning curve: printed, and kept in the metadata and
+                // models.csv, so whether a base model reached its plateau can be read, not assumed.
+                log?.Invoke($"Training {spec.Arch} (seed {spec.Seed}) for {spec.Training.Epochs} epochs on {data.TrainImages.shape[0]} images ({data.HoldoutImages.shape[0]} held out)");
+                ModelTrainer.Train(model, data.TrainImages, data.TrainLabels, spec.Training, spec.Seed, data.Augment,
+                    (epoch, loss, heldOut) =>
+                    {
+                        if (heldOut is { } h) curve.Add(h);
+                        log?.Invoke($"  {spec.Arch} epoch {epoch}/{spec.Training.Epochs}: train loss {loss:F3}{(heldOut is { } a ? $", held-out accuracy {a:P1}" : "")}");
+                    },
+                    data.HoldoutImages.shape[0] > 0 ? (data.HoldoutImages, data.HoldoutLabels) : null, cancellationToken);
             }
             string batchNorm = "training";
             if (!spec.Trained)
             {
-                BatchNormStatistics.Estimate(model, data.AllTrainImages);
-                batchNorm = $"one pass over {data.AllTrainImages.shape[0]} training images, no weight update";
+                BatchNormStatistics.Estimate(model, data.TrainImages);
+                batchNorm = $"one pass over {data.TrainImages.shape[0]} training images, no weight update";
             }
             model.eval();
             var test = Evaluation.Run(x => model.call(x), data.TestImages, data.TestLabels);
             var spread = PredictionSpread.Run(x => model.call(x), data.TestImages, data.Classes);
             info = ModelCheckpoint.Save(model, Directory, new ModelCheckpoint(
-                spec, data.Channels, data.Classes, test.Accuracy, test.Loss, (int)data.AllTrainImages.shape[0],
+                spec, data.Channels, data.Classes, test.Accuracy, test.Loss, (int)data.TrainImages.shape[0],
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
-                spread.EntropyBits, spread.DistinctClasses, batchNorm));
+                spread.EntropyBits, spread.DistinctClasses, batchNorm, curve));
             log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {test.Accuracy:P1}, "
                 + $"{spread.DistinctClasses} classes predicted ({spread.EntropyBits:F2} bits)");
         }

@@ -56,7 +56,7 @@ public sealed record ReportOptions
         {
             Name = $"report {sender}->{receiver}", Senders = [sender], Receivers = [receiver], Width = Width, Dataset = Dataset,
             TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [variants], SenderLayers = Layers(sender), ReceiverLayers = Layers(receiver),
-            SenderSeed = senderSeed, ReceiverSeed = receiverSeed, StitchSeeds = seeds, Model = Model, Stitch = Stitch, Analyses = ["all"],
+            SenderSeeds = [senderSeed], ReceiverSeeds = [receiverSeed], StitchSeeds = seeds, Model = Model, Stitch = Stitch, Analyses = ["all"],
         };
         return
         [

@@ -1,3 +1,4 @@
+using Stitching.Core.Analysis;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

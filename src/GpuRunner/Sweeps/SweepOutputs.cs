@@ -1,3 +1,4 @@
+using Stitching.Core.Analysis;
 using Stitching.Core.Results;
 using Stitching.Core.Rendering;
 using Stitching.Core.Sweeps;
@@ -46,15 +47,30 @@ public static class SweepOutputs
             .ToList();
     }
 
-    /// <summary>One matrix per variant of a pair, from the rows of that pair (mean over stitch seeds when there are several).</summary>
+    /// <summary>
+    /// One matrix per variant of a pair, from the rows of that pair: the mean over model-seed pairs and stitch seeds when
+    /// there are several, with each cell's spread (<see cref="SimilarityMatrix.Spread"/>) and row count.
+    /// </summary>
     public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows)
     {
         var list = new List<(Variant, SimilarityMatrix)>();
         foreach (var variant in plan.Variants)
         {
-            var cells = rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
-                .GroupBy(r => (r.SenderLayer, r.ReceiverLayer))
-                .Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) }).ToList();
+            var groups = rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
+                .GroupBy(r => (r.SenderLayer, r.ReceiverLayer)).ToList();
+            var cells = groups.Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) }).ToList();
+            var senderNames = pair.SenderLayers.Select(l => l.Name).ToList();
+            var receiverNames = pair.ReceiverLayers.Select(l => l.Name).ToList();
+            var spread = senderNames.Select(_ => new double?[receiverNames.Count]).ToArray();
+            var replicates = senderNames.Select(_ => new int?[receiverNames.Count]).ToArray();
+            foreach (var g in groups)
+            {
+                int i = senderNames.IndexOf(g.Key.SenderLayer), j = receiverNames.IndexOf(g.Key.ReceiverLayer);
+                if (i < 0 || j < 0) continue;
+                var values = g.Select(r => r.Accuracy).ToList();
+                replicates[i][j] = values.Count;
+                spread[i][j] = values.Count < 2 ? null : SampleStd(values);
+            }
             SimilarityMatrix Of(IEnumerable<StitchResult> values, Func<StitchResult, double>? value = null) => SimilarityMatrix.From(variant.Name(),
                 pair.SenderArch.Name, pair.ReceiverArch.Name, pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), values, value);
             // The interval of the mean accuracy on the one test set.
@@ -64,9 +80,18 @@ public static class SweepOutputs
                 HeadOnlyColumns = HeadOnlyColumns(pair),
                 Low = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.Low })).Values,
                 High = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.High })).Values,
+                Spread = spread.Any(row => row.Any(v => v is not null)) ? spread : null,
+                Replicates = replicates,
             }));
         }
         return list;
+    }
+
+    /// <summary>Sample standard deviation (n - 1): the cells' rows are independent replicates, not the whole population.</summary>
+    private static double SampleStd(IReadOnlyList<double> values)
+    {
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
     }
 
     public static IReadOnlyList<string> WriteMatrices(string outDirectory, SweepPlan plan, IReadOnlyList<StitchResult> rows)
@@ -104,9 +129,50 @@ public static class SweepOutputs
             {
                 var controlGrid = Path.Combine(dir, "matrices-minus-control.png");
                 AtomicFile.WriteBytes(controlGrid, MatrixRenderer.RenderGridPng(controls.Select(x => x.Matrix).ToList(), differences));
-                written.Add(controlGrid);
+                var both = Path.Combine(dir, "matrices-with-controls.png");
+                AtomicFile.WriteBytes(both, MatrixRenderer.RenderTwoRowGridPng(matrices.Select(x => x.Matrix).ToList(), RenderOptions.Default,
+                    controls.Select(x => x.Matrix).ToList(), differences));
+                written.AddRange([controlGrid, both]);
+            }
+
+            var patterns = Patterns(pair, rows);
+            if (patterns.Count > 0)
+            {
+                var json = Path.Combine(dir, PatternsFile + ".json");
+                AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, PatternJson)));
+                var md = Path.Combine(dir, PatternsFile + ".md");
+                AtomicFile.Write(md, w => w.Write(PatternsMarkdown(patterns)));
+                written.AddRange([json, md]);
             }
         }
         return written;
+    }
+
+    public const string PatternsFile = "patterns";
+    private static readonly System.Text.Json.JsonSerializerOptions PatternJson = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The seed paper's four patterns read from a pair's rows (<see cref="PaperPatterns"/>), head-only columns left out.</summary>
+    public static IReadOnlyList<PatternVerdict> Patterns(PairPlan pair, IReadOnlyList<StitchResult> rows) =>
+        PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, rows, HeadOnlyColumns(pair).ToHashSet());
+
+    /// <summary>A table of verdicts, for patterns.md and the console.</summary>
+    public static string PatternsMarkdown(IReadOnlyList<PatternVerdict> patterns)
+    {
+        var w = new StringWriter();
+        w.WriteLine("| pattern | statistic | value | 95% interval | permutation p | verdict | model-seed pairs, cells |");
+        w.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var p in patterns)
+            w.WriteLine(System.FormattableString.Invariant(
+                $"| {p.Claim} | {p.Statistic} | {p.Value:F3} | [{p.Low:F3}, {p.High:F3}] | {p.PValue:F3} | **{p.Verdict}** | {p.ModelSeedPairs}, {p.Cells} |"));
+        w.WriteLine();
+        w.WriteLine($"Head-only receiver columns are left out (a stitch there is a linear probe). Intervals: bootstrap over model-seed pairs, " +
+                    $"binomial test-set noise and cells; verdicts: holds = interval on the predicted side and p < {PaperPatterns.Alpha}; " +
+                    $"does not hold = interval on the other side, or within {PaperPatterns.MinimumEffect} of zero; else cannot tell. " +
+                    (patterns.FirstOrDefault()?.Note ?? ""));
+        return w.ToString();
     }
 }

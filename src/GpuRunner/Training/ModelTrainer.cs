@@ -9,14 +9,16 @@ namespace Stitching.GpuRunner.Training;
 public static class ModelTrainer
 {
     /// <param name="augment">Batched augmentation (images, generator) to images; null for none.</param>
-    /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss).</param>
+    /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss, held-out accuracy or null without <paramref name="heldOut"/>).</param>
+    /// <param name="heldOut">Images and labels scored after each epoch (in eval mode), never trained on.</param>
     public static void Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
-        Func<Tensor, Generator, Tensor>? augment = null, Action<int, double>? onEpoch = null, CancellationToken cancellationToken = default)
+        Func<Tensor, Generator, Tensor>? augment = null, Action<int, double, double?>? onEpoch = null,
+        (Tensor Images, Tensor Labels)? heldOut = null, CancellationToken cancellationToken = default)
     {
         model.UsePreferredLayout(images.device); // before the optimizer: it holds the parameters
         try
         {
-            TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, cancellationToken);
+            TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, heldOut, cancellationToken);
         }
         finally
         {
@@ -26,7 +28,8 @@ public static class ModelTrainer
     }
 
     private static void TrainEpochs(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
-        Func<Tensor, Generator, Tensor>? augment, Action<int, double>? onEpoch, CancellationToken cancellationToken)
+        Func<Tensor, Generator, Tensor>? augment, Action<int, double, double?>? onEpoch, (Tensor Images, Tensor Labels)? heldOut,
+        CancellationToken cancellationToken)
     {
         var device = images.device;
         long n = images.shape[0];
@@ -58,7 +61,14 @@ public static class ModelTrainer
                 optimizer.step();
                 lossSum += loss.item<float>() * idx.shape[0]; // host sync, once per step
             }
-            onEpoch?.Invoke(epoch + 1, lossSum / n);
+            double? heldOutAccuracy = null;
+            if (heldOut is var (hx, hy))
+            {
+                model.eval();
+                heldOutAccuracy = Evaluation.Run(x => model.call(x), hx, hy).Accuracy;
+                model.train();
+            }
+            onEpoch?.Invoke(epoch + 1, lossSum / n, heldOutAccuracy);
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         RunExclusiveAsync(model.Dataset, () =>
         {
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
-            var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, new StitchSettings().HoldoutFraction));
+            var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, model.HoldoutFraction));
             var repository = new ModelRepository(Path.Combine(checkpointDirectory, "models"), device);
             var (network, info) = repository.GetOrCreate(model, data, log, ct);
             network.Dispose();

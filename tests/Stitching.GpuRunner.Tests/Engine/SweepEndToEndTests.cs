@@ -75,5 +75,47 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
     }
 
+    [Fact]
+    public void Model_seed_pairs_train_independent_base_models_and_give_each_cell_a_spread_and_the_patterns_a_verdict()
+    {
+        using var data = SyntheticData.Create(train: 200, holdout: 50, test: 100);
+        var spec = new SweepSpec
+        {
+            Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic",
+            SenderLayers = ["stem", "2.0", "4.0"], ReceiverLayers = ["stem", "2.0", "4.0"],
+            SenderSeeds = [0, 2], ReceiverSeeds = [1, 3], Variants = ["trained->trained,random->random"],
+            Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
+            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = "fp32" },
+        };
+        var outDir = Path.Combine(_dir, "seeds");
+        using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
+
+        var rows = new SweepRunner(engine).Run(spec, outDir);
+
+        Assert.Equal(2 * 2 * 3 * 3, rows.Count); // 2 seed pairs x 2 variants x 3 x 3 layers
+        Assert.Equal([(0, 1), (2, 3)], rows.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Order());
+        // Two trained and two random models per seed pair, none shared between pairs.
+        var models = ModelsCsv.ReadFile(Path.Combine(outDir, "models.csv"));
+        Assert.Equal(8, models.Count);
+        Assert.Equal(4, models.Where(m => m.Trained).Select(m => m.Seed).Distinct().Count());
+        Assert.All(models.Where(m => m.Trained), m => Assert.Single(m.HeldOutCurve)); // one epoch, one held-out point
+        Assert.All(models, m => Assert.Equal(200, m.TrainImages)); // the 50 held-out images are not trained on
+
+        var m = MatrixJson.ReadFile(Path.Combine(outDir, "matrix-trained-trained.json"));
+        for (var i = 0; i < 3; i++)
+        for (var j = 0; j < 3; j++)
+        {
+            var cell = rows.Where(r => r.Variant == "trained->trained" && r.SenderLayer == m.SenderLayers[i] && r.ReceiverLayer == m.ReceiverLayers[j])
+                .Select(r => r.Accuracy).ToList();
+            Assert.Equal(2, m.Replicates![i][j]);
+            Assert.Equal(cell.Average(), m.Values[i][j]!.Value, 12);
+            Assert.Equal(Math.Abs(cell[0] - cell[1]) / Math.Sqrt(2), m.Spread![i][j]!.Value, 12);
+        }
+        var patterns = File.ReadAllText(Path.Combine(outDir, "patterns.md"));
+        Assert.Contains("trained->trained is higher below the diagonal", patterns);
+        Assert.Contains("random->random is lower than trained->trained in every cell", patterns);
+        Assert.True(new FileInfo(Path.Combine(outDir, "matrices-with-controls.png")).Length > 1000);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -10,7 +10,12 @@ namespace Stitching.GpuRunner.Tests.Engine;
 /// </summary>
 public static class SyntheticData
 {
-    public static SweepData Create(int train = 400, int holdout = 100, int test = 200, int channels = 1, int seed = 7, double noise = 0.8)
+    /// <param name="holdoutFraction">
+    /// The held-out fraction the data says it was split with; model keys carry it and must match. The sizes are given
+    /// directly, so it is a label: the sweeps' default, which the tests' specs use.
+    /// </param>
+    public static SweepData Create(int train = 400, int holdout = 100, int test = 200, int channels = 1, int seed = 7, double noise = 0.8,
+        double holdoutFraction = 0.1)
     {
         TorchRuntime.EnsureLoadable();
         using var g = new Generator((ulong)seed);
@@ -24,6 +29,6 @@ public static class SyntheticData
         var (trX, trY) = Split(train);
         var (hoX, hoY) = Split(holdout);
         var (teX, teY) = Split(test);
-        return new SweepData("synthetic", channels, 10, trX, trY, hoX, hoY, teX, teY, cat([trX, hoX], 0), cat([trY, hoY], 0), null);
+        return new SweepData("synthetic", channels, 10, trX, trY, hoX, hoY, teX, teY, holdoutFraction, null);
     }
 }

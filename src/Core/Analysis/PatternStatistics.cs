@@ -1,7 +1,7 @@
 using Stitching.Core.Architectures;
 using Stitching.Core.Results;
 
-namespace Stitching.GpuRunner.Research;
+namespace Stitching.Core.Analysis;
 
 /// <summary>
 /// Numbers that summarize a layer-to-layer matrix by relative depth: a layer's depth is its index over the last
