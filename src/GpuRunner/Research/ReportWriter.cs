@@ -124,19 +124,14 @@ public static partial class ReportWriter
             L($"| {v.Name()} | {P(all.Mean)} | {P(all.Std)} | {P(all.Min)} | {P(all.Max)} | {P(lateLate)} | {P(other)} | {P(intoEarly)} | {P(intoLate)} | {P(t.Below.Mean)} | {P(t.Above.Mean)} |");
         }
         L();
-        L("The paper's four patterns, each with the criterion checked here:");
+        // The verdicts are the sweep's (patterns.md): statistics with bootstrap intervals and permutation tests, head-only
+        // columns left out; the table above includes them.
+        var pair = o.Plan.Pairs[0];
+        var headOnly = Sweeps.SweepOutputs.HeadOnlyColumns(pair);
+        L("The paper's four patterns, each as a statistic with its 95% bootstrap interval, a one-sided permutation test and a verdict");
+        L($"(head-only receiver columns {string.Join(", ", headOnly)} left out: a stitch there is a linear probe; the rule is the sweep's `patterns.md`, see README):");
         L();
-        if (stats.TryGetValue(Variant.RandomToRandom, out var rr))
-        {
-            var tt = stats.TryGetValue(Variant.TrainedToTrained, out var t2) ? t2.All.Mean : double.NaN;
-            L($"- random->random uniformly low (mean below the trained->trained mean and spread under 10 points): mean {P(rr.All.Mean)} vs {P(tt)}, std {P(rr.All.Std)}, max {P(rr.All.Max)}: **{Verdict(rr.All.Mean < tt && rr.All.Std < 0.10)}**.");
-        }
-        if (stats.TryGetValue(Variant.TrainedToRandom, out var tr))
-            L($"- trained->random high only late->late (late->late above the other cells): {P(tr.LateLate)} vs {P(tr.Other)}: **{Verdict(tr.LateLate > tr.Other)}**.");
-        if (stats.TryGetValue(Variant.RandomToTrained, out var rt))
-            L($"- random->trained high only into early receiver layers (into early above into late): {P(rt.IntoEarly)} vs {P(rt.IntoLate)}: **{Verdict(rt.IntoEarly > rt.IntoLate)}**.");
-        if (stats.TryGetValue(Variant.TrainedToTrained, out var ttt))
-            L($"- trained->trained lower-left triangle (mean below the diagonal above the mean above it): {P(ttt.T.Below.Mean)} vs {P(ttt.T.Above.Mean)}: **{Verdict(ttt.T.Below.Mean > ttt.T.Above.Mean)}**.");
+        L(Sweeps.SweepOutputs.PatternsMarkdown(PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, o.Results, headOnly.ToHashSet())).TrimEnd());
         L();
     }
 
