@@ -78,9 +78,22 @@ public sealed partial class FunctionSource
         return (statuses, unknown);
     }
 
-    /// <summary>The media types (without parameters) passed to <c>TypedResults.Text/Content/File/Bytes/Stream</c>.</summary>
-    public IReadOnlySet<string> MediaTypes() =>
-        Calls(ContentCall()).SelectMany(args => MediaLiteral().Matches(args).Select(m => m.Groups["type"].Value)).ToHashSet(StringComparer.Ordinal);
+    /// <summary>
+    /// The media types (without parameters) passed to <c>TypedResults.Text/Content/File/Bytes/Stream</c>, and the calls
+    /// that pass theirs in a variable, which this scan cannot read.
+    /// </summary>
+    public (IReadOnlySet<string> Types, IReadOnlyList<string> Unseen) MediaTypes()
+    {
+        var types = new SortedSet<string>(StringComparer.Ordinal);
+        var unseen = new List<string>();
+        foreach (var args in Calls(ContentCall()))
+        {
+            var literals = MediaLiteral().Matches(args).Select(m => m.Groups["type"].Value).ToList();
+            if (literals.Count == 0) unseen.Add($"{Path}: TypedResults.…({args.Trim()})");
+            types.UnionWith(literals);
+        }
+        return (types, unseen);
+    }
 
     /// <summary>The type info arguments of <c>TypedResults.Json(value, typeInfo)</c>.</summary>
     public IReadOnlyList<string> JsonCalls() => Calls(JsonCall()).ToList();
