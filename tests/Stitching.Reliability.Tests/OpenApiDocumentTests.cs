@@ -24,7 +24,7 @@ public sealed class OpenApiDocumentTests
 
     private static readonly Assembly Functions = typeof(ApiDocument).Assembly;
 
-    /// <summary>The HTTP functions, found here independently of <see cref="ApiDocument.Functions"/>.</summary>
+    /// <summary>The HTTP functions, found here independently of ApiDocument.</summary>
     private static IEnumerable<(string Name, MethodInfo Method, HttpTriggerAttribute Trigger)> HttpFunctions() =>
         from type in Functions.GetTypes()
         from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)

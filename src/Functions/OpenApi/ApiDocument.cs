@@ -28,8 +28,8 @@ public static partial class ApiDocument
     /// <summary>host.json's <c>extensions.http.routePrefix</c>; the local host maps its routes under it too.</summary>
     public const string RoutePrefix = "api";
 
-    public const string HeaderKeyScheme = "functionKeyHeader";
-    public const string QueryKeyScheme = "functionKeyQuery";
+    private const string HeaderKeyScheme = "functionKeyHeader";
+    private const string QueryKeyScheme = "functionKeyQuery";
 
     private const string JsonMedia = "application/json";
     private const string ProblemMedia = "application/problem+json";
@@ -58,7 +58,7 @@ public static partial class ApiDocument
     public static string Json => Document.Value;
 
     /// <summary>One <c>[Function]</c> method with an <c>[HttpTrigger]</c> parameter.</summary>
-    public sealed record HttpFunction(string Name, MethodInfo Method, HttpTriggerAttribute Trigger)
+    private sealed record HttpFunction(string Name, MethodInfo Method, HttpTriggerAttribute Trigger)
     {
         public string Route => Trigger.Route ?? Name;
 
@@ -73,7 +73,7 @@ public static partial class ApiDocument
     }
 
     /// <summary>The HTTP functions of the Functions assembly, in a stable order.</summary>
-    public static IReadOnlyList<HttpFunction> Functions() =>
+    private static IReadOnlyList<HttpFunction> Functions() =>
         (from type in typeof(ApiDocument).Assembly.GetTypes()
          from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
          let function = method.GetCustomAttribute<FunctionAttribute>()
@@ -82,7 +82,7 @@ public static partial class ApiDocument
          orderby function.Name
          select new HttpFunction(function.Name, method, trigger)).ToList();
 
-    public static JsonObject Create()
+    private static JsonObject Create()
     {
         var schemas = new Schemas();
         var paths = new JsonObject();
