@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Stitching.Functions.OpenApi;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Functions.Local;
@@ -51,5 +52,6 @@ public static class LocalApi
         app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/retry", (HttpContext c, string id, CancellationToken ct) => Fn<RetrySweep>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/openapi.json", (HttpContext c) => Fn<GetOpenApi>(c).Run(c.Request));
     }
 }

@@ -3,12 +3,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 public sealed class CancelSweep(SweepCoordinator coordinator)
 {
     [Function(nameof(CancelSweep))]
+    [EndpointSummary("Cancel a sweep: its queued jobs become Cancelled, running ones finish; answers its status")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id is not a sweep id.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
     public async Task<Results<JsonHttpResult<SweepStatus>, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/cancel")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -5,12 +5,23 @@ using Stitching.Core.Contracts;
 using Stitching.Core.Rendering;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(GetMatrix))]
+    [EndpointSummary("A similarity matrix of a sweep, as JSON or rendered")]
+    [QueryParameter("format", typeof(string), "json (default), or png or svg rendered by the host's matrix renderer.", Values = ["json", "png", "svg"], Default = "json")]
+    [QueryParameter("variant", typeof(string), "The stitch variant (e.g. trained->trained, the default).")]
+    [QueryParameter("sender", typeof(string), "The sender architecture of the (sender, receiver) pair; the sweep's first pair when absent.")]
+    [QueryParameter("receiver", typeof(string), "The receiver architecture of the pair; the sweep's first pair when absent.")]
+    [ContentResponse("image/png", "The matrix rendered as PNG (format=png).")]
+    [ContentResponse("image/svg+xml", "The matrix rendered as SVG (format=svg).")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id, format, variant or pair is invalid.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
+    [ProblemResponse(StatusCodes.Status501NotImplemented, "No matrix renderer is registered (png, svg).")]
     public async Task<Results<JsonHttpResult<SimilarityMatrix>, FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/matrix")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -5,12 +5,17 @@ using Stitching.Core.Rendering;
 using Stitching.Core.Results;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(GetReport))]
+    [EndpointSummary("A sweep's report: an HTML page with its status, matrices and base models")]
+    [ContentResponse("text/html", "The report page.")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id is not a sweep id.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
     public async Task<Results<ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/report")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -4,12 +4,23 @@ using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Storage;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
 {
     [Function(nameof(GetResults))]
+    [EndpointSummary("A sweep's stitch results, filtered, as JSON or CSV")]
+    [QueryParameter("format", typeof(string), "json (default) or csv (the engine's results.csv columns).", Values = ["json", "csv"], Default = "json")]
+    [QueryParameter("variant", typeof(string), "Only this stitch variant (e.g. trained->trained).")]
+    [QueryParameter("senderLayer", typeof(string), "Only stitches from this sender layer (e.g. 2.0).")]
+    [QueryParameter("receiverLayer", typeof(string), "Only stitches into this receiver layer.")]
+    [QueryParameter("senderArch", typeof(string), "Only stitches from this sender architecture.")]
+    [QueryParameter("receiverArch", typeof(string), "Only stitches into this receiver architecture.")]
+    [ContentResponse("text/csv", "The rows as CSV (format=csv), in the engine's results.csv columns.")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id, format or a filter is invalid.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
     public async Task<Results<JsonHttpResult<IReadOnlyList<StoredResult>>, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/results")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
@@ -13,6 +14,10 @@ namespace Stitching.Functions.Sweeps;
 public sealed class RetrySweep(SweepCoordinator coordinator)
 {
     [Function(nameof(RetrySweep))]
+    [EndpointSummary("Re-queue a sweep's failed (and optionally cancelled) jobs, keeping finished results")]
+    [QueryParameter("include", typeof(string), "Which jobs to re-queue: failed and/or cancelled, comma-separated.", Default = "failed")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id is not a sweep id.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
     public async Task<Results<JsonHttpResult<SweepRetry>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/retry")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
@@ -14,6 +15,12 @@ namespace Stitching.Functions.Sweeps;
 public sealed class SubmitSweep(SweepCoordinator coordinator)
 {
     [Function(nameof(SubmitSweep))]
+    [EndpointSummary("Submit a sweep (202), or estimate it without queuing anything (dryRun=true, 200)")]
+    [QueryParameter("dryRun", typeof(bool), "true: plan and estimate only, answer 200 with the estimate and queue nothing.", Default = "false")]
+    [QueryParameter("pricePerGpuHour", typeof(double), "With dryRun: a price per GPU hour in (0, 1000), to estimate each GPU's cost.")]
+    [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
+    [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
