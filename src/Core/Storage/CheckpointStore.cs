@@ -66,9 +66,13 @@ public sealed class CheckpointStore(BlobContainerClient container)
         }
     }
 
-    public async Task UploadStitchAsync(string sweepId, string jobId, string file, CancellationToken cancellationToken = default) =>
-        await VerifiedBlobs.UploadAsync(Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(jobId, nameof(jobId))}.bin"),
-            file, cancellationToken);
+    /// <summary>Uploads a trained stitch; returns where it went, <c>{container}/{blob}</c>, for its result row.</summary>
+    public async Task<string> UploadStitchAsync(string sweepId, string stitchId, string file, CancellationToken cancellationToken = default)
+    {
+        var blob = Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(stitchId, nameof(stitchId))}.bin");
+        await VerifiedBlobs.UploadAsync(blob, file, cancellationToken);
+        return $"{Container.Name}/{blob.Name}";
+    }
 
     private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
 }
