@@ -4,7 +4,7 @@ namespace Stitching.Core.Storage;
 
 /// <summary>
 /// The <c>checkpoints</c> container: <c>models/{modelKey}.bin</c> and <c>.json</c> (shared by every sweep that needs
-/// that model) and <c>stitches/{sweepId}/{jobId}.bin</c>. Locally the engine uses the same layout under its
+/// that model) and <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it). Locally the engine uses the same layout under its
 /// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>.
 /// Every uploaded file carries the SHA-256 of its bytes in the blob's <c>sha256</c> metadata; a download whose bytes
 /// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and

@@ -27,7 +27,7 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
             models.Add((m.Key, await storage.GetModelAsync(m.Key, cancellationToken)));
         if (part == SweepReportPage.LivePart)
             return TypedResults.Text(SweepReportPage.Live(status, matrices, models, renderer), "text/html; charset=utf-8");
-        // Relative link, carrying the function key if the page was opened with one.
+        // The page drops any key from this link (SweepReportPage.WithoutKey); its script sends the key as a header instead.
         var code = request.Query["code"].ToString();
         var csv = $"results?format=csv{(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : "")}";
         return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv), "text/html; charset=utf-8");
