@@ -41,7 +41,7 @@ public static class StitchResultPage
         Row(html, "hardware", r.Hardware);
         Row(html, "precision", r.Precision);
         Row(html, "layout", r.Layout);
-        Row(html, "runner", row.Runner ?? "not recorded");
+        Row(html, "runner", row.Runner);
         Row(html, "checkpoint", row.Checkpoint is { } blob ? $"blob {blob}" : "not stored");
         html.Append("</table>");
 
@@ -83,8 +83,9 @@ public static class StitchResultPage
 
     private static string Title(StitchResult r) => $"{r.Variant}: {r.SenderArch} {r.SenderLayer} -> {r.ReceiverArch} {r.ReceiverLayer}";
 
-    private static void Row(StringBuilder html, string name, string value) =>
-        html.Append("<tr><th>").Append(name).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+    // Rows stored before a field was recorded (and fakes) leave it empty.
+    private static void Row(StringBuilder html, string name, string? value) =>
+        html.Append("<tr><th>").Append(name).Append("</th><td>").Append(value is { Length: > 0 } ? E(value) : "not recorded").Append("</td></tr>");
 
     private static string E(string? s) => SweepReportPage.E(s);
 }
