@@ -91,6 +91,18 @@ public sealed class ReportPageBrowserTests
         Assert.Contains("runner", cell);
         Assert.Contains($"stitches/{id}/", cell);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__loadedOnce === true"), "the cell link navigated away");
+
+        // When script is off, a cell is a plain link to the row's own page, which links back to the report
+        await using var noScript = await browser.NewContextAsync(new() { JavaScriptEnabled = false });
+        var plain = await noScript.NewPageAsync();
+        var report = $"{api.Urls.First()}/api/sweeps/{id}/report";
+        await plain.GotoAsync(report);
+        await plain.ClickAsync("#live details summary");
+        await plain.Locator("#live a[data-cell]").First.ClickAsync();
+        await plain.WaitForSelectorAsync("#cell svg polyline");
+        Assert.Contains($"/api/sweeps/{id}/results/stitch-", plain.Url);
+        await plain.ClickAsync("text=Report of sweep");
+        await plain.WaitForURLAsync(report);
     }
 
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -19,10 +19,10 @@ public sealed class ResultCurveTests
 
         // When the runner's path stores it and the API reads it back
         await env.Platform.Storage.UpsertResultAsync(id, new StoredResult(stitchId, result, "runner-7", "checkpoints/stitches/x.bin"));
-        var one = await Http.ExecuteAsync(await new GetResult(env.Platform.Storage).RunAsync(Http.Request(), id, stitchId, default));
+        var one = await Http.ExecuteAsync(await new GetResult(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, stitchId, default));
         var all = await Http.ExecuteAsync(await new GetResults(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
-        var page = await Http.ExecuteAsync(await new GetResult(env.Platform.Storage).RunAsync(Http.Request(query: "?format=html"), id, stitchId, default));
-        var missing = await Http.ExecuteAsync(await new GetResult(env.Platform.Storage).RunAsync(Http.Request(), id, "stitch-none", default));
+        var page = await Http.ExecuteAsync(await new GetResult(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(query: "?format=html"), id, stitchId, default));
+        var missing = await Http.ExecuteAsync(await new GetResult(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, "stitch-none", default));
 
         // Then the curve is there, thinned to a plot's worth, from the initialization to where training stopped
         Assert.Equal(200, one.Status);
@@ -62,7 +62,7 @@ public sealed class ResultCurveTests
         Assert.Equal(4, ids.Distinct().Count());
         foreach (var stitchId in ids)
         {
-            var row = await Http.ExecuteAsync(await new GetResult(env.Platform.Storage).RunAsync(Http.Request(), id, stitchId, default));
+            var row = await Http.ExecuteAsync(await new GetResult(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, stitchId, default));
             Assert.Equal(200, row.Status);
             Assert.Equal("w1", row.Json.GetProperty("runner").GetString());
             Assert.True(row.Json.GetProperty("result").GetProperty("curve").GetArrayLength() > 0);

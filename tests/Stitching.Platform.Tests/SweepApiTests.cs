@@ -85,8 +85,8 @@ public sealed class SweepApiTests
             await new GetResults(platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
             await new GetMatrix(platform.Results).RunAsync(Http.Request(), id, default),
             await new GetReport(platform.Coordinator, platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
-            await new GetResult(platform.Storage).RunAsync(Http.Request(), id, "stitch-a", default),
-            await new GetResult(platform.Storage).RunAsync(Http.Request(), "0123456789abcdef", id, default),
+            await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), id, "stitch-a", default),
+            await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), "0123456789abcdef", id, default),
         };
         foreach (var r in responses) Assert.Equal(400, (await Http.ExecuteAsync(r)).Status);
         Assert.False(StorageIds.IsValid(id));

@@ -9,22 +9,36 @@ namespace Stitching.Core.Rendering;
 /// <summary>
 /// One result row behind a matrix cell, as the report opens it: what was trained, how it ended, where and on what it
 /// ran, the sweep's settings, and the held-out curve drawn as inline SVG polylines. Everything is in <c>#cell</c>, which
-/// the report's script lifts into its own page; the rest is a standalone page for a reader without script.
+/// the report's script lifts into its own page; the rest is a standalone page for a reader without script, whose
+/// <c>base</c> is the report's address, so the section's relative links mean the same in both.
 /// The SVG holds only numbers this code formats, never a string from storage.
 /// </summary>
 public static class StitchResultPage
 {
     private const int Width = 320, Height = 120, Pad = 4;
 
-    public static string Html(SweepRecord sweep, StoredResult row)
+    /// <param name="cell">Every row of the row's matrix cell (one per stitch seed; the cell shows their mean), the row included.</param>
+    public static string Html(SweepRecord sweep, StoredResult row, IReadOnlyList<StoredResult> cell)
     {
         var r = row.Result;
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\"><title>")
-            .Append(E(Title(r))).Append("</title><style>").Append(SweepReportPage.Style).Append("</style></head><body>");
-        html.Append("<p><a href=\"../report\">Report of sweep ").Append(E(sweep.Name ?? sweep.Id)).Append("</a></p>");
-        html.Append("<section id=\"cell\"><h2>").Append(E(Title(r))).Append("</h2><table>");
+            .Append(E(Title(r))).Append("</title><base href=\"../report\"><style>").Append(SweepReportPage.Style).Append("</style></head><body>");
+        html.Append("<p><a href=\"report\">Report of sweep ").Append(E(sweep.Name ?? sweep.Id)).Append("</a></p>");
+        html.Append("<section id=\"cell\"><h2>").Append(E(Title(r))).Append("</h2>");
         var inv = CultureInfo.InvariantCulture;
+        if (cell.Count > 1)
+        {
+            html.Append(inv, $"<p>The matrix cell is the mean of {cell.Count} stitch seeds, {cell.Average(c => c.Result.Accuracy).ToString("P2", inv)}; this row is one of them:");
+            foreach (var c in cell)
+            {
+                var seed = $" seed {c.Result.StitchSeed.ToString(inv)}";
+                if (c.StitchId == row.StitchId) html.Append(" <b>").Append(seed).Append("</b>");
+                else html.Append(" <a data-cell href=\"").Append(E(SweepReportPage.CellHref(c.StitchId))).Append("\">").Append(seed).Append("</a>");
+            }
+            html.Append("</p>");
+        }
+        html.Append("<table>");
         Row(html, "stitch id", row.StitchId);
         Row(html, "stitch", $"{r.StitchKind}, {r.StitchParams.ToString("N0", inv)} parameters");
         Row(html, "test accuracy", double.IsNaN(r.AccuracyLow)

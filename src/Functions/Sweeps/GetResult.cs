@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Contracts;
 using Stitching.Core.Rendering;
+using Stitching.Core.Results;
 using Stitching.Core.Storage;
 
 namespace Stitching.Functions.Sweeps;
 
 /// <summary>One result row by stitch id (a matrix cell's <c>stitchIds</c>), with its held-out curve; <c>?format=html</c> is the report's cell page.</summary>
-public sealed class GetResult(StitchingStorage storage)
+public sealed class GetResult(ResultsQuery results, StitchingStorage storage)
 {
     [Function(nameof(GetResult))]
     public async Task<Results<JsonHttpResult<StoredResult>, ContentHttpResult, ProblemHttpResult>> RunAsync(
@@ -24,8 +25,9 @@ public sealed class GetResult(StitchingStorage storage)
         var row = await storage.GetResultAsync(id, stitchId, cancellationToken);
         if (row is null)
             return TypedResults.Problem($"Sweep '{id}' has no result '{stitchId}' (yet).", statusCode: StatusCodes.Status404NotFound, title: "Not found");
-        return format == "html"
-            ? TypedResults.Text(StitchResultPage.Html(sweep, row), "text/html; charset=utf-8")
-            : TypedResults.Json(row, PlatformJsonContext.Default.StoredResult);
+        if (format != "html") return TypedResults.Json(row, PlatformJsonContext.Default.StoredResult);
+        var r = row.Result;
+        var cell = await results.ListAsync(id, new ResultsFilter(r.Variant, r.SenderLayer, r.ReceiverLayer, r.SenderArch, r.ReceiverArch), cancellationToken);
+        return TypedResults.Text(StitchResultPage.Html(sweep, row, cell), "text/html; charset=utf-8");
     }
 }

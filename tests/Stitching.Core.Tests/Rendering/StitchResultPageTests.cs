@@ -14,7 +14,8 @@ public sealed class StitchResultPageTests
         var result = new StitchResult("trained->trained", "resnet18", "<script>x</script>", "resnet18", "2.0", "conv1x1", 10, 1, 100, 0.5, 1, 1,
             Hardware: "\"><svg onload=alert(1)>", Curve: [new CurvePoint(0, 2, 0.1), new CurvePoint(1, 1, 0.5)]);
 
-        var html = StitchResultPage.Html(Sweep, new StoredResult("stitch-a", result, "<b>runner</b>"));
+        var row = new StoredResult("stitch-a", result, "<b>runner</b>");
+        var html = StitchResultPage.Html(Sweep, row, [row]);
 
         Assert.DoesNotContain("<script>x", html);
         Assert.DoesNotContain("<img src=x", html);
@@ -23,6 +24,19 @@ public sealed class StitchResultPageTests
         Assert.Contains("&lt;script&gt;x&lt;/script&gt;", html);
         Assert.Contains("points=\"4,116 316,4\"", html); // accuracy rises from the bottom left to the top right
         Assert.Contains("not stored", html); // no checkpoint blob
+    }
+
+    [Fact]
+    public void A_cell_of_several_seeds_names_their_mean_and_links_the_other_seeds_rows_relative_to_the_report()
+    {
+        var result = new StitchResult("trained->trained", "resnet18", "stem", "resnet18", "2.0", "conv1x1", 10, 1, 100, 0.5, 1, 1);
+        var row = new StoredResult("stitch-a", result);
+
+        var html = StitchResultPage.Html(Sweep, row, [row, new StoredResult("stitch-b", result with { StitchSeed = 1, Accuracy = 0.7 })]);
+
+        Assert.Contains("<base href=\"../report\">", html);
+        Assert.Contains("mean of 2 stitch seeds, 60.00 %", html);
+        Assert.Contains("<b> seed 0</b> <a data-cell href=\"results/stitch-b?format=html\"> seed 1</a>", html);
     }
 
     [Fact]
