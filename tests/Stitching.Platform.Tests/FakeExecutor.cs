@@ -7,7 +7,7 @@ using Stitching.Core.Sweeps;
 namespace Stitching.Platform.Tests;
 
 /// <summary>
-/// Stands in for the engine: writes checkpoint files where the real one does, returns made-up accuracies.
+/// Stands in for the engine: writes checkpoint files where the real one does, returns made-up accuracies and held-out curves.
 /// <paramref name="failOnceAt"/> makes the first call for that receiver layer throw, as a crash in the middle of a job.
 /// </summary>
 public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false, string? failOnceAt = null) : IJobExecutor
@@ -46,8 +46,12 @@ public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false
         if (!File.Exists(Path.Combine(checkpointDirectory, "models", task.Sender.Key + ".bin"))) throw new FileNotFoundException("sender checkpoint missing");
         Stitches.Add(task.Id);
         await Task.Delay(delay ?? TimeSpan.Zero, ct);
+        Directory.CreateDirectory(Path.Combine(checkpointDirectory, "stitches"));
+        await File.WriteAllBytesAsync(Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin"), [4, 5, 6], ct);
+        var accuracy = 0.5 + task.SenderLayer.Length / 100.0;
         return new StitchResult(task.Variant.Name(), task.Sender.Arch, task.SenderLayer, task.Receiver.Arch, task.ReceiverLayer,
-            task.Shape.KindName, task.Shape.Parameters, spec.Stitch.Epochs, 1000, 0.5 + task.SenderLayer.Length / 100.0, 1.0, 0.01,
-            task.Sender.Seed, task.Receiver.Seed, task.StitchSeed);
+            task.Shape.KindName, task.Shape.Parameters, spec.Stitch.Epochs, 1000, accuracy, 1.0, 0.01,
+            task.Sender.Seed, task.Receiver.Seed, task.StitchSeed,
+            Curve: [new CurvePoint(0, 2.3, 0.1), new CurvePoint(0.5, 1.4, accuracy - 0.1), new CurvePoint(1, 1.0, accuracy)]);
     }
 }

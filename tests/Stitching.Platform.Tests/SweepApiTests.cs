@@ -85,6 +85,8 @@ public sealed class SweepApiTests
             await new GetResults(platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
             await new GetMatrix(platform.Results).RunAsync(Http.Request(), id, default),
             await new GetReport(platform.Coordinator, platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
+            await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), id, "stitch-a", default),
+            await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), "0123456789abcdef", id, default),
         };
         foreach (var r in responses) Assert.Equal(400, (await Http.ExecuteAsync(r)).Status);
         Assert.False(StorageIds.IsValid(id));
@@ -103,7 +105,7 @@ public sealed class SweepApiTests
         // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
         Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());
         Assert.Equal(Stitching.Functions.Maintenance.RecoverSweeps.Schedule, all["RecoverSweeps"].GetProperty("schedule").GetString());
-        Assert.Equal(9, all.Count);
+        Assert.Equal(10, all.Count);
 
         var expected = new Dictionary<string, (string Route, string Method)>
         {
@@ -111,6 +113,7 @@ public sealed class SweepApiTests
             ["ListSweeps"] = ("sweeps", "get"),
             ["GetSweep"] = ("sweeps/{id}", "get"),
             ["GetResults"] = ("sweeps/{id}/results", "get"),
+            ["GetResult"] = ("sweeps/{id}/results/{stitchId}", "get"),
             ["GetMatrix"] = ("sweeps/{id}/matrix", "get"),
             ["GetReport"] = ("sweeps/{id}/report", "get"),
             ["CancelSweep"] = ("sweeps/{id}/cancel", "post"),

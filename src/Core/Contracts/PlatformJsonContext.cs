@@ -24,6 +24,7 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(Sweeps.SweepEstimate))]
 [JsonSerializable(typeof(IReadOnlyList<SweepSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<StoredResult>))]
+[JsonSerializable(typeof(StoredResult))]
 [JsonSerializable(typeof(IReadOnlyList<StitchResult>))]
 [JsonSerializable(typeof(ModelResult))]
 [JsonSerializable(typeof(StitchResult))]

@@ -2,5 +2,10 @@ using Stitching.Core.Results;
 
 namespace Stitching.Core.Contracts;
 
-/// <summary>A result row with its stitch id (<see cref="JobIds.ForStitch"/>), as the results endpoint lists it.</summary>
-public sealed record StoredResult(string StitchId, StitchResult Result);
+/// <summary>
+/// A result row with its stitch id (<see cref="JobIds.ForStitch"/>), as the results endpoints list it. Runner: the worker
+/// id that stored it (<see cref="Jobs.JobProcessorOptions.WorkerId"/>). Checkpoint: the blob of the trained stitch,
+/// <c>checkpoints/stitches/{sweepId}/{stitchId}.bin</c>, when the runner uploaded one. Both null on rows stored before
+/// they were recorded.
+/// </summary>
+public sealed record StoredResult(string StitchId, StitchResult Result, string? Runner = null, string? Checkpoint = null);

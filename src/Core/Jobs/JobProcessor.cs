@@ -199,8 +199,8 @@ public sealed class JobProcessor(
             {
                 var stitchId = JobIds.ForStitch(tasks[k]);
                 var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", tasks[k].Id + ".bin");
-                if (File.Exists(stitchFile)) await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct);
-                await storage.UpsertResultAsync(m.SweepId, stitchId, results[k], ct);
+                var checkpoint = File.Exists(stitchFile) ? await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct) : null;
+                await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
             }
         }

@@ -7,53 +7,53 @@ using Stitching.Core.Results;
 namespace Stitching.Core.Rendering;
 
 /// <summary>
-/// The sweep report: progress, base-model accuracies, the matrices side by side, a link to the CSV.
+/// The sweep report: progress, base-model accuracies, the matrices side by side, failures, a link to the CSV.
 /// Every string that came from a user or from storage is HTML-encoded; images are inline SVG data URIs
 /// (an SVG in an img element runs no script), or tables when no renderer is registered.
 /// No function key ever goes into the page: the CSV link is relative and keyless (a key in a link lands in the
 /// browser's history, in logs and, through Referer, wherever the page links to), and the page sends no Referer,
 /// since the address it was opened with may carry <c>?code=</c> itself.
 /// </summary>
+/// <remarks>
+/// Live while the sweep runs: everything that changes is in one element, <c>#live</c>, which the endpoint also serves
+/// alone (<see cref="Live"/>, <c>report?part=live</c>). A small script fetches it every <see cref="PollSeconds"/> and swaps
+/// it in, until its <c>data-finished</c> says the sweep is finished; the server renders both, so there is one renderer
+/// and one place that escapes. The script sends the key from the page's own address as the <c>x-functions-key</c>
+/// header, so it never appears in a URL it requests. Matrix cells link to their result row
+/// (<see cref="StitchResultPage"/>); the script opens it in <c>#cell</c> instead of navigating. Without script the
+/// server-rendered page is complete, and reloads itself every <see cref="NoScriptRefreshSeconds"/> while the sweep runs.
+/// </remarks>
 public static class SweepReportPage
 {
+    public const int PollSeconds = 3;
+    public const int NoScriptRefreshSeconds = 15;
+    public const string LivePart = "live";
+
     public static string Html(SweepRecord sweep, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
         IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, string csvHref)
     {
-        static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
         var inv = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\"><title>Sweep ").Append(E(sweep.Name ?? sweep.Id)).Append("</title>")
-            .Append("<style>body{font-family:sans-serif;margin:2em}.grid{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}td,th{padding:2px 6px;text-align:right}</style></head><body>");
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\"><title>Sweep ").Append(E(sweep.Name ?? sweep.Id)).Append("</title>");
+        if (!status.Finished) html.Append(inv, $"<noscript><meta http-equiv=\"refresh\" content=\"{NoScriptRefreshSeconds}\"></noscript>");
+        html.Append("<style>").Append(Style).Append("</style></head><body>");
         html.Append("<h1>").Append(E(sweep.Name ?? "Sweep")).Append("</h1><p>Sweep <code>").Append(E(sweep.Id)).Append("</code>, created ")
-            .Append(E(sweep.CreatedAt.ToString("u", inv))).Append(", state ").Append(E(status.State.ToString())).Append("</p>");
-        html.Append(inv, $"<p>Progress {status.Progress:P0}: {status.Done} done, {status.Running} running, {status.Queued} queued, {status.Failed} failed, {status.Cancelled} cancelled of {status.Total}.</p>");
+            .Append(E(sweep.CreatedAt.ToString("u", inv))).Append("</p>");
         html.Append("<p><a href=\"").Append(E(WithoutKey(csvHref))).Append("\">Results as CSV</a> (in Azure: with your function key, as the ")
             .Append("<code>x-functions-key</code> header or <code>&amp;code=</code>)</p>");
-
-        html.Append("<h2>Base models</h2><table><tr><th>model</th><th>accuracy</th></tr>");
-        foreach (var (key, result) in models)
-            html.Append("<tr><td>").Append(E(key)).Append("</td><td>").Append(result is null ? "pending" : E(result.Accuracy.ToString("P2", inv))).Append("</td></tr>");
-        html.Append("</table>");
-
-        html.Append("<h2>Matrices</h2><div class=\"grid\">");
-        foreach (var m in matrices)
-        {
-            html.Append("<figure><figcaption>").Append(E(m.Title)).Append("</figcaption>");
-            if (renderer is not null)
-                html.Append("<img alt=\"").Append(E(m.Title)).Append("\" src=\"data:image/svg+xml;base64,")
-                    .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(renderer.RenderSvg(m)))).Append("\">");
-            else
-                AppendTable(html, m, E);
-            html.Append("</figure>");
-        }
-        html.Append("</div>");
-        if (status.Failures.Count > 0)
-        {
-            html.Append("<h2>Failures</h2><ul>");
-            foreach (var f in status.Failures) html.Append("<li><code>").Append(E(f.JobId)).Append("</code>: ").Append(E(f.Error)).Append("</li>");
-            html.Append("</ul>");
-        }
+        AppendLive(html, status, matrices, models, renderer);
+        html.Append("<section id=\"cell\"></section>");
+        html.Append("<script>").Append(Script.Replace("{poll}", (PollSeconds * 1000).ToString(inv)).Replace("{part}", LivePart)).Append("</script>");
         return html.Append("</body></html>").ToString();
+    }
+
+    /// <summary>The part of the page that changes while the sweep runs: the <c>#live</c> element alone.</summary>
+    public static string Live(SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
+        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer)
+    {
+        var html = new StringBuilder();
+        AppendLive(html, status, matrices, models, renderer);
+        return html.ToString();
     }
 
     /// <summary><paramref name="href"/> without any <c>code</c> query parameter (a function key).</summary>
@@ -67,17 +67,119 @@ public static class SweepReportPage
         return query.Length == 0 ? href[..q] : $"{href[..q]}?{query}";
     }
 
-    private static void AppendTable(StringBuilder html, SimilarityMatrix m, Func<string?, string> e)
+    /// <summary>The relative link from the report to one result row's page.</summary>
+    public static string CellHref(string stitchId) => $"results/{Uri.EscapeDataString(stitchId)}?format=html";
+
+    internal static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
+
+    internal const string Style =
+        "body{font-family:sans-serif;margin:2em}.grid{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}td,th{padding:2px 6px;text-align:right}" +
+        "td a{color:inherit}#cell td,#cell th{text-align:left}#cell:not(:empty){border-top:1px solid #ccc;margin-top:1em}pre{white-space:pre-wrap;max-width:60em}";
+
+    private static void AppendLive(StringBuilder html, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
+        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var cells = matrices.Sum(m => m.Values.Sum(r => r.Length));
+        var filled = matrices.Sum(m => m.Values.Sum(r => r.Count(v => v is not null)));
+        html.Append("<div id=\"live\" data-finished=\"").Append(status.Finished ? "true" : "false").Append("\">");
+        html.Append("<p id=\"progress\">").Append(inv, $"State {E(status.State.ToString())}. Progress {status.Progress:P0}: {status.Done} done, {status.Running} running, ")
+            .Append(inv, $"{status.Queued} queued, {status.Failed} failed, {status.Cancelled} cancelled of {status.Total} jobs; {filled} of {cells} matrix cells filled.</p>");
+
+        html.Append("<h2>Base models</h2><table><tr><th>model</th><th>accuracy</th></tr>");
+        foreach (var (key, result) in models)
+            html.Append("<tr><td>").Append(E(key)).Append("</td><td>").Append(result is null ? "pending" : E(result.Accuracy.ToString("P2", inv))).Append("</td></tr>");
+        html.Append("</table>");
+
+        html.Append("<h2>Matrices</h2><div class=\"grid\">");
+        foreach (var m in matrices)
+        {
+            html.Append("<figure><figcaption>").Append(E(m.Title)).Append("</figcaption>");
+            if (renderer is not null)
+            {
+                html.Append("<img alt=\"").Append(E(m.Title)).Append("\" src=\"data:image/svg+xml;base64,")
+                    .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(renderer.RenderSvg(m)))).Append("\">");
+                // An image has no links: the numbers behind it, each opening its row, are one click away.
+                html.Append("<details><summary>cells</summary>");
+                AppendTable(html, m);
+                html.Append("</details>");
+            }
+            else
+                AppendTable(html, m);
+            html.Append("</figure>");
+        }
+        html.Append("</div>");
+        if (status.Failures.Count > 0)
+        {
+            html.Append("<h2>Failures</h2><ul id=\"failures\">");
+            foreach (var f in status.Failures)
+            {
+                // The last error is a whole exception text: its first line says what happened, the rest is there on request.
+                var firstLine = f.Error.Split('\n', 2)[0].TrimEnd();
+                html.Append("<li><code>").Append(E(f.JobId)).Append("</code> (").Append(E(f.Kind)).Append(inv, $", {f.Attempts} attempts): ")
+                    .Append("<details><summary>").Append(E(firstLine)).Append("</summary><pre>").Append(E(f.Error)).Append("</pre></details></li>");
+            }
+            html.Append("</ul>");
+        }
+        html.Append("</div>");
+    }
+
+    private static void AppendTable(StringBuilder html, SimilarityMatrix m)
     {
         html.Append("<table><tr><th></th>");
-        foreach (var r in m.ReceiverLayers) html.Append("<th>").Append(e(r)).Append("</th>");
+        foreach (var r in m.ReceiverLayers) html.Append("<th>").Append(E(r)).Append("</th>");
         html.Append("</tr>");
         for (var i = 0; i < m.SenderLayers.Count; i++)
         {
-            html.Append("<tr><th>").Append(e(m.SenderLayers[i])).Append("</th>");
-            foreach (var v in m.Values[i]) html.Append("<td>").Append(v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "&middot;").Append("</td>");
+            html.Append("<tr><th>").Append(E(m.SenderLayers[i])).Append("</th>");
+            for (var j = 0; j < m.Values[i].Length; j++)
+            {
+                html.Append("<td>");
+                if (m.Values[i][j] is not { } x) html.Append("&middot;");
+                else if (m.StitchIds?[i][j] is { } id)
+                    html.Append("<a data-cell href=\"").Append(E(CellHref(id))).Append("\">").Append(x.ToString("0.000", CultureInfo.InvariantCulture)).Append("</a>");
+                else html.Append(x.ToString("0.000", CultureInfo.InvariantCulture));
+                html.Append("</td>");
+            }
             html.Append("</tr>");
         }
         html.Append("</table>");
     }
+
+    // Fetches with the page's key as a header (never in a URL), parses the answer with DOMParser (its scripts never run;
+    // the server escaped it anyway) and swaps the element in. A failed poll is retried at the next tick; a failed cell
+    // fetch falls back to following the link.
+    private const string Script = """
+        (() => {
+          const key = new URLSearchParams(location.search).get('code');
+          const get = async (href, id) => {
+            const r = await fetch(href, { headers: key ? { 'x-functions-key': key } : {}, cache: 'no-store' });
+            if (!r.ok) throw new Error(r.status);
+            return new DOMParser().parseFromString(await r.text(), 'text/html').getElementById(id);
+          };
+          const poll = async () => {
+            if (document.getElementById('live').dataset.finished === 'true') return;
+            try {
+              const next = await get('report?part={part}', 'live');
+              if (next) {
+                // Keep a cell table the reader opened open across the swap.
+                const open = [...document.querySelectorAll('#live details')].map(d => d.open);
+                next.querySelectorAll('details').forEach((d, i) => { if (open[i]) d.open = true; });
+                document.getElementById('live').replaceWith(document.adoptNode(next));
+              }
+            } catch { }
+            setTimeout(poll, {poll});
+          };
+          setTimeout(poll, {poll});
+          document.addEventListener('click', async e => {
+            const a = e.target.closest && e.target.closest('a[data-cell]');
+            if (!a || e.ctrlKey || e.metaKey || e.shiftKey) return;
+            e.preventDefault();
+            try {
+              const cell = await get(a.getAttribute('href'), 'cell');
+              if (cell) { document.getElementById('cell').replaceWith(document.adoptNode(cell)); document.getElementById('cell').scrollIntoView(); }
+            } catch { location.href = a.href; }
+          });
+        })();
+        """;
 }

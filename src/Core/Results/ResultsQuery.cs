@@ -40,7 +40,7 @@ public sealed class ResultsQuery(StitchingStorage storage)
         var pair = plan.Pairs.FirstOrDefault(p => (senderArch is null || SameArch(p.SenderArch.Name, senderArch)) && (receiverArch is null || SameArch(p.ReceiverArch.Name, receiverArch)))
             ?? throw new ArgumentException($"The sweep has no pair {senderArch} -> {receiverArch}.");
         var rows = await ListAsync(sweepId, new ResultsFilter(variant.Slug(), SenderArch: pair.SenderArch.Name, ReceiverArch: pair.ReceiverArch.Name), cancellationToken);
-        return Matrix(variant, pair, rows.Select(r => r.Result));
+        return Matrix(variant, pair, rows);
     }
 
     /// <summary>Every (variant, pair) matrix of a sweep, in plan order: what a report shows side by side.</summary>
@@ -51,7 +51,7 @@ public sealed class ResultsQuery(StitchingStorage storage)
         var matrices = new List<SimilarityMatrix>();
         foreach (var pair in plan.Pairs)
         foreach (var variant in plan.Variants)
-            matrices.Add(Matrix(variant, pair, all.Select(r => r.Result).Where(r =>
+            matrices.Add(Matrix(variant, pair, all.Where(s => s.Result is var r &&
                 Variants.TryParse(r.Variant, out var v) && v == variant && SameArch(r.SenderArch, pair.SenderArch.Name) && SameArch(r.ReceiverArch, pair.ReceiverArch.Name))));
         return matrices;
     }
@@ -59,12 +59,19 @@ public sealed class ResultsQuery(StitchingStorage storage)
     public static Variant ParseVariant(string text) =>
         Variants.TryParse(text, out var v) ? v : throw new ArgumentException($"Unknown variant '{text}'. Use one of: {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
 
-    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StitchResult> rows)
+    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StoredResult> rows)
     {
-        // One row per cell: SimilarityMatrix.From places rows, so seeds are averaged here first.
-        var cells = rows.GroupBy(r => (r.SenderLayer, r.ReceiverLayer)).Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy), Loss = g.Average(r => r.Loss) });
+        // One row per cell: SimilarityMatrix.From places rows, so seeds are averaged here first. Rows come in stitch id
+        // order, so a cell's first row, whose id the cell links to, is its lowest seed.
+        var cells = rows.GroupBy(r => (r.Result.SenderLayer, r.Result.ReceiverLayer)).Select(g =>
+            (Id: g.First().StitchId, Result: g.First().Result with { Accuracy = g.Average(r => r.Result.Accuracy), Loss = g.Average(r => r.Result.Loss) })).ToList();
+        var senderLayers = pair.SenderLayers.Select(l => l.Name).ToList();
+        var receiverLayers = pair.ReceiverLayers.Select(l => l.Name).ToList();
+        var ids = senderLayers.Select(_ => new string?[receiverLayers.Count]).ToArray();
+        foreach (var (id, r) in cells)
+            if (senderLayers.IndexOf(r.SenderLayer) is var i and >= 0 && receiverLayers.IndexOf(r.ReceiverLayer) is var j and >= 0) ids[i][j] = id;
         return SimilarityMatrix.From($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair.SenderArch.Name, pair.ReceiverArch.Name,
-            pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), cells);
+            senderLayers, receiverLayers, cells.Select(c => c.Result)) with { StitchIds = ids };
     }
 
     private static bool SameArch(string a, string b) =>

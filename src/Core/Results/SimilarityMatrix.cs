@@ -33,6 +33,13 @@ public sealed record SimilarityMatrix(
     public int?[][]? Replicates { get; init; }
 
     /// <summary>
+    /// Per cell the stitch id of its result row (the first stitch seed's, in stitch id order), so a reader can open the row
+    /// behind a number (<c>GET /api/sweeps/{id}/results/{stitchId}</c>); null in cells not trained yet, and for matrices
+    /// not read from stored rows.
+    /// </summary>
+    public string?[][]? StitchIds { get; init; }
+
+    /// <summary>
     /// Cell by cell this matrix minus <paramref name="control"/> (e.g. trained->trained minus random->random), null where
     /// either is missing; both must have the same layers.
     /// </summary>

@@ -10,6 +10,8 @@ namespace Stitching.Core.Results;
 /// only pooling and the classifier follow the stitch and stitch plus suffix is a linear readout of the sender's features.
 /// TestImages: the test-set size; AccuracyLow and AccuracyHigh: the 95% Wilson interval of Accuracy from it
 /// (<see cref="WilsonInterval"/>; 0 and NaN in files written before they were recorded).
+/// Curve: the held-out checks training made (<see cref="TrainingCurve"/> keeps it to a few dozen points); null when nothing
+/// was held out, and in results.csv, which has no column for it (the result table and the API carry it).
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -35,4 +37,5 @@ public sealed record StitchResult(
     bool HeadOnly = false,
     int TestImages = 0,
     double AccuracyLow = double.NaN,
-    double AccuracyHigh = double.NaN);
+    double AccuracyHigh = double.NaN,
+    IReadOnlyList<CurvePoint>? Curve = null);

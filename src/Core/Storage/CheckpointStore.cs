@@ -4,7 +4,7 @@ namespace Stitching.Core.Storage;
 
 /// <summary>
 /// The <c>checkpoints</c> container: <c>models/{modelKey}.bin</c> and <c>.json</c> (shared by every sweep that needs
-/// that model) and <c>stitches/{sweepId}/{jobId}.bin</c>. Locally the engine uses the same layout under its
+/// that model) and <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it). Locally the engine uses the same layout under its
 /// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>.
 /// Every uploaded file carries the SHA-256 of its bytes in the blob's <c>sha256</c> metadata; a download whose bytes
 /// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and
@@ -66,9 +66,13 @@ public sealed class CheckpointStore(BlobContainerClient container)
         }
     }
 
-    public async Task UploadStitchAsync(string sweepId, string jobId, string file, CancellationToken cancellationToken = default) =>
-        await VerifiedBlobs.UploadAsync(Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(jobId, nameof(jobId))}.bin"),
-            file, cancellationToken);
+    /// <summary>Uploads a trained stitch; returns where it went, <c>{container}/{blob}</c>, for its result row.</summary>
+    public async Task<string> UploadStitchAsync(string sweepId, string stitchId, string file, CancellationToken cancellationToken = default)
+    {
+        var blob = Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(stitchId, nameof(stitchId))}.bin");
+        await VerifiedBlobs.UploadAsync(blob, file, cancellationToken);
+        return $"{Container.Name}/{blob.Name}";
+    }
 
     private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
 }

@@ -147,9 +147,14 @@ public sealed class StitchingStorage
 
     // ---- results and models
 
-    /// <summary>Upsert keyed by stitch id (<see cref="JobIds.ForStitch"/>): a duplicate delivery rewrites the same row instead of adding a second.</summary>
-    public Task UpsertResultAsync(string sweepId, string stitchId, StitchResult result, CancellationToken cancellationToken = default) =>
-        Results.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)))
+    /// <summary>
+    /// Upsert keyed by stitch id (<see cref="JobIds.ForStitch"/>): a duplicate delivery rewrites the same row instead of adding a second.
+    /// The curve is thinned first (<see cref="TrainingCurve.Thin"/>), so the record stays far below a property's 64 KB.
+    /// </summary>
+    public Task UpsertResultAsync(string sweepId, StoredResult stored, CancellationToken cancellationToken = default)
+    {
+        var result = stored.Result with { Curve = TrainingCurve.Thin(stored.Result.Curve) };
+        return Results.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stored.StitchId, "stitchId"))
         {
             ["Variant"] = result.Variant,
             ["SenderArch"] = result.SenderArch,
@@ -158,9 +163,12 @@ public sealed class StitchingStorage
             ["ReceiverLayer"] = result.ReceiverLayer,
             ["Accuracy"] = result.Accuracy,
             ["Loss"] = result.Loss,
+            ["Runner"] = stored.Runner,
+            ["Checkpoint"] = stored.Checkpoint,
             // The record is the source of truth when read back, so fields the engine adds later survive.
             ["Json"] = JsonSerializer.Serialize(result, PlatformJsonContext.Default.StitchResult),
         }, TableUpdateMode.Replace, cancellationToken);
+    }
 
     /// <summary>Whether a stitch's result is stored: a retried job skips the stitches its earlier delivery finished.</summary>
     public async Task<bool> HasResultAsync(string sweepId, string stitchId, CancellationToken cancellationToken = default) =>
@@ -171,7 +179,15 @@ public sealed class StitchingStorage
     {
         var pk = StorageIds.Require(sweepId, nameof(sweepId));
         await foreach (var e in Results.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: cancellationToken))
-            yield return new StoredResult(e.RowKey, JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.StitchResult)!);
+            yield return ToResult(e);
+    }
+
+    /// <summary>One result row by stitch id; null when it is not stored (yet).</summary>
+    public async Task<StoredResult?> GetResultAsync(string sweepId, string stitchId, CancellationToken cancellationToken = default)
+    {
+        var row = await Results.GetEntityIfExistsAsync<TableEntity>(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)),
+            cancellationToken: cancellationToken);
+        return row.HasValue ? ToResult(row.Value!) : null;
     }
 
     public async Task<ModelResult?> GetModelAsync(string modelKey, CancellationToken cancellationToken = default)
@@ -210,6 +226,9 @@ public sealed class StitchingStorage
         e.GetInt32("ModelJobs") ?? 0,
         e.GetInt32("StitchJobs") ?? 0,
         e.GetInt32("Stitches") ?? 0);
+
+    private static StoredResult ToResult(TableEntity e) =>
+        new(e.RowKey, JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.StitchResult)!, e.GetString("Runner"), e.GetString("Checkpoint"));
 
     private static TableEntity ToEntity(JobRow j) => new(StorageIds.Require(j.SweepId, "sweepId"), StorageIds.Require(j.JobId, "jobId"))
     {

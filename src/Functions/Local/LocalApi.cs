@@ -48,6 +48,7 @@ public static class LocalApi
         app.MapGet("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<ListSweeps>(c).RunAsync(c.Request, ct));
         app.MapGet("/api/sweeps/{id}", (HttpContext c, string id, CancellationToken ct) => Fn<GetSweep>(c).RunAsync(c.Request, id, ct));
         app.MapGet("/api/sweeps/{id}/results", (HttpContext c, string id, CancellationToken ct) => Fn<GetResults>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/sweeps/{id}/results/{stitchId}", (HttpContext c, string id, string stitchId, CancellationToken ct) => Fn<GetResult>(c).RunAsync(c.Request, id, stitchId, ct));
         app.MapGet("/api/sweeps/{id}/matrix", (HttpContext c, string id, CancellationToken ct) => Fn<GetMatrix>(c).RunAsync(c.Request, id, ct));
         app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));

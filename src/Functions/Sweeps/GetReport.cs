@@ -9,6 +9,7 @@ using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
+/// <summary>The report page; <c>?part=live</c> answers only its changing part, which the page's script polls while the sweep runs.</summary>
 public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(GetReport))]
@@ -20,6 +21,8 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/report")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
+        var part = request.Query["part"].ToString();
+        if (part is not ("" or SweepReportPage.LivePart)) return Problems.BadRequest($"part must be {SweepReportPage.LivePart} or absent.");
         var sweep = await storage.GetSweepAsync(id, cancellationToken);
         var status = await coordinator.GetStatusAsync(id, cancellationToken);
         if (sweep is null || status is null) return Problems.NotFound(id);
@@ -27,7 +30,9 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
         var models = new List<(string, ModelResult?)>();
         foreach (var m in SweepPlan.Create(sweep.Spec).Models)
             models.Add((m.Key, await storage.GetModelAsync(m.Key, cancellationToken)));
-        // Relative link, carrying the function key if the page was opened with one.
+        if (part == SweepReportPage.LivePart)
+            return TypedResults.Text(SweepReportPage.Live(status, matrices, models, renderer), "text/html; charset=utf-8");
+        // The page drops any key from this link (SweepReportPage.WithoutKey); its script sends the key as a header instead.
         var code = request.Query["code"].ToString();
         var csv = $"results?format=csv{(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : "")}";
         return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv), "text/html; charset=utf-8");

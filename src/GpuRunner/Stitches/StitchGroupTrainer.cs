@@ -1,4 +1,5 @@
 using Stitching.Core.Contracts;
+using Stitching.Core.Results;
 using Stitching.GpuRunner.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace Stitching.GpuRunner.Stitches;
 /// alone. The held-out split is checked <see cref="StitchSettings.EvalsPerEpoch"/> times per epoch; each stitch keeps
 /// the weights with the lowest held-out loss and stops, converged, once <see cref="StitchSettings.Patience"/> checks
 /// after warm-up brought no significant gain (<see cref="SignificantlyLower"/>); a stitch still improving at
-/// <see cref="StitchSettings.Epochs"/> stops there unconverged.
+/// <see cref="StitchSettings.Epochs"/> stops there unconverged. Every check is kept as the stitch's curve.
 /// </summary>
 public static class StitchGroupTrainer
 {
@@ -39,6 +40,7 @@ public static class StitchGroupTrainer
         var reference = new (float[]? Losses, int Check)[members.Count];
         var converged = new bool[members.Count];
         var stepsRun = new long[members.Count];
+        var curves = members.Select(_ => new List<CurvePoint>()).ToArray();
         var active = Enumerable.Range(0, members.Count).ToList();
         var membersPerPass = Math.Max(1, maxRowsPerPass / settings.BatchSize);
         var evalRows = Math.Min(maxRowsPerPass, 4096);
@@ -53,6 +55,7 @@ public static class StitchGroupTrainer
             for (var a = 0; a < active.Count; a++)
             {
                 var k = active[a];
+                curves[k].Add(new CurvePoint((double)stepsDone / stepsPerEpoch, scores[a].Loss, scores[a].Accuracy));
                 if (best[k].Weights is null || scores[a].Loss < best[k].Loss)
                 {
                     DisposeWeights(best[k].Weights);
@@ -116,7 +119,7 @@ public static class StitchGroupTrainer
                 if (best[k].Weights is { } w) members[k].Stitch.load_state_dict(w);
             var test = Evaluate(members, Enumerable.Range(0, members.Count).ToList(), m => m.Test, testLabels, suffix, evalRows);
             return test.Select((e, k) => new StitchOutcome(e.Accuracy, e.Loss, (double)stepsRun[k] / stepsPerEpoch,
-                best[k].Weights is null ? double.NaN : best[k].Accuracy, converged[k])).ToList();
+                best[k].Weights is null ? double.NaN : best[k].Accuracy, converged[k], curves[k])).ToList();
         }
         finally
         {

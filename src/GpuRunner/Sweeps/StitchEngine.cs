@@ -140,7 +140,8 @@ public sealed class StitchEngine : IDisposable
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
             PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1,
-            TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High), members[k].Stitch)).ToList();
+            TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High, Curve: TrainingCurve.Thin(outcomes[k].Curve)),
+            members[k].Stitch)).ToList();
     }
 
     /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>

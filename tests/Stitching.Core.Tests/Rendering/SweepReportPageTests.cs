@@ -31,6 +31,32 @@ public sealed class SweepReportPageTests
         Assert.Contains("<meta name=\"referrer\" content=\"no-referrer\">", Page("results?format=csv"));
     }
 
+    [Fact]
+    public void A_failed_job_shows_its_kind_attempts_and_escaped_last_error_first_line_first()
+    {
+        var sweep = new SweepRecord("0123456789abcdef0123456789abcdef", "f", new SweepSpec(), DateTimeOffset.UnixEpoch, SweepState.Active, 1, 1);
+        var status = new SweepStatus(sweep.Id, sweep.Name, SweepState.Active, sweep.CreatedAt, 2, 0, 0, 1, 1, 0, 1, true,
+            [new JobFailure("model-x", JobKind.Model, "System.IO.IOException: <disk> full\n   at Stitching.Engine.Save()", 5)]);
+
+        var html = SweepReportPage.Html(sweep, status, [], [], null, "results?format=csv");
+
+        Assert.Contains("<code>model-x</code> (model, 5 attempts): <details><summary>System.IO.IOException: &lt;disk&gt; full</summary>", html);
+        Assert.Contains("at Stitching.Engine.Save()</pre>", html);
+        Assert.Contains("data-finished=\"true\"", html);
+        Assert.DoesNotContain("http-equiv=\"refresh\"", html); // a finished sweep's page stays put
+    }
+
+    [Fact]
+    public void A_running_sweeps_page_refreshes_itself_without_script_and_polls_its_live_part_with_script()
+    {
+        var html = Page("results?format=csv");
+
+        Assert.Contains($"<noscript><meta http-equiv=\"refresh\" content=\"{SweepReportPage.NoScriptRefreshSeconds}\"></noscript>", html);
+        Assert.Contains("data-finished=\"false\"", html);
+        Assert.Contains("report?part=live", html);
+        Assert.Contains("'x-functions-key'", html);
+    }
+
     [Theory]
     [InlineData("results?format=csv", "results?format=csv")]
     [InlineData("results?code=abc", "results")]

@@ -1,4 +1,5 @@
 using Stitching.Core.Contracts;
+using Stitching.Core.Results;
 using Stitching.Core.Stitches;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Models;
@@ -36,12 +37,8 @@ public sealed class ConvergenceTests : IDisposable
     [Fact]
     public void A_stitch_with_room_to_train_stops_by_the_rule_before_a_high_cap_and_one_cut_by_a_low_cap_is_not_converged()
     {
-        var model = new ModelSpec("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
-        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(model.Arch), Core.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
-        var task = new StitchTask(Variant.TrainedToTrained, model, "2.0", model, "3.0",
-            StitchShape.Between(plan.SenderLayers.Single(l => l.Name == "2.0"), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);
-        var recipe = new StitchSettings { Init = "default", Precision = "fp32", BatchSize = 50, LearningRate = 0.01, Patience = 4 };
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30);
+        var (engine, task, recipe) = Setup();
+        using var _ = engine;
 
         var free = engine.TrainGroup([task], recipe with { Epochs = 200 })[0].Result;
         var capped = engine.TrainGroup([task], recipe with { Epochs = 1, Patience = 1000 })[0].Result;
@@ -50,6 +47,39 @@ public sealed class ConvergenceTests : IDisposable
         Assert.InRange(free.Epochs, 1, 199);
         Assert.False(capped.Converged);
         Assert.Equal(1, capped.Epochs, 3);
+    }
+
+    [Fact]
+    public void A_trained_stitch_records_its_held_out_curve_from_the_initialization_to_where_it_stopped()
+    {
+        // Given a stitch trained for up to 20 epochs with 4 held-out checks each (81 checks if it never stops)
+        var (engine, task, recipe) = Setup();
+        using var _ = engine;
+
+        // When it trains, and once more with nothing checked
+        var result = engine.TrainGroup([task], recipe with { Epochs = 20, Patience = 1000 })[0].Result;
+        var noChecks = engine.TrainGroup([task], recipe with { Epochs = 1, EvalsPerEpoch = 0, Patience = 0 })[0].Result;
+
+        // Then its curve runs from epoch 0 to the last epoch trained, thinned to a plot's worth of real held-out numbers
+        var curve = result.Curve!;
+        Assert.Equal(TrainingCurve.MaxPoints, curve.Count);
+        Assert.Equal(0, curve[0].Epoch);
+        Assert.Equal(result.Epochs, curve[^1].Epoch, 3);
+        Assert.True(curve.Zip(curve.Skip(1)).All(p => p.Second.Epoch > p.First.Epoch));
+        Assert.All(curve, p => Assert.InRange(p.Accuracy, 0, 1));
+        Assert.All(curve, p => Assert.True(double.IsFinite(p.Loss) && p.Loss > 0));
+        Assert.True(curve.Min(p => p.Loss) < curve[0].Loss, "training lowered the held-out loss");
+        Assert.Null(noChecks.Curve);
+    }
+
+    private (StitchEngine Engine, StitchTask Task, StitchSettings Recipe) Setup()
+    {
+        var model = new ModelSpec("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
+        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(model.Arch), Core.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
+        var task = new StitchTask(Variant.TrainedToTrained, model, "2.0", model, "3.0",
+            StitchShape.Between(plan.SenderLayers.Single(l => l.Name == "2.0"), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);
+        var recipe = new StitchSettings { Init = "default", Precision = "fp32", BatchSize = 50, LearningRate = 0.01, Patience = 4 };
+        return (new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30), task, recipe);
     }
 
     public void Dispose()
