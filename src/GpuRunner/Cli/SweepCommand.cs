@@ -155,9 +155,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             var info = engine.Model(model, cancellationToken).Info;
             // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
-            if (model.Trained && info.TestAccuracy < NearChance)
-                AnsiConsole.MarkupLine($"[yellow]Warning:[/] trained {Markup.Escape(model.Arch)} (seed {model.Seed}) scores {info.TestAccuracy:P1}, near chance (10%): " +
-                                       "its matrices will not measure similarity. Train longer (--model-epochs) or on more images (--train-limit).");
+            if (NearChance.Warning(info.ToResult()) is { } warning)
+                AnsiConsole.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(warning)} Train longer (--model-epochs) or on more images (--train-limit).");
         }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
@@ -196,9 +195,6 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg and matrices.png{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
     }
-
-    /// <summary>Below this a "trained" base model has learned next to nothing (chance is 10% on both datasets).</summary>
-    private const double NearChance = 0.2;
 
     private static int DryRun(SweepPlan plan, double? pricePerGpuHour)
     {
