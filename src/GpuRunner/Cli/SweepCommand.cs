@@ -85,6 +85,12 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Output folder (default results/sweep). Rerunning into the same folder resumes.")]
         public string Out { get; init; } = "results/sweep";
 
+        [CommandOption("--tag <TAG>"), Description("A label recorded in sweep.json, as the platform's sweep tags (repeat for several; letters, digits, '.', '_', '-').")]
+        public string[] Tags { get; init; } = [];
+
+        [CommandOption("--description <TEXT>"), Description("What the sweep is for, recorded in sweep.json.")]
+        public string? Description { get; init; }
+
         [CommandOption("--dry-run"), Description("Print the jobs, stitches, FLOPs, cache memory and estimated time per device class, and stop: nothing trains.")]
         public bool DryRun { get; init; }
 
@@ -93,6 +99,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
         public SweepSpec ToSpec() => new()
         {
+            Tags = Tags, Description = Description,
             Senders = Split(Senders), Receivers = Split(Receivers), Width = Width, Dataset = Dataset,
             TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [Variants],
             SenderLayers = SenderLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
