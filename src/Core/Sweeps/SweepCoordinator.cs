@@ -54,8 +54,13 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
     {
         var (planned, errors) = Plan(spec);
-        if (planned is not { } plan) return new SweepSubmission(null, errors);
+        return new SweepSubmission(planned is { } plan ? await SubmitAsync(plan, cancellationToken) : null, errors);
+    }
 
+    /// <summary>Stores and queues a plan from <see cref="Plan"/>, for a caller that looked at it first (the API's limits).</summary>
+    public async Task<SweepRecord> SubmitAsync(SweepPlan plan, CancellationToken cancellationToken = default)
+    {
+        var spec = plan.Spec;
         var id = StorageIds.NewSweepId();
         using var activity = StitchingTelemetry.StartSweep("Submit sweep", id);
         var (models, stitches) = Jobs(id, plan);
@@ -66,10 +71,10 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         if (sweep.TotalJobs <= InlinePlanningLimit)
         {
             await WriteJobsAndActivateAsync(id, models, stitches, cancellationToken);
-            return new SweepSubmission(sweep with { State = SweepState.Active }, []);
+            return sweep with { State = SweepState.Active };
         }
         _logger.LogInformation("Sweep {SweepId}: {Jobs} jobs, planned by the next recovery pass", id, sweep.TotalJobs);
-        return new SweepSubmission(sweep, []);
+        return sweep;
     }
 
     /// <summary>
