@@ -107,6 +107,36 @@ public sealed class SweepListTests
         Assert.Empty((await ListAsync(env, "?tag=a")).GetProperty("sweeps").EnumerateArray());
     }
 
+    [AzuriteFact]
+    public async Task Results_list_in_the_cli_takes_the_same_filters_and_continuation_as_the_api()
+    {
+        // Given three sweeps, two tagged a
+        await using var env = await TestPlatform.CreateAsync();
+        await AddAsync(env, "a-old", T0, tags: ["a"]);
+        await AddAsync(env, "a-new", T0.AddHours(1), tags: ["a"]);
+        await AddAsync(env, "b-newest", T0.AddHours(2), tags: ["b"]);
+        async Task<JsonElement> Cli(params string[] args)
+        {
+            var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--list", "--format", "json", .. args]);
+            Assert.True(exit == 0, output);
+            return JsonDocument.Parse(output).RootElement;
+        }
+        static IEnumerable<string?> Ids(JsonElement page) => page.GetProperty("sweeps").EnumerateArray().Select(s => s.GetProperty("sweepId").GetString());
+
+        // When the CLI lists tag A one sweep at a time, then follows the continuation
+        var first = await Cli("--tag", "A", "--page-size", "1");
+        var second = await Cli("--tag", "A", "--continuation", first.GetProperty("continuation").GetString()!);
+
+        // Then it pages as the API does, and without --page-size it lists every match at once
+        Assert.Equal(["a-new"], Ids(first));
+        Assert.Equal(["a-old"], Ids(second));
+        Assert.False(second.TryGetProperty("continuation", out _));
+        Assert.Equal(["b-newest", "a-new", "a-old"], Ids(await Cli("--since", "2026-11-01")));
+        var (bad, message) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--list", "--state", "done"]);
+        Assert.NotEqual(0, bad);
+        Assert.Contains("--state: state must be one of Active, Cancelled, Planning", message);
+    }
+
     [Theory]
     [InlineData("?tag=no%20spaces", "tag")]
     [InlineData("?tag=", "tag")]

@@ -129,7 +129,8 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         foreach (var s in page.Sweeps)
             table.AddRow(Markup.Escape(s.SweepId), Markup.Escape(s.Name ?? ""), s.State.ToString(), s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm"),
                 s.ModelJobs.ToString(), s.StitchJobs.ToString(), Markup.Escape(string.Join(", ", s.Tags)));
-        table.Caption(page.Continuation is { } token ? Markup.Escape($"{page.Sweeps.Count} sweeps; more: --continuation {token}") : $"{page.Sweeps.Count} sweeps");
+        var count = $"{page.Sweeps.Count} sweep{(page.Sweeps.Count == 1 ? "" : "s")}";
+        table.Caption(page.Continuation is { } token ? Markup.Escape($"{count}; more: --continuation {token}") : count);
         return table;
     }
 
