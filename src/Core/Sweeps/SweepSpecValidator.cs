@@ -167,5 +167,5 @@ public static partial class SweepSpecValidator
     }
 
     /// <summary>Echoed user input is cut so an error message cannot be made arbitrarily long.</summary>
-    internal static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
+    public static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
 }

@@ -29,7 +29,7 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
         if (priceText.Length > 0)
         {
             if (!double.TryParse(priceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || !(p > 0 && p < 1000))
-                errors.Add(new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{Truncate(priceText)}'."));
+                errors.Add(new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{SweepSpecValidator.Truncate(priceText)}'."));
             price = p;
         }
         if (errors.Count > 0) return Problems.Invalid(errors, "Bad query");
@@ -50,9 +50,7 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     private static bool Flag(HttpRequest request, string name, List<ValidationError> errors)
     {
         var text = request.Query[name].ToString();
-        if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{Truncate(text)}'."));
+        if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{SweepSpecValidator.Truncate(text)}'."));
         return text == "true";
     }
-
-    private static string Truncate(string text) => text.Length > 40 ? text[..40] + "..." : text;
 }
