@@ -39,7 +39,7 @@ public static class PlatformRoles
         new(PlatformComponent.Api, PlatformService.Table, "results", CreateResource | Read, BuiltInRole.StorageTableDataContributor,
             "ResultsQuery reads result rows (results, matrix, report)"),
         new(PlatformComponent.Api, PlatformService.Table, "models", CreateResource | Read, BuiltInRole.StorageTableDataContributor,
-            "FanOutAsync and the report read model rows"),
+            "FanOutAsync, the status (near-chance warnings) and the report read model rows"),
         new(PlatformComponent.Api, PlatformService.Blob, CheckpointsContainer, CreateResource, BuiltInRole.StorageBlobDataContributor,
             "PlatformInitializer creates the container; no API route reads or writes a blob"),
         new(PlatformComponent.Api, PlatformService.ServiceBus, JobQueue, Send, BuiltInRole.ServiceBusDataSender,
