@@ -32,6 +32,9 @@ public sealed class SubmissionLimitTests
             Assert.Contains("estimated at 4 stitches", detail);
             Assert.Contains("the limits are 3 stitches and 24.0 GPU hours", detail);
             Assert.Contains("acceptEstimate=true", detail);
+            Assert.Equal((4, 3, 24.0), (refused.Json.GetProperty("stitches").GetInt32(), refused.Json.GetProperty("maxStitches").GetInt32(), refused.Json.GetProperty("maxGpuHours").GetDouble()));
+            Assert.True(refused.Json.GetProperty("gpuHours").GetDouble() >= 0);
+            Assert.Contains("T4", refused.Json.GetProperty("deviceClass").GetString());
         }
         Assert.Empty(await env.Platform.Storage.ListSweepsAsync().ToListAsync());
         Assert.Equal(0, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);

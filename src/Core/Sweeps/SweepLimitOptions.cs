@@ -41,11 +41,13 @@ public sealed class SweepLimitOptions
 
     private IEnumerable<DeviceCalibration> Gpus() => DeviceCalibration.Table.Where(d => d.IsGpu && d.Name.Contains(DeviceClass, StringComparison.OrdinalIgnoreCase));
 
+    public double GpuHours(SweepEstimate estimate) => Target(estimate).Seconds / 3600;
+
     /// <summary>Null within the limits; otherwise the refusal, stating the estimate, the limits and how to go ahead.</summary>
     public string? Exceeded(SweepEstimate estimate)
     {
         var target = Target(estimate);
-        var hours = target.Seconds / 3600;
+        var hours = GpuHours(estimate);
         if (estimate.Stitches <= MaxStitches && hours <= MaxGpuHours) return null;
         var estimated = string.Create(CultureInfo.InvariantCulture, $"{estimate.Stitches:N0} stitches and {hours:N1} GPU hours on {target.Device}");
         var limits = string.Create(CultureInfo.InvariantCulture, $"{MaxStitches:N0} stitches and {MaxGpuHours:N1} GPU hours");

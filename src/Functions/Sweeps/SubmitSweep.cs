@@ -39,7 +39,16 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
         var (planned, invalid) = SweepCoordinator.Plan(spec);
         if (planned is not { } plan) return Problems.Invalid(invalid);
         if (dryRun) return TypedResults.Ok(SweepEstimate.Create(plan, price));
-        if (!acceptEstimate && _limits.Exceeded(SweepEstimate.Create(plan)) is { } refusal) return Problems.OverLimits(refusal);
+        if (!acceptEstimate && SweepEstimate.Create(plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
+            return Problems.OverLimits(refusal, new Dictionary<string, object?>
+            {
+                // The numbers of the sentence, for a client to show or compare without parsing it.
+                ["stitches"] = estimate.Stitches,
+                ["gpuHours"] = Math.Round(_limits.GpuHours(estimate), 2),
+                ["deviceClass"] = _limits.Target(estimate).Device,
+                ["maxStitches"] = _limits.MaxStitches,
+                ["maxGpuHours"] = _limits.MaxGpuHours,
+            });
 
         var sweep = await coordinator.SubmitAsync(plan, cancellationToken);
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
