@@ -455,7 +455,8 @@ module api 'modules/functionapp.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
-    appSettings: stitchingSettings
+    // Submission limits count GPU hours on the GPU profile deployed here (SweepLimitOptions.DeviceClass).
+    appSettings: union(stitchingSettings, { Stitching__Limits__DeviceClass: gpuProfileType })
   }
   // The host reads its storage with these roles as soon as the app starts.
   dependsOn: [

@@ -13,6 +13,10 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 
+    /// <summary>422: the sweep is valid but bigger than <see cref="Core.Sweeps.SweepLimitOptions"/> allows without <c>acceptEstimate=true</c>.</summary>
+    public static ProblemHttpResult OverLimits(string detail, IDictionary<string, object?> numbers) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The sweep exceeds the submission limits", extensions: numbers);
+
     public static ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem($"No sweep '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
 

@@ -2,12 +2,14 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Stitching.Core;
 using Stitching.Core.Rendering;
 using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
 using Stitching.Core.Telemetry;
 
 namespace Stitching.Functions;
@@ -22,6 +24,9 @@ public static class StitchingServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Results);
         services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Storage);
         services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
+        services.AddOptions<SweepLimitOptions>().Bind(configuration.GetSection(SweepLimitOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SweepLimitOptions>, ValidateLimits>();
         services.AddHostedService<PlatformInitializer>();
         return services;
     }
@@ -39,4 +44,11 @@ public static class StitchingServiceCollectionExtensions
             telemetry.UseAzureMonitorExporter(o => o.Credential = StorageClients.Credential());
         return telemetry;
     }
+}
+
+/// <summary>A host with limits that make no sense refuses to start, saying which setting and why.</summary>
+file sealed class ValidateLimits : IValidateOptions<SweepLimitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SweepLimitOptions options) =>
+        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
 }

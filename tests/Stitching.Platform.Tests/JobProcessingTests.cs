@@ -61,7 +61,7 @@ public sealed class JobProcessingTests
         Assert.Contains("90.00", report.Body); // trained model accuracy
 
         var list = (await Http.ExecuteAsync(await new ListSweeps(env.Platform.Coordinator).RunAsync(Http.Request(), default))).Json;
-        Assert.Contains(list.EnumerateArray(), s => s.GetProperty("sweepId").GetString() == id);
+        Assert.Contains(list.GetProperty("sweeps").EnumerateArray(), s => s.GetProperty("sweepId").GetString() == id);
     }
 
     [AzuriteFact]

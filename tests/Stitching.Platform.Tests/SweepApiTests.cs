@@ -132,7 +132,7 @@ public sealed class SweepApiTests
     /// A platform whose storage endpoints are a closed port, for tests that must not reach storage. Its key is made
     /// up (nothing checks it), so the repository holds no account key, not even Azurite's well-known one.
     /// </summary>
-    private static StitchingPlatform OfflinePlatform() => StitchingPlatform.Create(
+    internal static StitchingPlatform OfflinePlatform() => StitchingPlatform.Create(
         new StitchingStorageOptions { ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint=http://127.0.0.1:9/a;QueueEndpoint=http://127.0.0.1:9/a;TableEndpoint=http://127.0.0.1:9/a;" },
         new JobQueueOptions());
 }

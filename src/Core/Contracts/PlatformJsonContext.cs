@@ -23,6 +23,7 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(SweepRetry))]
 [JsonSerializable(typeof(Sweeps.SweepEstimate))]
 [JsonSerializable(typeof(IReadOnlyList<SweepSummary>))]
+[JsonSerializable(typeof(SweepPage))]
 [JsonSerializable(typeof(IReadOnlyList<StoredResult>))]
 [JsonSerializable(typeof(StoredResult))]
 [JsonSerializable(typeof(IReadOnlyList<StitchResult>))]

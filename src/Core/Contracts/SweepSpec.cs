@@ -7,6 +7,13 @@ namespace Stitching.Core.Contracts;
 public sealed record SweepSpec
 {
     public string? Name { get; init; }
+    /// <summary>
+    /// Short labels to find the sweep again (<c>GET /api/sweeps?tag=</c>); they change nothing that trains, so a local
+    /// rerun with other tags still resumes.
+    /// </summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>What the sweep is for, in the researcher's words; listed with it, changes nothing that trains.</summary>
+    public string? Description { get; init; }
     public IReadOnlyList<string> Senders { get; init; } = ["resnet(1,1,1,1)"];
     public IReadOnlyList<string> Receivers { get; init; } = ["resnet(2,2,2,2)"];
     /// <summary>Channels of the stem; stage s has width * 2^(s-1). The paper uses 64; 16 suits CPUs.</summary>

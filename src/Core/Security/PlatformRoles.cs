@@ -39,7 +39,7 @@ public static class PlatformRoles
         new(PlatformComponent.Api, PlatformService.Table, "results", CreateResource | Read, BuiltInRole.StorageTableDataContributor,
             "ResultsQuery and GetResult read result rows (results, a row, matrix, report)"),
         new(PlatformComponent.Api, PlatformService.Table, "models", CreateResource | Read, BuiltInRole.StorageTableDataContributor,
-            "FanOutAsync and the report read model rows"),
+            "FanOutAsync, the status (near-chance warnings) and the report read model rows"),
         new(PlatformComponent.Api, PlatformService.Blob, CheckpointsContainer, CreateResource, BuiltInRole.StorageBlobDataContributor,
             "PlatformInitializer creates the container; no API route reads or writes a blob (a result row names its stitch checkpoint blob, the API does not serve it)"),
         new(PlatformComponent.Api, PlatformService.ServiceBus, JobQueue, Send, BuiltInRole.ServiceBusDataSender,

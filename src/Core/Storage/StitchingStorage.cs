@@ -10,7 +10,8 @@ namespace Stitching.Core.Storage;
 /// <summary>
 /// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId), jobs (PK sweepId, RK jobId),
 /// results (PK sweepId, RK jobId), models (PK "models", RK model key). Every query is by partition
-/// (Azurite has no secondary indexes either); filters on other columns run here in memory.
+/// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
+/// the table's filter language can say them, here in memory otherwise.
 /// </summary>
 public sealed class StitchingStorage
 {
@@ -56,9 +57,24 @@ public sealed class StitchingStorage
         return row.HasValue ? ToSweep(row.Value!) : null;
     }
 
-    public async IAsyncEnumerable<SweepRecord> ListSweepsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SweepRecord> ListSweepsAsync(CancellationToken cancellationToken = default) =>
+        ListSweepsAsync(null, null, null, cancellationToken);
+
+    /// <summary>
+    /// The sweeps in <paramref name="state"/>, created about between <paramref name="createdFrom"/> and
+    /// <paramref name="createdTo"/>, in no useful order (random ids). The service filters, so fewer rows travel; its
+    /// time bounds are a second wider than asked, since a stored time may come back at another precision than the
+    /// bound's, so callers compare exactly on what they read.
+    /// </summary>
+    public async IAsyncEnumerable<SweepRecord> ListSweepsAsync(SweepState? state, DateTimeOffset? createdFrom, DateTimeOffset? createdTo,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var e in Sweeps.QueryAsync<TableEntity>(e => e.PartitionKey == SweepPartition, cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {SweepPartition}");
+        if (state is { } s) filter += " and " + TableClient.CreateQueryFilter($"State eq {s.ToString()}");
+        // Tables keep times from 1601 on; a bound outside that range filters nothing anyway.
+        if (createdFrom is { Year: > 1601 } from) filter += " and " + TableClient.CreateQueryFilter($"CreatedAt ge {from.AddSeconds(-1)}");
+        if (createdTo is { Year: > 1601 and < 9999 } to) filter += " and " + TableClient.CreateQueryFilter($"CreatedAt le {to.AddSeconds(1)}");
+        await foreach (var e in Sweeps.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             yield return ToSweep(e);
     }
 
@@ -220,7 +236,7 @@ public sealed class StitchingStorage
     private static SweepRecord ToSweep(TableEntity e) => new(
         e.RowKey,
         e.GetString("Name"),
-        JsonSerializer.Deserialize(e.GetString("Spec"), PlatformJsonContext.Default.SweepSpec)!,
+        WithTags(JsonSerializer.Deserialize(e.GetString("Spec"), PlatformJsonContext.Default.SweepSpec)!),
         e.GetDateTimeOffset("CreatedAt") ?? default,
         Enum.Parse<SweepState>(e.GetString("State")),
         e.GetInt32("ModelJobs") ?? 0,
@@ -229,6 +245,9 @@ public sealed class StitchingStorage
 
     private static StoredResult ToResult(TableEntity e) =>
         new(e.RowKey, JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.StitchResult)!, e.GetString("Runner"), e.GetString("Checkpoint"));
+
+    /// <summary>A row stored before sweeps had tags has none; the generated reader would leave the missing list null rather than empty.</summary>
+    private static SweepSpec WithTags(SweepSpec spec) => spec.Tags is null ? spec with { Tags = [] } : spec;
 
     private static TableEntity ToEntity(JobRow j) => new(StorageIds.Require(j.SweepId, "sweepId"), StorageIds.Require(j.JobId, "jobId"))
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
+using Stitching.Core.Results;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
 using Stitching.Core.Telemetry;
@@ -53,8 +54,13 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     public async Task<SweepSubmission> SubmitAsync(SweepSpec spec, CancellationToken cancellationToken = default)
     {
         var (planned, errors) = Plan(spec);
-        if (planned is not { } plan) return new SweepSubmission(null, errors);
+        return new SweepSubmission(planned is { } plan ? await SubmitAsync(plan, cancellationToken) : null, errors);
+    }
 
+    /// <summary>Stores and queues a plan from <see cref="Plan"/>, for a caller that looked at it first (the API's limits).</summary>
+    public async Task<SweepRecord> SubmitAsync(SweepPlan plan, CancellationToken cancellationToken = default)
+    {
+        var spec = plan.Spec;
         var id = StorageIds.NewSweepId();
         using var activity = StitchingTelemetry.StartSweep("Submit sweep", id);
         var (models, stitches) = Jobs(id, plan);
@@ -65,10 +71,10 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         if (sweep.TotalJobs <= InlinePlanningLimit)
         {
             await WriteJobsAndActivateAsync(id, models, stitches, cancellationToken);
-            return new SweepSubmission(sweep with { State = SweepState.Active }, []);
+            return sweep with { State = SweepState.Active };
         }
         _logger.LogInformation("Sweep {SweepId}: {Jobs} jobs, planned by the next recovery pass", id, sweep.TotalJobs);
-        return new SweepSubmission(sweep, []);
+        return sweep;
     }
 
     /// <summary>
@@ -289,11 +295,18 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         if (sweep is null) return null;
         var counts = new Dictionary<JobState, int>();
         var failures = new List<JobFailure>();
+        var trained = new List<ModelSpec>();
         await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
         {
             counts[job.State] = counts.GetValueOrDefault(job.State) + 1;
             if (job.State == JobState.Failed) failures.Add(new JobFailure(job.JobId, job.Kind, job.Error ?? "", job.Attempts));
+            if (job.Message.Model is { Trained: true } model) trained.Add(model);
         }
+        // Whatever the job's state: another sweep may have trained the same model (same key) already.
+        var warnings = new List<string>();
+        foreach (var model in trained)
+            if (await storage.GetModelAsync(model.Key, cancellationToken) is { } result && NearChance.Warning(result) is { } warning)
+                warnings.Add($"{warning} Train longer (model.epochs) or on more images (trainLimit).");
         // While Planning not every row exists yet: the missing ones count as queued.
         var total = Math.Max(counts.Values.Sum(), sweep.TotalJobs);
         var queued = counts.GetValueOrDefault(JobState.Queued) + total - counts.Values.Sum();
@@ -301,14 +314,32 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         return new SweepStatus(sweep.Id, sweep.Name, sweep.State, sweep.CreatedAt, total,
             queued, counts.GetValueOrDefault(JobState.Running), counts.GetValueOrDefault(JobState.Done),
             counts.GetValueOrDefault(JobState.Failed), counts.GetValueOrDefault(JobState.Cancelled),
-            total == 0 ? 1 : (double)finished / total, finished == total && sweep.State != SweepState.Planning, failures);
+            total == 0 ? 1 : (double)finished / total, finished == total && sweep.State != SweepState.Planning, failures)
+        {
+            Tags = sweep.Spec.Tags, Description = sweep.Spec.Description, Warnings = warnings,
+        };
     }
 
+    /// <summary>Every sweep, newest first.</summary>
     public async Task<IReadOnlyList<SweepSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var list = new List<SweepSummary>();
-        await foreach (var s in storage.ListSweepsAsync(cancellationToken))
-            list.Add(new SweepSummary(s.Id, s.Name, s.State, s.CreatedAt, s.ModelJobs, s.StitchJobs));
-        return list.OrderByDescending(s => s.CreatedAt).ToList();
+        var list = await storage.ListSweepsAsync(cancellationToken).ToListAsync(cancellationToken);
+        list.Sort(SweepListQuery.NewestFirst);
+        return list.Select(SweepSummary.Of).ToList();
+    }
+
+    /// <summary>
+    /// One page of the sweeps that <paramref name="query"/> selects, newest first, and the token for the next page.
+    /// Each page reads the matching rows older than its position (the table cannot sort by time): fine for the
+    /// thousands of sweeps a research group submits.
+    /// </summary>
+    public async Task<SweepPage> ListPageAsync(SweepListQuery query, CancellationToken cancellationToken = default)
+    {
+        var matches = new List<SweepRecord>();
+        await foreach (var s in storage.ListSweepsAsync(query.State, query.Since, query.After?.CreatedAt, cancellationToken))
+            if (query.Matches(s)) matches.Add(s);
+        matches.Sort(SweepListQuery.NewestFirst);
+        var page = matches.Take(query.PageSize).ToList();
+        return new SweepPage(page.Select(SweepSummary.Of).ToList(), matches.Count > page.Count ? SweepListQuery.Continuation(page[^1]) : null);
     }
 }

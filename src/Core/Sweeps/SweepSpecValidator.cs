@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 
@@ -7,7 +8,7 @@ namespace Stitching.Core.Sweeps;
 /// Checks a submitted <see cref="SweepSpec"/> before anything is stored, so a bad request is a 400 with
 /// field paths rather than a job that fails on a GPU an hour later.
 /// </summary>
-public static class SweepSpecValidator
+public static partial class SweepSpecValidator
 {
     /// <summary>Upper bound on stitches per sweep: one jobs row and one message each.</summary>
     public const int MaxStitches = 100_000;
@@ -17,6 +18,14 @@ public static class SweepSpecValidator
     public const int MinTrainLimit = 100;
     public const int MaxModelSeeds = 10;
     public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
+    public const int MaxTags = 16;
+    public const int MaxTagLength = 64;
+    public const int MaxDescriptionLength = 2000;
+    /// <summary>What a tag may be, said the same way wherever a tag is refused (a spec's tags, the listing's <c>tag</c> filter).</summary>
+    public static string TagRule => $"A tag is 1..{MaxTagLength} characters of letters, digits, '.', '_' and '-'.";
+
+    /// <summary>Tags are plain tokens so that they travel in a query string unescaped and read the same in every listing.</summary>
+    public static bool IsValidTag(string? tag) => tag is not null && TagToken().IsMatch(tag);
 
     public static IReadOnlyList<ValidationError> Validate(SweepSpec spec)
     {
@@ -25,6 +34,10 @@ public static class SweepSpecValidator
 
         if (spec.Name is { } name && !IsCleanText(name))
             Error("name", $"Name must be at most {MaxNameLength} characters without control characters.");
+        Tags(spec.Tags, Error);
+        // Line breaks are welcome in a description; other control characters would only garble a listing.
+        if (spec.Description is { } description && (description.Length > MaxDescriptionLength || description.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+            Error("description", $"Description must be at most {MaxDescriptionLength} characters without control characters other than line breaks and tabs.");
         if (spec.Width is < 1 or > 512) Error("width", "Width must be 1..512.");
         if (!Datasets.Contains(spec.Dataset)) Error("dataset", $"Dataset must be one of: {string.Join(", ", Datasets)}.");
         if (spec.TrainLimit is < MinTrainLimit) Error("trainLimit", $"trainLimit must be at least {MinTrainLimit}.");
@@ -72,6 +85,19 @@ public static class SweepSpecValidator
         }
         return errors;
     }
+
+    private static void Tags(IReadOnlyList<string>? tags, Action<string, string> error)
+    {
+        if (tags is null) { error("tags", "Tags are a list of strings; give [] for none."); return; }
+        if (tags.Count > MaxTags) error("tags", $"At most {MaxTags} tags, got {tags.Count}.");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < tags.Count; i++)
+            if (!IsValidTag(tags[i])) error($"tags[{i}]", $"'{Truncate(tags[i])}' is not a tag. {TagRule}");
+            else if (!seen.Add(tags[i])) error($"tags[{i}]", $"Tag '{tags[i]}' is given twice (tags match case-insensitively).");
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z")] // 64: MaxTagLength
+    private static partial Regex TagToken();
 
     private static bool IsCleanText(string text) => text.Length <= MaxNameLength && !text.Any(char.IsControl);
 
@@ -152,5 +178,5 @@ public static class SweepSpecValidator
     }
 
     /// <summary>Echoed user input is cut so an error message cannot be made arbitrarily long.</summary>
-    private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
+    public static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
 }

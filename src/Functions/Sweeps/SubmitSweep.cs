@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
 using Stitching.Functions.OpenApi;
@@ -10,10 +11,13 @@ namespace Stitching.Functions.Sweeps;
 /// <summary>
 /// POST /api/sweeps: validates, plans and queues a sweep (202). With <c>?dryRun=true</c> it queues nothing and answers
 /// 200 with the <see cref="SweepEstimate"/> (jobs, stitches, FLOPs, cache memory, time per device class, and a cost
-/// when <c>pricePerGpuHour</c> is given).
+/// when <c>pricePerGpuHour</c> is given). A sweep over the <see cref="SweepLimitOptions"/> is refused (422, stating its
+/// estimate and the limits) unless <c>?acceptEstimate=true</c>.
 /// </summary>
-public sealed class SubmitSweep(SweepCoordinator coordinator)
+public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimitOptions>? limits = null)
 {
+    private readonly SweepLimitOptions _limits = limits?.Value ?? new();
+
     [Function(nameof(SubmitSweep))]
     [EndpointSummary("Submit a sweep (202), or estimate it without queuing anything (dryRun=true, 200)")]
     [QueryParameter("dryRun", typeof(bool), "true: plan and estimate only, answer 200 with the estimate and queue nothing.", Default = "false")]
@@ -24,27 +28,45 @@ public sealed class SubmitSweep(SweepCoordinator coordinator)
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var dryRun = request.Query["dryRun"].ToString();
-        if (dryRun is not ("" or "true" or "false")) return Problems.Invalid([new ValidationError("dryRun", $"dryRun must be true or false, got '{dryRun}'.")], "Bad query");
+        var errors = new List<ValidationError>();
+        var dryRun = Flag(request, "dryRun", errors);
+        var acceptEstimate = Flag(request, "acceptEstimate", errors);
         var priceText = request.Query["pricePerGpuHour"].ToString();
         double? price = null;
         if (priceText.Length > 0)
         {
             if (!double.TryParse(priceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || !(p > 0 && p < 1000))
-                return Problems.Invalid([new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{priceText}'.")], "Bad query");
+                errors.Add(new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{SweepSpecValidator.Truncate(priceText)}'."));
             price = p;
         }
+        if (errors.Count > 0) return Problems.Invalid(errors, "Bad query");
 
         var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
         if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
-        if (dryRun == "true")
-        {
-            var (plan, errors) = SweepCoordinator.Plan(spec);
-            return plan is null ? Problems.Invalid(errors) : TypedResults.Ok(SweepEstimate.Create(plan, price));
-        }
-        var submission = await coordinator.SubmitAsync(spec, cancellationToken);
-        if (submission.Sweep is not { } sweep) return Problems.Invalid(submission.Errors);
+        var (planned, invalid) = SweepCoordinator.Plan(spec);
+        if (planned is not { } plan) return Problems.Invalid(invalid);
+        if (dryRun) return TypedResults.Ok(SweepEstimate.Create(plan, price));
+        if (!acceptEstimate && SweepEstimate.Create(plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
+            return Problems.OverLimits(refusal, new Dictionary<string, object?>
+            {
+                // The numbers of the sentence, for a client to show or compare without parsing it.
+                ["stitches"] = estimate.Stitches,
+                ["gpuHours"] = Math.Round(_limits.GpuHours(estimate), 2),
+                ["deviceClass"] = _limits.Target(estimate).Device,
+                ["maxStitches"] = _limits.MaxStitches,
+                ["maxGpuHours"] = _limits.MaxGpuHours,
+            });
+
+        var sweep = await coordinator.SubmitAsync(plan, cancellationToken);
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
         return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
+    }
+
+    /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>
+    private static bool Flag(HttpRequest request, string name, List<ValidationError> errors)
+    {
+        var text = request.Query[name].ToString();
+        if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{SweepSpecValidator.Truncate(text)}'."));
+        return text == "true";
     }
 }

@@ -5,6 +5,7 @@ using Spectre.Console.Cli;
 using Stitching.Core;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
+using Stitching.Core.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -15,6 +16,21 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
     {
         [CommandOption("--list"), Description("List the sweeps instead of one sweep's results.")]
         public bool List { get; init; }
+
+        [CommandOption("--tag <TAG>"), Description("With --list: only sweeps carrying this tag (repeat: all of them).")]
+        public string[] Tags { get; init; } = [];
+
+        [CommandOption("--state <STATE>"), Description("With --list: only sweeps in this state (Active, Cancelled, Planning; any case).")]
+        public string? State { get; init; }
+
+        [CommandOption("--since <TIME>"), Description("With --list: only sweeps created at or after this ISO 8601 date or time (2026-11-30, 2026-11-30T09:00Z; UTC without an offset).")]
+        public string? Since { get; init; }
+
+        [CommandOption("--page-size <N>"), Description("With --list: show one page of N sweeps (1..1000) and the token of the next; default: every page.")]
+        public string? PageSize { get; init; }
+
+        [CommandOption("--continuation <TOKEN>"), Description("With --list: the page after the one that printed TOKEN (same filters).")]
+        public string? Continuation { get; init; }
 
         [CommandOption("--sweep <ID>"), Description("The sweep whose results to show.")]
         public string? Sweep { get; init; }
@@ -39,8 +55,21 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
             if (Format is not ("table" or "csv" or "json")) return ValidationResult.Error($"--format must be table, csv or json, got '{Format}'.");
             if (!List && string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID, or --list to see the sweeps.");
             if (Format == "table" && Out is not null) return ValidationResult.Error("--out needs --format csv or json.");
-            return ValidationResult.Success();
+            if (!List && (Tags.Length > 0 || State is not null || Since is not null || PageSize is not null || Continuation is not null))
+                return ValidationResult.Error("--tag, --state, --since, --page-size and --continuation filter --list.");
+            var (_, errors) = Query();
+            // The API's parser, so the CLI accepts what GET /api/sweeps accepts; its fields are the API's parameter names.
+            return errors.Count > 0 ? ValidationResult.Error(string.Join(" ", errors.Select(e => $"--{Option(e.Field)}: {e.Message}"))) : ValidationResult.Success();
         }
+
+        /// <summary>The listing asked for: one page with --page-size or --continuation, otherwise every matching sweep.</summary>
+        public (SweepListQuery? Query, IReadOnlyList<ValidationError> Errors) Query()
+        {
+            var (query, errors) = SweepListQuery.Parse(Tags, State, Since, PageSize, Continuation);
+            return (query is not null && PageSize is null && Continuation is null ? query with { PageSize = int.MaxValue } : query, errors);
+        }
+
+        private static string Option(string field) => string.Concat(field.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -48,9 +77,11 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build());
         if (settings.List)
         {
-            var sweeps = await platform.Coordinator.ListAsync(cancellationToken);
-            if (settings.Format == "table") AnsiConsole.Write(SweepTable(sweeps));
-            else Write(settings.Out, w => WriteSweeps(w, sweeps, settings.Format));
+            var page = await platform.Coordinator.ListPageAsync(settings.Query().Query!, cancellationToken);
+            if (settings.Format == "table") AnsiConsole.Write(SweepTable(page));
+            else Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
+            // Beside the rows, not in them: csv and json on standard output stay parseable.
+            if (settings.Format == "csv" && page.Continuation is { } token) Console.Error.WriteLine($"More sweeps: --continuation {token}");
             return 0;
         }
         if (await platform.Storage.GetSweepAsync(settings.Sweep!, cancellationToken) is null)
@@ -78,24 +109,28 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         else AtomicFile.Write(path, write);
     }
 
-    private static void WriteSweeps(TextWriter w, IReadOnlyList<SweepSummary> sweeps, string format)
+    /// <summary>json: the API's page (sweeps and continuation); csv: one row per sweep, tags joined by ';'.</summary>
+    private static void WriteSweeps(TextWriter w, SweepPage page, string format)
     {
         if (format == "json")
         {
-            w.Write(JsonSerializer.Serialize(sweeps, PlatformJsonContext.Default.IReadOnlyListSweepSummary));
+            w.Write(JsonSerializer.Serialize(page, PlatformJsonContext.Default.SweepPage));
             return;
         }
-        Csv.WriteRow(w, ["sweep_id", "name", "state", "created_at", "model_jobs", "stitch_jobs"]);
-        foreach (var s in sweeps)
-            Csv.WriteRow(w, [s.SweepId, s.Name ?? "", s.State.ToString(), s.CreatedAt.ToString("O"), Csv.Format(s.ModelJobs), Csv.Format(s.StitchJobs)]);
+        Csv.WriteRow(w, ["sweep_id", "name", "state", "created_at", "model_jobs", "stitch_jobs", "tags", "description"]);
+        foreach (var s in page.Sweeps)
+            Csv.WriteRow(w, [s.SweepId, s.Name ?? "", s.State.ToString(), s.CreatedAt.ToString("O"), Csv.Format(s.ModelJobs), Csv.Format(s.StitchJobs),
+                string.Join(';', s.Tags), s.Description ?? ""]);
     }
 
-    private static Table SweepTable(IReadOnlyList<SweepSummary> sweeps)
+    private static Table SweepTable(SweepPage page)
     {
-        var table = new Table().AddColumns("Sweep", "Name", "State", "Created (UTC)", "Models", "Stitches");
-        foreach (var s in sweeps)
+        var table = new Table().AddColumns("Sweep", "Name", "State", "Created (UTC)", "Models", "Stitches", "Tags");
+        foreach (var s in page.Sweeps)
             table.AddRow(Markup.Escape(s.SweepId), Markup.Escape(s.Name ?? ""), s.State.ToString(), s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm"),
-                s.ModelJobs.ToString(), s.StitchJobs.ToString());
+                s.ModelJobs.ToString(), s.StitchJobs.ToString(), Markup.Escape(string.Join(", ", s.Tags)));
+        var count = $"{page.Sweeps.Count} sweep{(page.Sweeps.Count == 1 ? "" : "s")}";
+        table.Caption(page.Continuation is { } token ? Markup.Escape($"{count}; more: --continuation {token}") : count);
         return table;
     }
 

@@ -85,6 +85,12 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Output folder (default results/sweep). Rerunning into the same folder resumes.")]
         public string Out { get; init; } = "results/sweep";
 
+        [CommandOption("--tag <TAG>"), Description("A label recorded in sweep.json, as the platform's sweep tags (repeat for several; letters, digits, '.', '_', '-').")]
+        public string[] Tags { get; init; } = [];
+
+        [CommandOption("--description <TEXT>"), Description("What the sweep is for, recorded in sweep.json.")]
+        public string? Description { get; init; }
+
         [CommandOption("--dry-run"), Description("Print the jobs, stitches, FLOPs, cache memory and estimated time per device class, and stop: nothing trains.")]
         public bool DryRun { get; init; }
 
@@ -93,6 +99,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
         public SweepSpec ToSpec() => new()
         {
+            Tags = Tags, Description = Description,
             Senders = Split(Senders), Receivers = Split(Receivers), Width = Width, Dataset = Dataset,
             TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [Variants],
             SenderLayers = SenderLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -153,9 +160,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             var info = engine.Model(model, cancellationToken).Info;
             // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
-            if (model.Trained && info.TestAccuracy < NearChance)
-                AnsiConsole.MarkupLine($"[yellow]Warning:[/] trained {Markup.Escape(model.Arch)} (seed {model.Seed}) scores {info.TestAccuracy:P1}, near chance (10%): " +
-                                       "its matrices will not measure similarity. Train longer (--model-epochs) or on more images (--train-limit).");
+            if (NearChance.Warning(info.ToResult()) is { } warning)
+                AnsiConsole.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(warning)} Train longer (--model-epochs) or on more images (--train-limit).");
         }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
@@ -199,9 +205,6 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg, matrices.png and patterns.md{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;
     }
-
-    /// <summary>Below this a "trained" base model has learned next to nothing (chance is 10% on both datasets).</summary>
-    private const double NearChance = 0.2;
 
     private static int DryRun(SweepPlan plan, double? pricePerGpuHour)
     {

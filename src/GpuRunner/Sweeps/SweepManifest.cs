@@ -26,8 +26,9 @@ public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSh
         {
             var existing = JsonSerializer.Deserialize<SweepManifest>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"{path} is empty.");
-            var before = JsonSerializer.Serialize(existing.Spec, Json);
-            var now = JsonSerializer.Serialize(manifest.Spec, Json);
+            // Tags and description change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
+            var before = JsonSerializer.Serialize(existing.Spec with { Tags = [], Description = null }, Json);
+            var now = JsonSerializer.Serialize(manifest.Spec with { Tags = [], Description = null }, Json);
             if (before != now)
                 throw new ArgumentException(
                     $"{outDirectory} holds results of a different sweep (see {path}). Use another --out, or delete the folder to start over.");

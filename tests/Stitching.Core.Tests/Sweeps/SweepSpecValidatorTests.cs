@@ -25,4 +25,34 @@ public class SweepSpecValidatorTests
         var fields = SweepSpecValidator.Validate(spec).Select(e => e.Field).ToList();
         Assert.Equal(["stitch.optimizer", "stitch.init"], fields);
     }
+
+    [Fact]
+    public void Tags_are_short_plain_distinct_tokens_and_each_bad_one_is_named()
+    {
+        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Tags = ["baseline", "fig-3.b", "run_2", new string('x', 64)] }));
+
+        var spec = new SweepSpec { Tags = ["ok", "has space", "", new string('x', 65), "Ok", null!, "é"] };
+        var errors = SweepSpecValidator.Validate(spec);
+
+        Assert.Equal(["tags[1]", "tags[2]", "tags[3]", "tags[4]", "tags[5]", "tags[6]"], errors.Select(e => e.Field));
+        Assert.Contains("letters, digits", errors[0].Message);
+        Assert.Contains("given twice", errors[3].Message);
+    }
+
+    [Fact]
+    public void More_than_sixteen_tags_or_a_null_list_are_refused_as_tags()
+    {
+        var many = new SweepSpec { Tags = Enumerable.Range(0, 17).Select(i => $"t{i}").ToList() };
+        Assert.Equal("tags", Assert.Single(SweepSpecValidator.Validate(many)).Field);
+        Assert.Equal("tags", Assert.Single(SweepSpecValidator.Validate(new SweepSpec { Tags = null! })).Field);
+    }
+
+    [Fact]
+    public void A_description_may_have_line_breaks_but_is_bounded_and_free_of_other_control_characters()
+    {
+        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Description = "Self-stitch.\r\n\tSeeds 0 and 1." }));
+        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Description = new string('d', SweepSpecValidator.MaxDescriptionLength) }));
+        foreach (var bad in new[] { new string('d', SweepSpecValidator.MaxDescriptionLength + 1), "bell\u0007" })
+            Assert.Equal("description", Assert.Single(SweepSpecValidator.Validate(new SweepSpec { Description = bad })).Field);
+    }
 }
