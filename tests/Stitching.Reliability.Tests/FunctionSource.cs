@@ -18,6 +18,7 @@ public sealed partial class FunctionSource
         ["Invalid"] = [400],
         ["NotFound"] = [404],
         ["NotImplemented"] = [501],
+        ["OverLimits"] = [422],
     };
 
     private FunctionSource(string path, string code)

@@ -14,6 +14,7 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
 {
     [Function(nameof(GetReport))]
     [EndpointSummary("A sweep's report: an HTML page with its status, matrices and base models")]
+    [QueryParameter("part", typeof(string), "live: only the page's changing part (progress, matrices, failures), which its script polls.", Values = ["live"])]
     [ContentResponse("text/html", "The report page.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The id is not a sweep id.")]
     [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]

@@ -5,6 +5,7 @@ using Stitching.Core.Contracts;
 using Stitching.Core.Rendering;
 using Stitching.Core.Results;
 using Stitching.Core.Storage;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
@@ -12,6 +13,11 @@ namespace Stitching.Functions.Sweeps;
 public sealed class GetResult(ResultsQuery results, StitchingStorage storage)
 {
     [Function(nameof(GetResult))]
+    [EndpointSummary("One stitch's result row with its held-out curve, runner and checkpoint; html: the report's cell page")]
+    [QueryParameter("format", typeof(string), "json (default) or html (the cell page with the curve drawn).", Values = ["json", "html"], Default = "json")]
+    [ContentResponse("text/html", "The cell page (format=html).")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The id or stitch id is malformed, or format is not json or html.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id, or it has no such result (yet).")]
     public async Task<Results<JsonHttpResult<StoredResult>, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/results/{stitchId}")] HttpRequest request, string id, string stitchId,
         CancellationToken cancellationToken)

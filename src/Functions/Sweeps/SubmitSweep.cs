@@ -22,15 +22,17 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     [EndpointSummary("Submit a sweep (202), or estimate it without queuing anything (dryRun=true, 200)")]
     [QueryParameter("dryRun", typeof(bool), "true: plan and estimate only, answer 200 with the estimate and queue nothing.", Default = "false")]
     [QueryParameter("pricePerGpuHour", typeof(double), "With dryRun: a price per GPU hour in (0, 1000), to estimate each GPU's cost.")]
+    [QueryParameter("acceptEstimate", typeof(bool), "true: queue a sweep even when its estimate exceeds the configured limits (Stitching:Limits).", Default = "false")]
     [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
     [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
+    [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. Resubmit with acceptEstimate=true.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();
-        var dryRun = Flag(request, "dryRun", errors);
-        var acceptEstimate = Flag(request, "acceptEstimate", errors);
+        var dryRun = Flag(request.Query["dryRun"], "dryRun", errors);
+        var acceptEstimate = Flag(request.Query["acceptEstimate"], "acceptEstimate", errors);
         var priceText = request.Query["pricePerGpuHour"].ToString();
         double? price = null;
         if (priceText.Length > 0)
@@ -63,9 +65,9 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     }
 
     /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>
-    private static bool Flag(HttpRequest request, string name, List<ValidationError> errors)
+    private static bool Flag(Microsoft.Extensions.Primitives.StringValues value, string name, List<ValidationError> errors)
     {
-        var text = request.Query[name].ToString();
+        var text = value.ToString();
         if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{SweepSpecValidator.Truncate(text)}'."));
         return text == "true";
     }
