@@ -91,6 +91,13 @@ public static class SweepReportPage
             html.Append("<tr><td>").Append(E(key)).Append("</td><td>").Append(result is null ? "pending" : E(result.Accuracy.ToString("P2", inv))).Append("</td></tr>");
         html.Append("</table>");
 
+        // Beside the matrices, not in a log: a matrix of a network that learned next to nothing measures nothing.
+        if (status.Warnings.Count > 0)
+        {
+            html.Append("<ul id=\"warnings\">");
+            foreach (var w in status.Warnings) html.Append("<li><strong>Warning:</strong> ").Append(E(w)).Append("</li>");
+            html.Append("</ul>");
+        }
         html.Append("<h2>Matrices</h2><div class=\"grid\">");
         foreach (var m in matrices)
         {

@@ -32,6 +32,24 @@ public sealed class SweepReportPageTests
     }
 
     [Fact]
+    public void A_near_chance_warning_stands_beside_the_matrices_escaped_and_only_when_there_is_one()
+    {
+        var sweep = new SweepRecord("0123456789abcdef0123456789abcdef", "w", new SweepSpec(), DateTimeOffset.UnixEpoch, SweepState.Active, 1, 1);
+        var status = new SweepStatus(sweep.Id, sweep.Name, SweepState.Active, sweep.CreatedAt, 2, 0, 0, 2, 0, 0, 1, true, [])
+        {
+            Warnings = ["trained resnet(1,1,1,1) (seed 0) scores 11.2%, near chance (10%): its matrices measure <nothing>"],
+        };
+
+        var html = SweepReportPage.Live(status, [], [], null);
+
+        var warning = html.IndexOf("<ul id=\"warnings\"><li><strong>Warning:</strong> trained resnet(1,1,1,1) (seed 0) scores 11.2%", StringComparison.Ordinal);
+        Assert.True(warning >= 0, html);
+        Assert.Contains("measure &lt;nothing&gt;", html);
+        Assert.True(warning < html.IndexOf("<h2>Matrices</h2>", StringComparison.Ordinal));
+        Assert.DoesNotContain("id=\"warnings\"", Page("results?format=csv"));
+    }
+
+    [Fact]
     public void A_failed_job_shows_its_kind_attempts_and_escaped_last_error_first_line_first()
     {
         var sweep = new SweepRecord("0123456789abcdef0123456789abcdef", "f", new SweepSpec(), DateTimeOffset.UnixEpoch, SweepState.Active, 1, 1);
