@@ -105,7 +105,7 @@ public sealed class SweepApiTests
         // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
         Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());
         Assert.Equal(Stitching.Functions.Maintenance.RecoverSweeps.Schedule, all["RecoverSweeps"].GetProperty("schedule").GetString());
-        Assert.Equal(10, all.Count);
+        Assert.Equal(11, all.Count);
 
         var expected = new Dictionary<string, (string Route, string Method)>
         {
@@ -118,6 +118,7 @@ public sealed class SweepApiTests
             ["GetReport"] = ("sweeps/{id}/report", "get"),
             ["CancelSweep"] = ("sweeps/{id}/cancel", "post"),
             ["RetrySweep"] = ("sweeps/{id}/retry", "post"),
+            ["GetOpenApi"] = ("openapi.json", "get"),
         };
         Assert.Equal(expected.Keys.Order(), functions.Keys.Order());
         foreach (var (name, (route, method)) in expected)

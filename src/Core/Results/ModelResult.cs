@@ -11,4 +11,15 @@ public sealed record ModelResult(string Arch, int Width, string Dataset, int See
 {
     /// <summary>A trained model's held-out accuracy after each epoch, its learning curve (empty for random controls and when not recorded).</summary>
     public IReadOnlyList<double> HeldOutCurve { get; init; } = [];
+
+    // A record compares a list by reference; a model read back from a file is the same model when its curve has the same
+    // points. Value tuples compare doubles with Equals, so NaN (a metric not recorded) equals NaN.
+    public bool Equals(ModelResult? other) =>
+        other is not null
+        && (Arch, Width, Dataset, Seed, Trained, Epochs, TrainImages, Accuracy, Loss, Hardware, Layout, PredictionEntropyBits, PredictedClasses, RandomInit)
+            .Equals((other.Arch, other.Width, other.Dataset, other.Seed, other.Trained, other.Epochs, other.TrainImages, other.Accuracy, other.Loss,
+                other.Hardware, other.Layout, other.PredictionEntropyBits, other.PredictedClasses, other.RandomInit))
+        && HeldOutCurve.SequenceEqual(other.HeldOutCurve);
+
+    public override int GetHashCode() => HashCode.Combine(Arch, Width, Dataset, Seed, Trained, Accuracy);
 }

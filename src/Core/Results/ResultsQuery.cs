@@ -30,7 +30,7 @@ public sealed class ResultsQuery(StitchingStorage storage)
 
     /// <summary>
     /// The matrix of one variant for one (sender, receiver) pair of the sweep (the first pair when not given).
-    /// Cells average over stitch seeds; cells not trained yet are null. Null when the sweep does not exist.
+    /// Cells average over model-seed pairs and stitch seeds (<see cref="CellMatrix"/>); cells not trained yet are null. Null when the sweep does not exist.
     /// </summary>
     public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
     {
@@ -59,20 +59,8 @@ public sealed class ResultsQuery(StitchingStorage storage)
     public static Variant ParseVariant(string text) =>
         Variants.TryParse(text, out var v) ? v : throw new ArgumentException($"Unknown variant '{text}'. Use one of: {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
 
-    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StoredResult> rows)
-    {
-        // One row per cell: SimilarityMatrix.From places rows, so seeds are averaged here first. Rows come in stitch id
-        // order, so a cell's first row, whose id the cell links to, is its lowest seed.
-        var cells = rows.GroupBy(r => (r.Result.SenderLayer, r.Result.ReceiverLayer)).Select(g =>
-            (Id: g.First().StitchId, Result: g.First().Result with { Accuracy = g.Average(r => r.Result.Accuracy), Loss = g.Average(r => r.Result.Loss) })).ToList();
-        var senderLayers = pair.SenderLayers.Select(l => l.Name).ToList();
-        var receiverLayers = pair.ReceiverLayers.Select(l => l.Name).ToList();
-        var ids = senderLayers.Select(_ => new string?[receiverLayers.Count]).ToArray();
-        foreach (var (id, r) in cells)
-            if (senderLayers.IndexOf(r.SenderLayer) is var i and >= 0 && receiverLayers.IndexOf(r.ReceiverLayer) is var j and >= 0) ids[i][j] = id;
-        return SimilarityMatrix.From($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair.SenderArch.Name, pair.ReceiverArch.Name,
-            senderLayers, receiverLayers, cells.Select(c => c.Result)) with { StitchIds = ids };
-    }
+    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StoredResult> rows) =>
+        CellMatrix.Create($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair, rows.Select(r => ((string?)r.StitchId, r.Result)));
 
     private static bool SameArch(string a, string b) =>
         ResNetSpec.TryParse(a, out var x, out _) && ResNetSpec.TryParse(b, out var y, out _) ? x!.Equals(y) : a == b;

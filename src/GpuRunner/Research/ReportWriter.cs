@@ -127,7 +127,7 @@ public static partial class ReportWriter
         // The verdicts are the sweep's (patterns.md): statistics with bootstrap intervals and permutation tests, head-only
         // columns left out; the table above includes them.
         var pair = o.Plan.Pairs[0];
-        var headOnly = Sweeps.SweepOutputs.HeadOnlyColumns(pair);
+        var headOnly = CellMatrix.HeadOnlyColumns(pair);
         L("The paper's four patterns, each as a statistic with its 95% bootstrap interval, a one-sided permutation test and a verdict");
         L($"(head-only receiver columns {string.Join(", ", headOnly)} left out: a stitch there is a linear probe; the rule is the sweep's `patterns.md`, see README):");
         L();

@@ -29,13 +29,6 @@ public static class SweepOutputs
     /// </summary>
     public static IReadOnlyList<Variant> Controlled { get; } = [Variant.TrainedToTrained, Variant.TrainedToRandom, Variant.RandomToTrained];
 
-    /// <summary>Receiver layers after which only pooling and the classifier remain (the architecture's last layer).</summary>
-    public static IReadOnlyList<string> HeadOnlyColumns(PairPlan pair)
-    {
-        var last = pair.ReceiverArch.Blocks.Sum(); // layer 0 is the stem, layer k the k-th block
-        return pair.ReceiverLayers.Where(l => l.Index == last).Select(l => l.Name).ToList();
-    }
-
     /// <summary>The control-subtracted matrices of a pair: each of <see cref="Controlled"/> present in the sweep minus random->random.</summary>
     public static IReadOnlyList<(string Slug, SimilarityMatrix Matrix)> Controls(IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> matrices)
     {
@@ -47,52 +40,11 @@ public static class SweepOutputs
             .ToList();
     }
 
-    /// <summary>
-    /// One matrix per variant of a pair, from the rows of that pair: the mean over model-seed pairs and stitch seeds when
-    /// there are several, with each cell's spread (<see cref="SimilarityMatrix.Spread"/>) and row count.
-    /// </summary>
-    public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows)
-    {
-        var list = new List<(Variant, SimilarityMatrix)>();
-        foreach (var variant in plan.Variants)
-        {
-            var groups = rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
-                .GroupBy(r => (r.SenderLayer, r.ReceiverLayer)).ToList();
-            var cells = groups.Select(g => g.First() with { Accuracy = g.Average(r => r.Accuracy) }).ToList();
-            var senderNames = pair.SenderLayers.Select(l => l.Name).ToList();
-            var receiverNames = pair.ReceiverLayers.Select(l => l.Name).ToList();
-            var spread = senderNames.Select(_ => new double?[receiverNames.Count]).ToArray();
-            var replicates = senderNames.Select(_ => new int?[receiverNames.Count]).ToArray();
-            foreach (var g in groups)
-            {
-                int i = senderNames.IndexOf(g.Key.SenderLayer), j = receiverNames.IndexOf(g.Key.ReceiverLayer);
-                if (i < 0 || j < 0) continue;
-                var values = g.Select(r => r.Accuracy).ToList();
-                replicates[i][j] = values.Count;
-                spread[i][j] = values.Count < 2 ? null : SampleStd(values);
-            }
-            SimilarityMatrix Of(IEnumerable<StitchResult> values, Func<StitchResult, double>? value = null) => SimilarityMatrix.From(variant.Name(),
-                pair.SenderArch.Name, pair.ReceiverArch.Name, pair.SenderLayers.Select(l => l.Name).ToList(), pair.ReceiverLayers.Select(l => l.Name).ToList(), values, value);
-            // The interval of the mean accuracy on the one test set.
-            var intervals = cells.Select(c => (Cell: c, Interval: WilsonInterval.Of(c.Accuracy, c.TestImages))).ToList();
-            list.Add((variant, Of(cells) with
-            {
-                HeadOnlyColumns = HeadOnlyColumns(pair),
-                Low = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.Low })).Values,
-                High = Of(intervals.Select(x => x.Cell with { Accuracy = x.Interval.High })).Values,
-                Spread = spread.Any(row => row.Any(v => v is not null)) ? spread : null,
-                Replicates = replicates,
-            }));
-        }
-        return list;
-    }
-
-    /// <summary>Sample standard deviation (n - 1): the cells' rows are independent replicates, not the whole population.</summary>
-    private static double SampleStd(IReadOnlyList<double> values)
-    {
-        var mean = values.Average();
-        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-    }
+    /// <summary>One matrix per variant of a pair, from the rows of that pair (<see cref="CellMatrix"/>: means over seeds, intervals, spread).</summary>
+    public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows) =>
+        plan.Variants.Select(variant => (variant, CellMatrix.Create(variant.Name(), pair,
+            rows.Where(r => r.Variant == variant.Name() && r.SenderArch == pair.SenderArch.Name && r.ReceiverArch == pair.ReceiverArch.Name)
+                .Select(r => ((string?)null, r))))).ToList();
 
     public static IReadOnlyList<string> WriteMatrices(string outDirectory, SweepPlan plan, IReadOnlyList<StitchResult> rows)
     {
@@ -157,7 +109,7 @@ public static class SweepOutputs
 
     /// <summary>The seed paper's four patterns read from a pair's rows (<see cref="PaperPatterns"/>), head-only columns left out.</summary>
     public static IReadOnlyList<PatternVerdict> Patterns(PairPlan pair, IReadOnlyList<StitchResult> rows) =>
-        PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, rows, HeadOnlyColumns(pair).ToHashSet());
+        PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, rows, CellMatrix.HeadOnlyColumns(pair).ToHashSet());
 
     /// <summary>A table of verdicts, for patterns.md and the console.</summary>
     public static string PatternsMarkdown(IReadOnlyList<PatternVerdict> patterns)

@@ -9,7 +9,10 @@ public class ModelsCsvTests
     {
         ModelResult[] rows =
         [
-            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25, "AMD EPYC 7763 64-Core Processor (avx2)", "nchw", 3.3, 10, "kaiming"),
+            new("resnet(1,2,1,2)", 16, "cifar10", 0, true, 30, 50000, 0.9312, 0.25, "AMD EPYC 7763 64-Core Processor (avx2)", "nchw", 3.3, 10, "kaiming")
+            {
+                HeldOutCurve = [0.5, 0.81, 0.9275],
+            },
             new("resnet18", 16, "fashion-mnist", 0, false, 0, 3000, 0.1, 2.31, "cpu", "nchw", 0, 1, "pytorch"),
             new("resnet18", 64, "cifar10", 1, false, 0, 0, 0.1, 2.302585),
         ];
@@ -18,7 +21,7 @@ public class ModelsCsvTests
         ModelsCsv.Write(writer, rows);
         var read = ModelsCsv.Read(new StringReader(writer.ToString()));
 
-        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout,prediction_entropy_bits,predicted_classes,random_init\n", writer.ToString());
+        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout,prediction_entropy_bits,predicted_classes,random_init,heldout_curve\n", writer.ToString());
         Assert.Equal(rows, read);
     }
 
