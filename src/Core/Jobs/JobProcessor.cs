@@ -116,6 +116,7 @@ public sealed class JobProcessor(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lockLost.Token, sweepCancelled.Token);
         using var stopRenewing = new CancellationTokenSource();
         var renewal = RenewAsync(lease, m, lockLost, sweepCancelled, stopRenewing.Token);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             if (m.Kind == JobKind.Model) await RunModelAsync(m, work.Token);
@@ -160,9 +161,16 @@ public sealed class JobProcessor(
         await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j with { State = JobState.Done, Error = null, LeaseUntil = null }, cancellationToken);
         if (m.Kind == JobKind.Model) await coordinator.OnModelDoneAsync(m.SweepId, cancellationToken);
         await lease.CompleteAsync(cancellationToken);
-        _logger.LogInformation("Job {JobId} done", m.JobId);
+        // The line the CLI prints per finished group (label and seconds), so a runner's log can be followed the same way.
+        _logger.LogInformation("Job {JobId} done: {Label} in {Seconds:F0} s", m.JobId, Label(m), clock.Elapsed.TotalSeconds);
         return JobOutcome.Done;
     }
+
+    private static string Label(JobMessage m) => m.Kind == JobKind.Model && m.Model is { } model
+        ? $"{(model.Trained ? "trained" : "random")} {model.Arch} (seed {model.Seed})"
+        : m.Stitches is { } g
+            ? $"{g.Variant.Name()} {g.Receiver.Arch} layer {string.Join(",", g.ReceiverLayers)} <- {g.SenderLayers.Count * g.ReceiverLayers.Count} stitches"
+            : m.Kind;
 
     private async Task RunModelAsync(JobMessage m, CancellationToken ct)
     {
