@@ -11,4 +11,8 @@ public interface IMatrixRenderer
     byte[] RenderPng(SimilarityMatrix matrix);
     string RenderSvg(SimilarityMatrix matrix);
     byte[] RenderGridPng(IReadOnlyList<SimilarityMatrix> matrices);
+
+    /// <summary>A matrix of differences (e.g. one sweep minus another): coloured over the data's own range, not accuracy's 0..1.</summary>
+    byte[] RenderDifferencePng(SimilarityMatrix matrix, string colorBarLabel);
+    string RenderDifferenceSvg(SimilarityMatrix matrix, string colorBarLabel);
 }

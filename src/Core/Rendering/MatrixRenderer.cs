@@ -113,7 +113,8 @@ public static class MatrixRenderer
                 for (var j = 0; j < cols; j++)
                 {
                     if (m.Values[i][j] is not { } v || double.IsNaN(v)) continue;
-                    var text = plot.Add.Text(v.ToString(o.ValueFormat, CultureInfo.InvariantCulture), j + 0.5, rows - i - 0.5);
+                    var mark = m.Marks is { } marks && marks[i][j] ? "*" : "";
+                    var text = plot.Add.Text(v.ToString(o.ValueFormat, CultureInfo.InvariantCulture) + mark, j + 0.5, rows - i - 0.5);
                     text.LabelAlignment = Alignment.MiddleCenter;
                     text.LabelFontSize = layout.Value;
                     text.LabelFontName = SansFont.Value;

@@ -62,6 +62,7 @@ public sealed class ResultsQuery(StitchingStorage storage)
     private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StoredResult> rows) =>
         CellMatrix.Create($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair, rows.Select(r => ((string?)r.StitchId, r.Result)));
 
-    private static bool SameArch(string a, string b) =>
+    /// <summary>Equal architectures by their blocks, so "resnet18" and "resnet(2,2,2,2)" match; other names by text.</summary>
+    internal static bool SameArch(string a, string b) =>
         ResNetSpec.TryParse(a, out var x, out _) && ResNetSpec.TryParse(b, out var y, out _) ? x!.Equals(y) : a == b;
 }

@@ -40,6 +40,12 @@ public sealed record SimilarityMatrix(
     public string?[][]? StitchIds { get; init; }
 
     /// <summary>
+    /// Cells drawn with a mark (an asterisk after the value), e.g. differences of a <see cref="SweepComparison"/> that
+    /// lie outside both sweeps' spreads; null when no cell is marked.
+    /// </summary>
+    public bool[][]? Marks { get; init; }
+
+    /// <summary>
     /// Cell by cell this matrix minus <paramref name="control"/> (e.g. trained->trained minus random->random), null where
     /// either is missing; both must have the same layers.
     /// </summary>

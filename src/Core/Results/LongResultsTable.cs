@@ -1,0 +1,174 @@
+using Parquet;
+using Parquet.Schema;
+using Stitching.Core.Contracts;
+
+namespace Stitching.Core.Results;
+
+/// <summary>
+/// Results in long format: one row per stitch, with every setting of its sweep beside every <see cref="StitchResult"/>
+/// column, so the files of several sweeps concatenate into one frame (same columns, same order) and a setting that
+/// differs between sweeps is a column to group by. CSV (invariant culture, as <see cref="ResultsCsv"/>) or Parquet with
+/// typed columns: numbers as int32/int64/double (NaN kept), flags as booleans, unset limits as nulls.
+/// Sweep columns come first, then the results.csv columns under their own names, then the model and stitch settings
+/// (<c>model_*</c>, <c>stitch_*</c>). A new spec setting is one line in <see cref="Schema"/>.
+/// </summary>
+public static class LongResultsTable
+{
+    public const string CsvContentType = "text/csv; charset=utf-8";
+    /// <summary>IANA's type for Parquet (registered 2024).</summary>
+    public const string ParquetContentType = "application/vnd.apache.parquet";
+
+    private static readonly IReadOnlyList<Column> Schema =
+    [
+        Text("sweep_id", r => r.Sweep.SweepId),
+        Text("sweep_name", r => r.Spec.Name ?? ""),
+        Text("dataset", r => r.Spec.Dataset),
+        Number("width", r => r.Spec.Width),
+        Optional("train_limit", r => r.Spec.TrainLimit),
+        Optional("test_limit", r => r.Spec.TestLimit),
+        // The spec's seeds; each row's own sender_seed, receiver_seed and stitch_seed follow with the results.
+        Number("sweep_sender_seed", r => r.Spec.SenderSeed),
+        Number("sweep_receiver_seed", r => r.Spec.ReceiverSeed),
+        Text("sweep_stitch_seeds", r => string.Join(',', r.Spec.StitchSeeds)),
+        Text("analyses", r => string.Join(',', r.Spec.Analyses)),
+
+        Text("variant", r => r.Result.Variant),
+        Text("sender_arch", r => r.Result.SenderArch),
+        Text("sender_layer", r => r.Result.SenderLayer),
+        Text("receiver_arch", r => r.Result.ReceiverArch),
+        Text("receiver_layer", r => r.Result.ReceiverLayer),
+        Text("stitch_kind", r => r.Result.StitchKind),
+        Number("stitch_params", r => r.Result.StitchParams),
+        Number("epochs", r => r.Result.Epochs),
+        Number("train_images", r => r.Result.TrainImages),
+        Number("accuracy", r => r.Result.Accuracy),
+        Number("loss", r => r.Result.Loss),
+        Number("seconds", r => r.Result.Seconds),
+        Number("sender_seed", r => r.Result.SenderSeed),
+        Number("receiver_seed", r => r.Result.ReceiverSeed),
+        Number("stitch_seed", r => r.Result.StitchSeed),
+        Text("device", r => r.Result.Device),
+        Text("hardware", r => r.Result.Hardware),
+        Text("precision", r => r.Result.Precision),
+        Text("layout", r => r.Result.Layout),
+        Number("converged", r => r.Result.Converged),
+        Number("head_only", r => r.Result.HeadOnly),
+        Number("test_images", r => r.Result.TestImages),
+        Number("accuracy_low", r => r.Result.AccuracyLow),
+        Number("accuracy_high", r => r.Result.AccuracyHigh),
+
+        Number("model_epochs", r => r.Spec.Model.Epochs),
+        Number("model_batch_size", r => r.Spec.Model.BatchSize),
+        Number("model_lr", r => r.Spec.Model.LearningRate),
+        Number("model_momentum", r => r.Spec.Model.Momentum),
+        Number("model_weight_decay", r => r.Spec.Model.WeightDecay),
+        Number("model_warmup_epochs", r => r.Spec.Model.WarmupEpochs),
+        Number("model_augment", r => r.Spec.Model.Augment),
+        Text("model_random_init", r => r.Spec.Model.RandomInit),
+
+        Number("stitch_epochs_cap", r => r.Spec.Stitch.Epochs),
+        Number("stitch_batch_size", r => r.Spec.Stitch.BatchSize),
+        Text("stitch_optimizer", r => r.Spec.Stitch.Optimizer),
+        Number("stitch_lr", r => r.Spec.Stitch.LearningRate),
+        Number("stitch_momentum", r => r.Spec.Stitch.Momentum),
+        Number("stitch_weight_decay", r => r.Spec.Stitch.WeightDecay),
+        Number("stitch_warmup_fraction", r => r.Spec.Stitch.WarmupFraction),
+        Number("stitch_batch_norm", r => r.Spec.Stitch.BatchNorm),
+        Text("stitch_init", r => r.Spec.Stitch.Init),
+        Number("stitch_init_images", r => r.Spec.Stitch.InitImages),
+        Number("stitch_ridge", r => r.Spec.Stitch.Ridge),
+        Number("stitch_holdout_fraction", r => r.Spec.Stitch.HoldoutFraction),
+        Number("stitch_evals_per_epoch", r => r.Spec.Stitch.EvalsPerEpoch),
+        Number("stitch_patience", r => r.Spec.Stitch.Patience),
+        Number("stitch_min_gain_standard_errors", r => r.Spec.Stitch.MinGainStandardErrors),
+        // The setting ("auto", "bf16", "fp32"); the row's precision column says what "auto" became.
+        Text("stitch_precision", r => r.Spec.Stitch.Precision),
+    ];
+
+    public static IReadOnlyList<string> Columns { get; } = Schema.Select(c => c.Name).ToList();
+
+    /// <summary>
+    /// The columns that describe a sweep rather than one stitch: equal on every row of a sweep. What
+    /// <see cref="SweepComparison"/> lists when two sweeps differ in them.
+    /// </summary>
+    public static IReadOnlyList<string> SweepSettingColumns { get; } = Columns
+        .Where(c => c is not ("sweep_id" or "sweep_name") && !ResultsCsv.Columns.Contains(c)).ToList();
+
+    /// <summary>The sweep-level settings of <paramref name="spec"/> as the CSV writes them, by column name.</summary>
+    public static IReadOnlyList<(string Column, string Value)> Settings(SweepSpec spec)
+    {
+        var row = new Row(new SweepResults("", spec, []), new StitchResult("", "", "", "", "", "", 0, 0, 0, 0, 0, 0));
+        return Schema.Where(c => SweepSettingColumns.Contains(c.Name)).Select(c => (c.Name, c.Csv(row))).ToList();
+    }
+
+    public static void WriteCsv(TextWriter writer, IEnumerable<SweepResults> sweeps)
+    {
+        Csv.WriteRow(writer, Columns);
+        foreach (var row in Rows(sweeps))
+            Csv.WriteRow(writer, Schema.Select(c => c.Csv(row)));
+    }
+
+    /// <summary>One row group; <paramref name="output"/> must be seekable (a MemoryStream or a file) as Parquet.Net requires.</summary>
+    public static async Task WriteParquetAsync(Stream output, IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default)
+    {
+        var rows = Rows(sweeps).ToList();
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(Schema.Select(c => c.Field)), output, cancellationToken: cancellationToken);
+        using var group = writer.CreateRowGroup();
+        foreach (var column in Schema)
+            await column.WriteAsync(group, rows, cancellationToken);
+    }
+
+    private static IEnumerable<Row> Rows(IEnumerable<SweepResults> sweeps) =>
+        sweeps.SelectMany(s => s.Rows.Select(r => new Row(s, r)));
+
+    private readonly record struct Row(SweepResults Sweep, StitchResult Result)
+    {
+        public SweepSpec Spec => Sweep.Spec;
+    }
+
+    private static Column Text(string name, Func<Row, string> value) => new TextColumn(name, value);
+    private static Column Number<T>(string name, Func<Row, T> value) where T : struct => new ValueColumn<T>(name, value);
+    private static Column Optional<T>(string name, Func<Row, T?> value) where T : struct => new OptionalColumn<T>(name, value);
+
+    private static string Format(object? value) => value switch
+    {
+        null => "",
+        double d => Csv.Format(d),
+        int i => Csv.Format(i),
+        long l => Csv.Format(l),
+        bool b => Csv.Format(b),
+        _ => throw new NotSupportedException($"No CSV format for {value.GetType()}."),
+    };
+
+    private abstract class Column(string name)
+    {
+        public string Name => name;
+        public abstract DataField Field { get; }
+        public abstract string Csv(Row row);
+        public abstract Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<Row> rows, CancellationToken cancellationToken);
+    }
+
+    private sealed class TextColumn(string name, Func<Row, string> value) : Column(name)
+    {
+        public override DataField Field { get; } = new DataField<string>(name);
+        public override string Csv(Row row) => value(row);
+        public override Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<Row> rows, CancellationToken cancellationToken) =>
+            group.WriteAsync(Field, rows.Select(value).ToList());
+    }
+
+    private sealed class ValueColumn<T>(string name, Func<Row, T> value) : Column(name) where T : struct
+    {
+        public override DataField Field { get; } = new DataField<T>(name);
+        public override string Csv(Row row) => Format(value(row));
+        public override Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<Row> rows, CancellationToken cancellationToken) =>
+            group.WriteAsync<T>(Field, rows.Select(value).ToArray(), cancellationToken: cancellationToken);
+    }
+
+    private sealed class OptionalColumn<T>(string name, Func<Row, T?> value) : Column(name) where T : struct
+    {
+        public override DataField Field { get; } = new DataField<T?>(name);
+        public override string Csv(Row row) => Format(value(row));
+        public override Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<Row> rows, CancellationToken cancellationToken) =>
+            group.WriteAsync<T>(Field, rows.Select(value).ToArray(), cancellationToken: cancellationToken);
+    }
+}
