@@ -17,8 +17,15 @@ public static class Problems
     public static ProblemHttpResult OverLimits(string detail, IDictionary<string, object?> numbers) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The sweep exceeds the submission limits", extensions: numbers);
 
-    public static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem($"No sweep '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+    public static ProblemHttpResult NotFound(string id) => Missing($"No sweep '{id}'.");
+
+    /// <summary>A 404 whose detail Core wrote (e.g. a <see cref="KeyNotFoundException"/> naming the sweep of several that is missing).</summary>
+    public static ProblemHttpResult Missing(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    /// <summary>A request about things that exist but do not fit together, e.g. two sweeps that cannot be compared.</summary>
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 
     public static ProblemHttpResult NotImplemented(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status501NotImplemented, title: "Not implemented");

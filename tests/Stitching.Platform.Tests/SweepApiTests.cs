@@ -87,6 +87,8 @@ public sealed class SweepApiTests
             await new GetReport(platform.Coordinator, platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
             await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), id, "stitch-a", default),
             await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), "0123456789abcdef", id, default),
+            await new CompareSweeps(platform.Results).RunAsync(Http.Request(), id, "ok", default),
+            await new CompareSweeps(platform.Results).RunAsync(Http.Request(), "ok", id, default),
         };
         foreach (var r in responses) Assert.Equal(400, (await Http.ExecuteAsync(r)).Status);
         Assert.False(StorageIds.IsValid(id));
@@ -105,7 +107,7 @@ public sealed class SweepApiTests
         // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
         Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());
         Assert.Equal(Stitching.Functions.Maintenance.RecoverSweeps.Schedule, all["RecoverSweeps"].GetProperty("schedule").GetString());
-        Assert.Equal(11, all.Count);
+        Assert.Equal(13, all.Count);
 
         var expected = new Dictionary<string, (string Route, string Method)>
         {
@@ -116,6 +118,8 @@ public sealed class SweepApiTests
             ["GetResult"] = ("sweeps/{id}/results/{stitchId}", "get"),
             ["GetMatrix"] = ("sweeps/{id}/matrix", "get"),
             ["GetReport"] = ("sweeps/{id}/report", "get"),
+            ["CompareSweeps"] = ("sweeps/{a}/compare/{b}", "get"),
+            ["ExportResults"] = ("results", "get"),
             ["CancelSweep"] = ("sweeps/{id}/cancel", "post"),
             ["RetrySweep"] = ("sweeps/{id}/retry", "post"),
             ["GetOpenApi"] = ("openapi.json", "get"),

@@ -30,5 +30,6 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(ModelResult))]
 [JsonSerializable(typeof(StitchResult))]
 [JsonSerializable(typeof(SimilarityMatrix))]
+[JsonSerializable(typeof(SweepComparison))]
 [JsonSerializable(typeof(DeadLetterEnvelope))]
 public sealed partial class PlatformJsonContext : JsonSerializerContext;

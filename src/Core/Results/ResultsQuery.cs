@@ -56,6 +56,30 @@ public sealed class ResultsQuery(StitchingStorage storage)
         return matrices;
     }
 
+    /// <summary>
+    /// Each sweep's spec with its (filtered) rows, in the order given: what the long table and the comparison read.
+    /// A list of ids, so an export by tag is a lookup of ids and then this. A missing sweep is a
+    /// <see cref="KeyNotFoundException"/> naming it.
+    /// </summary>
+    public async Task<IReadOnlyList<SweepResults>> SweepResultsAsync(IReadOnlyList<string> sweepIds, ResultsFilter filter, CancellationToken cancellationToken = default)
+    {
+        var sweeps = new List<SweepResults>();
+        foreach (var id in sweepIds)
+        {
+            var sweep = await storage.GetSweepAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"No sweep '{id}'.");
+            var rows = await ListAsync(id, filter, cancellationToken);
+            sweeps.Add(new SweepResults(id, sweep.Spec, rows.Select(r => r.Result).ToList()));
+        }
+        return sweeps;
+    }
+
+    /// <summary>Sweep <paramref name="b"/> against sweep <paramref name="a"/> (<see cref="SweepComparison.Compare"/>), read from the tables.</summary>
+    public async Task<SweepComparison> CompareAsync(string a, string b, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
+    {
+        var sweeps = await SweepResultsAsync([a, b], new ResultsFilter(variant.Slug()), cancellationToken);
+        return SweepComparison.Compare(sweeps[0], sweeps[1], variant, senderArch, receiverArch);
+    }
+
     public static Variant ParseVariant(string text) =>
         Variants.TryParse(text, out var v) ? v : throw new ArgumentException($"Unknown variant '{text}'. Use one of: {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
 

@@ -50,6 +50,8 @@ public static class LocalApi
         app.MapGet("/api/sweeps/{id}/results", (HttpContext c, string id, CancellationToken ct) => Fn<GetResults>(c).RunAsync(c.Request, id, ct));
         app.MapGet("/api/sweeps/{id}/results/{stitchId}", (HttpContext c, string id, string stitchId, CancellationToken ct) => Fn<GetResult>(c).RunAsync(c.Request, id, stitchId, ct));
         app.MapGet("/api/sweeps/{id}/matrix", (HttpContext c, string id, CancellationToken ct) => Fn<GetMatrix>(c).RunAsync(c.Request, id, ct));
+        app.MapGet("/api/sweeps/{a}/compare/{b}", (HttpContext c, string a, string b, CancellationToken ct) => Fn<CompareSweeps>(c).RunAsync(c.Request, a, b, ct));
+        app.MapGet("/api/results", (HttpContext c, CancellationToken ct) => Fn<ExportResults>(c).RunAsync(c.Request, ct));
         app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));
         app.MapPost("/api/sweeps/{id}/retry", (HttpContext c, string id, CancellationToken ct) => Fn<RetrySweep>(c).RunAsync(c.Request, id, ct));

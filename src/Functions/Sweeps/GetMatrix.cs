@@ -32,7 +32,7 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
         try
         {
             var variant = request.Query["variant"].ToString() is { Length: > 0 } v ? ResultsQuery.ParseVariant(v) : Variant.TrainedToTrained;
-            matrix = await results.MatrixAsync(id, variant, NullIfEmpty(request.Query["sender"]), NullIfEmpty(request.Query["receiver"]), cancellationToken);
+            matrix = await results.MatrixAsync(id, variant, QueryValues.OrNull(request.Query["sender"]), QueryValues.OrNull(request.Query["receiver"]), cancellationToken);
         }
         catch (ArgumentException e)
         {
@@ -43,6 +43,4 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
         if (renderer is null) return Problems.NotImplemented("No matrix renderer is registered; use format=json.");
         return format == "png" ? TypedResults.File(renderer.RenderPng(matrix), "image/png") : TypedResults.Text(renderer.RenderSvg(matrix), "image/svg+xml");
     }
-
-    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 || value.ToString().Length == 0 ? null : value.ToString();
 }
