@@ -5,7 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("Stitching.GpuRunner");
-    config.AddCommand<SweepCommand>("sweep").WithDescription("Run a stitching sweep locally and write results.csv, matrices (JSON, PNG, SVG) and matrices.png.")
+    config.AddCommand<SweepCommand>("sweep").WithDescription("Run a stitching sweep locally and write results.csv, results.parquet (long: every setting on each row), matrices (JSON, PNG, SVG) and matrices.png.")
         .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
     config.AddCommand<ReportCommand>("report").WithDescription("Run the documented stitching experiment and write a Markdown findings report with figures.")
         .WithExample("report", "--out", "docs/report");
@@ -17,8 +17,14 @@ app.Configure(config =>
         .WithExample("scale", "--jobs", "2", "--runner-args=--threads 1");
     config.AddCommand<RetryCommand>("retry").WithDescription("Re-queue a sweep's failed (or also cancelled) jobs, keeping finished results.")
         .WithExample("retry", "--sweep", "SWEEP_ID", "--include", "failed,cancelled");
-    config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv or json), or --list the sweeps.")
-        .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv");
+    config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv, json, or long-csv/parquet with every sweep setting), or --list the sweeps.")
+        .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv")
+        .WithExample("results", "--sweep", "SWEEP_A,SWEEP_B", "--format", "parquet", "--out", "results.parquet");
+    config.AddCommand<CompareCommand>("compare").WithDescription("Sweep B minus sweep A, cell by cell, marking differences outside both sweeps' seed spreads; each a local sweep folder or a platform sweep id.")
+        .WithExample("compare", "results/seeds-0-1", "results/seeds-2-3", "--variant", "trained->trained")
+        .WithExample("compare", "SWEEP_A", "SWEEP_B", "--format", "png", "--out", "b-minus-a.png");
+    config.AddCommand<ExportCommand>("export").WithDescription("Local sweep folders (sweep.json + results.csv) as one long table, one row per stitch with every sweep setting: long-csv or parquet.")
+        .WithExample("export", "results/demo", "results/other", "--out", "results.parquet");
     config.AddBranch("datasets", datasets =>
     {
         datasets.SetDescription("Datasets in the 'datasets' blob container, where runners fetch them (same Stitching__Storage__* settings as worker).");

@@ -10,7 +10,7 @@ namespace Stitching.Platform.Tests;
 /// <summary>Long-format results, the multi-sweep export and the comparison of two sweeps, on results stored without training.</summary>
 public sealed class ResultsExportTests
 {
-    private static string Spec(string seeds, string dataset = "fashion-mnist") => $$"""
+    internal static string Spec(string seeds, string dataset = "fashion-mnist") => $$"""
         {
           "name": "seeds {{seeds}}",
           "dataset": "{{dataset}}",
@@ -25,7 +25,7 @@ public sealed class ResultsExportTests
         """;
 
     /// <summary>Submits the sweep and stores a result for every planned stitch, as runners would, with the given accuracy.</summary>
-    private static async Task<string> StoreAsync(TestPlatform env, string spec, Func<StitchTask, double> accuracy)
+    internal static async Task<string> StoreAsync(TestPlatform env, string spec, Func<StitchTask, double> accuracy)
     {
         var id = await env.SubmitAsync(spec);
         var sweep = (await env.Platform.Storage.GetSweepAsync(id))!;

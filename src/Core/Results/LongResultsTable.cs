@@ -118,6 +118,15 @@ public static class LongResultsTable
             await column.WriteAsync(group, rows, cancellationToken);
     }
 
+    /// <summary>The Parquet file at <paramref name="path"/>, replaced atomically (the bytes are written in memory first: Parquet.Net seeks).</summary>
+    public static void WriteParquetFile(string path, IEnumerable<SweepResults> sweeps)
+    {
+        using var parquet = new MemoryStream();
+        // Synchronous for the CLI's file writers; Parquet.Net's writer is async only, and a MemoryStream never waits.
+        WriteParquetAsync(parquet, sweeps).GetAwaiter().GetResult();
+        AtomicFile.WriteBytes(path, parquet.ToArray());
+    }
+
     private static IEnumerable<Row> Rows(IEnumerable<SweepResults> sweeps) =>
         sweeps.SelectMany(s => s.Rows.Select(r => new Row(s, r)));
 

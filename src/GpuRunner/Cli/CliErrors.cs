@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Stitching.Core.Results;
 using Stitching.Core.Stitches;
 using Stitching.Core.Storage;
 using Stitching.GpuRunner.Data;
@@ -17,7 +18,7 @@ public static class CliErrors
         }
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
-                                   or StorageConfigurationException)
+                                   or StorageConfigurationException or KeyNotFoundException or IncomparableSweepsException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;

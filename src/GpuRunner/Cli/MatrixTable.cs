@@ -3,10 +3,11 @@ using Stitching.Core.Results;
 
 namespace Stitching.GpuRunner.Cli;
 
-/// <summary>A similarity matrix as a console table: rows = sender layers, columns = receiver layers, cells shaded by accuracy.</summary>
+/// <summary>A similarity matrix as a console table: rows = sender layers, columns = receiver layers, cells shaded by accuracy (or signed, for differences).</summary>
 public static class MatrixTable
 {
-    public static Table Render(SimilarityMatrix m)
+    /// <param name="differences">Values are differences (e.g. one sweep minus another): signed, green above 0 and red below, marked cells bold with an asterisk.</param>
+    public static Table Render(SimilarityMatrix m, bool differences = false)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"{Markup.Escape(m.Title)}: {Markup.Escape(m.SenderArch)} (rows) -> {Markup.Escape(m.ReceiverArch)} (columns)");
@@ -15,7 +16,10 @@ public static class MatrixTable
         for (var i = 0; i < m.SenderLayers.Count; i++)
         {
             var cells = new List<string> { Markup.Escape(m.SenderLayers[i]) };
-            cells.AddRange(m.Values[i].Select(v => v is { } a ? $"[{Colour(a)}]{a:0.00}[/]" : "[grey]-[/]"));
+            cells.AddRange(m.Values[i].Select((v, j) => v is not { } a ? "[grey]-[/]"
+                : !differences ? $"[{Colour(a)}]{a:0.00}[/]"
+                : m.Marks?[i][j] == true ? $"[bold {(a > 0 ? "green" : "red")}]{a:+0.00;-0.00;0.00}*[/]"
+                : $"{a:+0.00;-0.00;0.00}"));
             table.AddRow(cells.ToArray());
         }
         return table;

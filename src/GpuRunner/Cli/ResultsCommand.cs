@@ -32,7 +32,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         [CommandOption("--continuation <TOKEN>"), Description("With --list: the page after the one that printed TOKEN (same filters).")]
         public string? Continuation { get; init; }
 
-        [CommandOption("--sweep <ID>"), Description("The sweep whose results to show.")]
+        [CommandOption("--sweep <ID>"), Description("The sweep whose results to show; for long-csv and parquet, several as ID1,ID2 (one table, sweep by sweep).")]
         public string? Sweep { get; init; }
 
         [CommandOption("--variant <NAME>"), Description("Only this variant (e.g. trained->trained or its slug).")]
@@ -44,7 +44,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         [CommandOption("--receiver-layer <LAYER>"), Description("Only stitches into this receiver layer.")]
         public string? ReceiverLayer { get; init; }
 
-        [CommandOption("--format <FORMAT>"), Description("table (default), csv (the engine's results.csv columns) or json.")]
+        [CommandOption("--format <FORMAT>"), Description("table (default), csv (the engine's results.csv columns), json, or the long table with every sweep setting on each row: long-csv or parquet (needs --out).")]
         public string Format { get; init; } = "table";
 
         [CommandOption("--out <FILE>"), Description("Write to FILE instead of standard output.")]
@@ -52,9 +52,12 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Format is not ("table" or "csv" or "json")) return ValidationResult.Error($"--format must be table, csv or json, got '{Format}'.");
+            if (Format is not ("table" or "csv" or "json" or "long-csv" or "parquet"))
+                return ValidationResult.Error($"--format must be table, csv, json, long-csv or parquet, got '{Format}'.");
             if (!List && string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID, or --list to see the sweeps.");
-            if (Format == "table" && Out is not null) return ValidationResult.Error("--out needs --format csv or json.");
+            if (Format == "table" && Out is not null) return ValidationResult.Error("--out needs --format csv, json, long-csv or parquet.");
+            if (Format == "parquet" && Out is null) return ValidationResult.Error("--format parquet needs --out FILE.");
+            if (Format is not ("long-csv" or "parquet") && Sweep?.Contains(',') == true) return ValidationResult.Error("Several sweeps (--sweep ID1,ID2) need --format long-csv or parquet.");
             if (!List && (Tags.Length > 0 || State is not null || Since is not null || PageSize is not null || Continuation is not null))
                 return ValidationResult.Error("--tag, --state, --since, --page-size and --continuation filter --list.");
             var (_, errors) = Query();
@@ -79,9 +82,19 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         {
             var page = await platform.Coordinator.ListPageAsync(settings.Query().Query!, cancellationToken);
             if (settings.Format == "table") AnsiConsole.Write(SweepTable(page));
-            else Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
+            else CliOutput.Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
             // Beside the rows, not in them: csv and json on standard output stay parseable.
             if (settings.Format == "csv" && page.Continuation is { } token) Console.Error.WriteLine($"More sweeps: --continuation {token}");
+            return 0;
+        }
+        var filter = new ResultsFilter(settings.Variant, settings.SenderLayer, settings.ReceiverLayer);
+        if (settings.Format is "long-csv" or "parquet")
+        {
+            // A missing sweep is a KeyNotFoundException naming it, reported like the other errors a user can fix.
+            var sweepIds = settings.Sweep!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+            var sweeps = await platform.Results.SweepResultsAsync(sweepIds, filter, cancellationToken);
+            if (settings.Format == "parquet") LongResultsTable.WriteParquetFile(settings.Out!, sweeps);
+            else CliOutput.Write(settings.Out, w => LongResultsTable.WriteCsv(w, sweeps));
             return 0;
         }
         if (await platform.Storage.GetSweepAsync(settings.Sweep!, cancellationToken) is null)
@@ -89,24 +102,14 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
             AnsiConsole.MarkupLine($"[red]error:[/] no sweep {Markup.Escape(settings.Sweep!)}.");
             return 1;
         }
-        var rows = await platform.Results.ListAsync(settings.Sweep!, new ResultsFilter(settings.Variant, settings.SenderLayer, settings.ReceiverLayer), cancellationToken);
+        var rows = await platform.Results.ListAsync(settings.Sweep!, filter, cancellationToken);
         switch (settings.Format)
         {
-            case "csv": Write(settings.Out, w => ResultsCsv.Write(w, rows.Select(r => r.Result))); break;
-            case "json": Write(settings.Out, w => w.Write(JsonSerializer.Serialize(rows, PlatformJsonContext.Default.IReadOnlyListStoredResult))); break;
+            case "csv": CliOutput.Write(settings.Out, w => ResultsCsv.Write(w, rows.Select(r => r.Result))); break;
+            case "json": CliOutput.Write(settings.Out, w => w.Write(JsonSerializer.Serialize(rows, PlatformJsonContext.Default.IReadOnlyListStoredResult))); break;
             default: AnsiConsole.Write(ResultTable(rows)); break;
         }
         return 0;
-    }
-
-    private static void Write(string? path, Action<TextWriter> write)
-    {
-        if (path is null)
-        {
-            write(Console.Out);
-            Console.Out.Flush();
-        }
-        else AtomicFile.Write(path, write);
     }
 
     /// <summary>json: the API's page (sweeps and continuation); csv: one row per sweep, tags joined by ';'.</summary>

@@ -22,10 +22,8 @@ public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSh
     public static void WriteOrCheck(string outDirectory, SweepManifest manifest)
     {
         var path = Path.Combine(outDirectory, FileName);
-        if (File.Exists(path))
+        if (Read(outDirectory) is { } existing)
         {
-            var existing = JsonSerializer.Deserialize<SweepManifest>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path} is empty.");
             // Tags and description change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
             var before = JsonSerializer.Serialize(existing.Spec with { Tags = [], Description = null }, Json);
             var now = JsonSerializer.Serialize(manifest.Spec with { Tags = [], Description = null }, Json);
@@ -35,6 +33,14 @@ public sealed record SweepManifest(SweepSpec Spec, string Commit, string TorchSh
             return;
         }
         AtomicFile.Write(path, w => w.Write(JsonSerializer.Serialize(manifest, Json)));
+    }
+
+    /// <summary>The manifest of the sweep in <paramref name="outDirectory"/>, or null when the folder has none.</summary>
+    public static SweepManifest? Read(string outDirectory)
+    {
+        var path = Path.Combine(outDirectory, FileName);
+        if (!File.Exists(path)) return null;
+        return JsonSerializer.Deserialize<SweepManifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
     }
 
     private static string GitCommit()

@@ -7,7 +7,8 @@ namespace Stitching.GpuRunner.Sweeps;
 
 /// <summary>
 /// Runs a whole sweep locally into an output folder. Finished stitches found in results.csv are kept, so a
-/// rerun into the same folder resumes; results.csv is rewritten (atomically) after every stitch group.
+/// rerun into the same folder resumes; results.csv is rewritten (atomically) after every stitch group, and results.parquet
+/// (the long table, <see cref="LongResultsTable"/>) at the end.
 /// </summary>
 public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
 {
@@ -48,6 +49,8 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
             engine.ClearActivations();
         }
         SweepOutputs.WriteMatrices(outDirectory, plan, rows);
+        // The long table beside results.csv: every setting on every row, for pandas and for concatenating sweeps.
+        LongResultsTable.WriteParquetFile(Path.Combine(outDirectory, SweepFolder.ParquetFile), [new SweepResults(SweepFolder.Id(outDirectory), spec, rows)]);
         return rows;
     }
 
