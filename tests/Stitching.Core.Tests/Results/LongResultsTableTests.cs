@@ -100,6 +100,18 @@ public class LongResultsTableTests
         Assert.Equal("resnet(1,2,1,2)", arch[0]);
     }
 
+    [Fact]
+    public async Task A_sweep_without_results_yet_writes_a_Parquet_file_with_the_columns_and_no_rows()
+    {
+        using var stream = new MemoryStream();
+        await LongResultsTable.WriteParquetAsync(stream, [First with { Rows = [] }]);
+        stream.Position = 0;
+
+        await using var reader = await ParquetReader.CreateAsync(stream);
+        Assert.Equal(LongResultsTable.Columns, reader.Schema.DataFields.Select(f => f.Name));
+        Assert.Equal(0, Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.OpenRowGroupReader(i).RowCount));
+    }
+
     [HyparquetFact]
     public async Task Hyparquet_reads_the_Parquet_file_with_the_same_rows_and_values()
     {

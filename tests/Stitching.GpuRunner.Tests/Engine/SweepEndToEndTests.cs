@@ -67,6 +67,12 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(outDir, "matrices-minus-control.png")).Length > 1000);
 
         Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
+        // results.parquet: the long table of the same rows, every sweep setting beside each; the folder reads back as a sweep named "out".
+        var (columns, rowCount) = ParquetShapeAsync(Path.Combine(outDir, "results.parquet")).GetAwaiter().GetResult();
+        Assert.Equal(LongResultsTable.Columns, columns);
+        Assert.Equal(rows.Count, rowCount);
+        var folder = SweepFolder.Read(outDir);
+        Assert.Equal(("out", "synthetic", rows.Count), (folder.SweepId, folder.Spec.Dataset, folder.Rows.Count));
         var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
         var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
         Assert.Contains("different sweep", refused.Message);
@@ -115,6 +121,12 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Contains("trained->trained is higher below the diagonal", patterns);
         Assert.Contains("random->random is lower than trained->trained in every cell", patterns);
         Assert.True(new FileInfo(Path.Combine(outDir, "matrices-with-controls.png")).Length > 1000);
+    }
+
+    private static async Task<(IReadOnlyList<string> Columns, long Rows)> ParquetShapeAsync(string path)
+    {
+        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        return (reader.Schema.DataFields.Select(f => f.Name).ToList(), reader.OpenRowGroupReader(0).RowCount);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
