@@ -142,6 +142,7 @@ public sealed class ResultsExportTests
         var otherData = await Http.ExecuteAsync(await Compare(env).RunAsync(Http.Request(), a, cifar, default));
         var badVariant = await Http.ExecuteAsync(await Compare(env).RunAsync(Http.Request(query: "?variant=sideways"), a, a, default));
         var badFormat = await Http.ExecuteAsync(await Compare(env).RunAsync(Http.Request(query: "?format=gif"), a, a, default));
+        var badPair = await Http.ExecuteAsync(await Compare(env).RunAsync(Http.Request(query: "?sender=resnet34"), a, a, default));
         var missing = await Http.ExecuteAsync(await Compare(env).RunAsync(Http.Request(), a, "no-such-sweep", default));
 
         Assert.Equal(409, otherData.Status);
@@ -150,6 +151,8 @@ public sealed class ResultsExportTests
         Assert.Contains("sideways", badVariant.Json.GetProperty("detail").GetString());
         Assert.Equal(400, badFormat.Status);
         Assert.Contains("format", badFormat.Json.GetProperty("detail").GetString());
+        Assert.Equal(400, badPair.Status);
+        Assert.StartsWith("sender resnet34", badPair.Json.GetProperty("detail").GetString());
         Assert.Equal(404, missing.Status);
         Assert.Contains("no-such-sweep", missing.Json.GetProperty("detail").GetString());
     }

@@ -41,7 +41,7 @@ public sealed record SweepComparison(
         var planA = SweepPlan.Create(a.Spec);
         var planB = SweepPlan.Create(b.Spec);
         var pairA = planA.Pairs.FirstOrDefault(p => (senderArch is null || ResultsQuery.SameArch(p.SenderArch.Name, senderArch)) && (receiverArch is null || ResultsQuery.SameArch(p.ReceiverArch.Name, receiverArch)))
-            ?? throw new ArgumentException($"Sweep {a.SweepId} has no pair {senderArch ?? "*"} -> {receiverArch ?? "*"}; it stitches {Pairs(planA)}.");
+            ?? throw new ArgumentException($"sender {senderArch ?? "(any)"}, receiver {receiverArch ?? "(any)"}: sweep {a.SweepId} has no such pair; it stitches {Pairs(planA)}.");
         var pairB = planB.Pairs.FirstOrDefault(p => p.SenderArch.Equals(pairA.SenderArch) && p.ReceiverArch.Equals(pairA.ReceiverArch))
             ?? throw new IncomparableSweepsException($"Sweep {b.SweepId} has no pair {pairA.SenderArch.Name} -> {pairA.ReceiverArch.Name} (it stitches {Pairs(planB)}); only the same architectures compare layer by layer.");
         foreach (var (sweep, plan) in new[] { (a, planA), (b, planB) })
