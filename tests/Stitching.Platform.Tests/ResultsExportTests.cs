@@ -32,9 +32,9 @@ public sealed class ResultsExportTests
         foreach (var task in SweepPlan.Create(sweep.Spec).Stitches)
         {
             var (low, high) = WilsonInterval.Of(accuracy(task), 10000);
-            await env.Platform.Storage.UpsertResultAsync(id, JobIds.ForStitch(task), new StitchResult(task.Variant.Name(), task.Sender.Arch, task.SenderLayer,
+            await env.Platform.Storage.UpsertResultAsync(id, new StoredResult(JobIds.ForStitch(task), new StitchResult(task.Variant.Name(), task.Sender.Arch, task.SenderLayer,
                 task.Receiver.Arch, task.ReceiverLayer, task.Shape.KindName, task.Shape.Parameters, 3, 1000, accuracy(task), 0.7, 0.5,
-                task.Sender.Seed, task.Receiver.Seed, task.StitchSeed, Converged: true, TestImages: 10000, AccuracyLow: low, AccuracyHigh: high));
+                task.Sender.Seed, task.Receiver.Seed, task.StitchSeed, Converged: true, TestImages: 10000, AccuracyLow: low, AccuracyHigh: high)));
         }
         return id;
     }
@@ -63,7 +63,7 @@ public sealed class ResultsExportTests
         Assert.Equal(9, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.StartsWith($"{id},\"seeds 0, 1\",fashion-mnist,16,1000,,0,1,\"0,1\",", l));
         Assert.Equal(200, parquet.Status);
-        Assert.Equal(LongResultsTable.ParquetContentType, parquet.ContentType);
+        Assert.Equal("application/vnd.apache.parquet", parquet.ContentType); // IANA's type for Parquet
         Assert.Contains($"{id}-results.parquet", parquet.Headers.ContentDisposition.ToString());
         Assert.Equal(8, await RowCountAsync(parquet.Bytes));
         Assert.Equal(string.Join(',', ResultsCsv.Columns), plain.Body.Split('\n')[0]);

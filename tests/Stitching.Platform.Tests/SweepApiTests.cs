@@ -120,6 +120,7 @@ public sealed class SweepApiTests
             ["GetReport"] = ("sweeps/{id}/report", "get"),
             ["CompareSweeps"] = ("sweeps/{a}/compare/{b}", "get"),
             ["ExportResults"] = ("results", "get"),
+            ["GetOpenApi"] = ("openapi.json", "get"),
             ["CancelSweep"] = ("sweeps/{id}/cancel", "post"),
             ["RetrySweep"] = ("sweeps/{id}/retry", "post"),
             ["GetOpenApi"] = ("openapi.json", "get"),

@@ -19,6 +19,8 @@ public sealed partial class FunctionSource
         ["NotFound"] = [404],
         ["NotImplemented"] = [501],
         ["OverLimits"] = [422],
+        ["Missing"] = [404],
+        ["Conflict"] = [409],
     };
 
     private FunctionSource(string path, string code)

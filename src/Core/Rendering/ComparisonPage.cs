@@ -47,7 +47,7 @@ public static class ComparisonPage
         {
             html.Append(cell.Outside ? "<tr class=\"out\">" : "<tr>").Append("<td>").Append(E(cell.SenderLayer)).Append("</td><td>").Append(E(cell.ReceiverLayer)).Append("</td>");
             foreach (var s in new[] { cell.A, cell.B })
-                html.Append("<td>").Append(P(s?.Mean)).Append("</td><td>").Append(s is null ? "" : $"{P(s.Low)}..{P(s.High)} ({E(s.Kind)}, {s.Seeds})").Append("</td>");
+                html.Append("<td>").Append(P(s?.Mean)).Append("</td><td>").Append(s is null ? "" : $"{P(s.Low)}..{P(s.High)} ({E(s.Kind)}, {s.Replicates})").Append("</td>");
             html.Append("<td>").Append(P(cell.Difference)).Append("</td><td>").Append(cell.Outside ? "*" : "").Append("</td></tr>");
         }
         return html.Append("</table></body></html>").ToString();

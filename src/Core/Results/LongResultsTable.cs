@@ -14,10 +14,6 @@ namespace Stitching.Core.Results;
 /// </summary>
 public static class LongResultsTable
 {
-    public const string CsvContentType = "text/csv; charset=utf-8";
-    /// <summary>IANA's type for Parquet (registered 2024).</summary>
-    public const string ParquetContentType = "application/vnd.apache.parquet";
-
     private static readonly IReadOnlyList<Column> Schema =
     [
         Text("sweep_id", r => r.Sweep.SweepId),
@@ -26,9 +22,9 @@ public static class LongResultsTable
         Number("width", r => r.Spec.Width),
         Optional("train_limit", r => r.Spec.TrainLimit),
         Optional("test_limit", r => r.Spec.TestLimit),
-        // The spec's seeds; each row's own sender_seed, receiver_seed and stitch_seed follow with the results.
-        Number("sweep_sender_seed", r => r.Spec.SenderSeed),
-        Number("sweep_receiver_seed", r => r.Spec.ReceiverSeed),
+        // The spec's seeds (model-seed pairs by position); each row's own sender_seed, receiver_seed and stitch_seed follow with the results.
+        Text("sweep_sender_seeds", r => string.Join(',', r.Spec.SenderSeeds)),
+        Text("sweep_receiver_seeds", r => string.Join(',', r.Spec.ReceiverSeeds)),
         Text("sweep_stitch_seeds", r => string.Join(',', r.Spec.StitchSeeds)),
         Text("analyses", r => string.Join(',', r.Spec.Analyses)),
 
@@ -101,6 +97,13 @@ public static class LongResultsTable
         return Schema.Where(c => SweepSettingColumns.Contains(c.Name)).Select(c => (c.Name, c.Csv(row))).ToList();
     }
 
+    public static string ToCsv(IEnumerable<SweepResults> sweeps)
+    {
+        using var csv = new StringWriter();
+        WriteCsv(csv, sweeps);
+        return csv.ToString();
+    }
+
     public static void WriteCsv(TextWriter writer, IEnumerable<SweepResults> sweeps)
     {
         Csv.WriteRow(writer, Columns);
@@ -118,14 +121,18 @@ public static class LongResultsTable
             await column.WriteAsync(group, rows, cancellationToken);
     }
 
-    /// <summary>The Parquet file at <paramref name="path"/>, replaced atomically (the bytes are written in memory first: Parquet.Net seeks).</summary>
-    public static void WriteParquetFile(string path, IEnumerable<SweepResults> sweeps)
+    /// <summary>The Parquet file's bytes: written in memory, since Parquet.Net seeks (it writes the footer last) and an HTTP body cannot.</summary>
+    public static async Task<byte[]> ToParquetAsync(IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default)
     {
         using var parquet = new MemoryStream();
-        // Synchronous for the CLI's file writers; Parquet.Net's writer is async only, and a MemoryStream never waits.
-        WriteParquetAsync(parquet, sweeps).GetAwaiter().GetResult();
-        AtomicFile.WriteBytes(path, parquet.ToArray());
+        await WriteParquetAsync(parquet, sweeps, cancellationToken);
+        return parquet.ToArray();
     }
+
+    /// <summary>The Parquet file at <paramref name="path"/>, replaced atomically.</summary>
+    public static void WriteParquetFile(string path, IEnumerable<SweepResults> sweeps) =>
+        // Synchronous for the CLI's file writers; Parquet.Net's writer is async only, and a MemoryStream never waits.
+        AtomicFile.WriteBytes(path, ToParquetAsync(sweeps).GetAwaiter().GetResult());
 
     private static IEnumerable<Row> Rows(IEnumerable<SweepResults> sweeps) =>
         sweeps.SelectMany(s => s.Rows.Select(r => new Row(s, r)));

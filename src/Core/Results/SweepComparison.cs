@@ -4,7 +4,7 @@ namespace Stitching.Core.Results;
 
 /// <summary>
 /// Sweep B against sweep A for one variant and one (sender, receiver) architecture pair: per cell each sweep's mean
-/// accuracy over its stitch seeds with its spread, the difference B − A (positive: B stitches better), and whether
+/// accuracy over its replicates (model-seed pairs × stitch seeds) with its spread, the difference B − A (positive: B stitches better), and whether
 /// that difference lies outside both spreads (<see cref="Rule"/>). Only the layers both sweeps ran are compared;
 /// the others are listed in <see cref="Dropped"/>. <see cref="SettingDifferences"/> names the sweep settings
 /// (long-table columns) in which the two differ, so a reader sees what the difference could come from.
@@ -24,7 +24,7 @@ public sealed record SweepComparison(
 {
     public const string Rule =
         "A cell is marked when B's mean accuracy lies outside A's spread and A's mean lies outside B's. " +
-        "A sweep's spread in a cell is min..max of its per-stitch-seed accuracies when it has two or more seeds there, " +
+        "A sweep's spread in a cell is min..max of its accuracies over replicates (model-seed pairs × stitch seeds) when it has two or more there, " +
         "else the 95% Wilson interval of its one accuracy on the test images (test-set sampling only). " +
         "A cell missing from either sweep, or without an interval (no test-set size recorded), is never marked.";
 
@@ -85,14 +85,14 @@ public sealed record SweepComparison(
             dropped, settingDifferences, cells, matrix);
     }
 
-    /// <summary>The spread of a cell's accuracies by <see cref="Rule"/>: min..max over two or more stitch seeds, else the one accuracy's Wilson interval.</summary>
-    public static CellSpread Spread(IReadOnlyList<StitchResult> seeds)
+    /// <summary>The spread of a cell's accuracies by <see cref="Rule"/>: min..max over two or more replicates, else the one accuracy's Wilson interval.</summary>
+    public static CellSpread Spread(IReadOnlyList<StitchResult> replicates)
     {
-        if (seeds.Count == 0) throw new ArgumentException("A cell needs at least one result.", nameof(seeds));
-        var mean = seeds.Average(r => r.Accuracy);
-        if (seeds.Count > 1)
-            return new CellSpread(mean, seeds.Min(r => r.Accuracy), seeds.Max(r => r.Accuracy), seeds.Count, CellSpread.SeedRange);
-        var one = seeds[0];
+        if (replicates.Count == 0) throw new ArgumentException("A cell needs at least one result.", nameof(replicates));
+        var mean = replicates.Average(r => r.Accuracy);
+        if (replicates.Count > 1)
+            return new CellSpread(mean, replicates.Min(r => r.Accuracy), replicates.Max(r => r.Accuracy), replicates.Count, CellSpread.SeedRange);
+        var one = replicates[0];
         // Rows written before the interval was recorded carry NaN: recompute it from the test-set size where that is known.
         var (low, high) = double.IsNaN(one.AccuracyLow) || double.IsNaN(one.AccuracyHigh) ? WilsonInterval.Of(one.Accuracy, one.TestImages) : (one.AccuracyLow, one.AccuracyHigh);
         return new CellSpread(mean, low, high, 1, CellSpread.Wilson);
@@ -116,11 +116,11 @@ public sealed record SweepComparison(
 }
 
 /// <summary>
-/// One sweep's accuracies in one cell: their mean over <see cref="Seeds"/> stitch seeds and the spread
-/// [<see cref="Low"/>, <see cref="High"/>] that <see cref="Kind"/> names (<see cref="SeedRange"/> or <see cref="Wilson"/>).
-/// Low and High are NaN when one seed has no recorded test-set size.
+/// One sweep's accuracies in one cell: their mean over <see cref="Replicates"/> rows (model-seed pairs × stitch seeds) and the
+/// spread [<see cref="Low"/>, <see cref="High"/>] that <see cref="Kind"/> names (<see cref="SeedRange"/> or <see cref="Wilson"/>).
+/// Low and High are NaN when a single row has no recorded test-set size.
 /// </summary>
-public sealed record CellSpread(double Mean, double Low, double High, int Seeds, string Kind)
+public sealed record CellSpread(double Mean, double Low, double High, int Replicates, string Kind)
 {
     public const string SeedRange = "seed-range";
     public const string Wilson = "wilson";

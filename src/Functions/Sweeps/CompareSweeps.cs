@@ -5,6 +5,7 @@ using Stitching.Core.Contracts;
 using Stitching.Core.Rendering;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
@@ -15,6 +16,18 @@ namespace Stitching.Functions.Sweeps;
 public sealed class CompareSweeps(ResultsQuery results, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(CompareSweeps))]
+    [EndpointSummary("Sweep b minus sweep a, cell by cell for one variant, with the cells outside both sweeps' seed spreads marked")]
+    [QueryParameter("format", typeof(string), "json (default), png or svg (the difference matrix, marked cells with an asterisk), or html (matrix, settings that differ, every cell).", Values = ["json", "png", "svg", "html"], Default = "json")]
+    [QueryParameter("variant", typeof(string), "The stitch variant (e.g. trained->trained, the default).")]
+    [QueryParameter("sender", typeof(string), "The sender architecture of the pair to compare; sweep a's first pair when absent.")]
+    [QueryParameter("receiver", typeof(string), "The receiver architecture of the pair; sweep a's first pair when absent.")]
+    [ContentResponse("image/png", "The difference matrix as PNG (format=png).")]
+    [ContentResponse("image/svg+xml", "The difference matrix as SVG (format=svg).")]
+    [ContentResponse("text/html", "The comparison as a page (format=html).")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "An id, format, variant or pair is invalid.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "Sweep a or b does not exist.")]
+    [ProblemResponse(StatusCodes.Status409Conflict, "The sweeps cannot be compared: other datasets or architectures, a variant one did not run, or no layer in common.")]
+    [ProblemResponse(StatusCodes.Status501NotImplemented, "No matrix renderer is registered (png, svg).")]
     public async Task<Results<JsonHttpResult<SweepComparison>, FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{a}/compare/{b}")] HttpRequest request, string a, string b, CancellationToken cancellationToken)
     {

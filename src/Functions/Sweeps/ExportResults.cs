@@ -3,11 +3,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Results;
 using Stitching.Core.Storage;
+using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 /// <summary>
-/// Several sweeps' results as one long table: <c>GET /api/results?sweeps=ID1,ID2&amp;format=long-csv|parquet</c>
+/// Several sweeps' results as one long table (<see cref="LongResultsTable"/>): <c>GET /api/results?sweeps=ID1,ID2&amp;format=long-csv|parquet</c>
 /// (long-csv when not given), with the results listing's filters. Rows come sweep by sweep in the order listed.
 /// </summary>
 public sealed class ExportResults(ResultsQuery results)
@@ -16,21 +17,35 @@ public sealed class ExportResults(ResultsQuery results)
     public const int MaxSweeps = 50;
 
     [Function(nameof(ExportResults))]
+    [EndpointSummary("Several sweeps' results as one long table (CSV or Parquet), one row per stitch with every setting of its sweep")]
+    [QueryParameter("sweeps", typeof(string), "The sweep ids, comma-separated (at most 50); rows come sweep by sweep in this order.")]
+    [QueryParameter("format", typeof(string), "long-csv (default) or parquet.", Values = ["long-csv", "parquet"], Default = "long-csv")]
+    [QueryParameter("variant", typeof(string), "Only this stitch variant (e.g. trained->trained).")]
+    [QueryParameter("senderLayer", typeof(string), "Only stitches from this sender layer (e.g. 2.0).")]
+    [QueryParameter("receiverLayer", typeof(string), "Only stitches into this receiver layer.")]
+    [QueryParameter("senderArch", typeof(string), "Only stitches from this sender architecture.")]
+    [QueryParameter("receiverArch", typeof(string), "Only stitches into this receiver architecture.")]
+    [ContentResponse("text/csv", "The long table as CSV (format=long-csv).")]
+    [ContentResponse("application/vnd.apache.parquet", "The long table as Parquet (format=parquet): typed columns, numbers as numbers, flags as booleans.")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "sweeps, format or a filter is invalid.")]
+    [ProblemResponse(StatusCodes.Status404NotFound, "A listed sweep does not exist.")]
     public async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "results")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : LongResults.CsvFormat;
-        if (format is not (LongResults.CsvFormat or LongResults.ParquetFormat))
-            return Problems.BadRequest($"format must be {LongResults.CsvFormat} or {LongResults.ParquetFormat}, got '{format}'.");
+        var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : "long-csv";
+        if (format is not ("long-csv" or "parquet")) return Problems.BadRequest($"format must be long-csv or parquet, got '{format}'.");
         var ids = request.Query["sweeps"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
         if (ids.Count == 0) return Problems.BadRequest("sweeps must list one or more sweep ids, comma-separated (sweeps=ID1,ID2).");
         if (ids.Count > MaxSweeps) return Problems.BadRequest($"sweeps lists {ids.Count} sweeps; at most {MaxSweeps} go into one export.");
         if (ids.FirstOrDefault(id => !StorageIds.IsValid(id)) is { } bad)
             return Problems.BadRequest($"sweeps: '{bad}' is not a sweep id (letters, digits, '.', '_' and '-' only).");
+        var q = request.Query;
+        ResultsFilter filter = new(QueryValues.OrNull(q["variant"]), QueryValues.OrNull(q["senderLayer"]), QueryValues.OrNull(q["receiverLayer"]),
+            QueryValues.OrNull(q["senderArch"]), QueryValues.OrNull(q["receiverArch"]));
         IReadOnlyList<SweepResults> sweeps;
         try
         {
-            sweeps = await results.SweepResultsAsync(ids, QueryValues.ResultsFilter(request.Query), cancellationToken);
+            sweeps = await results.SweepResultsAsync(ids, filter, cancellationToken);
         }
         catch (KeyNotFoundException e)
         {
@@ -40,6 +55,8 @@ public sealed class ExportResults(ResultsQuery results)
         {
             return Problems.BadRequest(e.Message);
         }
-        return format == LongResults.CsvFormat ? LongResults.Csv(sweeps) : await LongResults.ParquetAsync(sweeps, "results", cancellationToken);
+        return format == "long-csv"
+            ? TypedResults.Text(LongResultsTable.ToCsv(sweeps), "text/csv; charset=utf-8")
+            : TypedResults.File(await LongResultsTable.ToParquetAsync(sweeps, cancellationToken), "application/vnd.apache.parquet", "results.parquet");
     }
 }

@@ -10,7 +10,7 @@ namespace Stitching.Functions.Sweeps;
 
 /// <summary>
 /// A sweep's results: JSON (default), <c>csv</c> (the engine's results.csv columns), or long format with every sweep setting
-/// on each row, <c>long-csv</c> or <c>parquet</c> (<see cref="LongResults"/>).
+/// on each row, <c>long-csv</c> or <c>parquet</c> (<see cref="LongResultsTable"/>).
 /// </summary>
 public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
 {
@@ -23,7 +23,7 @@ public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
     [QueryParameter("senderArch", typeof(string), "Only stitches from this sender architecture.")]
     [QueryParameter("receiverArch", typeof(string), "Only stitches into this receiver architecture.")]
     [ContentResponse("text/csv", "The rows as CSV: the engine's results.csv columns (format=csv) or the long table (format=long-csv).")]
-    [ContentResponse(LongResultsTable.ParquetContentType, "The long table as Parquet (format=parquet), typed columns.")]
+    [ContentResponse("application/vnd.apache.parquet", "The long table as Parquet (format=parquet): typed columns, numbers as numbers, flags as booleans.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The id, format or a filter is invalid.")]
     [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
     public async Task<Results<JsonHttpResult<IReadOnlyList<StoredResult>>, ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> RunAsync(
@@ -31,14 +31,18 @@ public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
         var format = request.Query["format"].ToString();
-        if (format is not ("" or "json" or "csv" or LongResults.CsvFormat or LongResults.ParquetFormat))
-            return Problems.BadRequest($"format must be json, csv, {LongResults.CsvFormat} or {LongResults.ParquetFormat}.");
+        if (format is not ("" or "json" or "csv" or "long-csv" or "parquet")) return Problems.BadRequest("format must be json, csv, long-csv or parquet.");
         if (await storage.GetSweepAsync(id, cancellationToken) is null) return Problems.NotFound(id);
-        var filter = QueryValues.ResultsFilter(request.Query);
+        var q = request.Query;
+        ResultsFilter filter = new(QueryValues.OrNull(q["variant"]), QueryValues.OrNull(q["senderLayer"]), QueryValues.OrNull(q["receiverLayer"]),
+            QueryValues.OrNull(q["senderArch"]), QueryValues.OrNull(q["receiverArch"]));
         try
         {
-            if (format == LongResults.CsvFormat) return LongResults.Csv(await results.SweepResultsAsync([id], filter, cancellationToken));
-            if (format == LongResults.ParquetFormat) return await LongResults.ParquetAsync(await results.SweepResultsAsync([id], filter, cancellationToken), $"{id}-results", cancellationToken);
+            // The long table: every setting of the sweep on each row, so several sweeps' files concatenate (GET /api/results exports several).
+            if (format == "long-csv") return TypedResults.Text(LongResultsTable.ToCsv(await results.SweepResultsAsync([id], filter, cancellationToken)), "text/csv; charset=utf-8");
+            if (format == "parquet")
+                return TypedResults.File(await LongResultsTable.ToParquetAsync(await results.SweepResultsAsync([id], filter, cancellationToken), cancellationToken),
+                    "application/vnd.apache.parquet", $"{id}-results.parquet");
             var rows = await results.ListAsync(id, filter, cancellationToken);
             if (format == "csv")
             {

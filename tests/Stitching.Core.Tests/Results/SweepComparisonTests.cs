@@ -29,7 +29,7 @@ public class SweepComparisonTests
         Assert.Equal(0.82, spread.Mean, 12);
         Assert.Equal((0.80, 0.84), (spread.Low, spread.High));
         Assert.Equal(CellSpread.SeedRange, spread.Kind);
-        Assert.Equal(3, spread.Seeds);
+        Assert.Equal(3, spread.Replicates);
     }
 
     [Fact]
@@ -91,6 +91,19 @@ public class SweepComparisonTests
         Assert.True(c.Cells.Single(x => x.ReceiverLayer == "3.0" && x.SenderLayer == "1.0").Outside);
         Assert.False(c.Cells.Single(x => x.ReceiverLayer == "4.0" && x.SenderLayer == "1.0").Outside);
         Assert.All(c.Cells.Where(x => x.A is not null), x => Assert.Equal(CellSpread.Wilson, x.A!.Kind));
+    }
+
+    [Fact]
+    public void Model_seed_pairs_are_replicates_of_a_cell_like_stitch_seeds()
+    {
+        var spec = Spec([0]) with { SenderSeeds = [0, 2], ReceiverSeeds = [1, 3] };
+        var a = new SweepResults("a", spec, [Row("1.0", "3.0", 0, 0.60) with { SenderSeed = 0, ReceiverSeed = 1 }, Row("1.0", "3.0", 0, 0.70) with { SenderSeed = 2, ReceiverSeed = 3 }]);
+        var b = new SweepResults("b", Spec([0]), [Row("1.0", "3.0", 0, 0.66)]);
+
+        var cell = SweepComparison.Compare(a, b, Variant.TrainedToTrained).Cells.Single(c => (c.SenderLayer, c.ReceiverLayer) == ("1.0", "3.0"));
+
+        Assert.Equal((0.60, 0.70, 2, CellSpread.SeedRange), (cell.A!.Low, cell.A.High, cell.A.Replicates, cell.A.Kind));
+        Assert.False(cell.Outside); // B's 0.66 lies within A's spread across its two base-model pairs
     }
 
     [Fact]
