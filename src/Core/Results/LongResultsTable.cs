@@ -18,6 +18,9 @@ public static class LongResultsTable
     [
         Text("sweep_id", r => r.Sweep.SweepId),
         Text("sweep_name", r => r.Spec.Name ?? ""),
+        // Joined by ';' as the sweep listing's CSV joins them: pandas' df.tags.str.split(";") gives them back.
+        Text("tags", r => string.Join(';', r.Spec.Tags)),
+        Text("description", r => r.Spec.Description ?? ""),
         Text("dataset", r => r.Spec.Dataset),
         Number("width", r => r.Spec.Width),
         Optional("train_limit", r => r.Spec.TrainLimit),
@@ -84,11 +87,11 @@ public static class LongResultsTable
     public static IReadOnlyList<string> Columns { get; } = Schema.Select(c => c.Name).ToList();
 
     /// <summary>
-    /// The columns that describe a sweep rather than one stitch: equal on every row of a sweep. What
-    /// <see cref="SweepComparison"/> lists when two sweeps differ in them.
+    /// The columns that set how a sweep's stitches were made, equal on every row of a sweep: what <see cref="SweepComparison"/>
+    /// lists when two sweeps differ in them. Not the labels (id, name, tags, description), which change nothing that trains.
     /// </summary>
     public static IReadOnlyList<string> SweepSettingColumns { get; } = Columns
-        .Where(c => c is not ("sweep_id" or "sweep_name") && !ResultsCsv.Columns.Contains(c)).ToList();
+        .Where(c => c is not ("sweep_id" or "sweep_name" or "tags" or "description") && !ResultsCsv.Columns.Contains(c)).ToList();
 
     /// <summary>The sweep-level settings of <paramref name="spec"/> as the CSV writes them, by column name.</summary>
     public static IReadOnlyList<(string Column, string Value)> Settings(SweepSpec spec)

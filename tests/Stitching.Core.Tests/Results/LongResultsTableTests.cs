@@ -11,7 +11,7 @@ public class LongResultsTableTests
 {
     private static readonly SweepResults First = new("sweep-a", new SweepSpec
     {
-        Name = "seeds 0,1", Senders = ["resnet(1,2,1,2)"], Receivers = ["resnet18"], TrainLimit = 3000, StitchSeeds = [0, 1],
+        Name = "seeds 0,1", Tags = ["lr", "bn"], Description = "lr 0.002 with batch norm", Senders = ["resnet(1,2,1,2)"], Receivers = ["resnet18"], TrainLimit = 3000, StitchSeeds = [0, 1],
         Stitch = new StitchSettings { LearningRate = 0.002, BatchNorm = true },
     },
     [
@@ -40,6 +40,8 @@ public class LongResultsTableTests
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Equal("sweep-a", r["sweep_id"]));
         Assert.Equal("seeds 0,1", rows[0]["sweep_name"]);
+        Assert.Equal("lr;bn", rows[0]["tags"]);
+        Assert.Equal("lr 0.002 with batch norm", rows[0]["description"]);
         Assert.Equal("3000", rows[0]["train_limit"]);
         Assert.Equal("", rows[0]["test_limit"]); // unset: all test images
         Assert.Equal("0,1", rows[0]["sweep_stitch_seeds"]);
@@ -132,6 +134,7 @@ public class LongResultsTableTests
             var rows = read.GetProperty("rows").EnumerateArray().ToList();
             Assert.Equal(3, rows.Count);
             Assert.Equal("sweep-a", rows[0].GetProperty("sweep_id").GetString());
+            Assert.Equal("lr;bn", rows[0].GetProperty("tags").GetString());
             Assert.Equal(0.8734, rows[0].GetProperty("accuracy").GetDouble());
             Assert.True(rows[0].GetProperty("converged").GetBoolean());
             Assert.Equal(3000, rows[0].GetProperty("train_limit").GetInt32());

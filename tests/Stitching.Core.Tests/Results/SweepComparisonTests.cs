@@ -54,7 +54,7 @@ public class SweepComparisonTests
             Row("1.0", "4.0", 0, 0.50), Row("1.0", "4.0", 1, 0.60), // B's mean inside A's wide spread: not marked
             Row("2.0", "3.0", 0, 0.70), Row("2.0", "3.0", 1, 0.71),
         ]);
-        var b = new SweepResults("b", Spec([2, 3]),
+        var b = new SweepResults("b", Spec([2, 3]) with { Tags = ["relabelled"] }, // labels are not settings: not listed
         [
             Row("1.0", "3.0", 2, 0.90), Row("1.0", "3.0", 3, 0.92),
             Row("1.0", "4.0", 2, 0.56), Row("1.0", "4.0", 3, 0.62),
