@@ -39,7 +39,7 @@ public sealed class ResultsExportTests
         return id;
     }
 
-    private static ExportResults Export(TestPlatform env) => new(env.Platform.Results);
+    private static ExportResults Export(TestPlatform env) => new(env.Platform.Results, env.Platform.Coordinator);
     private static CompareSweeps Compare(TestPlatform env) => new(env.Platform.Results, new ScottPlotMatrixRenderer());
 
     [AzuriteFact]
@@ -84,6 +84,31 @@ public sealed class ResultsExportTests
         Assert.Equal(200, csv.Status);
         var ids = ResultsOf(csv.Body).Select(r => r["sweep_id"]).ToList();
         Assert.Equal(Enumerable.Repeat(b, 4).Concat(Enumerable.Repeat(a, 8)), ids);
+    }
+
+    [AzuriteFact]
+    public async Task A_tags_sweeps_export_together_newest_first_and_no_other_sweep_joins_them()
+    {
+        await using var env = await TestPlatform.CreateAsync();
+        string Tagged(string seeds, string tag) => Spec(seeds).Replace("\"dataset\"", $"\"tags\": [\"{tag}\"], \"dataset\"");
+        var older = await StoreAsync(env, Tagged("0", "baseline"), _ => 0.5);
+        var other = await StoreAsync(env, Tagged("1", "ablation"), _ => 0.6);
+        var newer = await StoreAsync(env, Tagged("2, 3", "Baseline"), _ => 0.7); // tags match ignoring case
+
+        var csv = await Http.ExecuteAsync(await Export(env).RunAsync(Http.Request(query: "?tag=baseline"), default));
+        var both = await Http.ExecuteAsync(await Export(env).RunAsync(Http.Request(query: $"?tag=baseline&sweeps={other}"), default));
+        var none = await Http.ExecuteAsync(await Export(env).RunAsync(Http.Request(query: "?tag=nobody"), default));
+        var bad = await Http.ExecuteAsync(await Export(env).RunAsync(Http.Request(query: "?tag=no%20spaces"), default));
+
+        Assert.Equal(200, csv.Status);
+        var ids = ResultsOf(csv.Body).Select(r => r["sweep_id"]).ToList();
+        Assert.Equal(Enumerable.Repeat(newer, 8).Concat(Enumerable.Repeat(older, 4)), ids);
+        Assert.DoesNotContain(other, ids);
+        Assert.Equal(400, both.Status);
+        Assert.Equal(404, none.Status);
+        Assert.Contains("nobody", none.Json.GetProperty("detail").GetString());
+        Assert.Equal(400, bad.Status);
+        Assert.Contains("is not a tag", bad.Json.GetProperty("detail").GetString());
     }
 
     [AzuriteTheory]

@@ -3,22 +3,25 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Core.Results;
 using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
 using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
 
 /// <summary>
 /// Several sweeps' results as one long table (<see cref="LongResultsTable"/>): <c>GET /api/results?sweeps=ID1,ID2&amp;format=long-csv|parquet</c>
-/// (long-csv when not given), with the results listing's filters. Rows come sweep by sweep in the order listed.
+/// (long-csv when not given), or every sweep carrying a tag (<c>?tag=T</c>, newest first, as the listing orders them), with the
+/// results listing's filters. Rows come sweep by sweep in the order listed.
 /// </summary>
-public sealed class ExportResults(ResultsQuery results)
+public sealed class ExportResults(ResultsQuery results, SweepCoordinator coordinator)
 {
     /// <summary>Most sweeps in one export: each is read whole from the results table into memory.</summary>
     public const int MaxSweeps = 50;
 
     [Function(nameof(ExportResults))]
     [EndpointSummary("Several sweeps' results as one long table (CSV or Parquet), one row per stitch with every setting of its sweep")]
-    [QueryParameter("sweeps", typeof(string), "The sweep ids, comma-separated (at most 50); rows come sweep by sweep in this order.")]
+    [QueryParameter("sweeps", typeof(string), "The sweep ids, comma-separated (at most 50); rows come sweep by sweep in this order. Give this or tag.")]
+    [QueryParameter("tag", typeof(string), "Every sweep carrying this tag (case-insensitive; repeat to require several), newest first; at most 50. Give this or sweeps.")]
     [QueryParameter("format", typeof(string), "long-csv (default) or parquet.", Values = ["long-csv", "parquet"], Default = "long-csv")]
     [QueryParameter("variant", typeof(string), "Only this stitch variant (e.g. trained->trained).")]
     [QueryParameter("senderLayer", typeof(string), "Only stitches from this sender layer (e.g. 2.0).")]
@@ -35,7 +38,20 @@ public sealed class ExportResults(ResultsQuery results)
         var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : "long-csv";
         if (format is not ("long-csv" or "parquet")) return Problems.BadRequest($"format must be long-csv or parquet, got '{format}'.");
         var ids = request.Query["sweeps"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        if (ids.Count == 0) return Problems.BadRequest("sweeps must list one or more sweep ids, comma-separated (sweeps=ID1,ID2).");
+        var tags = request.Query["tag"].ToArray();
+        if (tags.Length > 0)
+        {
+            if (ids.Count > 0) return Problems.BadRequest("Give sweeps or tag, not both.");
+            // The listing's own parser and order: a tag export holds exactly the sweeps GET /api/sweeps?tag= lists.
+            var (query, errors) = SweepListQuery.Parse(tags, null, null, (MaxSweeps + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), null);
+            if (query is null) return Problems.BadRequest(string.Join(" ", errors.Select(e => e.Message)));
+            var page = await coordinator.ListPageAsync(query, cancellationToken);
+            if (page.Sweeps.Count > MaxSweeps)
+                return Problems.BadRequest($"{MaxSweeps}+ sweeps carry tag {string.Join(", ", tags)}; at most {MaxSweeps} go into one export: list them (GET /api/sweeps?tag=) and export by sweeps=.");
+            if (page.Sweeps.Count == 0) return Problems.Missing($"No sweep carries tag {string.Join(", ", tags)}.");
+            ids = page.Sweeps.Select(s => s.SweepId).ToList();
+        }
+        if (ids.Count == 0) return Problems.BadRequest("Give sweeps (one or more sweep ids, comma-separated: sweeps=ID1,ID2) or tag.");
         if (ids.Count > MaxSweeps) return Problems.BadRequest($"sweeps lists {ids.Count} sweeps; at most {MaxSweeps} go into one export.");
         if (ids.FirstOrDefault(id => !StorageIds.IsValid(id)) is { } bad)
             return Problems.BadRequest($"sweeps: '{bad}' is not a sweep id (letters, digits, '.', '_' and '-' only).");
