@@ -119,7 +119,7 @@ public static class SweepOutputs
         w.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var p in patterns)
             w.WriteLine(System.FormattableString.Invariant(
-                $"| {p.Claim} | {p.Statistic} | {p.Value:F3} | [{p.Low:F3}, {p.High:F3}] | {p.PValue:F3} | **{p.Verdict}** | {p.ModelSeedPairs}, {p.Cells} |"));
+                $"| {p.Claim} | {p.Statistic} | {p.Value:F3} | [{p.Low:F3}, {p.High:F3}] | {(p.PValue < 0.001 ? "< 0.001" : p.PValue.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))} | **{p.Verdict}** | {p.ModelSeedPairs}, {p.Cells} |"));
         w.WriteLine();
         w.WriteLine($"Head-only receiver columns are left out (a stitch there is a linear probe). Intervals: bootstrap over model-seed pairs, " +
                     $"binomial test-set noise and cells; verdicts: holds = interval on the predicted side and p < {PaperPatterns.Alpha}; " +
