@@ -31,6 +31,7 @@ public static class PaperPatterns
     public static IReadOnlyList<PatternVerdict> Evaluate(string senderArch, string receiverArch, IReadOnlyList<StitchResult> rows,
         IReadOnlyCollection<string> headOnlyColumns, int resamples = 2000, int seed = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
         var data = PairData.Create(senderArch, receiverArch, rows, headOnlyColumns);
         var random = new Random(seed);
         var list = new List<PatternVerdict>();
@@ -39,7 +40,7 @@ public static class PaperPatterns
         var tr = Variant.TrainedToRandom.Name();
         var rr = Variant.RandomToRandom.Name();
 
-        if (data.Has(tt))
+        if (data.Present(tt))
         {
             list.Add(Contrast(data, random, resamples, "trained->trained lower-left", "trained->trained is higher below the diagonal than above it",
                 "mean below - mean above", tt, c => c.SenderDepth > c.ReceiverDepth + 1e-9, c => c.SenderDepth < c.ReceiverDepth - 1e-9, adjust: false));
@@ -47,20 +48,24 @@ public static class PaperPatterns
                 "the triangle gap remains after removing each sender layer's and receiver layer's additive effect",
                 "mean residual below - mean residual above", tt, c => c.SenderDepth > c.ReceiverDepth + 1e-9, c => c.SenderDepth < c.ReceiverDepth - 1e-9, adjust: true));
         }
-        if (data.Has(rt))
+        if (data.Present(rt))
             list.Add(Contrast(data, random, resamples, "random->trained early receivers", "random->trained is high only into early receiver layers",
                 "mean (receiver depth <= 1/2) - mean (later)", rt, c => c.ReceiverDepth <= 0.5, c => c.ReceiverDepth > 0.5, adjust: false));
-        if (data.Has(tr))
+        if (data.Present(tr))
             list.Add(Contrast(data, random, resamples, "trained->random late->late", "trained->random is high only late->late",
                 "mean (both depths > 1/2) - mean (rest)", tr, c => c.SenderDepth > 0.5 && c.ReceiverDepth > 0.5, c => !(c.SenderDepth > 0.5 && c.ReceiverDepth > 0.5), adjust: false));
-        if (data.Has(rr) && data.Has(tt))
-            list.Add(UniformlyLow(data, random, resamples, tt, rr));
+        if (data.Present(rr) && data.Present(tt))
+            list.Add(data.Has(rr) && data.Has(tt) ? UniformlyLow(data, random, resamples, tt, rr)
+                : PatternVerdict.NotMeasurable("random->random uniformly low", "random->random is lower than trained->trained in every cell",
+                    "max over cells of (random->random - trained->trained)", data, "random->random or trained->trained lacks cells for some model-seed pair"));
         return list;
     }
 
     private static PatternVerdict Contrast(PairData data, Random random, int resamples, string pattern, string claim, string statistic,
         string variant, Func<Cell, bool> inA, Func<Cell, bool> inB, bool adjust)
     {
+        if (!data.Has(variant))
+            return PatternVerdict.NotMeasurable(pattern, claim, statistic, data, $"{variant} lacks cells for some model-seed pair (a partial matrix is not read)");
         var a = data.Cells.Where(inA).ToList();
         var b = data.Cells.Where(inB).ToList();
         if (a.Count == 0 || b.Count == 0)
@@ -139,7 +144,10 @@ public static class PaperPatterns
 
     internal sealed record Cell(string SenderLayer, string ReceiverLayer, double SenderDepth, double ReceiverDepth);
 
-    /// <summary>A pair's accuracies by variant, model-seed pair and cell (mean over stitch seeds), with each cell's test-set size.</summary>
+    /// <summary>
+    /// A pair's accuracies by variant, model-seed pair and cell (mean over stitch seeds), with each cell's test-set size
+    /// (the stitch seeds of a cell are scored on the same test images, so their mean has one test set's noise).
+    /// </summary>
     internal sealed class PairData
     {
         private readonly Dictionary<(string Variant, (int, int) Seeds, Cell Cell), (double Accuracy, int TestImages)> _values = [];
@@ -157,9 +165,12 @@ public static class PaperPatterns
             var data = new PairData { Cells = cells, AllPairs = mine.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Order().ToList() };
             foreach (var g in mine.GroupBy(r => (r.Variant, Seeds: (r.SenderSeed, r.ReceiverSeed)), r => r))
             foreach (var cell in g.GroupBy(r => byName[(r.SenderLayer, r.ReceiverLayer)]))
-                data._values[(g.Key.Variant, g.Key.Seeds, cell.Key)] = (cell.Average(r => r.Accuracy), cell.Sum(r => Math.Max(r.TestImages, 0)));
+                data._values[(g.Key.Variant, g.Key.Seeds, cell.Key)] = (cell.Average(r => r.Accuracy), cell.Max(r => Math.Max(r.TestImages, 0)));
             return data;
         }
+
+        /// <summary>Whether the sweep has any row of the variant.</summary>
+        public bool Present(string variant) => _values.Keys.Any(k => k.Variant == variant);
 
         /// <summary>Whether the variant has every cell for every model-seed pair (a statistic of a partial matrix would mislead).</summary>
         public bool Has(string variant) => Cells.Count > 0 && AllPairs.All(p => Cells.All(c => _values.ContainsKey((variant, p, c))));
@@ -206,8 +217,9 @@ public sealed record PatternVerdict(string Pattern, string Claim, string Statist
         double low = Quantile(boot, 0.025), high = Quantile(boot, 0.975);
         // In the predicted direction: positive when the pattern's way.
         double lo = predictedSign > 0 ? low : -high, hi = predictedSign > 0 ? high : -low;
-        var verdict = lo > 0 && p < PaperPatterns.Alpha ? Holds
-            : hi < 0 || (lo >= 0 && hi < PaperPatterns.MinimumEffect) ? DoesNotHold
+        // Too small to matter is checked first: a significant effect of less than MinimumEffect does not make a pattern.
+        var verdict = hi < 0 || (lo >= 0 && hi < PaperPatterns.MinimumEffect) ? DoesNotHold
+            : lo > 0 && p < PaperPatterns.Alpha ? Holds
             : CannotTell;
         var note = data.AllPairs.Count == 1
             ? "one model-seed pair: the interval covers test-set noise and the choice of cells, not other trained networks"

@@ -29,10 +29,10 @@ public static class StitchResultPage
         var inv = CultureInfo.InvariantCulture;
         if (cell.Count > 1)
         {
-            html.Append(inv, $"<p>The matrix cell is the mean of {cell.Count} stitch seeds, {cell.Average(c => c.Result.Accuracy).ToString("P2", inv)}; this row is one of them:");
+            html.Append(inv, $"<p>The matrix cell is the mean of {cell.Count} rows (model-seed pairs x stitch seeds), {cell.Average(c => c.Result.Accuracy).ToString("P2", inv)}; this row is one of them:");
             foreach (var c in cell)
             {
-                var seed = $" seed {c.Result.StitchSeed.ToString(inv)}";
+                var seed = string.Create(inv, $" sender {c.Result.SenderSeed}, receiver {c.Result.ReceiverSeed}, stitch {c.Result.StitchSeed};");
                 if (c.StitchId == row.StitchId) html.Append(" <b>").Append(seed).Append("</b>");
                 else html.Append(" <a data-cell href=\"").Append(E(SweepReportPage.CellHref(c.StitchId))).Append("\">").Append(seed).Append("</a>");
             }
@@ -50,7 +50,7 @@ public static class StitchResultPage
         if (r.HeadOnly) Row(html, "head only", "yes: the receiver layer is the last, so this is a linear readout of the sender's features");
         Row(html, "train images", r.TrainImages.ToString(inv));
         Row(html, "seconds", r.Seconds.ToString("0.00", inv));
-        Row(html, "seeds", $"sender {r.SenderSeed}, receiver {r.ReceiverSeed}, stitch {r.StitchSeed}");
+        Row(html, "seeds", string.Create(inv, $"sender {r.SenderSeed}, receiver {r.ReceiverSeed}, stitch {r.StitchSeed}"));
         Row(html, "device", r.Device);
         Row(html, "hardware", r.Hardware);
         Row(html, "precision", r.Precision);

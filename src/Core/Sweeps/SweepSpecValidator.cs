@@ -54,8 +54,10 @@ public static partial class SweepSpecValidator
         if (spec.ReceiverSeeds is null || spec.ReceiverSeeds.Count is < 1 or > MaxModelSeeds) Error("receiverSeeds", $"Give 1..{MaxModelSeeds} receiver seeds.");
         else if (spec.SenderSeeds is not null && spec.SenderSeeds.Count != spec.ReceiverSeeds.Count)
             Error("receiverSeeds", $"Give one receiver seed per sender seed (pair k is senderSeeds[k] -> receiverSeeds[k]); got {spec.SenderSeeds.Count} sender and {spec.ReceiverSeeds.Count} receiver seeds.");
-        else if (spec.SenderSeeds is not null && spec.ModelSeedPairs().Distinct().Count() != spec.SenderSeeds.Count)
-            Error("senderSeeds", "Each (sender seed, receiver seed) pair must appear once.");
+        else if (spec.SenderSeeds is not null && spec.SenderSeeds.Distinct().Count() != spec.SenderSeeds.Count)
+            Error("senderSeeds", "Sender seeds must be distinct: pairs are independently trained base models, so no sender serves in two pairs.");
+        else if (spec.ReceiverSeeds.Distinct().Count() != spec.ReceiverSeeds.Count)
+            Error("receiverSeeds", "Receiver seeds must be distinct: pairs are independently trained base models, so no receiver serves in two pairs.");
         if (spec.StitchSeeds is null || spec.StitchSeeds.Count is < 1 or > 10) Error("stitchSeeds", "Give 1..10 stitch seeds.");
         else if (spec.StitchSeeds.Distinct().Count() != spec.StitchSeeds.Count) Error("stitchSeeds", "Stitch seeds must be distinct.");
 

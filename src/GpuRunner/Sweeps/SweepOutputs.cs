@@ -121,10 +121,12 @@ public static class SweepOutputs
             w.WriteLine(System.FormattableString.Invariant(
                 $"| {p.Claim} | {p.Statistic} | {p.Value:F3} | [{p.Low:F3}, {p.High:F3}] | {(p.PValue < 0.001 ? "< 0.001" : p.PValue.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))} | **{p.Verdict}** | {p.ModelSeedPairs}, {p.Cells} |"));
         w.WriteLine();
-        w.WriteLine($"Head-only receiver columns are left out (a stitch there is a linear probe). Intervals: bootstrap over model-seed pairs, " +
-                    $"binomial test-set noise and cells; verdicts: holds = interval on the predicted side and p < {PaperPatterns.Alpha}; " +
-                    $"does not hold = interval on the other side, or within {PaperPatterns.MinimumEffect} of zero; else cannot tell. " +
-                    (patterns.FirstOrDefault()?.Note ?? ""));
+        var pairs = patterns.Max(p => p.ModelSeedPairs);
+        w.WriteLine(System.FormattableString.Invariant(
+            $"Head-only receiver columns are left out (a stitch there is a linear probe). Intervals: bootstrap over model-seed pairs, binomial test-set noise and cells; verdicts: holds = interval on the predicted side and p < {PaperPatterns.Alpha}; does not hold = interval on the other side, or within {PaperPatterns.MinimumEffect} of zero; else cannot tell. ")
+            + (pairs == 1
+                ? "One model-seed pair: the interval covers test-set noise and the choice of cells, not other trained networks."
+                : $"{pairs} model-seed pairs resampled."));
         return w.ToString();
     }
 }

@@ -13,14 +13,15 @@ public sealed class PaperPatternsTests
     private static readonly string[] SenderLayers = ["stem", "1.0", "2.0", "3.0", "4.0"];
     private static readonly string[] ReceiverLayers = ["stem", "1.0", "1.1", "2.0", "2.1", "3.0", "3.1", "4.0", "4.1"];
 
-    private static IEnumerable<StitchResult> Matrix(string variant, Func<double, double, double> accuracy, int senderSeed, int receiverSeed, Random noise, double sd = 0.01)
+    private static IEnumerable<StitchResult> Matrix(string variant, Func<double, double, double> accuracy, int senderSeed, int receiverSeed, Random noise, double sd = 0.01,
+        int testImages = 2000)
     {
         for (var i = 0; i < SenderLayers.Length; i++)
         for (var j = 0; j < ReceiverLayers.Length; j++)
         {
             var value = accuracy(i / 4.0, j / 8.0) + sd * (noise.NextDouble() * 2 - 1);
             yield return new StitchResult(variant, Small, SenderLayers[i], R18, ReceiverLayers[j], "conv1x1", 100, 5, 2700,
-                Math.Clamp(value, 0, 1), 0.5, 1, senderSeed, receiverSeed, TestImages: 2000, Converged: true);
+                Math.Clamp(value, 0, 1), 0.5, 1, senderSeed, receiverSeed, TestImages: testImages, Converged: true);
         }
     }
 
@@ -96,6 +97,21 @@ public sealed class PaperPatternsTests
         Assert.Equal(SenderLayers.Length * (ReceiverLayers.Length - 1), early.Cells);
 
         var partial = rows.Where(r => !(r.SenderLayer == "stem" && r.ReceiverLayer == "stem")).ToList();
-        Assert.DoesNotContain(PaperPatterns.Evaluate(Small, R18, partial, ["4.1"], resamples: 100), v => v.Pattern == "random->trained early receivers");
+        var unread = PaperPatterns.Evaluate(Small, R18, partial, ["4.1"], resamples: 100).Single(v => v.Pattern == "random->trained early receivers");
+        Assert.Equal(PatternVerdict.CannotTell, unread.Verdict);
+        Assert.Equal(0, unread.Cells);
+        Assert.Contains("partial", unread.Note);
+        Assert.True(double.IsNaN(unread.Value));
+    }
+
+    [Fact]
+    public void A_significant_effect_smaller_than_two_points_is_not_a_pattern()
+    {
+        var noise = new Random(6);
+        // A 0.8-point triangle gap measured almost without noise (a million test images): significant, but too small to matter.
+        double Tiny(double s, double r) => s > r ? 0.804 : s < r ? 0.796 : 0.8;
+        var tiny = Read(Matrix("trained->trained", Tiny, 0, 1, noise, sd: 0.0002, testImages: 1_000_000), "trained->trained lower-left");
+        Assert.True(tiny.Low > 0 && tiny.High < PaperPatterns.MinimumEffect && tiny.PValue < 0.05, $"{tiny}");
+        Assert.Equal(PatternVerdict.DoesNotHold, tiny.Verdict);
     }
 }

@@ -32,11 +32,14 @@ public sealed class StitchResultPageTests
         var result = new StitchResult("trained->trained", "resnet18", "stem", "resnet18", "2.0", "conv1x1", 10, 1, 100, 0.5, 1, 1);
         var row = new StoredResult("stitch-a", result);
 
-        var html = StitchResultPage.Html(Sweep, row, [row, new StoredResult("stitch-b", result with { StitchSeed = 1, Accuracy = 0.7 })]);
+        var html = StitchResultPage.Html(Sweep, row, [row, new StoredResult("stitch-b", result with { StitchSeed = 1, Accuracy = 0.7 }),
+            new StoredResult("stitch-c", result with { SenderSeed = 2, ReceiverSeed = 3, Accuracy = 0.6 })]);
 
         Assert.Contains("<base href=\"../report\">", html);
-        Assert.Contains("mean of 2 stitch seeds, 60.00 %", html);
-        Assert.Contains("<b> seed 0</b> <a data-cell href=\"results/stitch-b?format=html\"> seed 1</a>", html);
+        Assert.Contains("mean of 3 rows (model-seed pairs x stitch seeds), 60.00 %", html);
+        // Each row is named by all three seeds: with several model-seed pairs, stitch seed 0 alone names several rows.
+        Assert.Contains("<b> sender 0, receiver 0, stitch 0;</b> <a data-cell href=\"results/stitch-b?format=html\"> sender 0, receiver 0, stitch 1;</a>", html);
+        Assert.Contains("<a data-cell href=\"results/stitch-c?format=html\"> sender 2, receiver 3, stitch 0;</a>", html);
     }
 
     [Fact]

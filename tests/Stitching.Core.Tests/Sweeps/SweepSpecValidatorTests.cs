@@ -26,6 +26,28 @@ public class SweepSpecValidatorTests
         Assert.Equal(["stitch.optimizer", "stitch.init"], fields);
     }
 
+    [Theory]
+    [InlineData(new[] { 0, 2, 4 }, new[] { 1, 3, 5 }, null)]
+    [InlineData(new[] { 0, 2 }, new[] { 1 }, "receiverSeeds")]          // one receiver seed per sender seed
+    [InlineData(new[] { 0, 0 }, new[] { 1, 3 }, "senderSeeds")]         // a sender in two pairs: the pairs are not independent
+    [InlineData(new[] { 0, 2 }, new[] { 1, 1 }, "receiverSeeds")]
+    [InlineData(new int[0], new int[0], "senderSeeds")]
+    public void Model_seed_pairs_are_paired_by_position_and_independent(int[] senders, int[] receivers, string? field)
+    {
+        var errors = SweepSpecValidator.Validate(new SweepSpec { SenderSeeds = senders, ReceiverSeeds = receivers });
+        if (field is null) Assert.Empty(errors);
+        else Assert.Contains(errors, e => e.Field == field);
+    }
+
+    [Fact]
+    public void Least_squares_cannot_start_a_stitch_with_batch_norm_and_the_error_says_what_to_use()
+    {
+        var error = Assert.Single(SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { BatchNorm = true } }));
+        Assert.Equal("stitch.init", error.Field);
+        Assert.Contains("choose init default", error.Message);
+        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { BatchNorm = true, Init = "default" } }));
+    }
+
     [Fact]
     public void Tags_are_short_plain_distinct_tokens_and_each_bad_one_is_named()
     {
