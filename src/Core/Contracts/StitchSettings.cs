@@ -35,7 +35,8 @@ public sealed record StitchSettings
     /// <summary>Ridge term added to the normal equations of the least-squares fit, relative to their mean diagonal.</summary>
     public double Ridge { get; init; } = 1e-3;
     /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>
-    public double HoldoutFraction { get; init; } = 0.1;
+    public double HoldoutFraction { get; init; } = DefaultHoldoutFraction;
+    public const double DefaultHoldoutFraction = 0.1;
     /// <summary>Held-out evaluations per epoch (plus one before training); the best one's weights are kept. 0: no checks, the last weights are kept and nothing stops early (the benchmark baseline's recipe).</summary>
     public int EvalsPerEpoch { get; init; } = 4;
     /// <summary>

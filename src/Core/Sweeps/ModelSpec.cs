@@ -15,7 +15,8 @@ public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed,
     /// Part of the training subset held out for the stitches' choices (<see cref="Contracts.StitchSettings.HoldoutFraction"/>):
     /// base models train on the rest, and random controls take their batch-norm statistics from it, so it changes the weights.
     /// </summary>
-    public double HoldoutFraction { get; init; }
+    /// <remarks>The default is the sweeps' default, so a message written before the fraction travelled reads as what it meant.</remarks>
+    public double HoldoutFraction { get; init; } = StitchSettings.DefaultHoldoutFraction;
 
     /// <summary>Seed offset of a random control, so its initialization differs from the trained model's too.</summary>
     public const int RandomSeedOffset = 1_000_003;
