@@ -31,7 +31,17 @@ public sealed class ModelRepository(string directory, Device device)
                 throw new InvalidDataException($"Checkpoint {spec.Key} was made for {info.InChannels} channels and {info.Classes} classes, not {data.Channels} and {data.Classes}.");
             info.LoadInto(model, Directory);
             model.to(device);
-            log?.Invoke($"Reusing {spec.Key} (test accuracy {info.TestAccuracy:P1})");
+            // The key has no test subset (sweeps of other test limits share the model), so the stored accuracy may be
+            // another test set's: this run's test set scores it again (one forward pass), and the stored file is left as it is.
+            model.eval();
+            var retest = Evaluation.Run(x => model.call(x), data.TestImages, data.TestLabels);
+            var respread = PredictionSpread.Run(x => model.call(x), data.TestImages, data.Classes);
+            info = info with
+            {
+                TestAccuracy = retest.Accuracy, TestLoss = retest.Loss,
+                PredictionEntropyBits = respread.EntropyBits, PredictedClasses = respread.DistinctClasses,
+            };
+            log?.Invoke($"Reusing {spec.Key} (test accuracy {info.TestAccuracy:P1} on this run's {data.TestImages.shape[0]} test images)");
         }
         else
         {

@@ -115,6 +115,17 @@ public sealed class StitchingTests : IDisposable
         Assert.Equal(info.CreatedUtc, again.CreatedUtc); // not retrained
         AssertSame(Snapshot(first), Snapshot(second));
 
+        // Reused with another test set, the model is scored on that set: a stored accuracy never stands for another test set.
+        // (Other class patterns, so the two test sets cannot give the same accuracy by chance and the test can fail.)
+        using (var other = SyntheticData.Create(test: 60, seed: 11))
+        {
+            var (third, scored) = repo.GetOrCreate(Spec(true), other);
+            Assert.NotEqual(info.TestAccuracy, scored.TestAccuracy);
+            Assert.Equal(info.CreatedUtc, scored.CreatedUtc);
+            Assert.Equal(Evaluation.Run(x => third.call(x), other.TestImages, other.TestLabels).Accuracy, scored.TestAccuracy, 12);
+            Assert.Equal(info.TestAccuracy, ModelCheckpoint.TryRead(_dir, Spec(true).Key)!.TestAccuracy); // the file keeps its own
+        }
+
         var weights = ModelCheckpoint.WeightsPath(_dir, Spec(true).Key);
         var bytes = File.ReadAllBytes(weights);
         bytes[^10] ^= 0xFF;
