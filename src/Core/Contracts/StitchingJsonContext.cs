@@ -19,4 +19,5 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(List<StitchResult>))]
 [JsonSerializable(typeof(ModelResult))]
 [JsonSerializable(typeof(List<ModelResult>))]
+[JsonSerializable(typeof(IReadOnlyList<Analysis.PatternVerdict>))]
 public sealed partial class StitchingJsonContext : JsonSerializerContext;

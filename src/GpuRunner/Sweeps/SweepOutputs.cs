@@ -91,7 +91,7 @@ public static class SweepOutputs
             if (patterns.Count > 0)
             {
                 var json = Path.Combine(dir, PatternsFile + ".json");
-                AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, PatternJson)));
+                AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, Core.Contracts.StitchingJsonContext.Default.IReadOnlyListPatternVerdict)));
                 var md = Path.Combine(dir, PatternsFile + ".md");
                 AtomicFile.Write(md, w => w.Write(PatternsMarkdown(patterns)));
                 written.AddRange([json, md]);
@@ -101,11 +101,6 @@ public static class SweepOutputs
     }
 
     public const string PatternsFile = "patterns";
-    private static readonly System.Text.Json.JsonSerializerOptions PatternJson = new()
-    {
-        WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     /// <summary>The seed paper's four patterns read from a pair's rows (<see cref="PaperPatterns"/>), head-only columns left out.</summary>
     public static IReadOnlyList<PatternVerdict> Patterns(PairPlan pair, IReadOnlyList<StitchResult> rows) =>
