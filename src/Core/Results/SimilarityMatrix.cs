@@ -56,25 +56,4 @@ public sealed record SimilarityMatrix(
         var values = Values.Select((row, i) => row.Select((v, j) => v - control.Values[i][j]).ToArray()).ToArray();
         return new SimilarityMatrix(title, SenderArch, ReceiverArch, SenderLayers, ReceiverLayers, values) { HeadOnlyColumns = HeadOnlyColumns };
     }
-
-    /// <summary>Builds the matrix of one variant from result rows, placing each row by its layer names.</summary>
-    public static SimilarityMatrix From(string title, string senderArch, string receiverArch,
-        IReadOnlyList<string> senderLayers, IReadOnlyList<string> receiverLayers, IEnumerable<StitchResult> rows, Func<StitchResult, double>? value = null)
-    {
-        value ??= r => r.Accuracy;
-        var values = senderLayers.Select(_ => new double?[receiverLayers.Count]).ToArray();
-        foreach (var r in rows)
-        {
-            var i = IndexOf(senderLayers, r.SenderLayer);
-            var j = IndexOf(receiverLayers, r.ReceiverLayer);
-            if (i >= 0 && j >= 0) values[i][j] = value(r);
-        }
-        return new SimilarityMatrix(title, senderArch, receiverArch, senderLayers, receiverLayers, values);
-    }
-
-    private static int IndexOf(IReadOnlyList<string> list, string item)
-    {
-        for (var k = 0; k < list.Count; k++) if (list[k] == item) return k;
-        return -1;
-    }
 }

@@ -43,9 +43,9 @@ public sealed class ExportResults(ResultsQuery results, SweepCoordinator coordin
         {
             if (ids.Count > 0) return Problems.BadRequest("Give sweeps or tag, not both.");
             // The listing's own parser and order: a tag export holds exactly the sweeps GET /api/sweeps?tag= lists.
-            var (query, errors) = SweepListQuery.Parse(tags, null, null, (MaxSweeps + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), null);
+            var (query, errors) = SweepListQuery.Parse(tags, null, null, null, null);
             if (query is null) return Problems.BadRequest(string.Join(" ", errors.Select(e => e.Message)));
-            var page = await coordinator.ListPageAsync(query, cancellationToken);
+            var page = await coordinator.ListPageAsync(query with { PageSize = MaxSweeps + 1 }, cancellationToken);
             if (page.Sweeps.Count > MaxSweeps)
                 return Problems.BadRequest($"{MaxSweeps}+ sweeps carry tag {string.Join(", ", tags)}; at most {MaxSweeps} go into one export: list them (GET /api/sweeps?tag=) and export by sweeps=.");
             if (page.Sweeps.Count == 0) return Problems.Missing($"No sweep carries tag {string.Join(", ", tags)}.");

@@ -198,9 +198,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             foreach (var (_, matrix) in SweepOutputs.Matrices(plan, pair, rows))
                 AnsiConsole.Write(MatrixTable.Render(matrix));
-            // The paper's four patterns, each as a statistic with its interval, test and verdict (also in patterns.md/.json).
-            if (SweepOutputs.Patterns(pair, rows) is { Count: > 0 } patterns)
-                AnsiConsole.WriteLine(SweepOutputs.PatternsMarkdown(patterns));
+            // The paper's four patterns as the run wrote them (statistics, intervals, tests, verdicts), not bootstrapped again.
+            var patterns = Path.Combine(SweepOutputs.PairDirectory(settings.Out, plan, pair), SweepOutputs.PatternsFile + ".md");
+            if (File.Exists(patterns)) AnsiConsole.WriteLine(File.ReadAllText(patterns));
         }
         Log($"Done in {clock.Elapsed:mm\\:ss}. Wrote {Path.Combine(settings.Out, SweepOutputs.ResultsFile)}, models.csv, matrix-*.json/png/svg, matrices.png and patterns.md{(spec.Analyses.Count > 0 ? ", analysis.csv, analysis.png" : "")}.");
         return 0;

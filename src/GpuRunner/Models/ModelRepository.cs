@@ -24,6 +24,19 @@ public sealed class ModelRepository(string directory, Device device)
         model.to(device);
         if (Math.Abs(spec.HoldoutFraction - data.HoldoutFraction) > 1e-12)
             throw new ArgumentException($"Model {spec.Key} excludes a held-out part of {spec.HoldoutFraction:R} from training, but the data was split with {data.HoldoutFraction:R}; load the data with the model's held-out fraction.");
+        // A new checkpoint stores its score on this run's test set; a reused one is scored again, since the key has no test
+        // subset (sweeps of other test limits share the model) and the stored score may be another test set's.
+        ModelCheckpoint Scored(ModelCheckpoint unscored)
+        {
+            model.eval();
+            var test = Evaluation.Run(x => model.call(x), data.TestImages, data.TestLabels);
+            var spread = PredictionSpread.Run(x => model.call(x), data.TestImages, data.Classes);
+            return unscored with
+            {
+                TestAccuracy = test.Accuracy, TestLoss = test.Loss, PredictionEntropyBits = spread.EntropyBits, PredictedClasses = spread.DistinctClasses,
+            };
+        }
+
         var info = ModelCheckpoint.TryRead(Directory, spec.Key);
         if (info is not null)
         {
@@ -31,16 +44,7 @@ public sealed class ModelRepository(string directory, Device device)
                 throw new InvalidDataException($"Checkpoint {spec.Key} was made for {info.InChannels} channels and {info.Classes} classes, not {data.Channels} and {data.Classes}.");
             info.LoadInto(model, Directory);
             model.to(device);
-            // The key has no test subset (sweeps of other test limits share the model), so the stored accuracy may be
-            // another test set's: this run's test set scores it again (one forward pass), and the stored file is left as it is.
-            model.eval();
-            var retest = Evaluation.Run(x => model.call(x), data.TestImages, data.TestLabels);
-            var respread = PredictionSpread.Run(x => model.call(x), data.TestImages, data.Classes);
-            info = info with
-            {
-                TestAccuracy = retest.Accuracy, TestLoss = retest.Loss,
-                PredictionEntropyBits = respread.EntropyBits, PredictedClasses = respread.DistinctClasses,
-            };
+            info = Scored(info); // the stored file is left as it is
             log?.Invoke($"Reusing {spec.Key} (test accuracy {info.TestAccuracy:P1} on this run's {data.TestImages.shape[0]} test images)");
         }
         else
@@ -67,16 +71,13 @@ public sealed class ModelRepository(string directory, Device device)
                 BatchNormStatistics.Estimate(model, data.TrainImages);
                 batchNorm = $"one pass over {data.TrainImages.shape[0]} training images, no weight update";
             }
-            model.eval();
-            var test = Evaluation.Run(x => model.call(x), data.TestImages, data.TestLabels);
-            var spread = PredictionSpread.Run(x => model.call(x), data.TestImages, data.Classes);
-            info = ModelCheckpoint.Save(model, Directory, new ModelCheckpoint(
-                spec, data.Channels, data.Classes, test.Accuracy, test.Loss, (int)data.TrainImages.shape[0],
+            info = ModelCheckpoint.Save(model, Directory, Scored(new ModelCheckpoint(
+                spec, data.Channels, data.Classes, double.NaN, double.NaN, (int)data.TrainImages.shape[0],
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
-                spread.EntropyBits, spread.DistinctClasses, batchNorm, curve));
-            log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {test.Accuracy:P1}, "
-                + $"{spread.DistinctClasses} classes predicted ({spread.EntropyBits:F2} bits)");
+                BatchNormStatistics: batchNorm, HeldOutCurve: curve)));
+            log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {info.TestAccuracy:P1}, "
+                + $"{info.PredictedClasses} classes predicted ({info.PredictionEntropyBits:F2} bits)");
         }
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;

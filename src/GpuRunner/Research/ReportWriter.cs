@@ -110,7 +110,6 @@ public static partial class ReportWriter
         L();
         L("| variant | mean | std | min | max | late->late | other cells | into early receivers | into late receivers | lower-left | upper-right |");
         L("|---|---|---|---|---|---|---|---|---|---|---|");
-        var stats = new Dictionary<Variant, (PatternStatistics.Summary All, double LateLate, double Other, double IntoEarly, double IntoLate, PatternStatistics.Triangle T)>();
         foreach (var v in o.Plan.Variants)
         {
             var m = TaskMatrix(o, v);
@@ -120,7 +119,6 @@ public static partial class ReportWriter
             var intoEarly = PatternStatistics.Region(m, (_, r) => r <= Early).Mean;
             var intoLate = PatternStatistics.Region(m, (_, r) => r >= Late).Mean;
             var t = PatternStatistics.TriangleOf(m);
-            stats[v] = (all, lateLate, other, intoEarly, intoLate, t);
             L($"| {v.Name()} | {P(all.Mean)} | {P(all.Std)} | {P(all.Min)} | {P(all.Max)} | {P(lateLate)} | {P(other)} | {P(intoEarly)} | {P(intoLate)} | {P(t.Below.Mean)} | {P(t.Above.Mean)} |");
         }
         L();
@@ -131,7 +129,7 @@ public static partial class ReportWriter
         L("The paper's four patterns, each as a statistic with its 95% bootstrap interval, a one-sided permutation test and a verdict");
         L($"(head-only receiver columns {string.Join(", ", headOnly)} left out: a stitch there is a linear probe; the rule is the sweep's `patterns.md`, see README):");
         L();
-        L(Sweeps.SweepOutputs.PatternsMarkdown(PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, o.Results, headOnly.ToHashSet())).TrimEnd());
+        L(Sweeps.SweepOutputs.PatternsMarkdown(Sweeps.SweepOutputs.Patterns(pair, o.Results)).TrimEnd());
         L();
     }
 
@@ -290,7 +288,6 @@ public static partial class ReportWriter
     private static SimilarityMatrix Metric(ExperimentOutcome o, string column) =>
         AnalysisOutputs.Matrix(o.Plan.Pairs[0], Variant.TrainedToTrained, o.Analyses, column, column).Mean;
 
-    private static string Verdict(bool holds) => holds ? "holds" : "does not hold";
     private static string P(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
     private static string Pts(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pts";
     private static string F(double v, string format = "0.###") => double.IsNaN(v) ? "n/a" : Math.Abs(v) >= 1e4 ? v.ToString("0.0E+0", CultureInfo.InvariantCulture) : v.ToString(format, CultureInfo.InvariantCulture);
