@@ -24,21 +24,21 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public string? DataDir { get; init; }
         [CommandOption("--width <W>"), Description("Stem channels of every network (default 8; quick 4).")]
         public int? Width { get; init; }
-        [CommandOption("--train-limit <N>"), Description("Class-balanced training subset (default 5000; quick 300).")]
+        [CommandOption("--train-limit <N>"), Description("Class-balanced training subset, 10% of it held out (default 1500; quick 300).")]
         public int? TrainLimit { get; init; }
         [CommandOption("--test-limit <N>"), Description("Class-balanced test subset (default 1000; quick 100).")]
         public int? TestLimit { get; init; }
-        [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 4; quick 1).")]
+        [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 15; quick 1).")]
         public int? ModelEpochs { get; init; }
         [CommandOption("--random-init <INIT>"), Description("Base models' initialization: kaiming (default) or pytorch.")]
         public string RandomInit { get; init; } = TrainSettings.KaimingInit;
-        [CommandOption("--stitch-epochs <N>"), Description("Epochs of every stitch: task, copy, pixel baseline, linear probe (default 1).")]
+        [CommandOption("--stitch-epochs <N>"), Description("Most epochs of every stitch (task, copy, pixel baseline, linear probe); the held-out stopping rule ends each one (default 30, the sweep's cap; quick 2).")]
         public int? StitchEpochs { get; init; }
-        [CommandOption("--stitch-seeds <LIST>"), Description("Stitch seeds of the seeds experiment, comma list (default 0,1).")]
-        public string StitchSeeds { get; init; } = "0,1";
+        [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 3; quick 1).")]
+        public int? SeedPairs { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images for linear CKA (default 500; quick 100).")]
         public int? CkaImages { get; init; }
-        [CommandOption("--quick"), Description("Tiny settings for tests: width 4, 300/100 images, 1 epoch, two layers per network.")]
+        [CommandOption("--quick"), Description("Tiny settings for tests: width 4, 300/100 images, 1 model epoch, 2 stitch epochs, one pair of models, two layers per network.")]
         public bool Quick { get; init; }
         [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
         public string? ModelsDir { get; init; }
@@ -57,16 +57,16 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
                 TrainLimit = TrainLimit ?? (Quick ? 300 : defaults.TrainLimit),
                 TestLimit = TestLimit ?? (Quick ? 100 : defaults.TestLimit),
                 ModelEpochs = ModelEpochs ?? (Quick ? 1 : defaults.ModelEpochs), RandomInit = RandomInit,
-                StitchEpochs = StitchEpochs ?? (Quick ? 1 : defaults.StitchEpochs),
+                StitchEpochs = StitchEpochs ?? (Quick ? 2 : defaults.StitchEpochs),
+                SeedPairs = SeedPairs ?? (Quick ? 1 : defaults.SeedPairs),
                 CkaImages = CkaImages ?? (Quick ? 100 : defaults.CkaImages),
-                StitchSeeds = StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList(),
             };
             // Every effective setting spelled out, so the command in the report reproduces it whatever the defaults become.
             var command = string.Join(' ', new[]
             {
                 "dotnet run --project src/GpuRunner -c Release -- report", Quick ? "--quick" : "", $"--dataset {Dataset}",
                 $"--width {options.Width}", $"--train-limit {options.TrainLimit}", $"--test-limit {options.TestLimit}",
-                $"--model-epochs {options.ModelEpochs}", $"--random-init {options.RandomInit}", $"--stitch-epochs {options.StitchEpochs}", $"--stitch-seeds {string.Join(',', options.StitchSeeds)}",
+                $"--model-epochs {options.ModelEpochs}", $"--random-init {options.RandomInit}", $"--stitch-epochs {options.StitchEpochs}", $"--seed-pairs {options.SeedPairs}",
                 $"--cka-images {options.CkaImages}", Threads is { } t ? $"--threads {t}" : "", $"--out {Out}",
             }.Where(s => s.Length > 0));
             return options with { Command = command };
@@ -80,13 +80,15 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(s => !int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
-                || StitchSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 0)
-                return ValidationResult.Error($"--stitch-seeds must be a comma list of integers, got '{StitchSeeds}'.");
-            if (StitchEpochs is < 1 or > 100) return ValidationResult.Error($"--stitch-epochs must be 1..100, got {StitchEpochs}.");
             if (CkaImages is < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
             var options = ToOptions();
-            return ToCommon(options).Validate();
+            var common = ToCommon(options).Validate();
+            if (!common.Successful) return common;
+            // The experiments are sweeps: the sweep's one validator judges them (stitch epochs, seeds, layers, sizes).
+            foreach (var experiment in options.Experiments())
+                if (Core.Sweeps.SweepSpecValidator.Validate(experiment.Spec) is { Count: > 0 } errors)
+                    return ValidationResult.Error($"Experiment {experiment.Name}: {string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}"))}");
+            return ValidationResult.Success();
         }
     }
 

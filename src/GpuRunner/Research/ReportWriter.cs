@@ -19,9 +19,9 @@ public static partial class ReportWriter
 {
     public static readonly string[] Sections =
     [
-        "## How to reproduce", "## Base models", "## 1. The four control patterns", "## 2. The lower-left triangle",
+        "## How to reproduce", "## Base models", "## Convergence", "## 1. The four control patterns", "## 2. The lower-left triangle",
         "## 3. Controls: linear probe, pixel baseline, stitching penalty", "## 4. Do task-trained stitches reproduce the expected representation?",
-        "## 5. Spread over stitch seeds", "## Files",
+        "## 5. Spread over model seeds", "## Files",
     ];
 
     private delegate void Line(string text = "");
@@ -56,40 +56,41 @@ public static partial class ReportWriter
         L($"| TorchSharp | {typeof(TorchSharp.torch).Assembly.GetName().Version} |");
         L($"| libtorch | {LibTorchVersion()} |");
         L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
-        L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on train + held-out images, defaults of `train` |");
-        L($"| stitches | {stitch.Epochs} epochs, batch {stitch.BatchSize}, {stitch.Optimizer} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine), weight decay {F(stitch.WeightDecay, "0.##")}, init `{stitch.Init}`, {stitch.Precision}; best epoch on the held-out split, test split used once |");
-        L($"| copy stitches | same optimizer, schedule, epochs and batches, MSE to the receiver's own activations at the replaced layer, PyTorch default init |");
-        L($"| least-squares stitches | exact normal equations over the training split, ridge {F(stitch.Ridge, "0.####")} × mean diagonal |");
+        L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on the training images only (the held-out images choose stitch weights, so the frozen networks never fit them), {options.Model.RandomInit} initialization; seeds {string.Join(", ", options.SenderSeeds)} (senders) and {string.Join(", ", options.ReceiverSeeds)} (receivers), paired by position |");
+        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, and a stitch stops, converged, after {stitch.Patience} checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs; {stitch.Precision} precision; test split used once |");
+        L($"| copy stitches | trained on the copying task (MSE to the receiver's own activations at the replaced layer) from PyTorch's default init, same optimizer and schedule, stopped by the same held-out rule on the held-out MSE |");
+        L($"| least-squares stitches | exact normal equations over the training split: the copying task's optimum, and (with the fit's images covering the split) the task stitches' starting point |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
         L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
-        L($"| stitch seeds | {string.Join(", ", options.StitchSeeds)} in experiment `seeds`, {options.StitchSeeds[0]} elsewhere |");
+        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: 95% bootstrap over model-seed pairs, binomial test-set noise and cells, one-sided permutation tests |");
         L();
-        L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64, a {Text(options.TrainLimit)}-image training subset, {options.ModelEpochs} model epochs and {stitch.Epochs} stitch");
-        L("epoch(s), and the stem plus the output of each stage per network (for ResNet(1,1,1,1) that is every layer). Stitch training dominates the");
-        L("cost: one pass of the frozen receiver suffix per image and epoch for each of the task stitch and the pixel baseline. Stitches start");
-        L("from PyTorch's default initialization, not the sweep's least-squares start: starting at the copying task's optimum would make the");
-        L("comparison of task- and copy-trained stitches circular. CIFAR-10: the same command with `--dataset cifar10` (after `download cifar10`).");
+        L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64 and a {Text(options.TrainLimit)}-image training subset. Every stitch in");
+        L("this report is trained by the recipe of the README's sweeps, so the matrices here and in docs/demo are one experiment's numbers.");
+        L("Because task stitches start from the least-squares fit, which is the copying task's optimum, section 4 asks whether task");
+        L("training moves a stitch *away* from the expected representation, and compares it with a copy stitch trained from scratch.");
+        L("CIFAR-10: the same command with `--dataset cifar10` (after `download cifar10`).");
         L();
 
         L(Sections[1]);
         L();
-        L("| architecture | seed | trained | test accuracy |");
-        L("|---|---|---|---|");
+        L("| architecture | seed | trained | test accuracy | classes predicted | prediction entropy (bits) | held-out accuracy by epoch |");
+        L("|---|---|---|---|---|---|---|");
         foreach (var m in outcomes.SelectMany(o => o.Models).DistinctBy(m => (m.Arch, m.Seed, m.Trained)).OrderBy(m => m.Arch).ThenBy(m => m.Seed).ThenBy(m => !m.Trained))
-            L($"| {m.Arch} | {m.Seed} | {(m.Trained ? "yes" : "no (random control)")} | {P(m.Accuracy)} |");
+            L($"| {m.Arch} | {m.Seed} | {(m.Trained ? "yes" : "no (random control)")} | {P(m.Accuracy)} | {m.PredictedClasses} | {F(m.PredictionEntropyBits, "0.00")} | {(m.HeldOutCurve.Count == 0 ? "" : string.Join(" ", m.HeldOutCurve.Select(a => (100 * a).ToString("0", CultureInfo.InvariantCulture))))} |");
         L();
         L("| experiment | pair | stitches | time |");
         L("|---|---|---|---|");
         foreach (var o in outcomes) L($"| `{o.Experiment.Name}` | {o.Experiment.Title} | {o.Results.Count} | {o.Elapsed:mm\\:ss} |");
         L();
 
+        Convergence(L, outcomes);
         ControlPatterns(L, outcomes);
         Triangle(L, outcomes);
         Controls(L, outcomes);
-        CopyTask(L, options, outcomes);
+        CopyTask(L, outcomes);
         Seeds(L, outcomes);
 
-        L(Sections[7]);
+        L(Sections[8]);
         L();
         L("Each experiment folder is a sweep output folder: `results.csv` (task-trained stitches), `analysis.csv` (all metrics per cell and");
         L("stitch seed; empty = not computed), `models.csv`, `matrix-<variant>.json/png/svg`, `matrix-<variant>-<metric>.json`,");
@@ -100,13 +101,15 @@ public static partial class ReportWriter
 
     private static void ControlPatterns(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
     {
-        L(Sections[2]);
+        L(Sections[3]);
         L();
         var o = outcomes.FirstOrDefault(x => x.Plan.Variants.Count > 1);
         if (o is null) { L("No experiment ran the random controls."); L(); return; }
         L($"Experiment `{o.Experiment.Name}`: {o.Experiment.Title}. Early = relative depth <= {Early}, late = >= {Late} (stem 0, last block 1).");
         L();
-        L($"![four variants]({o.Directory}/matrices.png)");
+        L($"![four variants and control-subtracted]({o.Directory}/matrices-with-controls.png)");
+        L();
+        L("Top: the four variants (mean over model-seed pairs). Bottom: each minus random->random, the control with neither network trained.");
         L();
         L("| variant | mean | std | min | max | late->late | other cells | into early receivers | into late receivers | lower-left | upper-right |");
         L("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -135,7 +138,7 @@ public static partial class ReportWriter
 
     private static void Triangle(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
     {
-        L(Sections[3]);
+        L(Sections[4]);
         L();
         L("Cells of the trained->trained matrix split by relative depth: below the diagonal (sender layer relatively deeper than the");
         L("receiver layer it replaces: the lower-left triangle), on it, and above it. Mean task-trained stitch accuracy (cells):");
@@ -155,7 +158,7 @@ public static partial class ReportWriter
 
     private static void Controls(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
     {
-        L(Sections[4]);
+        L(Sections[5]);
         L();
         L("Linear probe: the sender layer's average-pooled features through a trained linear readout (what any linear readout of");
         L("the sender reaches; a stitch into a head-only column is one). Pixel baseline: a stitch of the same kind from the raw pixels");
@@ -177,27 +180,27 @@ public static partial class ReportWriter
         L();
     }
 
-    private static void CopyTask(Line L, ReportOptions options, IReadOnlyList<ExperimentOutcome> outcomes)
+    private static void CopyTask(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
     {
-        L(Sections[5]);
+        L(Sections[6]);
         L();
         L("The seed paper's open question. For every trained->trained cell three stitches are compared on the test split: the");
-        L("task-trained stitch, one trained on the copying task (MSE to the expected representation, the receiver's own output at the");
-        L("replaced layer) and the closed-form least-squares stitch of the same task. Normalized MSE is MSE over the expected");
-        L("representation's variance (1 = predicting its mean); distribution distance is the mean over channels of |mean shift|/std");
-        L("plus |log variance ratio| (0 = same per-channel first two moments). Medians over cells (normalized MSE is heavy-tailed):");
+        L("task-trained stitch, one trained on the copying task from scratch (MSE to the expected representation, the receiver's own");
+        L("output at the replaced layer) and the closed-form least-squares stitch of the same task, which is also where the task stitch");
+        L("started. Normalized MSE (nMSE) is MSE over the expected representation's variance (1 = predicting its mean); distribution");
+        L("distance is the mean over channels of |mean shift|/std plus |log variance ratio|. Medians over cells (nMSE is heavy-tailed):");
         L();
-        L("| experiment | acc task | acc copy | acc LS | nMSE task | nMSE copy | nMSE LS | dist task | dist copy | dist LS | task nMSE > copy nMSE | MSE(task, copy) / MSE(copy) |");
+        L("| experiment | acc task | acc copy | acc LS (= start) | nMSE task | nMSE copy | nMSE LS | dist task | dist copy | dist LS | task nMSE > LS nMSE | MSE(task, copy) / MSE(copy) |");
         L("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var o in outcomes)
         {
             var rows = Rows(o, Variant.TrainedToTrained).ToList();
             double Med(Func<AnalysisResult, double> f) => PatternStatistics.Median(rows.Select(f));
-            var worse = rows.Count(r => r.TaskNormalizedMse > r.CopyNormalizedMse);
+            var moved = rows.Count(r => r.TaskNormalizedMse > r.LeastSquaresNormalizedMse);
             L($"| `{o.Experiment.Name}` | {P(rows.Average(r => r.TaskAccuracy))} | {P(rows.Average(r => r.CopyAccuracy))} | {P(rows.Average(r => r.LeastSquaresAccuracy))} | " +
               $"{F(Med(r => r.TaskNormalizedMse))} | {F(Med(r => r.CopyNormalizedMse))} | {F(Med(r => r.LeastSquaresNormalizedMse))} | " +
               $"{F(Med(r => r.TaskDistributionDistance))} | {F(Med(r => r.CopyDistributionDistance))} | {F(Med(r => r.LeastSquaresDistributionDistance))} | " +
-              $"{worse}/{rows.Count} | {F(Med(r => r.TaskCopyMse / r.CopyMse))} |");
+              $"{moved}/{rows.Count} | {F(Med(r => r.TaskCopyMse / r.CopyMse))} |");
         }
         L();
         var all = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained)).ToList();
@@ -208,48 +211,68 @@ public static partial class ReportWriter
         L($"Across all {all.Count} trained->trained cells: Pearson r(CKA, task accuracy) = {F(ckaTask)}, r(CKA, copy accuracy) = {F(ckaCopy)},");
         L($"r(log10 task nMSE, task accuracy) = {F(nmseAcc)}, r(copy accuracy, task accuracy) = {F(copyTask)}.");
         L();
-        var medTask = PatternStatistics.Median(all.Select(r => r.TaskNormalizedMse));
+
+        // Per experiment: how far task training moved each stitch from its least-squares start (log10 nMSE ratio), and what it
+        // gained in accuracy; 95% intervals from a bootstrap over model-seed pairs (cells of one pair share its networks).
+        L("What task training did to each stitch, from its least-squares start: the mean over cells of log10(nMSE task / nMSE LS)");
+        L("(> 0: it moved away from the expected representation) and of the accuracy gain (task - LS), each with a 95% bootstrap");
+        L("interval (bootstrap over model-seed pairs, then cells within each), and a two-sided sign test over cells; a direction is read");
+        L($"when the interval excludes zero and the sign test gives p < {F(PaperPatterns.Alpha)}:");
+        L();
+        L("| experiment | model-seed pairs | cells | log10 nMSE ratio [95% CI] | cells moved away (sign test p) | accuracy gain [95% CI] | reading |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var rows = Rows(o, Variant.TrainedToTrained).Where(r => r.TaskNormalizedMse > 0 && r.LeastSquaresNormalizedMse > 0).ToList();
+            if (rows.Count == 0) continue;
+            var ratio = CopyStatistics.PairBootstrap(rows, r => Math.Log10(r.TaskNormalizedMse / r.LeastSquaresNormalizedMse));
+            var gain = CopyStatistics.PairBootstrap(rows, r => r.TaskAccuracy - r.LeastSquaresAccuracy);
+            var away = rows.Count(r => r.TaskNormalizedMse > r.LeastSquaresNormalizedMse);
+            var p = CopyStatistics.SignTest(away, rows.Count);
+            // A direction is read only when the interval excludes zero and the sign test agrees (alpha of the pattern verdicts).
+            var significant = p < PaperPatterns.Alpha;
+            var reading = (significant && ratio.Low > 0, gain.Low > 0, significant && ratio.High < 0) switch
+            {
+                (true, true, _) => "moved away from the expected representation and gained accuracy: another representation that suits the suffix better",
+                (true, false, _) => "moved away from the expected representation without a clear gain in accuracy",
+                (_, _, true) => "moved towards the expected representation",
+                _ => "cannot tell whether it moved away",
+            };
+            L($"| `{o.Experiment.Name}` | {rows.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Count()} | {rows.Count} | {F(ratio.Mean)} [{F(ratio.Low)}, {F(ratio.High)}] | {away}/{rows.Count} (p = {F(p, "0.####")}) | {Pts(gain.Mean)} [{Pts(gain.Low)}, {Pts(gain.High)}] | {reading} |");
+        }
+        L();
         var medCopy = PatternStatistics.Median(all.Select(r => r.CopyNormalizedMse));
-        var accTask = all.Select(r => r.TaskAccuracy).DefaultIfEmpty(double.NaN).Average();
-        var accCopy = all.Select(r => r.CopyAccuracy).DefaultIfEmpty(double.NaN).Average();
         var medLs = PatternStatistics.Median(all.Select(r => r.LeastSquaresNormalizedMse));
-        var accLs = all.Select(r => r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average();
-        var ratio = medTask / medCopy;
-        L($"**Reading.** Task-trained stitches reach a mean accuracy of {P(accTask)} against {P(accCopy)} for copy-trained ones and {P(accLs)} for");
-        L($"the least-squares stitch. Their outputs have a median normalized MSE of {F(medTask)} to the expected representation: {F(ratio)}x that of");
-        L($"copy-trained stitches ({F(medCopy)}) and {F(medTask / medLs)}x that of the least-squares optimum ({F(medLs)}); 1 would be as far as its mean. " + (ratio > 1.5 && accTask >= accCopy
-            ? "Task training reaches at least the copy stitch's accuracy without reproducing the expected representation: it finds another input that the suffix maps to the right class, as the seed paper hypothesizes."
-            : ratio > 1.5
-                ? "The task-trained stitch is further from the expected representation yet not more accurate than the copy stitch, so its accuracy is not explained by reproducing the representation."
-                : "The task-trained stitch is about as close to the expected representation as a stitch trained to copy it, so these runs do not support the hypothesis that it finds a different representation."));
-        if (accLs > accTask)
-            L("\nThe closed-form stitch that does reproduce the representation (in the least-squares sense) is *more* accurate than the task-trained one, so at this training budget the task stitch is not a better solution the copy objective misses; it is an under-trained one that has moved away from the expected representation.");
-        var selfRows = outcomes.FirstOrDefault(o => o.Experiment.Name == "self") is { } so ? Rows(so, Variant.TrainedToTrained).Where(r => r.SenderLayer == r.ReceiverLayer).ToList() : [];
-        if (selfRows.Count > 0)
-            L($"\nCaveat: on the diagonal of `self`, where the identity is a perfect stitch (penalty 0), task-trained stitches reach {P(selfRows.Average(r => r.TaskAccuracy))} on average against the receiver's {P(selfRows.Average(r => r.ReceiverAccuracy))} and the least-squares stitch's {P(selfRows.Average(r => r.LeastSquaresAccuracy))}: with {options.StitchEpochs} epoch(s) from a random initialization, task stitching under-estimates similarity; see the per-layer table below; more epochs (`--stitch-epochs`) shrink this.");
+        L($"The copy stitches trained from scratch reach a median nMSE of {F(medCopy)} against the least-squares optimum's {F(medLs)}, and a mean accuracy of");
+        L($"{P(all.Select(r => r.CopyAccuracy).DefaultIfEmpty(double.NaN).Average())} against {P(all.Select(r => r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average())}: a stitch that does copy the expected representation (as well as a");
+        L("linear map can) is what the task stitch is compared with.");
         L();
 
         var self = outcomes.FirstOrDefault(o => o.Experiment.Name == "self");
         if (self is not null)
         {
             L("Out-of-distribution artefact (Balogh & Jelasity 2025: a task-trained stitch can rate a distant layer as more similar than the");
-            L("layer itself). In `self` the diagonal stitch could be the identity; per receiver layer, the diagonal task accuracy against the");
-            L("best other sender layer, and the distribution distance of each stitch's output from the expected activations:");
+            L("layer itself). In `self` the diagonal stitch could be the identity, which scores the receiver's own accuracy; per receiver");
+            L("and layer, the diagonal task accuracy against that and against the best other sender layer, and the distribution distance of");
+            L("each stitch's output from the expected activations:");
             L();
-            L("| receiver layer | diagonal accuracy | best other sender | its accuracy | dist diagonal | dist best other | CKA diagonal | CKA best other |");
-            L("|---|---|---|---|---|---|---|---|");
+            L("| receiver seed | layer | receiver's own accuracy | diagonal accuracy | best other sender | its accuracy | dist diagonal | dist best other | CKA diagonal | CKA best other |");
+            L("|---|---|---|---|---|---|---|---|---|---|");
             var rows = Rows(self, Variant.TrainedToTrained).ToList();
-            var beaten = 0;
-            foreach (var g in rows.GroupBy(r => r.ReceiverLayer))
+            int beaten = 0, compared = 0;
+            foreach (var g in rows.GroupBy(r => (r.ReceiverSeed, r.ReceiverLayer)))
             {
                 var diag = g.FirstOrDefault(r => r.SenderLayer == r.ReceiverLayer);
                 var best = g.Where(r => r.SenderLayer != r.ReceiverLayer).OrderByDescending(r => r.TaskAccuracy).FirstOrDefault();
                 if (diag is null || best is null) continue;
+                compared++;
                 if (best.TaskAccuracy > diag.TaskAccuracy) beaten++;
-                L($"| {g.Key} | {P(diag.TaskAccuracy)} | {best.SenderLayer} | {P(best.TaskAccuracy)} | {F(diag.TaskDistributionDistance)} | {F(best.TaskDistributionDistance)} | {F(diag.Cka)} | {F(best.Cka)} |");
+                L($"| {g.Key.ReceiverSeed} | {g.Key.ReceiverLayer} | {P(diag.ReceiverAccuracy)} | {P(diag.TaskAccuracy)} | {best.SenderLayer} | {P(best.TaskAccuracy)} | {F(diag.TaskDistributionDistance)} | {F(best.TaskDistributionDistance)} | {F(diag.Cka)} | {F(best.Cka)} |");
             }
             L();
-            L($"In {beaten} receiver layer(s) another sender layer scores higher than the layer itself.");
+            var diagonal = rows.Where(r => r.SenderLayer == r.ReceiverLayer).ToList();
+            L($"In {beaten} of {compared} (receiver, layer) cases another sender layer scores higher than the layer itself. On the diagonal the");
+            L($"task stitch's mean penalty against the identity is {Pts(diagonal.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())} (the least-squares stitch's {Pts(diagonal.Select(r => r.ReceiverAccuracy - r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average())}).");
             L();
         }
         foreach (var o in outcomes) L($"![{o.Experiment.Name} representation]({o.Directory}/{AnalysisOutputs.RepresentationGrid})");
@@ -258,26 +281,46 @@ public static partial class ReportWriter
 
     private static void Seeds(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
     {
-        L(Sections[6]);
+        L(Sections[7]);
         L();
-        var o = outcomes.FirstOrDefault(x => x.Plan.Spec.StitchSeeds.Count > 1);
-        if (o is null) { L("No experiment ran several stitch seeds."); L(); return; }
-        var pair = o.Plan.Pairs[0];
-        L($"Experiment `{o.Experiment.Name}` trains every stitch with seeds {string.Join(", ", o.Plan.Spec.StitchSeeds)} (initialization and batch order).");
-        L("Standard deviation over seeds per cell, summarized over cells:");
+        L("Per cell, the sample standard deviation of the task accuracy over the independently trained pairs of base models (one");
+        L("stitch seed each), summarized over the cells of each variant; the Wilson half-width is the test-set noise of one cell for comparison:");
         L();
-        L("| metric | mean of cell means | mean std | max std |");
-        L("|---|---|---|---|");
-        foreach (var (column, title) in new[] { ("task_accuracy", "task accuracy"), ("copy_accuracy", "copy accuracy"), ("ls_accuracy", "least-squares accuracy"), ("task_nmse", "task normalized MSE"), ("copy_nmse", "copy normalized MSE") })
+        L("| experiment | variant | pairs | mean of cell means | mean std over pairs | max std over pairs | mean Wilson half-width |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        foreach (var v in o.Plan.Variants)
         {
-            var (mean, std) = AnalysisOutputs.Matrix(pair, Variant.TrainedToTrained, o.Analyses, column, title);
-            var means = PatternStatistics.Summary.Of(mean.Values.SelectMany(r => r).Where(v => v.HasValue).Select(v => v!.Value));
-            var stds = PatternStatistics.Summary.Of(std.Values.SelectMany(r => r).Where(v => v.HasValue).Select(v => v!.Value));
-            var fmt = column.EndsWith("accuracy") ? (Func<double, string>)P : x => F(x);
-            L($"| {title} | {fmt(means.Mean)} | {fmt(stds.Mean)} | {fmt(stds.Max)} |");
+            var m = CellMatrix.Create(v.Name(), o.Plan.Pairs[0], o.Results.Where(r => r.Variant == v.Name()).Select(r => ((string?)null, r)));
+            var cells = Enumerable.Range(0, m.SenderLayers.Count).SelectMany(i => Enumerable.Range(0, m.ReceiverLayers.Count).Select(j => (i, j)))
+                .Where(c => m.Values[c.i][c.j] is not null).ToList();
+            var means = cells.Select(c => m.Values[c.i][c.j]!.Value).DefaultIfEmpty(double.NaN).ToList();
+            var stds = cells.Where(c => m.Spread?[c.i][c.j] is not null).Select(c => m.Spread![c.i][c.j]!.Value).ToList();
+            var halves = cells.Where(c => m.Low?[c.i][c.j] is not null && m.High?[c.i][c.j] is not null)
+                .Select(c => (m.High![c.i][c.j]!.Value - m.Low![c.i][c.j]!.Value) / 2).DefaultIfEmpty(double.NaN).ToList();
+            L($"| `{o.Experiment.Name}` | {v.Name()} | {o.Plan.Spec.ModelSeedPairs().Count()} | {P(means.Average())} | {(stds.Count == 0 ? "n/a" : P(stds.Average()))} | {(stds.Count == 0 ? "n/a" : P(stds.Max()))} | {P(halves.Average())} |");
         }
         L();
-        L($"![mean]({o.Directory}/matrix-trained-trained.png) ![std]({o.Directory}/matrix-trained-trained-task-accuracy-std.png)");
+    }
+
+    private static void Convergence(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[2]);
+        L();
+        L("Every stitch runs until the held-out stopping rule calls it converged or it reaches the cap; a stitch at the cap is still");
+        L("improving, so its cell may under-state similarity. Epochs are counted in passes over the training split:");
+        L();
+        L("| experiment | stitches | task: converged | task: at the cap | task epochs mean / max | copy: converged | copy epochs mean / max |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var cap = o.Plan.Spec.Stitch.Epochs;
+            var atCap = o.Results.Count(r => !r.Converged);
+            var copies = o.Analyses.Where(r => !double.IsNaN(r.CopyEpochs)).ToList();
+            L($"| `{o.Experiment.Name}` | {o.Results.Count} | {o.Results.Count(r => r.Converged)} | {atCap} ({P(o.Results.Count == 0 ? double.NaN : atCap / (double)o.Results.Count)}) | " +
+              $"{F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} (cap {cap}) | " +
+              $"{copies.Count(r => r.CopyConverged == true)} of {copies.Count} | {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} |");
+        }
         L();
     }
 

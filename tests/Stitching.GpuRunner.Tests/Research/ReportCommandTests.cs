@@ -27,11 +27,16 @@ public sealed class ReportCommandTests : IDisposable
         var markdown = File.ReadAllText(Path.Combine(outDir, ReportRunner.ReportFile));
         Assert.All(ReportWriter.Sections, s => Assert.Contains(s, markdown));
         Assert.Contains("--quick", markdown);
+        // The report's stitches are the sweep's: least-squares start and the held-out stopping rule, every stitch accounted for.
+        Assert.Contains("least-squares start", markdown);
+        var results = ResultsCsv.ReadFile(Path.Combine(outDir, "shapes", "results.csv"));
+        Assert.Equal(4 * 2 * 2, results.Count); // four variants, 2x2 layers, one pair of models
+        Assert.Contains("| `shapes` | 16 |", markdown);
         Assert.Contains("TorchSharp", markdown);
         var figures = Regex.Matches(markdown, @"!\[[^\]]*\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
-        Assert.True(figures.Count >= 8, $"only {figures.Count} figures linked");
+        Assert.True(figures.Count >= 5, $"only {figures.Count} figures linked"); // the four variants with controls, and per experiment its analysis and representation grids
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(outDir, f)) is { Exists: true, Length: > 1000 }, $"missing figure {f}"));
-        foreach (var experiment in new[] { "shapes", "shapes-reverse", "seeds", "self" })
+        foreach (var experiment in new ReportOptions { Quick = true }.Experiments().Select(e => e.Name))
         {
             var rows = AnalysisCsv.ReadFile(Path.Combine(outDir, experiment, AnalysisCsv.FileName));
             Assert.NotEmpty(rows);
