@@ -25,7 +25,7 @@ public sealed class BaselineTests : IDisposable
             Stitch = new StitchSettings { BatchSize = 50, Precision = "fp32", Epochs = 20 },
         };
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
-        using var runner = new AnalysisRunner(engine, data, CPU) { RenderMetricPngs = false };
+        using var runner = new SweepRunner(engine) { RenderMetricPngs = false };
 
         var (results, rows) = runner.Run(spec, Path.Combine(_dir, "out"));
 
