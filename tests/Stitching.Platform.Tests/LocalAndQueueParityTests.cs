@@ -60,6 +60,12 @@ public sealed class LocalAndQueueParityTests : IDisposable
         Assert.All(served, a => Assert.Equal(localAnalyses[CellKey.Of(a)], a));   // record equality: every metric, NaN equal to NaN
         Assert.All(served, a => Assert.False(double.IsNaN(a.CopyAccuracy) || double.IsNaN(a.Cka) || double.IsNaN(a.ProbeAccuracy) || double.IsNaN(a.PixelBaselineAccuracy)));
 
+        // The CLI's results command reads the same rows from the tables
+        var cliCsv = Path.Combine(_dir, "analysis-cli.csv");
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--sweep", id, "--kind", "analysis", "--format", "csv", "--out", cliCsv]);
+        Assert.True(exit == 0, output);
+        Assert.Equal(served, AnalysisCsv.ReadFile(cliCsv));
+
         var json = await Http.ExecuteAsync(await new GetResults(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(query: "?kind=analysis"), id, default));
         Assert.Equal(4, json.Json.GetArrayLength());
         var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
