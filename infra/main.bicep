@@ -116,6 +116,7 @@ var tableNames = [
   'jobs'
   'results'
   'models'
+  'analyses'
 ]
 
 var gpuProfiles = {

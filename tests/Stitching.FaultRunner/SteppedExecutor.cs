@@ -32,11 +32,11 @@ public sealed class SteppedExecutor(SteppedExecutorOptions options, BlobContaine
         return new ModelResult(model.Arch, model.Width, model.Dataset, model.Seed, model.Trained, model.Training.Epochs, 1000, model.Trained ? 0.9 : 0.1, 0.3);
     }
 
-    public async Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct)
+    public async Task<StitchJobResult> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct)
     {
         var results = new List<StitchResult>();
         foreach (var task in tasks) results.Add(await TrainOneAsync(spec, task, checkpointDirectory, ct));
-        return results;
+        return new StitchJobResult(results, []);
     }
 
     private async Task<StitchResult> TrainOneAsync(SweepSpec spec, StitchTask task, string checkpointDirectory, CancellationToken ct)

@@ -30,7 +30,7 @@ public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false
         return new ModelResult(model.Arch, model.Width, model.Dataset, model.Seed, model.Trained, model.Training.Epochs, 1000, model.Trained ? 0.9 : 0.1, 0.3);
     }
 
-    public async Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct)
+    public async Task<StitchJobResult> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct)
     {
         if (tasks.Select(t => (t.Receiver.Key, t.ReceiverLayer, t.StitchSeed)).Distinct().Count() != 1)
             throw new ArgumentException("A call's stitches must share receiver, receiver layer and seed.", nameof(tasks));
@@ -38,7 +38,10 @@ public sealed class FakeExecutor(TimeSpan? delay = null, bool failModels = false
         CallSizes.Enqueue(tasks.Count);
         var results = new List<StitchResult>();
         foreach (var task in tasks) results.Add(await TrainOneAsync(spec, task, checkpointDirectory, ct));
-        return results;
+        // One analysis row per stitch when the sweep asks for analyses: made-up values derived from the task result.
+        var analyses = spec.Analyses.Count == 0 ? [] : tasks.Zip(results, (t, r) => new AnalysisResult(r.Variant, r.SenderArch, r.SenderSeed, r.SenderLayer,
+            r.ReceiverArch, r.ReceiverSeed, r.ReceiverLayer, r.StitchSeed) { TaskAccuracy = r.Accuracy, CopyAccuracy = r.Accuracy - 0.1, Cka = 0.5 }).ToList();
+        return new StitchJobResult(results, analyses);
     }
 
     private async Task<StitchResult> TrainOneAsync(SweepSpec spec, StitchTask task, string checkpointDirectory, CancellationToken ct)

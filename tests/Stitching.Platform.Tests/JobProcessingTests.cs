@@ -65,6 +65,35 @@ public sealed class JobProcessingTests
     }
 
     [AzuriteFact]
+    public async Task A_sweep_with_analyses_stores_one_analysis_row_per_stitch_and_serves_them_as_json_csv_and_in_the_report()
+    {
+        // Given a sweep that asks for analyses, processed by workers whose executor returns an analysis row per stitch
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await SubmitAsync(env, Specs.Small.Replace("\"stitchesPerJob\": 1", "\"stitchesPerJob\": 1, \"analyses\": [\"copy\", \"cka\"]"));
+        await TestPlatform.DrainAsync(env.Processor(new FakeExecutor()));
+
+        // Then the API serves the 4 rows as JSON and CSV (analysis.csv's columns), filtered like task results
+        var results = new GetResults(env.Platform.Results, env.Platform.Storage);
+        var json = (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=analysis"), id, default))).Json;
+        Assert.Equal(4, json.GetArrayLength());
+        Assert.All(json.EnumerateArray(), r => Assert.Equal(0.5, r.GetProperty("cka").GetDouble()));
+        var csv = await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=analysis&format=csv&senderLayer=stem"), id, default));
+        Assert.StartsWith("text/csv", csv.ContentType);
+        var rows = Stitching.Core.Results.AnalysisCsv.Read(new StringReader(csv.Body));
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(r.TaskAccuracy - 0.1, r.CopyAccuracy, 12));
+        // and refuses what has no analysis form
+        Assert.Equal(400, (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=analysis&format=parquet"), id, default))).Status);
+        Assert.Equal(400, (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=models"), id, default))).Status);
+        // and the report shows the summary, with a link to the CSV
+        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
+        Assert.Contains("trained-&gt;trained: copy accuracy", report.Body);
+        Assert.Contains("trained-&gt;trained: linear CKA", report.Body);
+        Assert.Contains("results?kind=analysis&amp;format=csv", report.Body);
+        Assert.DoesNotContain("least-squares accuracy", report.Body); // not asked for
+    }
+
+    [AzuriteFact]
     public async Task Duplicate_deliveries_and_racing_processors_leave_exactly_one_row_per_job()
     {
         await using var env = await TestPlatform.CreateAsync();

@@ -29,6 +29,7 @@ namespace Stitching.Core.Contracts;
 [JsonSerializable(typeof(IReadOnlyList<StitchResult>))]
 [JsonSerializable(typeof(ModelResult))]
 [JsonSerializable(typeof(StitchResult))]
+[JsonSerializable(typeof(IReadOnlyList<AnalysisResult>))]
 [JsonSerializable(typeof(SimilarityMatrix))]
 [JsonSerializable(typeof(SweepComparison))]
 [JsonSerializable(typeof(DeadLetterEnvelope))]

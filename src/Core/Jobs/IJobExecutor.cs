@@ -16,8 +16,8 @@ public interface IJobExecutor
     Task<ModelResult> TrainModelAsync(ModelSpec model, string checkpointDirectory, CancellationToken ct);
 
     /// <summary>
-    /// Trains stitches that share receiver model, receiver layer and stitch seed (the engine trains them in one loop);
-    /// returns their results in the order of <paramref name="tasks"/>.
+    /// Trains stitches that share receiver model, receiver layer and stitch seed (the engine trains them in one loop) and
+    /// runs the spec's analyses on them; returns their results, and analysis rows when analyses were asked, in the order of <paramref name="tasks"/>.
     /// </summary>
-    Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct);
+    Task<StitchJobResult> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct);
 }

@@ -185,7 +185,7 @@ public sealed class JobProcessor(
     }
 
     /// <summary>
-    /// Trains the group's stitches one receiver layer at a time and stores each layer's results as soon as they exist,
+    /// Trains the group's stitches one receiver layer at a time and stores each layer's results (and analysis rows) as soon as they exist,
     /// so a later delivery of the same job (after a crash or a lost lock) trains only the stitches still missing.
     /// </summary>
     private async Task RunStitchesAsync(SweepSpec spec, JobMessage m, CancellationToken ct)
@@ -200,12 +200,16 @@ public sealed class JobProcessor(
         foreach (var layer in missing.GroupBy(t => t.ReceiverLayer))
         {
             var tasks = layer.ToList();
-            var results = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
+            var (results, analyses) = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
+            if (analyses.Count != (spec.Analyses.Count > 0 ? tasks.Count : 0))
+                throw new InvalidOperationException($"The executor returned {analyses.Count} analysis rows for {tasks.Count} stitches and {spec.Analyses.Count} analyses.");
             using var activity = StitchingTelemetry.StartSweep("Write results", m.SweepId)?.SetTag("stitching.receiver_layer", layer.Key).SetTag("stitching.results", tasks.Count);
             for (var k = 0; k < tasks.Count; k++)
             {
                 var stitchId = JobIds.ForStitch(tasks[k]);
+                // Before the result row: a stored result means the stitch is finished, its analyses included.
+                if (analyses.Count > 0) await storage.UpsertAnalysisAsync(m.SweepId, stitchId, analyses[k], ct);
                 var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", tasks[k].Id + ".bin");
                 var checkpoint = File.Exists(stitchFile) ? await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct) : null;
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);

@@ -7,7 +7,8 @@ using Stitching.Core.Results;
 namespace Stitching.Core.Rendering;
 
 /// <summary>
-/// The sweep report: progress, base-model accuracies, the matrices side by side, failures, a link to the CSV.
+/// The sweep report: progress, base-model accuracies, the matrices side by side, the analyses' summary when the sweep
+/// asked for analyses (per variant, a table per metric of the cells' means), failures, a link to the CSV.
 /// Every string that came from a user or from storage is HTML-encoded; images are inline SVG data URIs
 /// (an SVG in an img element runs no script), or tables when no renderer is registered.
 /// No function key ever goes into the page: the CSV link is relative and keyless (a key in a link lands in the
@@ -28,9 +29,11 @@ public static class SweepReportPage
     public const int PollSeconds = 3;
     public const int NoScriptRefreshSeconds = 15;
     public const string LivePart = "live";
+    /// <summary>The relative, keyless link to the analysis rows as CSV (analysis.csv's columns).</summary>
+    public const string AnalysisCsvHref = "results?kind=analysis&format=csv";
 
     public static string Html(SweepRecord sweep, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, string csvHref)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, string csvHref, IReadOnlyList<AnalysisResult>? analyses = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
@@ -40,8 +43,10 @@ public static class SweepReportPage
         html.Append("<h1>").Append(E(sweep.Name ?? "Sweep")).Append("</h1><p>Sweep <code>").Append(E(sweep.Id)).Append("</code>, created ")
             .Append(E(sweep.CreatedAt.ToString("u", inv))).Append("</p>");
         html.Append("<p><a href=\"").Append(E(WithoutKey(csvHref))).Append("\">Results as CSV</a> (in Azure: with your function key, as the ")
-            .Append("<code>x-functions-key</code> header or <code>&amp;code=</code>)</p>");
-        AppendLive(html, status, matrices, models, renderer);
+            .Append("<code>x-functions-key</code> header or <code>&amp;code=</code>)");
+        if (analyses is { Count: > 0 }) html.Append("; <a href=\"").Append(E(AnalysisCsvHref)).Append("\">analyses as CSV</a>");
+        html.Append("</p>");
+        AppendLive(html, status, matrices, models, renderer, analyses ?? []);
         html.Append("<section id=\"cell\"></section>");
         html.Append("<script>").Append(Script.Replace("{poll}", (PollSeconds * 1000).ToString(inv)).Replace("{part}", LivePart)).Append("</script>");
         return html.Append("</body></html>").ToString();
@@ -49,10 +54,10 @@ public static class SweepReportPage
 
     /// <summary>The part of the page that changes while the sweep runs: the <c>#live</c> element alone.</summary>
     public static string Live(SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, IReadOnlyList<AnalysisResult>? analyses = null)
     {
         var html = new StringBuilder();
-        AppendLive(html, status, matrices, models, renderer);
+        AppendLive(html, status, matrices, models, renderer, analyses ?? []);
         return html.ToString();
     }
 
@@ -77,7 +82,7 @@ public static class SweepReportPage
         "td a{color:inherit}#cell td,#cell th{text-align:left}#cell:not(:empty){border-top:1px solid #ccc;margin-top:1em}pre{white-space:pre-wrap;max-width:60em}";
 
     private static void AppendLive(StringBuilder html, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, IReadOnlyList<AnalysisResult> analyses)
     {
         var inv = CultureInfo.InvariantCulture;
         var cells = matrices.Sum(m => m.Values.Sum(r => r.Length));
@@ -116,6 +121,7 @@ public static class SweepReportPage
             html.Append("</figure>");
         }
         html.Append("</div>");
+        AppendAnalyses(html, analyses);
         if (status.Failures.Count > 0)
         {
             html.Append("<h2>Failures</h2><ul id=\"failures\">");
@@ -127,6 +133,48 @@ public static class SweepReportPage
                     .Append("<details><summary>").Append(E(firstLine)).Append("</summary><pre>").Append(E(f.Error)).Append("</pre></details></li>");
             }
             html.Append("</ul>");
+        }
+        html.Append("</div>");
+    }
+
+    /// <summary>Metrics of the analysis summary, as analysis.csv names them; one shown only when some row has it.</summary>
+    public static IReadOnlyList<(string Column, string Title)> AnalysisMetrics { get; } =
+    [
+        ("task_accuracy", "task accuracy"), ("copy_accuracy", "copy accuracy"), ("ls_accuracy", "least-squares accuracy"), ("cka", "linear CKA"),
+        ("cka_debiased", "debiased CKA"), ("probe_accuracy", "linear probe"), ("pixel_baseline_accuracy", "pixel baseline"), ("penalty", "penalty"),
+    ];
+
+    /// <summary>
+    /// Per variant, a sender x receiver layer table per metric, each cell the mean over model-seed pairs and stitch seeds
+    /// (rows come in plan order, so layers keep the plan's order).
+    /// </summary>
+    private static void AppendAnalyses(StringBuilder html, IReadOnlyList<AnalysisResult> analyses)
+    {
+        if (analyses.Count == 0) return;
+        var inv = CultureInfo.InvariantCulture;
+        html.Append("<h2>Analyses</h2><div id=\"analyses\" class=\"grid\">");
+        foreach (var variant in analyses.GroupBy(a => a.Variant))
+        {
+            var senders = variant.Select(a => a.SenderLayer).Distinct().ToList();
+            var receivers = variant.Select(a => a.ReceiverLayer).Distinct().ToList();
+            foreach (var (column, title) in AnalysisMetrics.Where(m => variant.Any(a => !double.IsNaN(AnalysisCsv.Metric(a, m.Column)))))
+            {
+                html.Append("<figure><figcaption>").Append(E($"{variant.Key}: {title}")).Append("</figcaption><table><tr><th></th>");
+                foreach (var r in receivers) html.Append("<th>").Append(E(r)).Append("</th>");
+                html.Append("</tr>");
+                foreach (var sender in senders)
+                {
+                    html.Append("<tr><th>").Append(E(sender)).Append("</th>");
+                    foreach (var receiver in receivers)
+                    {
+                        var values = variant.Where(a => a.SenderLayer == sender && a.ReceiverLayer == receiver)
+                            .Select(a => AnalysisCsv.Metric(a, column)).Where(v => !double.IsNaN(v)).ToList();
+                        html.Append("<td>").Append(values.Count == 0 ? "&middot;" : values.Average().ToString("0.000", inv)).Append("</td>");
+                    }
+                    html.Append("</tr>");
+                }
+                html.Append("</table></figure>");
+            }
         }
         html.Append("</div>");
     }

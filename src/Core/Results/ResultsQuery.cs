@@ -18,15 +18,32 @@ public sealed class ResultsQuery(StitchingStorage storage)
         await foreach (var row in storage.ListResultsAsync(sweepId, cancellationToken))
         {
             var r = row.Result;
-            if (variant is { } want && !(Variants.TryParse(r.Variant, out var got) && got == want)) continue;
-            if (filter.SenderLayer is { Length: > 0 } sl && r.SenderLayer != sl) continue;
-            if (filter.ReceiverLayer is { Length: > 0 } rl && r.ReceiverLayer != rl) continue;
-            if (filter.SenderArch is { Length: > 0 } sa && !SameArch(r.SenderArch, sa)) continue;
-            if (filter.ReceiverArch is { Length: > 0 } ra && !SameArch(r.ReceiverArch, ra)) continue;
-            rows.Add(row);
+            if (Matches(filter, variant, r.Variant, r.SenderLayer, r.ReceiverLayer, r.SenderArch, r.ReceiverArch)) rows.Add(row);
         }
         return rows.OrderBy(r => r.StitchId, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>
+    /// The sweep's analysis rows (<see cref="AnalysisResult"/>), filtered like <see cref="ListAsync"/>, in the order of the
+    /// plan's stitches (<see cref="SweepPlan.Stitches"/>: pair, seeds, variant, sender layer, receiver layer). Empty when the sweep does not exist.
+    /// </summary>
+    public async Task<IReadOnlyList<AnalysisResult>> AnalysesAsync(string sweepId, ResultsFilter filter, CancellationToken cancellationToken = default)
+    {
+        Variant? variant = filter.Variant is { Length: > 0 } v ? ParseVariant(v) : null;
+        if (await storage.GetSweepAsync(sweepId, cancellationToken) is not { } sweep) return [];
+        var order = SweepPlan.Create(sweep.Spec).Stitches.Select((t, k) => (Key: CellKey.Of(t), k)).DistinctBy(p => p.Key).ToDictionary(p => p.Key, p => p.k);
+        var rows = new List<AnalysisResult>();
+        await foreach (var r in storage.ListAnalysesAsync(sweepId, cancellationToken))
+            if (Matches(filter, variant, r.Variant, r.SenderLayer, r.ReceiverLayer, r.SenderArch, r.ReceiverArch)) rows.Add(r);
+        return rows.OrderBy(r => order.GetValueOrDefault(CellKey.Of(r), int.MaxValue)).ToList();
+    }
+
+    private static bool Matches(ResultsFilter filter, Variant? variant, string rowVariant, string senderLayer, string receiverLayer, string senderArch, string receiverArch) =>
+        (variant is not { } want || (Variants.TryParse(rowVariant, out var got) && got == want))
+        && (filter.SenderLayer is not { Length: > 0 } sl || senderLayer == sl)
+        && (filter.ReceiverLayer is not { Length: > 0 } rl || receiverLayer == rl)
+        && (filter.SenderArch is not { Length: > 0 } sa || SameArch(senderArch, sa))
+        && (filter.ReceiverArch is not { Length: > 0 } ra || SameArch(receiverArch, ra));
 
     /// <summary>
     /// The matrix of one variant for one (sender, receiver) pair of the sweep (the first pair when not given).

@@ -9,7 +9,7 @@ namespace Stitching.Core.Storage;
 
 /// <summary>
 /// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId), jobs (PK sweepId, RK jobId),
-/// results (PK sweepId, RK jobId), models (PK "models", RK model key). Every query is by partition
+/// results (PK sweepId, RK stitch id), analyses (PK sweepId, RK stitch id: a stitch's <see cref="AnalysisResult"/>), models (PK "models", RK model key). Every query is by partition
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
 /// </summary>
@@ -33,16 +33,18 @@ public sealed class StitchingStorage
         Jobs = service.GetTableClient(namePrefix + "jobs");
         Results = service.GetTableClient(namePrefix + "results");
         Models = service.GetTableClient(namePrefix + "models");
+        Analyses = service.GetTableClient(namePrefix + "analyses");
     }
 
     public TableClient Sweeps { get; }
     public TableClient Jobs { get; }
     public TableClient Results { get; }
     public TableClient Models { get; }
+    public TableClient Analyses { get; }
 
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Sweeps, Jobs, Results, Models })
+        foreach (var table in new[] { Sweeps, Jobs, Results, Models, Analyses })
             await table.CreateIfNotExistsAsync(cancellationToken);
     }
 
@@ -204,6 +206,24 @@ public sealed class StitchingStorage
         var row = await Results.GetEntityIfExistsAsync<TableEntity>(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)),
             cancellationToken: cancellationToken);
         return row.HasValue ? ToResult(row.Value!) : null;
+    }
+
+    /// <summary>A stitch's analysis row, keyed like its result (<see cref="JobIds.ForStitch"/>): a duplicate delivery rewrites it.</summary>
+    public Task UpsertAnalysisAsync(string sweepId, string stitchId, AnalysisResult analysis, CancellationToken cancellationToken = default) =>
+        Analyses.UpsertEntityAsync(new TableEntity(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)))
+        {
+            ["Variant"] = analysis.Variant,
+            ["SenderLayer"] = analysis.SenderLayer,
+            ["ReceiverLayer"] = analysis.ReceiverLayer,
+            ["Json"] = JsonSerializer.Serialize(analysis, PlatformJsonContext.Default.AnalysisResult),
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>A sweep's analysis rows, one per stitch whose job ran analyses.</summary>
+    public async IAsyncEnumerable<AnalysisResult> ListAnalysesAsync(string sweepId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pk = StorageIds.Require(sweepId, nameof(sweepId));
+        await foreach (var e in Analyses.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: cancellationToken))
+            yield return JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.AnalysisResult)!;
     }
 
     public async Task<ModelResult?> GetModelAsync(string modelKey, CancellationToken cancellationToken = default)

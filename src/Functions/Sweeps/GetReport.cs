@@ -13,8 +13,8 @@ namespace Stitching.Functions.Sweeps;
 public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(GetReport))]
-    [EndpointSummary("A sweep's report: an HTML page with its status, matrices and base models")]
-    [QueryParameter("part", typeof(string), "live: only the page's changing part (progress, matrices, failures), which its script polls.", Values = ["live"])]
+    [EndpointSummary("A sweep's report: an HTML page with its status, matrices, base models and, when the sweep asked for analyses, their summary")]
+    [QueryParameter("part", typeof(string), "live: only the page's changing part (progress, matrices, analyses, failures), which its script polls.", Values = ["live"])]
     [ContentResponse("text/html", "The report page.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The id is not a sweep id.")]
     [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
@@ -31,11 +31,12 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
         var models = new List<(string, ModelResult?)>();
         foreach (var m in SweepPlan.Create(sweep.Spec).Models)
             models.Add((m.Key, await storage.GetModelAsync(m.Key, cancellationToken)));
+        var analyses = await results.AnalysesAsync(id, new ResultsFilter(), cancellationToken);
         if (part == SweepReportPage.LivePart)
-            return TypedResults.Text(SweepReportPage.Live(status, matrices, models, renderer), "text/html; charset=utf-8");
+            return TypedResults.Text(SweepReportPage.Live(status, matrices, models, renderer, analyses), "text/html; charset=utf-8");
         // The page drops any key from this link (SweepReportPage.WithoutKey); its script sends the key as a header instead.
         var code = request.Query["code"].ToString();
         var csv = $"results?format=csv{(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : "")}";
-        return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv), "text/html; charset=utf-8");
+        return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv, analyses), "text/html; charset=utf-8");
     }
 }

@@ -108,7 +108,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             var clock = Stopwatch.StartNew();
             using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
-            var rows = new SweepRunner(engine).Run(spec with { Stitch = stitch }, dir, cancellationToken: cancellationToken);
+            using var runner = new SweepRunner(engine);
+            var rows = runner.Run(spec with { Stitch = stitch }, dir, cancellationToken: cancellationToken).Results;
             return new EngineRun(rows, clock.Elapsed.TotalSeconds, engine.ComputeType, engine.PeakCachedBytes);
         }
 

@@ -47,6 +47,9 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         [CommandOption("--format <FORMAT>"), Description("table (default), csv (the engine's results.csv columns), json, or the long table with every sweep setting on each row: long-csv or parquet (needs --out).")]
         public string Format { get; init; } = "table";
 
+        [CommandOption("--kind <KIND>"), Description("task (default): the task-trained stitches' results; analysis: the per-stitch analyses the sweep asked for (--format csv, analysis.csv's columns, or json), as GET results?kind=analysis.")]
+        public string Kind { get; init; } = "task";
+
         [CommandOption("--out <FILE>"), Description("Write to FILE instead of standard output.")]
         public string? Out { get; init; }
 
@@ -55,6 +58,8 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
             if (Format is not ("table" or "csv" or "json" or "long-csv" or "parquet"))
                 return ValidationResult.Error($"--format must be table, csv, json, long-csv or parquet, got '{Format}'.");
             if (!List && string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID, or --list to see the sweeps.");
+            if (Kind is not ("task" or "analysis")) return ValidationResult.Error($"--kind must be task or analysis, got '{Kind}'.");
+            if (Kind == "analysis" && Format is not ("csv" or "json")) return ValidationResult.Error("--kind analysis needs --format csv or json.");
             if (Format == "table" && Out is not null) return ValidationResult.Error("--out needs --format csv, json, long-csv or parquet.");
             if (Format == "parquet" && Out is null) return ValidationResult.Error("--format parquet needs --out FILE.");
             if (Format is not ("long-csv" or "parquet") && Sweep?.Contains(',') == true) return ValidationResult.Error("Several sweeps (--sweep ID1,ID2) need --format long-csv or parquet.");
@@ -101,6 +106,13 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         {
             AnsiConsole.MarkupLine($"[red]error:[/] no sweep {Markup.Escape(settings.Sweep!)}.");
             return 1;
+        }
+        if (settings.Kind == "analysis")
+        {
+            var analyses = await platform.Results.AnalysesAsync(settings.Sweep!, filter, cancellationToken);
+            if (settings.Format == "csv") CliOutput.Write(settings.Out, w => AnalysisCsv.Write(w, analyses));
+            else CliOutput.Write(settings.Out, w => w.Write(JsonSerializer.Serialize(analyses, PlatformJsonContext.Default.IReadOnlyListAnalysisResult)));
+            return 0;
         }
         var rows = await platform.Results.ListAsync(settings.Sweep!, filter, cancellationToken);
         switch (settings.Format)

@@ -78,7 +78,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
         public int CacheMegabytes { get; init; } = 4096;
 
-        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, pixels (pixel baseline), probe (linear-probe baseline), penalty. Default none. With analyses the sweep does not resume.")]
+        [CommandOption("--analyses <LIST>"), Description("Extra analyses per cell, written to analysis.csv and matrix-<variant>-<metric>.json/png: all, or a comma list of copy, least-squares, cka, pixels (pixel baseline), probe (linear-probe baseline), penalty. Default none.")]
         public string? Analyses { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images used for linear CKA (default 1000).")]
         public int CkaImages { get; init; } = 1000;
@@ -166,9 +166,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
         {
-            if (spec.Analyses.Count == 0) return new SweepRunner(engine, Log).Run(spec, settings.Out, progress, cancellationToken);
-            using var research = new AnalysisRunner(engine, run.Data, run.Device, Log) { CkaImages = settings.CkaImages };
-            return research.Run(spec, settings.Out, progress, cancellationToken).Results;
+            using var runner = new SweepRunner(engine, Log) { CkaImages = settings.CkaImages };
+            return runner.Run(spec, settings.Out, progress, cancellationToken).Results;
         }
 
         IReadOnlyList<StitchResult> rows = [];

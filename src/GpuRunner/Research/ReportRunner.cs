@@ -28,7 +28,7 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
         Directory.CreateDirectory(outDirectory);
         var experiments = options.Experiments();
         using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, log);
-        using var research = new AnalysisRunner(engine, data, device, log) { CkaImages = options.CkaImages, RenderMetricPngs = false };
+        using var research = new SweepRunner(engine, log) { CkaImages = options.CkaImages, RenderMetricPngs = false };
         var outcomes = new List<ExperimentOutcome>();
         foreach (var experiment in experiments)
         {

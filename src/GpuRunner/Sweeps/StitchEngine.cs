@@ -39,6 +39,9 @@ public sealed class StitchEngine : IDisposable
     }
 
     public long CacheBudgetBytes { get; }
+    /// <summary>The run's data (train, held-out and test splits on the device) that every stitch and analysis of this engine uses.</summary>
+    public SweepData Data => _data;
+    public Device Device => _device;
 
     /// <summary>
     /// Rows per suffix pass when several stitches share a receiver layer. On CPUs a pass of a few hundred rows

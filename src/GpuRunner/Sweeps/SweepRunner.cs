@@ -1,59 +1,78 @@
 using Stitching.Core.Contracts;
+using Stitching.Core.Jobs;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Stitches;
+using Stitching.GpuRunner.Research;
 
 namespace Stitching.GpuRunner.Sweeps;
 
 /// <summary>
-/// Runs a whole sweep locally into an output folder. Finished stitches found in results.csv are kept, so a
-/// rerun into the same folder resumes; results.csv is rewritten (atomically) after every stitch group, and results.parquet
-/// (the long table, <see cref="LongResultsTable"/>) at the end.
+/// Runs a whole sweep locally into an output folder: an in-process queue over the platform's plan. The model jobs are
+/// the plan's models, the stitch jobs <see cref="SweepPlan.StitchJobs"/> (the jobs, and job ids, a submission queues),
+/// each run by the executor the queue worker runs, <see cref="StitchGroupJob"/>, one receiver layer at a time as
+/// <see cref="JobProcessor"/> does. Resume is the worker's: stitches whose rows are stored (results.csv, and analysis.csv
+/// when analyses were asked) are skipped, so a rerun into the same folder trains only what is missing.
+/// analysis.csv then results.csv are rewritten (atomically) after every receiver layer, as the worker stores a layer's
+/// analysis rows before its results; models.csv at the start; the matrices, analysis matrices
+/// (<see cref="AnalysisOutputs"/>) and results.parquet (<see cref="LongResultsTable"/>) at the end.
+/// Baselines, CKA Grams and loaded models are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
 /// </summary>
-public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
+public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null) : IDisposable
 {
-    public IReadOnlyList<StitchResult> Run(SweepSpec spec, string outDirectory, IProgress<SweepProgress>? progress = null, CancellationToken cancellationToken = default)
+    private StitchGroupJob? _executor;
+
+    /// <summary>Test images used for CKA (the first ones of the test split).</summary>
+    public int CkaImages { get; init; } = 1000;
+    /// <summary>Also render one PNG per analysis metric and variant (JSON is always written).</summary>
+    public bool RenderMetricPngs { get; init; } = true;
+
+    public StitchJobResult Run(SweepSpec spec, string outDirectory, IProgress<SweepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var plan = SweepPlan.Create(spec);
+        var analyses = spec.Analyses.Count > 0;
         Directory.CreateDirectory(outDirectory);
         SweepManifest.WriteOrCheck(outDirectory, SweepManifest.Create(spec, engine.DeviceName, engine.Hardware, Training.Precision.Name(engine.ComputeType)));
         var resultsPath = Path.Combine(outDirectory, SweepOutputs.ResultsFile);
-        var rows = File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath).ToList() : [];
-        var finished = rows.Select(Key).ToHashSet();
-        var all = plan.Stitches.ToList();
-        var pending = all.Where(t => !finished.Contains(Key(t))).ToList();
-        if (pending.Count < all.Count) log?.Invoke($"Resuming: {all.Count - pending.Count} of {all.Count} stitches already in {resultsPath}.");
+        var analysisPath = Path.Combine(outDirectory, AnalysisCsv.FileName);
+        var rows = (File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath) : []).ToDictionary(CellKey.Of);
+        var analysisRows = (analyses && File.Exists(analysisPath) ? AnalysisCsv.ReadFile(analysisPath) : []).ToDictionary(CellKey.Of);
+        bool Stored(StitchTask t) => rows.ContainsKey(CellKey.Of(t)) && (!analyses || analysisRows.ContainsKey(CellKey.Of(t)));
 
+        // Model jobs first, as the queue runs them before the stitch jobs that need them.
         var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
 
-        var done = all.Count - pending.Count;
-        progress?.Report(new SweepProgress(done, all.Count, "starting"));
-        foreach (var pair in plan.Pairs)
+        var jobs = plan.StitchJobs.ToList();
+        var total = jobs.Sum(j => j.Count);
+        var done = jobs.Sum(j => j.Tasks().Count(Stored));
+        if (done > 0) log?.Invoke($"Resuming: {done} of {total} stitches already in {resultsPath}.");
+        progress?.Report(new SweepProgress(done, total, "starting"));
+        _executor ??= new StitchGroupJob(engine, log) { CkaImages = CkaImages };
+        foreach (var job in jobs)
         {
-            var pairTasks = pending.Where(t => t.Sender.Arch == pair.SenderArch.Name && t.Receiver.Arch == pair.ReceiverArch.Name).ToList();
-            foreach (var group in StitchEngine.Groups(pairTasks))
+            // A job's stitches into one receiver layer are stored together, as the worker stores them: a partly run job reruns only what is missing.
+            foreach (var layer in job.Tasks().Where(t => !Stored(t)).GroupBy(t => t.ReceiverLayer))
             {
-                var label = $"{group[0].Receiver.Arch} {(group[0].Receiver.Trained ? "trained" : "random")} layer {group[0].ReceiverLayer} <- {group.Count} stitches";
-                progress?.Report(new SweepProgress(done, all.Count, label));
-                var trained = engine.TrainGroup(group, spec.Stitch, cancellationToken: cancellationToken);
-                foreach (var (result, stitch) in trained)
-                {
-                    rows.Add(result);
-                    stitch.Dispose();
-                }
-                done += group.Count;
-                ResultsCsv.WriteFile(resultsPath, rows);
-                progress?.Report(new SweepProgress(done, all.Count, label));
+                var tasks = layer.ToList();
+                var label = $"{JobIds.ForStitches(job)}: {tasks[0].Receiver.Arch} {(tasks[0].Receiver.Trained ? "trained" : "random")} layer {layer.Key} <- {tasks.Count} stitches";
+                progress?.Report(new SweepProgress(done, total, label));
+                using var trained = _executor.Run(spec, tasks, cancellationToken);
+                foreach (var r in trained.Result.Results) rows[CellKey.Of(r)] = r;
+                foreach (var a in trained.Result.Analyses) analysisRows[CellKey.Of(a)] = a;
+                if (analyses) AnalysisCsv.WriteFile(analysisPath, analysisRows.Values);
+                ResultsCsv.WriteFile(resultsPath, rows.Values);
+                done += tasks.Count;
+                progress?.Report(new SweepProgress(done, total, label));
             }
-            engine.ClearActivations();
         }
-        SweepOutputs.WriteMatrices(outDirectory, plan, rows);
+        var results = rows.Values.ToList();
+        SweepOutputs.WriteMatrices(outDirectory, plan, results);
+        var analysisList = analysisRows.Values.ToList();
+        if (analyses) AnalysisOutputs.Write(outDirectory, plan, analysisList, RenderMetricPngs);
         // The long table beside results.csv: every setting on every row, for pandas and for concatenating sweeps.
-        LongResultsTable.WriteParquetFile(Path.Combine(outDirectory, SweepFolder.ParquetFile), [new SweepResults(SweepFolder.Id(outDirectory), spec, rows)]);
-        return rows;
+        LongResultsTable.WriteParquetFile(Path.Combine(outDirectory, SweepFolder.ParquetFile), [new SweepResults(SweepFolder.Id(outDirectory), spec, results)]);
+        return new StitchJobResult(results, analysisList);
     }
 
-    private static string Key(StitchResult r) => $"{r.Variant}|{r.SenderArch}|{r.SenderSeed}|{r.SenderLayer}|{r.ReceiverArch}|{r.ReceiverSeed}|{r.ReceiverLayer}|{r.StitchSeed}";
-    private static string Key(StitchTask t) => $"{t.Variant.Name()}|{t.Sender.Arch}|{t.Sender.Seed}|{t.SenderLayer}|{t.Receiver.Arch}|{t.Receiver.Seed}|{t.ReceiverLayer}|{t.StitchSeed}";
+    public void Dispose() => _executor?.Dispose();
 }

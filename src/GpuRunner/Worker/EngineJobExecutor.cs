@@ -14,7 +14,8 @@ namespace Stitching.GpuRunner.Worker;
 /// <summary>
 /// The real engine behind a queue worker. A runner lives for hours and handles many jobs one at a time, so the
 /// loaded data and the current <see cref="StitchEngine"/> (with its loaded models and cached sender activations)
-/// are kept across jobs: consecutive stitches of the same sender layer reuse its activations.
+/// are kept across jobs: consecutive stitches of the same sender layer reuse its activations. A stitch job runs on
+/// <see cref="StitchGroupJob"/>, the executor the local sweep runs, with the spec's analyses.
 /// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
@@ -30,8 +31,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(DataKey Key, SweepData Data)> _data = [];
-    private (EngineKey Key, StitchEngine Engine)? _engine;
-    private string? _sender;
+    private (EngineKey Key, StitchEngine Engine, StitchGroupJob Executor)? _engine;
     private readonly bool _ownsDataDirectory = dataDirectory is null;
     private readonly string _dataDirectory = dataDirectory is null ? Directory.CreateTempSubdirectory("stitching-data-").FullName : Path.GetFullPath(dataDirectory);
 
@@ -49,30 +49,21 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             return info.ToResult();
         }, ct);
 
-    public Task<IReadOnlyList<StitchResult>> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct) =>
-        RunExclusiveAsync<IReadOnlyList<StitchResult>>(spec.Dataset, () =>
+    public Task<StitchJobResult> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct) =>
+        RunExclusiveAsync(spec.Dataset, () =>
         {
-            var engine = Engine(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
+            var executor = Executor(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
                 Path.Combine(checkpointDirectory, "models")));
-            // A job's receiver layers share its sender's cached activations; a new sender starts from an empty cache, so
-            // a long-lived runner does not fill its budget with senders it will not see again.
-            if (_sender != tasks[0].Sender.Key) engine.ClearActivations();
-            _sender = tasks[0].Sender.Key;
-            var trained = engine.TrainGroup(tasks, spec.Stitch, cancellationToken: ct);
-            var results = new List<StitchResult>();
-            for (var k = 0; k < trained.Count; k++)
+            // The executor a local sweep runs too: the same stitches, seeds and analyses.
+            using var trained = executor.Run(spec, tasks, ct);
+            foreach (var (task, stitch) in trained.Stitches)
             {
-                var (result, stitch) = trained[k];
-                using (stitch)
-                {
-                    var file = Path.Combine(checkpointDirectory, "stitches", tasks[k].Id + ".bin");
-                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                    stitch.save(file + ".tmp");
-                    File.Move(file + ".tmp", file, overwrite: true);
-                }
-                results.Add(result);
+                var file = Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                stitch.save(file + ".tmp");
+                File.Move(file + ".tmp", file, overwrite: true);
             }
-            return results;
+            return trained.Result;
         }, ct);
 
     /// <summary>
@@ -130,17 +121,19 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
 
     private string DatasetFolder(string dataset) => Path.Combine(_dataDirectory, StorageIds.Require(dataset, nameof(dataset)));
 
-    private StitchEngine Engine(EngineKey key)
+    private StitchGroupJob Executor(EngineKey key)
     {
-        if (_engine is { } current && current.Key == key) return current.Engine;
+        if (_engine is { } current && current.Key == key) return current.Executor;
         DisposeEngine();
         var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log);
-        _engine = (key, engine);
-        return engine;
+        var executor = new StitchGroupJob(engine, log);
+        _engine = (key, engine, executor);
+        return executor;
     }
 
     private void DisposeEngine()
     {
+        _engine?.Executor.Dispose();
         _engine?.Engine.Dispose();
         _engine = null;
     }

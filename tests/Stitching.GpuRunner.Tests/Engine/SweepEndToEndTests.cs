@@ -23,7 +23,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
 
-        var rows = new SweepRunner(engine).Run(spec, outDir);
+        var rows = new SweepRunner(engine).Run(spec, outDir).Results;
 
         Assert.Equal(4 * 5 * 5, rows.Count); // 4 variants x 5 sender layers x 5 receiver layers
         Assert.All(rows, r => Assert.InRange(r.Accuracy, 0, 1));
@@ -77,7 +77,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
         Assert.Contains("different sweep", refused.Message);
 
-        var again = new SweepRunner(engine).Run(spec, outDir);
+        var again = new SweepRunner(engine).Run(spec, outDir).Results;
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
     }
 
@@ -96,7 +96,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var outDir = Path.Combine(_dir, "seeds");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
 
-        var rows = new SweepRunner(engine).Run(spec, outDir);
+        var rows = new SweepRunner(engine).Run(spec, outDir).Results;
 
         Assert.Equal(2 * 2 * 3 * 3, rows.Count); // 2 seed pairs x 2 variants x 3 x 3 layers
         Assert.Equal([(0, 1), (2, 3)], rows.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Order());

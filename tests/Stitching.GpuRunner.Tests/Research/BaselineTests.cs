@@ -1,7 +1,6 @@
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Research;
 using Stitching.GpuRunner.Sweeps;
 using Stitching.GpuRunner.Tests.Engine;
 using static TorchSharp.torch;
@@ -25,7 +24,8 @@ public sealed class BaselineTests : IDisposable
             Stitch = new StitchSettings { BatchSize = 50, Precision = "fp32", Epochs = 20 },
         };
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
-        using var runner = new AnalysisRunner(engine, data, CPU) { RenderMetricPngs = false };
+        var log = new List<string>();
+        using var runner = new SweepRunner(engine, log.Add) { RenderMetricPngs = false };
 
         var (results, rows) = runner.Run(spec, Path.Combine(_dir, "out"));
 
@@ -44,6 +44,13 @@ public sealed class BaselineTests : IDisposable
         Assert.InRange(headOnly.TaskAccuracy - headOnly.ProbeAccuracy, -0.1, 0.1);
         Assert.True(File.Exists(Path.Combine(_dir, "out", "matrix-trained-trained-probe-accuracy.json")));
         Assert.True(File.Exists(Path.Combine(_dir, "out", "matrix-trained-trained-above-probe.json")));
+
+        // A rerun into the same folder resumes: every stitch's rows are stored, so nothing trains and the same rows come back.
+        log.Clear();
+        var again = runner.Run(spec, Path.Combine(_dir, "out"));
+        Assert.Contains(log, line => line.StartsWith("Resuming: 4 of 4 stitches"));
+        Assert.Equal(rows.OrderBy(CellKey.Of), again.Analyses.OrderBy(CellKey.Of));
+        Assert.Equal(results.Select(r => (CellKey.Of(r), r.Accuracy)).Order(), again.Results.Select(r => (CellKey.Of(r), r.Accuracy)).Order());
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -12,74 +12,38 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Research;
 
 /// <summary>
-/// Runs a sweep like <see cref="SweepRunner"/> and, for every task-trained stitch, the analyses the spec asks for
-/// (<see cref="Analyses"/>): copy-trained and least-squares stitches, their accuracies and distances from the expected
-/// representation, CKA, the pixel and linear-probe baselines and the penalty. Writes results.csv, models.csv and the
-/// sweep's matrices as a sweep does, plus analysis.csv and the analysis matrices (<see cref="AnalysisOutputs"/>).
-/// Unlike <see cref="SweepRunner"/> it does not resume: the analyses need the trained stitches, which are not stored.
-/// Baselines and CKA Gram matrices are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
+/// The per-cell analyses a spec asks for (<see cref="Analyses"/>), for task-trained stitches of one receiver layer:
+/// copy-trained and least-squares stitches, their accuracies and distances from the expected representation, CKA, the
+/// pixel and linear-probe baselines and the penalty. Used by <see cref="StitchGroupJob"/>, so a local sweep and a queue
+/// worker analyse a cell the same way. Baselines and CKA Gram matrices are kept for the life of the object (the
+/// engine's), so cells sharing a sender or receiver layer share them; each is a function of its seed, so a value does
+/// not depend on which job computed it first.
 /// </summary>
-public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device device, Action<string>? log = null) : IDisposable
+public sealed class CellAnalyses(StitchEngine engine, int ckaImages, Action<string>? log = null) : IDisposable
 {
-    /// <summary>Test images used for CKA (the first ones of the test split).</summary>
-    public int CkaImages { get; init; } = 1000;
-    /// <summary>Also render one PNG per metric and variant (JSON is always written).</summary>
-    public bool RenderMetricPngs { get; init; } = true;
-
     private readonly Dictionary<string, double> _pixelBaselines = new();
     private readonly Dictionary<string, double> _probes = new();
+    private readonly SweepData _data = engine.Data;
+    private readonly Device _device = engine.Device;
     private CkaGrams? _cka;
 
-    public (IReadOnlyList<StitchResult> Results, IReadOnlyList<AnalysisResult> Analyses) Run(SweepSpec spec, string outDirectory,
-        IProgress<SweepProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One analysis row per task-trained stitch of one receiver layer, in order; <paramref name="results"/> and
+    /// <paramref name="stitches"/> are the task stitches' results and trained stitches.
+    /// </summary>
+    public IReadOnlyList<AnalysisResult> Run(IReadOnlyList<StitchTask> tasks, IReadOnlyList<StitchResult> results, IReadOnlyList<Stitch> stitches,
+        StitchSettings settings, IReadOnlyList<string> analyses, CancellationToken cancellationToken)
     {
-        var plan = SweepPlan.Create(spec);
-        var analyses = Analyses.Resolve(spec.Analyses);
         bool Wants(string a) => analyses.Contains(a);
-        Directory.CreateDirectory(outDirectory);
-        var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
-        ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
-
-        var rows = new List<StitchResult>();
-        var analysisRows = new List<AnalysisResult>();
-        var total = plan.Stitches.Count();
-        var done = 0;
-        foreach (var pair in plan.Pairs)
+        var first = tasks[0];
+        var pixels = Wants(Analyses.PixelBaseline) ? PixelBaseline(first, settings, cancellationToken) : double.NaN;
+        var receiverAccuracy = engine.Model(first.Receiver, cancellationToken).Info.TestAccuracy;
+        return tasks.Select((task, k) => Analyze(task, stitches[k], settings, analyses, cancellationToken) with
         {
-            foreach (var group in StitchEngine.Groups(pair.Stitches))
-            {
-                var first = group[0];
-                var label = $"{first.Receiver.Arch} {(first.Receiver.Trained ? "trained" : "random")} layer {first.ReceiverLayer} <- {group.Count} stitches";
-                progress?.Report(new SweepProgress(done, total, label));
-                var pixels = Wants(Analyses.PixelBaseline) ? PixelBaseline(first, spec.Stitch, cancellationToken) : double.NaN;
-                var receiverAccuracy = engine.Model(first.Receiver, cancellationToken).Info.TestAccuracy;
-                var trained = engine.TrainGroup(group, spec.Stitch, cancellationToken: cancellationToken);
-                for (var k = 0; k < group.Count; k++)
-                {
-                    var (result, stitch) = trained[k];
-                    using (stitch)
-                    {
-                        rows.Add(result);
-                        var row = Analyze(group[k], stitch, spec.Stitch, analyses, cancellationToken) with
-                        {
-                            TaskAccuracy = result.Accuracy, PixelBaselineAccuracy = pixels,
-                            ProbeAccuracy = Wants(Analyses.Probe) ? Probe(group[k], spec.Stitch, cancellationToken) : double.NaN,
-                            ReceiverAccuracy = Wants(Analyses.Penalty) ? receiverAccuracy : double.NaN,
-                        };
-                        analysisRows.Add(row);
-                    }
-                }
-                done += group.Count;
-                progress?.Report(new SweepProgress(done, total, label));
-            }
-            // Activations of this pair are not needed again; CKA Grams and controls are kept.
-            engine.ClearActivations();
-        }
-        ResultsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ResultsFile), rows);
-        AnalysisCsv.WriteFile(Path.Combine(outDirectory, AnalysisCsv.FileName), analysisRows);
-        SweepOutputs.WriteMatrices(outDirectory, plan, rows);
-        AnalysisOutputs.Write(outDirectory, plan, analysisRows, RenderMetricPngs);
-        return (rows, analysisRows);
+            TaskAccuracy = results[k].Accuracy, PixelBaselineAccuracy = pixels,
+            ProbeAccuracy = Wants(Analyses.Probe) ? Probe(task, settings, cancellationToken) : double.NaN,
+            ReceiverAccuracy = Wants(Analyses.Penalty) ? receiverAccuracy : double.NaN,
+        }).ToList();
     }
 
     /// <summary>Task-stitch distances, copy and least-squares stitches, and CKA of one cell.</summary>
@@ -87,10 +51,10 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
     {
         var row = new AnalysisResult(task.Variant.Name(), task.Sender.Arch, task.Sender.Seed, task.SenderLayer,
             task.Receiver.Arch, task.Receiver.Seed, task.ReceiverLayer, task.StitchSeed);
-        var senderTrain = engine.Activations(task.Sender, task.SenderLayer, "train", data.TrainImages, ct);
-        var senderTest = engine.Activations(task.Sender, task.SenderLayer, "test", data.TestImages, ct);
-        var expectedTrain = engine.Activations(task.Receiver, task.ReceiverLayer, "train", data.TrainImages, ct);
-        var expectedTest = engine.Activations(task.Receiver, task.ReceiverLayer, "test", data.TestImages, ct);
+        var senderTrain = engine.Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, ct);
+        var senderTest = engine.Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, ct);
+        var expectedTrain = engine.Activations(task.Receiver, task.ReceiverLayer, "train", _data.TrainImages, ct);
+        var expectedTest = engine.Activations(task.Receiver, task.ReceiverLayer, "test", _data.TestImages, ct);
 
         var taskCmp = CopyTask.Compare(taskStitch, senderTest, expectedTest);
         row = row with { TaskMse = taskCmp.Mse, TaskNormalizedMse = taskCmp.NormalizedMse, TaskDistributionDistance = taskCmp.DistributionDistance };
@@ -100,12 +64,12 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         {
             // Starting from the least-squares fit would start at the copying task's optimum; the copy stitch is trained from scratch.
             using var copy = Stitch.Create(task.Shape with { BatchNorm = false }, StitchEngine.StableSeed(task.Id + "/copy"));
-            copy.to(device);
+            copy.to(_device);
             // Held out as a task stitch is: the copy stitch stops when its held-out MSE stops improving, with the best weights kept.
-            var hasHoldout = data.HoldoutImages.shape[0] > 0;
+            var hasHoldout = _data.HoldoutImages.shape[0] > 0;
             var trained = CopyTask.Train(copy, senderTrain, expectedTrain,
-                hasHoldout ? engine.Activations(task.Sender, task.SenderLayer, "holdout", data.HoldoutImages, ct) : null,
-                hasHoldout ? engine.Activations(task.Receiver, task.ReceiverLayer, "holdout", data.HoldoutImages, ct) : null,
+                hasHoldout ? engine.Activations(task.Sender, task.SenderLayer, "holdout", _data.HoldoutImages, ct) : null,
+                hasHoldout ? engine.Activations(task.Receiver, task.ReceiverLayer, "holdout", _data.HoldoutImages, ct) : null,
                 settings, task.StitchSeed, ct);
             var cmp = CopyTask.Compare(copy, senderTest, expectedTest);
             row = row with
@@ -117,7 +81,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         }
         if (analyses.Contains(Analyses.LeastSquares))
         {
-            using var ls = CopyTask.FitLeastSquares(task.Shape, senderTrain, expectedTrain, settings.Ridge, device);
+            using var ls = CopyTask.FitLeastSquares(task.Shape, senderTrain, expectedTrain, settings.Ridge, _device);
             var cmp = CopyTask.Compare(ls, senderTest, expectedTest);
             row = row with
             {
@@ -127,7 +91,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         }
         if (analyses.Contains(Analyses.Cka))
         {
-            _cka ??= new CkaGrams(CkaImages, device);
+            _cka ??= new CkaGrams(ckaImages, _device);
             row = row with
             {
                 Cka = _cka.Between($"{task.Sender.Key}/{task.SenderLayer}", senderTest, $"{task.Receiver.Key}/{task.ReceiverLayer}", expectedTest),
@@ -142,7 +106,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
     {
         var suffix = Suffix(task, ct);
         var member = new StitchMember(stitch, senderTest, null, senderTest);
-        return StitchGroupTrainer.Evaluate([member], [0], m => m.Test, data.TestLabels, suffix)[0].Accuracy;
+        return StitchGroupTrainer.Evaluate([member], [0], m => m.Test, _data.TestLabels, suffix)[0].Accuracy;
     }
 
     private Func<Tensor, Tensor> Suffix(StitchTask task, CancellationToken ct)
@@ -167,15 +131,15 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         var key = $"{task.Sender.Key}/{task.SenderLayer}/s{task.StitchSeed}";
         if (_probes.TryGetValue(key, out var cached)) return cached;
         var layer = ArchitectureCatalog.Layer(ResNetSpec.Parse(task.Sender.Arch), task.Sender.Width, task.SenderLayer);
-        var shape = new StitchShape(StitchKind.Conv1x1, 1, layer.Channels, data.Classes, layer.Height, layer.Height);
+        var shape = new StitchShape(StitchKind.Conv1x1, 1, layer.Channels, _data.Classes, layer.Height, layer.Height);
         using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/probe"));
-        stitch.to(device);
-        var train = engine.Activations(task.Sender, task.SenderLayer, "train", data.TrainImages, ct);
-        var holdout = engine.Activations(task.Sender, task.SenderLayer, "holdout", data.HoldoutImages, ct);
-        var test = engine.Activations(task.Sender, task.SenderLayer, "test", data.TestImages, ct);
-        var fitImages = (int)Math.Min(settings.InitImages > 0 ? settings.InitImages : long.MaxValue, data.TrainImages.shape[0]);
-        using (var oneHot = nn.functional.one_hot(data.TrainLabels.slice(0, 0, fitImages, 1), data.Classes).to(ScalarType.Float32)
-                   .view(fitImages, data.Classes, 1, 1).expand(fitImages, data.Classes, layer.Height, layer.Height).contiguous()) // (N, classes, H, W)
+        stitch.to(_device);
+        var train = engine.Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, ct);
+        var holdout = engine.Activations(task.Sender, task.SenderLayer, "holdout", _data.HoldoutImages, ct);
+        var test = engine.Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, ct);
+        var fitImages = (int)Math.Min(settings.InitImages > 0 ? settings.InitImages : long.MaxValue, _data.TrainImages.shape[0]);
+        using (var oneHot = nn.functional.one_hot(_data.TrainLabels.slice(0, 0, fitImages, 1), _data.Classes).to(ScalarType.Float32)
+                   .view(fitImages, _data.Classes, 1, 1).expand(fitImages, _data.Classes, layer.Height, layer.Height).contiguous()) // (N, classes, H, W)
         using (var target = ActivationSource.Cached(x => x, oneHot, ScalarType.Float32))
             StitchInitializer.FitLeastSquares(stitch, train, target, settings.Ridge, fitImages);
         var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct,
@@ -194,14 +158,14 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         var key = $"{task.Receiver.Key}/{task.ReceiverLayer}/s{task.StitchSeed}";
         if (_pixelBaselines.TryGetValue(key, out var cached)) return cached;
         var layer = ReceiverLayer(task);
-        var pixels = new LayerInfo(-1, "pixels", 0, 0, data.Channels, (int)data.TrainImages.shape[2], (int)data.TrainImages.shape[3]);
+        var pixels = new LayerInfo(-1, "pixels", 0, 0, _data.Channels, (int)_data.TrainImages.shape[2], (int)_data.TrainImages.shape[3]);
         var shape = StitchShape.Between(pixels, layer, settings.BatchNorm);
         using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/pixels"));
-        stitch.to(device);
-        using var train = ActivationSource.Cached(x => x, data.TrainImages, ScalarType.Float32);
-        using var holdout = ActivationSource.Cached(x => x, data.HoldoutImages, ScalarType.Float32);
-        using var test = ActivationSource.Cached(x => x, data.TestImages, ScalarType.Float32);
-        StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", data.TrainImages, ct), settings.Ridge);
+        stitch.to(_device);
+        using var train = ActivationSource.Cached(x => x, _data.TrainImages, ScalarType.Float32);
+        using var holdout = ActivationSource.Cached(x => x, _data.HoldoutImages, ScalarType.Float32);
+        using var test = ActivationSource.Cached(x => x, _data.TestImages, ScalarType.Float32);
+        StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", _data.TrainImages, ct), settings.Ridge);
         var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct);
         _pixelBaselines[key] = accuracy;
         log?.Invoke($"Pixel baseline {task.Receiver.Arch} {task.ReceiverLayer}: {accuracy:P1}");
@@ -212,10 +176,10 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
     private double TrainOne(StitchTask task, Stitch stitch, ActivationSource train, ActivationSource holdout, ActivationSource test,
         StitchSettings settings, CancellationToken ct, Func<Tensor, Tensor>? suffix = null)
     {
-        var hasHoldout = data.HoldoutImages.shape[0] > 0;
+        var hasHoldout = _data.HoldoutImages.shape[0] > 0;
         var member = new StitchMember(stitch, train, hasHoldout ? holdout : null, test);
-        var outcome = StitchGroupTrainer.Train([member], suffix ?? Suffix(task, ct), data.TrainLabels, hasHoldout ? data.HoldoutLabels : null,
-            data.TestLabels, settings, task.StitchSeed, cancellationToken: ct);
+        var outcome = StitchGroupTrainer.Train([member], suffix ?? Suffix(task, ct), _data.TrainLabels, hasHoldout ? _data.HoldoutLabels : null,
+            _data.TestLabels, settings, task.StitchSeed, cancellationToken: ct);
         return outcome[0].Accuracy;
     }
 
