@@ -70,7 +70,8 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         PlatformConfiguration.AddSources(builder.Configuration, overrides);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start or loop is the command's error (CliErrors), not a second stack trace
         RunnerTelemetry.AddLogging(builder.Logging, builder.Configuration);
         builder.Services.AddStitchingWorker(builder.Configuration);
         builder.Services.AddSingleton<IJobExecutor>(sp =>
