@@ -37,7 +37,8 @@ public sealed record StitchingPlatform(
 
     /// <summary>
     /// The recovery timer's part of the platform: tables and the job queue, no blob client (the timer never touches a
-    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to.
+    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to. The local
+    /// host registers the same parts over its own named clients (<c>LocalRecoveryLoop.AddTimerCoordinator</c>).
     /// </summary>
     public static SweepCoordinator CreateCoordinator(StitchingStorageOptions storage, JobQueueOptions queue, ILoggerFactory? loggerFactory = null) =>
         new(new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix), JobQueues.Create(queue, storage),
