@@ -89,6 +89,9 @@ public sealed class WorkerHostTests
         Assert.Same(platform.Queue, services.GetRequiredService<IJobQueue>());
         Assert.IsType<ServiceBusJobQueue>(platform.Queue);
         Assert.Same(platform.Coordinator, services.GetRequiredService<Core.Sweeps.SweepCoordinator>());
+        // with the platform's retries (StorageClients.WithRetry) as every client's defaults
+        var tableOptions = services.GetRequiredService<IOptionsMonitor<TableClientOptions>>().Get("Default");
+        Assert.Equal((6, TimeSpan.FromSeconds(30)), (tableOptions.Retry.MaxRetries, tableOptions.Retry.NetworkTimeout));
         Assert.Equal(services.GetRequiredService<BlobServiceClient>().Uri, new BlobUriBuilder(platform.Checkpoints.Container.Uri) { BlobContainerName = "" }.ToUri());
     }
 
