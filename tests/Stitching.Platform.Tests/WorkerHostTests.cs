@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Stitching.Core;
 using Stitching.Core.Jobs;
 using Stitching.Core.Queues;
+using Stitching.Functions;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;
@@ -65,6 +66,19 @@ public sealed class WorkerHostTests
 
         // Then it refuses, naming the setting
         Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public async Task The_api_host_with_a_missing_endpoint_refuses_to_start_naming_it()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Stitching:Storage:TableServiceUri"] = "https://a.table.core.windows.net" });
+        builder.Services.AddStitching(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Set Stitching:Storage:BlobServiceUri", error.Message);
     }
 
     [Fact]
