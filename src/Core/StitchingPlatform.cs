@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Jobs;
@@ -10,9 +9,10 @@ using Stitching.Core.Sweeps;
 namespace Stitching.Core;
 
 /// <summary>
-/// Everything the API and the runners share, built once from configuration: tables, checkpoint and dataset blobs,
-/// the job queue, the coordinator and the results query. Configuration keys: <c>Stitching:Storage:*</c>,
-/// <c>Stitching:Queue:*</c>, <c>Stitching:Worker:*</c>.
+/// Everything the API and the runners share: tables, checkpoint and dataset blobs, the job queue, the coordinator and
+/// the results query. Hosts register it from configuration (<c>Stitching:Storage:*</c>, <c>Stitching:Queue:*</c>,
+/// <c>Stitching:Worker:*</c>) with <see cref="StitchingPlatformServiceCollectionExtensions.AddStitchingPlatform"/>;
+/// <see cref="Create"/> builds one from options directly (tests, benchmarks).
 /// </summary>
 public sealed record StitchingPlatform(
     StitchingStorage Storage,
@@ -24,17 +24,6 @@ public sealed record StitchingPlatform(
     JobProcessorOptions Processor,
     ILoggerFactory LoggerFactory)
 {
-    public static StitchingPlatform FromConfiguration(IConfiguration configuration, ILoggerFactory? loggerFactory = null)
-    {
-        var storage = configuration.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new();
-        var queue = configuration.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new();
-        var worker = configuration.GetSection(JobProcessorOptions.Section).Get<JobProcessorOptions>() ?? new();
-        worker.MaxDeliveries = queue.MaxDeliveries;
-        worker.LockDuration = queue.LockDuration;
-        worker.RetryDelay = queue.RetryDelay;
-        return Create(storage, queue, worker, loggerFactory);
-    }
-
     public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -48,7 +37,8 @@ public sealed record StitchingPlatform(
 
     /// <summary>
     /// The recovery timer's part of the platform: tables and the job queue, no blob client (the timer never touches a
-    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to.
+    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to. The local
+    /// host registers the same parts over its own named clients (<c>LocalRecoveryLoop.AddTimerCoordinator</c>).
     /// </summary>
     public static SweepCoordinator CreateCoordinator(StitchingStorageOptions storage, JobQueueOptions queue, ILoggerFactory? loggerFactory = null) =>
         new(new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix), JobQueues.Create(queue, storage),

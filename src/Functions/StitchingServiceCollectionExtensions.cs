@@ -16,13 +16,10 @@ namespace Stitching.Functions;
 
 public static class StitchingServiceCollectionExtensions
 {
-    /// <summary>The API's wiring: one <see cref="StitchingPlatform"/> from <c>Stitching:*</c> configuration, and its parts.</summary>
+    /// <summary>The API's wiring: the platform and its parts from <c>Stitching:*</c> configuration, limits, renderer, startup.</summary>
     public static IServiceCollection AddStitching(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(sp => StitchingPlatform.FromConfiguration(configuration, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Coordinator);
-        services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Results);
-        services.AddSingleton(sp => sp.GetRequiredService<StitchingPlatform>().Storage);
+        services.AddStitchingPlatform(configuration);
         services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
         services.AddOptions<SweepLimitOptions>().Bind(configuration.GetSection(SweepLimitOptions.Section))
             .ValidateOnStart();

@@ -104,7 +104,7 @@ public sealed class OfflineSasTests
         var runner = PlatformAs(env, PlatformComponent.Runner);
         var queue = (StorageJobQueue)runner.Queue;
 
-        // Can: create what exists already (WorkerHost), receive, renew and complete a job, send (unlocked stitch jobs), dead-letter
+        // Can: create what exists already (WorkerService at start), receive, renew and complete a job, send (unlocked stitch jobs), dead-letter
         await runner.CreateIfNotExistsAsync();
         var lease = await runner.Queue.ReceiveAsync(TimeSpan.FromSeconds(5));
         Assert.NotNull(lease);

@@ -71,7 +71,7 @@ public static class PlatformRoles
 
         // ---- Runner: one job; sends the stitch jobs a finished model unlocks (OnModelDoneAsync)
         new(PlatformComponent.Runner, PlatformService.Table, "sweeps", CreateResource | Read, BuiltInRole.StorageTableDataContributor,
-            "JobProcessor reads the sweep (spec, cancelled?); WorkerHost creates the tables"),
+            "JobProcessor reads the sweep (spec, cancelled?); WorkerService creates the tables at start"),
         new(PlatformComponent.Runner, PlatformService.Table, "jobs", CreateResource | Read | Update, BuiltInRole.StorageTableDataContributor,
             "claims, renews and finishes its job by ETag; MarkSentAsync and FailDependentsAsync update other rows"),
         new(PlatformComponent.Runner, PlatformService.Table, "results", CreateResource | Read | Upsert, BuiltInRole.StorageTableDataContributor,
@@ -81,7 +81,7 @@ public static class PlatformRoles
         new(PlatformComponent.Runner, PlatformService.Table, "models", CreateResource | Read | Upsert, BuiltInRole.StorageTableDataContributor,
             "UpsertModelAsync, GetModelAsync"),
         new(PlatformComponent.Runner, PlatformService.Blob, CheckpointsContainer, CreateResource | Read | Create | Write, BuiltInRole.StorageBlobDataContributor,
-            "downloads and uploads model and stitch checkpoints (uploads overwrite); WorkerHost creates the container"),
+            "downloads and uploads model and stitch checkpoints (uploads overwrite); WorkerService creates the container at start"),
         new(PlatformComponent.Runner, PlatformService.Blob, DatasetsContainer, Read | List, BuiltInRole.StorageBlobDataReader,
             "lists the dataset's blobs with their SHA-256 metadata, then fetches and verifies the files"),
         new(PlatformComponent.Runner, PlatformService.ServiceBus, JobQueue, Send, BuiltInRole.ServiceBusDataSender,

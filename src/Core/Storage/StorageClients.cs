@@ -16,21 +16,52 @@ public static class StorageClients
     });
 
     // A service URI that carries a SAS (offline: one per component, from `Stitching.GpuRunner sas`) is used as it is;
-    // one without is reached with the managed identity, which needs https (Azure).
-    public static TableServiceClient Tables(StitchingStorageOptions o) =>
-        o.ConnectionString is { Length: > 0 } cs ? new TableServiceClient(cs, WithRetry(new TableClientOptions()))
-        : Endpoint(o.TableServiceUri, nameof(o.TableServiceUri)) is var uri && HasSas(uri) ? new TableServiceClient(uri, WithRetry(new TableClientOptions()))
-        : new TableServiceClient(uri, Credential(), WithRetry(new TableClientOptions()));
+    // one without is reached with the managed identity, which needs https (Azure). The client options and credential
+    // come from the host's AddAzureClients (AddStitchingPlatform); without them each call makes its own, with the same retries.
+    public static TableServiceClient Tables(StitchingStorageOptions o, TableClientOptions? options = null, TokenCredential? credential = null)
+    {
+        options ??= WithRetry(new TableClientOptions());
+        return o.ConnectionString is { Length: > 0 } cs ? new TableServiceClient(cs, options)
+            : Endpoint(o.TableServiceUri, nameof(o.TableServiceUri)) is var uri && HasSas(uri) ? new TableServiceClient(uri, options)
+            : new TableServiceClient(uri, credential ?? Credential(), options);
+    }
 
-    public static BlobServiceClient Blobs(StitchingStorageOptions o) =>
-        o.ConnectionString is { Length: > 0 } cs ? new BlobServiceClient(cs, WithRetry(new BlobClientOptions()))
-        : Endpoint(o.BlobServiceUri, nameof(o.BlobServiceUri)) is var uri && HasSas(uri) ? new BlobServiceClient(uri, WithRetry(new BlobClientOptions()))
-        : new BlobServiceClient(uri, Credential(), WithRetry(new BlobClientOptions()));
+    public static BlobServiceClient Blobs(StitchingStorageOptions o, BlobClientOptions? options = null, TokenCredential? credential = null)
+    {
+        options ??= WithRetry(new BlobClientOptions());
+        return o.ConnectionString is { Length: > 0 } cs ? new BlobServiceClient(cs, options)
+            : Endpoint(o.BlobServiceUri, nameof(o.BlobServiceUri)) is var uri && HasSas(uri) ? new BlobServiceClient(uri, options)
+            : new BlobServiceClient(uri, credential ?? Credential(), options);
+    }
 
-    public static QueueServiceClient Queues(StitchingStorageOptions o) =>
-        o.ConnectionString is { Length: > 0 } cs ? new QueueServiceClient(cs, QueueOptions())
-        : Endpoint(o.QueueServiceUri, nameof(o.QueueServiceUri)) is var uri && HasSas(uri) ? new QueueServiceClient(uri, QueueOptions())
-        : new QueueServiceClient(uri, Credential(), QueueOptions());
+    public static QueueServiceClient Queues(StitchingStorageOptions o, QueueClientOptions? options = null, TokenCredential? credential = null)
+    {
+        options ??= WithRetry(new QueueClientOptions());
+        options.MessageEncoding = QueueMessageEncoding.Base64; // readable by a Functions queue trigger too
+        return o.ConnectionString is { Length: > 0 } cs ? new QueueServiceClient(cs, options)
+            : Endpoint(o.QueueServiceUri, nameof(o.QueueServiceUri)) is var uri && HasSas(uri) ? new QueueServiceClient(uri, options)
+            : new QueueServiceClient(uri, credential ?? Credential(), options);
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="o"/> for the services a platform reaches (tables and blobs, and queues when
+    /// <paramref name="queues"/>), naming the setting; null when every client can be built. Checked at host start.
+    /// </summary>
+    public static string? Problem(StitchingStorageOptions o, bool queues)
+    {
+        if (o.ConnectionString is { Length: > 0 }) return null;
+        try
+        {
+            Endpoint(o.TableServiceUri, nameof(o.TableServiceUri));
+            Endpoint(o.BlobServiceUri, nameof(o.BlobServiceUri));
+            if (queues) Endpoint(o.QueueServiceUri, nameof(o.QueueServiceUri));
+            return null;
+        }
+        catch (StorageConfigurationException e)
+        {
+            return e.Message;
+        }
+    }
 
     /// <summary>Whether a service URI carries a SAS token (a <c>sig</c> query parameter).</summary>
     public static bool HasSas(Uri uri) =>
@@ -53,15 +84,12 @@ public static class StorageClients
         return uri;
     }
 
-    // Base64 so the messages are readable by a Functions queue trigger too.
-    private static QueueClientOptions QueueOptions() => WithRetry(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-
     /// <summary>
     /// Exponential retries spanning about half a minute (0.5, 1, 2, 4, 8, 10 s), then the call fails and the worker's
     /// loop backs off further; a 30 s network timeout instead of the SDK's 100 s, so an unresponsive endpoint
     /// fails a call instead of hanging it. Blob transfers are chunked, so the timeout bounds one chunk, not a file.
     /// </summary>
-    private static T WithRetry<T>(T options) where T : ClientOptions
+    public static T WithRetry<T>(T options) where T : ClientOptions
     {
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.MaxRetries = 6;

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Stitching.Functions.OpenApi;
 using Stitching.Functions.Sweeps;
 
@@ -33,8 +32,7 @@ public static class LocalApi
         var recovery = builder.Configuration.GetValue(LocalRecoveryLoop.IntervalKey, TimeSpan.FromSeconds(10));
         if (recovery <= TimeSpan.Zero)
             throw new ArgumentException($"{LocalRecoveryLoop.IntervalKey} must be a positive time span (e.g. 00:00:10), got {recovery}.");
-        if (builder.Configuration.GetSection(LocalRecoveryLoop.TimerSection).Exists())
-            builder.Services.AddKeyedSingleton(LocalRecoveryLoop.TimerSection, (sp, _) => LocalRecoveryLoop.TimerCoordinator(builder.Configuration, sp.GetRequiredService<ILoggerFactory>()));
+        LocalRecoveryLoop.AddTimerCoordinator(builder.Services, builder.Configuration);
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<LocalRecoveryLoop>(sp, recovery));
         var app = builder.Build();
         Map(app);

@@ -1,12 +1,15 @@
+using Azure.Data.Tables;
+using Azure.Messaging.ServiceBus;
+using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
-using Stitching.Core;
-using Stitching.Core.Queues;
-using Stitching.Core.Sweeps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Stitching.Core.Queues;
 using Stitching.Core.Storage;
+using Stitching.Core.Sweeps;
 using Stitching.Functions.Maintenance;
 
 namespace Stitching.Functions.Local;
@@ -24,20 +27,37 @@ public sealed class LocalRecoveryLoop(IServiceProvider services, TimeSpan interv
     public const string TimerSection = "Stitching:Local:Timer";
 
     /// <summary>
-    /// The timer's coordinator: <c>Stitching:*</c> with the keys under <see cref="TimerSection"/> put in their place
-    /// (a connection string left out of them is blanked when they give a service URI, so the API's does not win).
+    /// Registers the timer's own coordinator, keyed <see cref="TimerSection"/>, when that section gives keys: its own
+    /// table, queue and Service Bus clients, named <see cref="TimerSection"/> among the host's Azure clients (same retries
+    /// and credential), from <c>Stitching:*</c> with the keys under <see cref="TimerSection"/> put in their place (a
+    /// connection string left out of them is blanked when they give a service URI, so the API's does not win).
     /// </summary>
-    public static SweepCoordinator TimerCoordinator(IConfiguration configuration, ILoggerFactory loggerFactory)
+    public static void AddTimerCoordinator(IServiceCollection services, IConfiguration configuration)
     {
+        if (!configuration.GetSection(TimerSection).Exists()) return;
         var own = configuration.GetSection(TimerSection).AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null)
             .ToDictionary(kv => "Stitching:" + kv.Key, kv => kv.Value);
         var connectionString = $"{StitchingStorageOptions.Section}:{nameof(StitchingStorageOptions.ConnectionString)}";
         if (own.Keys.Any(k => k.StartsWith(StitchingStorageOptions.Section + ":", StringComparison.OrdinalIgnoreCase) && k.EndsWith("ServiceUri", StringComparison.OrdinalIgnoreCase)))
             own.TryAdd(connectionString, "");
         var timer = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
-        return StitchingPlatform.CreateCoordinator(timer.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new(),
-            timer.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new(), loggerFactory);
+        var storage = timer.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new();
+        var queue = timer.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new();
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, credential) => StorageClients.Tables(storage, options, credential)).WithName(TimerSection);
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, credential) => StorageClients.Queues(storage, options, credential)).WithName(TimerSection);
+            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>((options, credential) => JobQueues.ServiceBus(queue, options, credential)).WithName(TimerSection);
+        });
+        // No blob client: the timer never touches a blob, so offline its SAS environment has no blob URI.
+        services.AddKeyedSingleton(TimerSection, (sp, _) => new SweepCoordinator(
+            new StitchingStorage(Client<TableServiceClient>(sp), storage.NamePrefix),
+            JobQueues.Create(queue, storage.NamePrefix, () => Client<QueueServiceClient>(sp), () => Client<ServiceBusClient>(sp)),
+            sp.GetRequiredService<ILogger<SweepCoordinator>>()));
     }
+
+    private static T Client<T>(IServiceProvider services) where T : class =>
+        services.GetRequiredService<IAzureClientFactory<T>>().CreateClient(TimerSection);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

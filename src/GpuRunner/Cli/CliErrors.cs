@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Results;
@@ -18,7 +19,7 @@ public static class CliErrors
         }
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
-                                   or StorageConfigurationException or KeyNotFoundException or IncomparableSweepsException)
+                                   or StorageConfigurationException or OptionsValidationException or KeyNotFoundException or IncomparableSweepsException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;

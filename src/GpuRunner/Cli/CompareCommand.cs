@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core;
@@ -52,7 +53,8 @@ public sealed class CompareCommand : AsyncCommand<CompareCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var variant = ResultsQuery.ParseVariant(settings.Variant);
-        var platform = new Lazy<StitchingPlatform>(() => StitchingPlatform.FromConfiguration(PlatformConfiguration.Build()));
+        await using var services = PlatformConfiguration.Services(); // nothing is built until a platform sweep is read
+        var platform = new Lazy<StitchingPlatform>(services.GetRequiredService<StitchingPlatform>);
         // Only the compared variant's rows, as the API reads them.
         var filter = new ResultsFilter(variant.Slug());
         // A folder that exists is read as a local sweep (and refused if it is not one); anything else is a platform sweep id.

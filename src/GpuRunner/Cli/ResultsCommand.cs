@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core;
@@ -82,7 +83,8 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build());
+        await using var services = PlatformConfiguration.Services();
+        var platform = services.GetRequiredService<StitchingPlatform>();
         if (settings.List)
         {
             var page = await platform.Coordinator.ListPageAsync(settings.Query().Query!, cancellationToken);

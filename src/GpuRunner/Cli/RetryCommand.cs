@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core;
@@ -28,7 +29,8 @@ public sealed class RetryCommand : AsyncCommand<RetryCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build());
+        await using var services = PlatformConfiguration.Services();
+        var platform = services.GetRequiredService<StitchingPlatform>();
         var retry = await platform.Coordinator.RetryAsync(settings.Sweep!, SweepCoordinator.ParseRetryStates(settings.Include)!, cancellationToken);
         if (retry is null)
         {

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -43,7 +44,8 @@ public sealed class ScaleCommand : AsyncCommand<ScaleCommand.Settings>
         using var stop = new StopSignals(cancellationToken); // SIGTERM: its executions get SIGTERM too and hand their messages back
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
-        var platform = StitchingPlatform.FromConfiguration(PlatformConfiguration.Build(), loggerFactory);
+        await using var services = PlatformConfiguration.Services(loggerFactory);
+        var platform = services.GetRequiredService<StitchingPlatform>();
         var runnerDll = typeof(ScaleCommand).Assembly.Location;
         var scaler = new LocalJobScaler(platform.Queue, (args, _) =>
         {

@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -14,7 +17,7 @@ namespace Stitching.GpuRunner.Cli;
 /// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or in job mode
 /// (<c>--max-jobs N</c>; a Container Apps job execution uses 1) after N messages whatever their outcome or at the
 /// first empty receive. Exit code 1 when a job failed, 143 when SIGTERM interrupted a job (its message is handed back).
-/// Storage and queue come from configuration.
+/// Storage and queue come from configuration; the loop is <see cref="WorkerService"/> on the Generic Host.
 /// </summary>
 public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 {
@@ -50,13 +53,6 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var overrides = new Dictionary<string, string?>();
-        if (settings.ModelsDir is { } dir) overrides[$"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.CheckpointDirectory)}"] = Path.GetFullPath(dir);
-        var configuration = PlatformConfiguration.Build(overrides);
-
-        // Ctrl+C and SIGTERM stop the loop; the job's message is handed back at once.
-        using var stop = new StopSignals(cancellationToken);
-
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var device = settings.Device switch
         {
@@ -66,24 +62,44 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
                 "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
             _ => cuda.is_available() ? CUDA : CPU,
         };
-        using var tracing = RunnerTelemetry.StartTracing(configuration);
-        using var loggerFactory = LoggerFactory.Create(b =>
+
+        var overrides = new Dictionary<string, string?>();
+        if (settings.ModelsDir is { } dir) overrides[$"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.CheckpointDirectory)}"] = Path.GetFullPath(dir);
+        if (settings.MaxJobs is { } maxJobs) overrides[$"{WorkerOptions.Section}:{nameof(WorkerOptions.MaxJobs)}"] = maxJobs.ToString(CultureInfo.InvariantCulture);
+        // The Generic Host: its console lifetime turns Ctrl+C and SIGTERM into a stop, whose token hands the job's message back.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        PlatformConfiguration.AddSources(builder.Configuration, overrides);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start or loop is the command's error (CliErrors), not a second stack trace
+        RunnerTelemetry.AddLogging(builder.Logging, builder.Configuration);
+        builder.Services.AddStitchingWorker(builder.Configuration);
+        builder.Services.AddSingleton<IJobExecutor>(sp =>
         {
-            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-            RunnerTelemetry.AddLogging(b, configuration);
+            var engineLog = sp.GetRequiredService<ILogger<EngineJobExecutor>>();
+            var executor = new EngineJobExecutor(device, sp.GetRequiredService<DatasetStore>(), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
+                message => engineLog.LogInformation("{Message}", message));
+            engineLog.LogInformation("Engine on {Device} with {Threads} threads; datasets fetched into {DataDirectory}", device.type.ToString().ToLowerInvariant(),
+                torch.get_num_threads(), executor.DataDirectory);
+            return executor;
         });
-        var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
-        using var executor = new EngineJobExecutor(device, DatasetStore.Create(PlatformConfiguration.Storage(configuration)), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
-            message => engineLog.LogInformation("{Message}", message));
-        engineLog.LogInformation("Engine on {Device} with {Threads} threads; datasets fetched into {DataDirectory}", device.type.ToString().ToLowerInvariant(),
-            torch.get_num_threads(), executor.DataDirectory);
+        using var tracing = RunnerTelemetry.StartTracing(builder.Configuration);
+        var host = builder.Build();
         try
         {
-            return (await WorkerHost.RunAsync(configuration, executor, settings.MaxJobs, stop.Token, loggerFactory)).ExitCode;
+            await host.StartAsync(cancellationToken); // validates the options, creates tables, container and queues
+            await host.WaitForShutdownAsync(cancellationToken);
+            var worker = host.Services.GetRequiredService<WorkerService>();
+            if (worker.ExecuteTask is { IsFaulted: true } failed) await failed; // the loop's own error, as the command's
+            return worker.Run?.ExitCode ?? 143;
         }
-        catch (OperationCanceledException) when (stop.IsStopping)
+        catch (OperationCanceledException) when (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
         {
             return 143; // stopped while starting, before any message was received
+        }
+        finally
+        {
+            await ((IAsyncDisposable)host).DisposeAsync(); // the engine and, with Service Bus, its connection
         }
     }
 }
