@@ -14,7 +14,7 @@ public sealed class WorkerHostTests
         var id = submitted.Json.GetProperty("sweepId").GetString()!;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Stitching:Storage:ConnectionString"] = TestPlatform.ConnectionString,
+            ["Stitching:Storage:ConnectionString"] = Azurite.ConnectionString,
             ["Stitching:Storage:NamePrefix"] = env.Platform.Storage.Jobs.Name[..^"jobs".Length],
             ["Stitching:Queue:Backend"] = "storage",
             ["Stitching:Queue:RetryDelay"] = "00:00:00.3",

@@ -213,7 +213,7 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
         return outcome[0].Accuracy;
     }
 
-    private LayerInfo ReceiverLayer(StitchTask task) =>
+    private static LayerInfo ReceiverLayer(StitchTask task) =>
         ArchitectureCatalog.Layer(ResNetSpec.Parse(task.Receiver.Arch), task.Receiver.Width, task.ReceiverLayer);
 
     public void Dispose() => _cka?.Dispose();

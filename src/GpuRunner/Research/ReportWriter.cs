@@ -273,7 +273,7 @@ public static partial class ReportWriter
             var (mean, std) = AnalysisOutputs.Matrix(pair, Variant.TrainedToTrained, o.Analyses, column, title);
             var means = PatternStatistics.Summary.Of(mean.Values.SelectMany(r => r).Where(v => v.HasValue).Select(v => v!.Value));
             var stds = PatternStatistics.Summary.Of(std.Values.SelectMany(r => r).Where(v => v.HasValue).Select(v => v!.Value));
-            var fmt = column.EndsWith("accuracy") ? (Func<double, string>)P : x => F(x);
+            var fmt = column.EndsWith("accuracy", StringComparison.Ordinal) ? (Func<double, string>)P : x => F(x);
             L($"| {title} | {fmt(means.Mean)} | {fmt(stds.Mean)} | {fmt(stds.Max)} |");
         }
         L();
