@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -49,7 +50,7 @@ public sealed class SteppedExecutor(SteppedExecutorOptions options, BlobContaine
         var start = 0;
         try
         {
-            start = int.Parse((await progress.DownloadContentAsync(ct)).Value.Content.ToString());
+            start = int.Parse((await progress.DownloadContentAsync(ct)).Value.Content.ToString(), CultureInfo.InvariantCulture);
             Console.Out.WriteLine($"RESUMED {tag} {start} {workerId}");
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -58,7 +59,7 @@ public sealed class SteppedExecutor(SteppedExecutorOptions options, BlobContaine
         for (var epoch = start; epoch < spec.Stitch.Epochs; epoch++)
         {
             await Task.Delay(options.EpochMs, ct);
-            await progress.UploadAsync(BinaryData.FromString((epoch + 1).ToString()), overwrite: true, ct);
+            await progress.UploadAsync(BinaryData.FromString((epoch + 1).ToString(CultureInfo.InvariantCulture)), overwrite: true, ct);
             Console.Out.WriteLine($"EPOCH {tag} {epoch + 1} {workerId}");
         }
         Console.Out.WriteLine($"COMPLETED {tag} {workerId}");

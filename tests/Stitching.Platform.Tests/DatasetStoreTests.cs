@@ -61,7 +61,7 @@ public sealed class DatasetStoreTests
         await env.UploadFashionMnistAsync();
         var store = env.Platform.Datasets;
         var blob = store.Container.GetBlobClient(DatasetStore.BlobName(Dataset, "train-labels-idx1-ubyte.gz"));
-        var source = await File.ReadAllBytesAsync(Path.Combine(TestPlatform.FashionMnistFolder, "train-labels-idx1-ubyte.gz"));
+        var source = await File.ReadAllBytesAsync(Path.Combine(Requirement.FashionMnist(), "train-labels-idx1-ubyte.gz"));
         var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
         var damage = new (string What, byte[] Bytes, IDictionary<string, string> Metadata, string Expected)[]
         {
@@ -92,7 +92,7 @@ public sealed class DatasetStoreTests
 
         // When the user runs the command the message names, the dataset is whole again
         var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60),
-            ["datasets", "upload", "--dataset", Dataset, "--data-dir", TestPlatform.FashionMnistFolder, "--force"]);
+            ["datasets", "upload", "--dataset", Dataset, "--data-dir", Requirement.FashionMnist(), "--force"]);
         Assert.True(exit == 0, output);
         var repaired = Path.Combine(env.CheckpointRoot, "repaired");
         await store.FetchAsync(Dataset, repaired);
@@ -120,7 +120,7 @@ public sealed class DatasetStoreTests
         var truncated = Directory.CreateDirectory(Path.Combine(env.CheckpointRoot, "truncated")).FullName;
         foreach (var name in DatasetFiles.Of(Dataset))
         {
-            var bytes = File.ReadAllBytes(Path.Combine(TestPlatform.FashionMnistFolder, name));
+            var bytes = File.ReadAllBytes(Path.Combine(Requirement.FashionMnist(), name));
             if (name != "t10k-labels-idx1-ubyte.gz") File.WriteAllBytes(Path.Combine(incomplete, name), bytes);
             File.WriteAllBytes(Path.Combine(truncated, name), name == "train-labels-idx1-ubyte.gz" ? bytes[..(bytes.Length / 2)] : bytes);
         }
@@ -141,7 +141,7 @@ public sealed class DatasetStoreTests
     {
         Assert.Equal(DatasetFiles.Of(Dataset).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order()!);
         foreach (var name in DatasetFiles.Of(Dataset))
-            Assert.True(File.ReadAllBytes(Path.Combine(TestPlatform.FashionMnistFolder, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, name))), name);
+            Assert.True(File.ReadAllBytes(Path.Combine(Requirement.FashionMnist(), name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, name))), name);
     }
 
     /// <summary>Whether the command's output holds <paramref name="expected"/>, whitespace aside: the console wraps lines at 80 columns.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -28,7 +29,7 @@ public sealed class GpuRunnerProcess : IDisposable
             {
                 var stat = File.ReadAllText($"/proc/{pid}/stat");
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // state, ppid, ...
-                return fields[0] != "Z" && fields[1] == _process.Id.ToString();
+                return fields[0] != "Z" && fields[1] == _process.Id.ToString(CultureInfo.InvariantCulture);
             }
             catch (IOException) { return false; } // exited meanwhile
         }).ToList();
@@ -53,12 +54,12 @@ public sealed class GpuRunnerProcess : IDisposable
     public static GpuRunnerProcess Start(TestPlatform env, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = GpuRunnerDll.Start(args);
-        start.Environment["Stitching__Storage__ConnectionString"] = TestPlatform.ConnectionString;
+        start.Environment["Stitching__Storage__ConnectionString"] = Azurite.ConnectionString;
         start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
         start.Environment["Stitching__Queue__Backend"] = "storage";
         start.Environment["Stitching__Queue__LockDuration"] = env.Platform.Processor.LockDuration.ToString();
         start.Environment["Stitching__Queue__RetryDelay"] = env.Platform.Processor.RetryDelay.ToString();
-        start.Environment["Stitching__Queue__MaxDeliveries"] = env.Platform.Processor.MaxDeliveries.ToString();
+        start.Environment["Stitching__Queue__MaxDeliveries"] = env.Platform.Processor.MaxDeliveries.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
 
         var runner = new GpuRunnerProcess(Process.Start(start)!);

@@ -192,7 +192,7 @@ public sealed class JobProcessingTests
         Assert.Equal(0, status.GetProperty("queued").GetInt32());
         Assert.True(status.GetProperty("finished").GetBoolean());
         Assert.All(status.GetProperty("failures").EnumerateArray(), f => Assert.Contains("CUDA out of memory (fake)", f.GetProperty("error").GetString()));
-        Assert.Equal(4, status.GetProperty("failures").EnumerateArray().Count(f => f.GetProperty("error").GetString()!.StartsWith("model ")));
+        Assert.Equal(4, status.GetProperty("failures").EnumerateArray().Count(f => f.GetProperty("error").GetString()!.StartsWith("model ", StringComparison.Ordinal)));
         Assert.Equal(2, (await env.Queue.Poison.PeekMessagesAsync(10)).Value.Length);
     }
 

@@ -24,7 +24,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
         var local = Path.Combine(_dir, "local");
         var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(240),
         [
-            "sweep", "--device", "cpu", "--threads", "1", "--data-dir", TestPlatform.FashionMnistFolder, "--models-dir", Path.Combine(_dir, "models"),
+            "sweep", "--device", "cpu", "--threads", "1", "--data-dir", Requirement.FashionMnist(), "--models-dir", Path.Combine(_dir, "models"),
             "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(1,1,1,1)", "--width", "4", "--train-limit", "300", "--test-limit", "100",
             "--variants", "trained->trained", "--sender-layers", "stem,1.0", "--receiver-layers", "2.0,3.0", "--model-epochs", "1", "--epochs", "2",
             "--analyses", "all", "--out", local,
@@ -37,7 +37,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
         await env.UploadFashionMnistAsync();
         var id = await env.SubmitAsync(JsonSerializer.Serialize(spec with { Name = "parity" }, PlatformJsonContext.Default.SweepSpec));
         var jobs = SweepPlan.Create(spec).Models.Count() + SweepPlan.Create(spec).StitchJobs.Count();
-        (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "parity", TimeSpan.FromSeconds(300), "--max-jobs", jobs.ToString());
+        (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "parity", TimeSpan.FromSeconds(300), "--max-jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(exit == 0, output);
         Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished, output);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -22,8 +23,8 @@ public sealed class LocalHostRecoveryTests
         await using var env = await TestPlatform.CreateAsync();
         var port = FreePort();
         var sas = ownSas
-            ? OfflineSas.EnvironmentFor(PlatformComponent.Api, TestPlatform.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
-                .Concat(OfflineSas.EnvironmentFor(PlatformComponent.Timer, TestPlatform.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
+            ? OfflineSas.EnvironmentFor(PlatformComponent.Api, Azurite.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
+                .Concat(OfflineSas.EnvironmentFor(PlatformComponent.Timer, Azurite.ConnectionString, QueueBackend.Storage, TimeSpan.FromHours(1))
                     .Select(kv => KeyValuePair.Create("Stitching__Local__Timer" + kv.Key["Stitching".Length..], kv.Value)))
                 .ToDictionary()
             : null;
@@ -90,10 +91,10 @@ public sealed class LocalHostRecoveryTests
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.ArgumentList.Add(dll);
             start.ArgumentList.Add("serve");
-            start.Environment["Stitching__Storage__ConnectionString"] = TestPlatform.ConnectionString;
+            start.Environment["Stitching__Storage__ConnectionString"] = Azurite.ConnectionString;
             start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
             start.Environment["Stitching__Queue__Backend"] = "storage";
-            start.Environment["Stitching__Local__Port"] = port.ToString();
+            start.Environment["Stitching__Local__Port"] = port.ToString(CultureInfo.InvariantCulture);
             start.Environment["Stitching__Local__RecoveryInterval"] = "00:00:01";
             foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
             _process = Process.Start(start)!;

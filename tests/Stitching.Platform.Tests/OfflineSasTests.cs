@@ -20,7 +20,7 @@ public sealed class OfflineSasTests
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
     private static IReadOnlyDictionary<string, string> Sas(PlatformComponent component) =>
-        OfflineSas.EnvironmentFor(component, TestPlatform.ConnectionString, QueueBackend.Storage, Hour);
+        OfflineSas.EnvironmentFor(component, Azurite.ConnectionString, QueueBackend.Storage, Hour);
 
     /// <summary>A platform built only from a component's SAS environment, on the test platform's names.</summary>
     private static StitchingPlatform PlatformAs(TestPlatform env, PlatformComponent component) =>
@@ -57,7 +57,7 @@ public sealed class OfflineSasTests
         }
         Assert.False(Sas(PlatformComponent.Timer).ContainsKey(OfflineSas.BlobServiceUriKey)); // the timer never touches a blob
         Assert.Equal([OfflineSas.BlobServiceUriKey, OfflineSas.ConnectionStringKey], Sas(PlatformComponent.DatasetUploader).Keys);
-        Assert.False(OfflineSas.EnvironmentFor(PlatformComponent.Runner, TestPlatform.ConnectionString, QueueBackend.ServiceBus, Hour).ContainsKey(OfflineSas.QueueServiceUriKey));
+        Assert.False(OfflineSas.EnvironmentFor(PlatformComponent.Runner, Azurite.ConnectionString, QueueBackend.ServiceBus, Hour).ContainsKey(OfflineSas.QueueServiceUriKey));
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class OfflineSasTests
         }
         finally
         {
-            await StitchingPlatform.Create(new StitchingStorageOptions { ConnectionString = TestPlatform.ConnectionString, NamePrefix = prefix }, queue).DeleteAsync();
+            await StitchingPlatform.Create(new StitchingStorageOptions { ConnectionString = Azurite.ConnectionString, NamePrefix = prefix }, queue).DeleteAsync();
         }
     }
 
@@ -212,7 +212,7 @@ public sealed class OfflineSasTests
     {
         await using var env = await TestPlatform.CreateAsync();
         var (upload, uploadOutput) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60),
-            ["datasets", "upload", "--dataset", "fashion-mnist", "--data-dir", TestPlatform.FashionMnistFolder], new(Sas(PlatformComponent.DatasetUploader)));
+            ["datasets", "upload", "--dataset", "fashion-mnist", "--data-dir", Requirement.FashionMnist()], new(Sas(PlatformComponent.DatasetUploader)));
         Assert.True(upload == 0, uploadOutput);
         var id = await env.SubmitAsync(WorkerProcessTests.Tiny);
 

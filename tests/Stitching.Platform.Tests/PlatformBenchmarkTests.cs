@@ -11,7 +11,7 @@ public sealed class PlatformBenchmarkTests
         var plan = SweepPlan.Create(PlatformBenchmark.PaperExperiment());
         var lines = new List<string>();
 
-        var figures = await PlatformBenchmark.RunIsolatedAsync(TestPlatform.ConnectionString, lines.Add);
+        var figures = await PlatformBenchmark.RunIsolatedAsync(Azurite.ConnectionString, lines.Add);
 
         Assert.Equal(plan.Models.Count(), figures.ModelJobs);
         Assert.Equal(plan.StitchGroups.Count(), figures.StitchJobs);
@@ -20,7 +20,7 @@ public sealed class PlatformBenchmarkTests
         Assert.True(figures.SubmitSeconds <= figures.PlannedSeconds && figures.PlannedSeconds <= figures.AllEnqueuedSeconds);
         Assert.True(figures.PngBytes > 10_000);
         Assert.Contains(lines, l => l.Contains("50,176 stitches"));
-        var tables = new Azure.Data.Tables.TableServiceClient(TestPlatform.ConnectionString).QueryAsync(t => t.Name.CompareTo("bench") >= 0 && t.Name.CompareTo("bencj") < 0);
+        var tables = new Azure.Data.Tables.TableServiceClient(Azurite.ConnectionString).QueryAsync(t => t.Name.CompareTo("bench") >= 0 && t.Name.CompareTo("bencj") < 0);
         Assert.Empty(await tables.ToListAsync());
     }
 }

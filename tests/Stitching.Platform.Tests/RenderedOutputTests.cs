@@ -37,6 +37,7 @@ public sealed class RenderedOutputTests
         Assert.Equal(200, png.Status);
         Assert.Equal("image/png", png.ContentType);
         Assert.Equal(PngSignature, png.Bytes[..8]);
+        Png.AssertDrawn(png.Bytes);
         Assert.Equal(200, svg.Status);
         Assert.StartsWith("image/svg+xml", svg.ContentType);
         Assert.Contains("<svg", svg.Body);

@@ -102,7 +102,7 @@ public sealed class SweepApiTests
         var file = Directory.GetFiles(Path.Combine(root, "src", "Functions", "bin"), "functions.metadata", SearchOption.AllDirectories)
             .OrderByDescending(File.GetLastWriteTimeUtc).First();
         var all = JsonDocument.Parse(File.ReadAllText(file)).RootElement.EnumerateArray()
-            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger")));
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)));
         var functions = all.Where(f => f.Value.GetProperty("type").GetString() == "httpTrigger").ToDictionary();
         // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
         Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());

@@ -29,7 +29,7 @@ public sealed class WorkerHostTests
         var id = submitted.Json.GetProperty("sweepId").GetString()!;
         var host = WorkerHost(new()
         {
-            ["Stitching:Storage:ConnectionString"] = TestPlatform.ConnectionString,
+            ["Stitching:Storage:ConnectionString"] = Azurite.ConnectionString,
             ["Stitching:Storage:NamePrefix"] = env.NamePrefix,
             ["Stitching:Queue:Backend"] = "storage",
             ["Stitching:Queue:RetryDelay"] = "00:00:00.3",
@@ -57,7 +57,7 @@ public sealed class WorkerHostTests
     public async Task A_bad_setting_stops_the_host_at_start_with_a_message_naming_it_before_storage_is_touched(string key, string value, string message)
     {
         // Given storage that would hang if touched, and one bad setting (a service URI only counts without a connection string)
-        var settings = new Dictionary<string, string?> { ["Stitching:Storage:ConnectionString"] = key.EndsWith("ServiceUri") ? "" : ClosedStorage, [key] = value };
+        var settings = new Dictionary<string, string?> { ["Stitching:Storage:ConnectionString"] = key.EndsWith("ServiceUri", StringComparison.Ordinal) ? "" : ClosedStorage, [key] = value };
         using var host = WorkerHost(settings);
 
         // When the host starts

@@ -61,7 +61,7 @@ public sealed class ApiInputTests
                 failures.Add($"#{i} {kind}: threw {e.GetType().Name}: {e.Message} {e.StackTrace?.Split('\n').FirstOrDefault()} for {Cut(body)}");
                 continue;
             }
-            var ok = response.Status is >= 400 and < 500 && response.ContentType.StartsWith("application/problem+json")
+            var ok = response.Status is >= 400 and < 500 && response.ContentType.StartsWith("application/problem+json", StringComparison.Ordinal)
                 && response.Json.TryGetProperty("title", out _) && response.Json.TryGetProperty("status", out var s) && s.GetInt32() == response.Status;
             if (!ok) failures.Add($"#{i} {kind}: {response.Status} {response.ContentType} {Cut(response.Body)} for {Cut(body)}");
         }

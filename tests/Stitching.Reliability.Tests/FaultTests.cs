@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Stitching.Core.Contracts;
 using Stitching.Core.Storage;
@@ -21,7 +22,7 @@ public sealed class FaultTests
         await using var env = await SweepEnvironment.CreateAsync(TimeSpan.FromSeconds(2));
         var id = await env.SubmitAsync(Specs.Small(epochs: 6, ["stem", "1.0"], ["2.0", "3.0"]));
         using var a = env.StartRunner("a", epochMs: 400);
-        var second = await a.WaitForLineAsync(l => l.StartsWith("EPOCH ") && l.Split(' ')[2] == "2", Deadline);
+        var second = await a.WaitForLineAsync(l => l.StartsWith("EPOCH ", StringComparison.Ordinal) && l.Split(' ')[2] == "2", Deadline);
         Assert.True(second is not null, a.Describe());
         var tag = second!.Split(' ')[1];
 
@@ -29,10 +30,10 @@ public sealed class FaultTests
         using var b = env.StartRunner("b", epochMs: 400);
         await env.WaitFinishedAsync(id, Deadline, a, b);
 
-        var resumed = b.Lines.SingleOrDefault(l => l.StartsWith($"RESUMED {tag} "));
+        var resumed = b.Lines.SingleOrDefault(l => l.StartsWith($"RESUMED {tag} ", StringComparison.Ordinal));
         Assert.True(resumed is not null, b.Describe());
-        Assert.True(int.Parse(resumed!.Split(' ')[2]) >= 2, resumed);
-        Assert.DoesNotContain(a.Lines, l => l.StartsWith($"COMPLETED {tag}"));
+        Assert.True(int.Parse(resumed!.Split(' ')[2], CultureInfo.InvariantCulture) >= 2, resumed);
+        Assert.DoesNotContain(a.Lines, l => l.StartsWith($"COMPLETED {tag}", StringComparison.Ordinal));
         var killed = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Single(j => j.Message.Stitches is { } g && Specs.Tag(g.Tasks().Single()) == tag);
         Assert.Equal(JobState.Done, killed.State);
         Assert.True(killed.Attempts >= 2);
@@ -68,8 +69,8 @@ public sealed class FaultTests
         }
 
         var lines = a.Lines.Concat(b.Lines).ToList();
-        Assert.Equal(2, lines.Count(l => l.StartsWith("MODEL ")));
-        var completed = lines.Where(l => l.StartsWith("COMPLETED ")).Select(l => l.Split(' ')[1]).ToList();
+        Assert.Equal(2, lines.Count(l => l.StartsWith("MODEL ", StringComparison.Ordinal)));
+        var completed = lines.Where(l => l.StartsWith("COMPLETED ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToList();
         Assert.Equal(2, completed.Count);
         Assert.Equal(2, completed.Distinct().Count());
         await env.AssertEveryStitchAccountedForAsync(id);
@@ -92,23 +93,27 @@ public sealed class FaultTests
     [AzuriteFact]
     public async Task Storage_down_for_seconds_mid_sweep_is_ridden_out_by_runners_and_api()
     {
-        if (PrivateAzurite.FindExecutable() is null && !Azurite.IsCi) return; // nothing to start here; CI installs it
         using var azurite = await PrivateAzurite.StartAsync();
         await using var env = await SweepEnvironment.CreateAsync(TimeSpan.FromSeconds(3), connectionString: azurite.ConnectionString);
         var id = await env.SubmitAsync(Specs.Small(epochs: 4, ["stem", "1.0"], ["2.0", "3.0"]));
         using var a = env.StartRunner("a", epochMs: 500);
         using var b = env.StartRunner("b", epochMs: 500);
-        Assert.True(await a.WaitForLineAsync(l => l.StartsWith("EPOCH "), Deadline) is not null, a.Describe());
+        Assert.True(await a.WaitForLineAsync(l => l.StartsWith("EPOCH ", StringComparison.Ordinal), Deadline) is not null, a.Describe());
 
         await azurite.StopAsync();
         // The API is asked while storage is down; its client retries with backoff and answers once storage is back.
-        var api = Task.Run(async () => await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default)));
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.False(api.IsCompleted, "the API answered while storage was down");
+        var api = Task.Run(async () =>
+        {
+            var response = await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default));
+            return (Response: response, At: DateTime.UtcNow);
+        });
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the outage
+        var restarted = DateTime.UtcNow;
         await azurite.RestartAsync();
 
         var answer = await api.WaitAsync(Deadline);
-        Assert.Equal(200, answer.Status);
+        Assert.Equal(200, answer.Response.Status);
+        Assert.True(answer.At >= restarted, $"the API answered at {answer.At:O}, while storage was down (restarted {restarted:O})");
         await env.WaitFinishedAsync(id, Deadline, a, b);
         Assert.False(a.HasExited || b.HasExited, "a runner died of the outage\n" + a.Describe() + b.Describe());
         await env.AssertEveryStitchAccountedForAsync(id);
@@ -167,22 +172,27 @@ public sealed class FaultTests
         await using var env = await SweepEnvironment.CreateAsync(TimeSpan.FromSeconds(3));
         var id = await env.SubmitAsync(Specs.Small(epochs: 40, ["stem", "1.0"], ["2.0", "3.0"]));
         using var a = env.StartRunner("a", epochMs: 250);
-        var started = await a.WaitForLineAsync(l => l.StartsWith("EPOCH ") && l.Split(' ')[2] == "2", Deadline);
+        var started = await a.WaitForLineAsync(l => l.StartsWith("EPOCH ", StringComparison.Ordinal) && l.Split(' ')[2] == "2", Deadline);
         Assert.True(started is not null, a.Describe());
         var tag = started!.Split(' ')[1];
 
         var cancel = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), id, default));
         Assert.Equal(200, cancel.Status);
         var status = await env.WaitFinishedAsync(id, Deadline, a);
-        var cancelledAt = a.Lines.Count;
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Every message settled (the approximate count includes leased ones): the running job has stopped and
+        // nothing is left that the runner could still start.
+        var until = DateTime.UtcNow + Deadline;
+        while ((await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the cancelled sweep's messages were never settled\n" + a.Describe());
+            await Task.Delay(250);
+        }
 
         Assert.Equal(SweepState.Cancelled, status.State);
         Assert.Equal(4, status.Cancelled);
-        Assert.DoesNotContain(a.Lines, l => l.StartsWith("COMPLETED "));
-        Assert.All(a.Lines.Where(l => l.StartsWith("EPOCH ")), l => Assert.Equal(tag, l.Split(' ')[1])); // no other stitch started
-        Assert.True(a.Lines.Count(l => l.StartsWith("EPOCH ")) < 40);
-        Assert.Equal(cancelledAt, a.Lines.Count); // and nothing after
+        Assert.DoesNotContain(a.Lines, l => l.StartsWith("COMPLETED ", StringComparison.Ordinal));
+        Assert.All(a.Lines.Where(l => l.StartsWith("EPOCH ", StringComparison.Ordinal)), l => Assert.Equal(tag, l.Split(' ')[1])); // no other stitch started
+        Assert.True(a.Lines.Count(l => l.StartsWith("EPOCH ", StringComparison.Ordinal)) < 40);
         Assert.Empty(await env.Platform.Storage.ListResultsAsync(id).ToListAsync());
         await env.AssertEveryStitchAccountedForAsync(id, cancelled: true);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Stitching.Reliability.Tests;
@@ -77,7 +78,7 @@ public sealed partial class FunctionSource
         }
         if (Code.Contains("RequestBody.ReadJsonAsync(", StringComparison.Ordinal)) statuses.UnionWith([400, 413]);
         foreach (Match literal in StatusLiteral().Matches(Code))
-            if (int.Parse(literal.Groups["status"].Value) >= 400) statuses.Add(int.Parse(literal.Groups["status"].Value));
+            if (int.Parse(literal.Groups["status"].Value, CultureInfo.InvariantCulture) >= 400) statuses.Add(int.Parse(literal.Groups["status"].Value, CultureInfo.InvariantCulture));
         return (statuses, unknown);
     }
 

@@ -45,7 +45,7 @@ public sealed class LoadTests(ITestOutputHelper output)
 
             var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
             var results = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
-            var completions = runners.SelectMany(r => r.Lines).Count(l => l.StartsWith("COMPLETED "));
+            var completions = runners.SelectMany(r => r.Lines).Count(l => l.StartsWith("COMPLETED ", StringComparison.Ordinal));
             var stitches = jobs.Count(j => j.Kind == JobKind.Stitch);
             Assert.Equal(648, stitches);
             Assert.All(jobs, j => Assert.Equal(JobState.Done, j.State));
@@ -65,7 +65,7 @@ public sealed class LoadTests(ITestOutputHelper output)
                 ["maxQueueAgeSeconds"] = Math.Round(maxQueueAge.TotalSeconds, 2),
                 ["lostJobs"] = jobs.Count(j => j.State != JobState.Done),
                 ["duplicateRows"] = results.Count - results.Select(r => r.StitchId).Distinct().Count(),
-                ["perRunner"] = new JsonObject(runners.Select(r => KeyValuePair.Create(r.Id, (JsonNode?)r.Lines.Count(l => l.StartsWith("COMPLETED "))))),
+                ["perRunner"] = new JsonObject(runners.Select(r => KeyValuePair.Create(r.Id, (JsonNode?)r.Lines.Count(l => l.StartsWith("COMPLETED ", StringComparison.Ordinal))))),
             };
             var dir = Path.Combine(Repo.Root, "TestResults");
             Directory.CreateDirectory(dir);

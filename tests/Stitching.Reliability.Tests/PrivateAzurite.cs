@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -35,9 +36,12 @@ public sealed class PrivateAzurite : IDisposable
             .Select(p => Path.Combine(p, "azurite")).FirstOrDefault(File.Exists);
     }
 
+    /// <summary>Starts one; skipped locally, failed under CI, where Azurite is not installed (<see cref="Requirement"/>).</summary>
     public static async Task<PrivateAzurite> StartAsync()
     {
-        var azurite = new PrivateAzurite(FindExecutable() ?? throw new InvalidOperationException("Azurite is not installed: run scripts/start-azurite.sh."));
+        var executable = FindExecutable();
+        Requirement.Require(executable is null ? "Azurite is not installed in $AZURITE_DIR or on PATH (run scripts/start-azurite.sh)." : null);
+        var azurite = new PrivateAzurite(executable!);
         await azurite.RestartAsync();
         return azurite;
     }
@@ -48,7 +52,7 @@ public sealed class PrivateAzurite : IDisposable
         var info = new ProcessStartInfo(_executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--location", _data,
                      "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-                     "--blobPort", _ports[0].ToString(), "--queuePort", _ports[1].ToString(), "--tablePort", _ports[2].ToString() })
+                     "--blobPort", _ports[0].ToString(CultureInfo.InvariantCulture), "--queuePort", _ports[1].ToString(CultureInfo.InvariantCulture), "--tablePort", _ports[2].ToString(CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(a);
         info.Environment["AZURITE_ACCOUNTS"] = $"{_account}:{_key}";
         _process = Process.Start(info)!;
@@ -72,7 +76,7 @@ public sealed class PrivateAzurite : IDisposable
     public async Task StopAsync()
     {
         if (_process is not { HasExited: false } p) return;
-        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString()])) await kill.WaitForExitAsync();
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {

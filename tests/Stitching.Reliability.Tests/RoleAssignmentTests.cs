@@ -45,7 +45,7 @@ public sealed partial class RoleAssignmentTests
     public void The_role_reader_sees_every_role_module_in_the_template()
     {
         // A module written in a shape this reader does not understand must not slip past the comparison.
-        var modules = Regex.Matches(Main, @"^module \w+ 'modules/roles/", RegexOptions.Multiline).Count;
+        var modules = Regex.Count(Main, @"^module \w+ 'modules/roles/", RegexOptions.Multiline);
         Assert.Equal(modules, RoleModules().Count());
         Assert.True(modules >= 10);
     }

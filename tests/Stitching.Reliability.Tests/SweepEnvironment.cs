@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Stitching.Core;
 using Stitching.Core.Contracts;
@@ -35,8 +36,7 @@ public sealed class SweepEnvironment : IAsyncDisposable
 
     public static async Task<SweepEnvironment> CreateAsync(TimeSpan lockDuration, int maxDeliveries = 5, string? connectionString = null)
     {
-        if (connectionString is null && !Azurite.Reachable)
-            throw new InvalidOperationException("Azurite is not reachable on 127.0.0.1:10000-10002: run scripts/start-azurite.sh (or set STITCHING_TEST_STORAGE).");
+        if (connectionString is null) Requirement.AzuriteRunning();
         var env = new SweepEnvironment(connectionString ?? Azurite.ConnectionString, lockDuration, maxDeliveries);
         await env.Platform.CreateIfNotExistsAsync();
         return env;
@@ -50,11 +50,11 @@ public sealed class SweepEnvironment : IAsyncDisposable
         ["Stitching__Queue__Backend"] = "storage",
         ["Stitching__Queue__LockDuration"] = LockDuration.ToString("c"),
         ["Stitching__Queue__RetryDelay"] = RetryDelay.ToString("c"),
-        ["Stitching__Queue__MaxDeliveries"] = MaxDeliveries.ToString(),
+        ["Stitching__Queue__MaxDeliveries"] = MaxDeliveries.ToString(CultureInfo.InvariantCulture),
         ["Stitching__Worker__WorkerId"] = workerId,
         ["Stitching__Worker__CheckpointDirectory"] = Path.Combine(WorkDirectory, workerId),
-        ["FaultRunner__EpochMs"] = epochMs.ToString(),
-        ["FaultRunner__ModelMs"] = modelMs.ToString(),
+        ["FaultRunner__EpochMs"] = epochMs.ToString(CultureInfo.InvariantCulture),
+        ["FaultRunner__ModelMs"] = modelMs.ToString(CultureInfo.InvariantCulture),
     };
 
     public RunnerProcess StartRunner(string workerId, int epochMs, int modelMs = 100) => RunnerProcess.Start(workerId, RunnerSettings(workerId, epochMs, modelMs));

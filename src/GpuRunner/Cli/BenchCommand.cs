@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using TorchSharp;
@@ -24,6 +25,8 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public sealed class Settings : SweepCommand.Settings
     {
         [CommandOption("--baseline-epochs <N>"), Description("Fixed epochs of the baseline stitches (default 2).")]
@@ -215,7 +218,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
 
-        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        var json = JsonSerializer.Serialize(report, Indented);
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
         AtomicFile.Write(path, w => w.Write(json));
         AnsiConsole.WriteLine(json);
@@ -243,7 +246,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     {
         var clock = Stopwatch.StartNew();
         var models = new Dictionary<string, Models.ResNet>();
-        Models.ResNet Get(ModelSpec s) => models.TryGetValue(s.Key, out var m) ? m : models[s.Key] = run.Models.GetOrCreate(s, run.Data).Model;
+        Models.ResNet Get(ModelSpec s) => models.TryGetValue(s.Key, out var m) ? m : models[s.Key] = run.Models.GetOrCreate(s, run.Data, cancellationToken: cancellationToken).Model;
         var accuracies = new List<double>();
         foreach (var t in tasks)
         {
@@ -320,6 +323,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     private static long PeakRssBytes()
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Storage;
@@ -16,8 +17,8 @@ public sealed class DatasetsListCommand : AsyncCommand<DatasetStorageSettings>
             AnsiConsole.MarkupLine(Markup.Escape($"Blob container {store.Container.Uri.GetLeftPart(UriPartial.Path)}:"));
             var table = new Table().AddColumns("Blob", "MB", "SHA-256", "Uploaded (UTC)");
             foreach (var f in stored)
-                table.AddRow(Markup.Escape(f.Blob), (f.Bytes / 1e6).ToString("F1"), f.Sha256 ?? "[red]none: cannot be verified[/]",
-                    f.LastModified?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "");
+                table.AddRow(Markup.Escape(f.Blob), (f.Bytes / 1e6).ToString("F1", CultureInfo.InvariantCulture), f.Sha256 ?? "[red]none: cannot be verified[/]",
+                    f.LastModified?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "");
             AnsiConsole.Write(table);
             var names = stored.Select(f => f.Blob).ToHashSet(StringComparer.Ordinal);
             foreach (var dataset in DatasetFiles.Names)

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Storage;
@@ -53,7 +54,7 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
             var transfers = await store.UploadAsync(dataset, folder, settings.Force, cancellationToken);
             var table = new Table().AddColumns("Blob", "MB", "SHA-256", "");
             foreach (var t in transfers)
-                table.AddRow(Markup.Escape(t.Blob), (t.Bytes / 1e6).ToString("F1"), t.Sha256[..16] + "…", t.Transferred ? "uploaded" : "already there");
+                table.AddRow(Markup.Escape(t.Blob), (t.Bytes / 1e6).ToString("F1", CultureInfo.InvariantCulture), t.Sha256[..16] + "…", t.Transferred ? "uploaded" : "already there");
             AnsiConsole.Write(table);
             var uploaded = transfers.Count(t => t.Transferred);
             AnsiConsole.MarkupLine(Markup.Escape($"{dataset}: {transfers.Count} files in blob container {store.Container.Uri.GetLeftPart(UriPartial.Path)}: {uploaded} uploaded, "

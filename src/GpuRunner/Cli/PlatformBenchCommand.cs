@@ -14,6 +14,8 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Settings>
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--storage <CONNECTION>"), Description("Storage connection string (default: Stitching__Storage__ConnectionString, else Azurite's UseDevelopmentStorage=true).")]
@@ -56,7 +58,7 @@ public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Set
         }
         var report = new Dictionary<string, object> { ["command"] = "bench-platform " + string.Join(' ', context.Arguments) };
         foreach (var (key, value) in Report(connection, figures)) report[key] = value;
-        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        var json = JsonSerializer.Serialize(report, Indented);
         AtomicFile.Write(settings.Json, w => w.Write(json));
         AnsiConsole.WriteLine(json);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(settings.Json)}");

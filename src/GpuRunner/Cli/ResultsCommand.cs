@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -144,8 +145,8 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
     {
         var table = new Table().AddColumns("Sweep", "Name", "State", "Created (UTC)", "Models", "Stitches", "Tags");
         foreach (var s in page.Sweeps)
-            table.AddRow(Markup.Escape(s.SweepId), Markup.Escape(s.Name ?? ""), s.State.ToString(), s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm"),
-                s.ModelJobs.ToString(), s.StitchJobs.ToString(), Markup.Escape(string.Join(", ", s.Tags)));
+            table.AddRow(Markup.Escape(s.SweepId), Markup.Escape(s.Name ?? ""), s.State.ToString(), s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                s.ModelJobs.ToString(CultureInfo.InvariantCulture), s.StitchJobs.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", s.Tags)));
         var count = $"{page.Sweeps.Count} sweep{(page.Sweeps.Count == 1 ? "" : "s")}";
         table.Caption(page.Continuation is { } token ? Markup.Escape($"{count}; more: --continuation {token}") : count);
         return table;
@@ -156,7 +157,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         var table = new Table().AddColumns("Variant", "Sender", "Layer", "Receiver", "Layer", "Stitch", "Seed", "Accuracy", "Loss", "Seconds");
         foreach (var r in rows.Select(x => x.Result))
             table.AddRow(Markup.Escape(r.Variant), Markup.Escape(r.SenderArch), Markup.Escape(r.SenderLayer), Markup.Escape(r.ReceiverArch), Markup.Escape(r.ReceiverLayer),
-                Markup.Escape(r.StitchKind), r.StitchSeed.ToString(), r.Accuracy.ToString("P1"), r.Loss.ToString("F3"), r.Seconds.ToString("F1"));
+                Markup.Escape(r.StitchKind), r.StitchSeed.ToString(CultureInfo.InvariantCulture), r.Accuracy.ToString("P1", CultureInfo.InvariantCulture), r.Loss.ToString("F3", CultureInfo.InvariantCulture), r.Seconds.ToString("F1", CultureInfo.InvariantCulture));
         table.Caption($"{rows.Count} results");
         return table;
     }

@@ -46,7 +46,7 @@ public sealed class SasCommand : Command<SasCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        OfflineSas.TryParseComponent(settings.Component!, out var component);
+        _ = OfflineSas.TryParseComponent(settings.Component!, out var component); // Validate() has accepted it
         var configuration = PlatformConfiguration.Build();
         var connectionString = settings.ConnectionString is { Length: > 0 } given ? given
             : PlatformConfiguration.Storage(configuration).ConnectionString is { Length: > 0 } configured ? configured

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Contracts;
@@ -214,7 +215,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             $"activation cache per runner up to {e.CacheMegabytesPerRunner:F0} MB (fp32; bf16 halves it)"));
         var table = new Table().AddColumns("device class", "GFLOP/s", "time", "cost", "source");
         foreach (var t in e.Times)
-            table.AddRow(Markup.Escape(t.Device), $"{t.AchievedGflops:F0}", TimeSpan.FromSeconds(t.Seconds).ToString(@"d\.hh\:mm\:ss"),
+            table.AddRow(Markup.Escape(t.Device), $"{t.AchievedGflops:F0}", TimeSpan.FromSeconds(t.Seconds).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture),
                 t.Cost is { } c ? $"{c:F2}" : "-", Markup.Escape((t.Measured ? "measured: " : "") + t.Source));
         AnsiConsole.Write(table);
         return 0;

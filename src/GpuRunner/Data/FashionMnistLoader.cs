@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 
 namespace Stitching.GpuRunner.Data;
@@ -62,7 +63,7 @@ public static class FashionMnistLoader
         var cols = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(12));
         if (rows != SourceSide || cols != SourceSide)
             throw new DatasetException(path, $"{SourceSide}x{SourceSide} images", $"{rows}x{cols}", Remedy);
-        if (count < 0) throw new DatasetException(path, "a non-negative image count", count.ToString(), Remedy);
+        if (count < 0) throw new DatasetException(path, "a non-negative image count", count.ToString(CultureInfo.InvariantCulture), Remedy);
         RequireLength(data, 16L + (long)count * SourceSide * SourceSide, path, $"{count} images of {SourceSide}x{SourceSide} after the header");
         return (count, 16);
     }
@@ -71,7 +72,7 @@ public static class FashionMnistLoader
     {
         RequireHeader(data, 8, path, "an IDX label header");
         var count = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4));
-        if (count < 0) throw new DatasetException(path, "a non-negative label count", count.ToString(), Remedy);
+        if (count < 0) throw new DatasetException(path, "a non-negative label count", count.ToString(CultureInfo.InvariantCulture), Remedy);
         RequireLength(data, 8L + count, path, $"{count} labels after the header");
         return count;
     }

@@ -42,7 +42,7 @@ public static class LayoutPolicy
     {
         foreach (var (name, inChannels, outChannels) in model.Convolutions())
         {
-            var inChecked = !model.IsStem(name); // the stem's input is the image: 1 or 3 channels, a safe kernel
+            var inChecked = !ResNet.IsStem(name); // the stem's input is the image: 1 or 3 channels, a safe kernel
             if ((inChecked && inChannels % cpu.VectorBlock != 0) || outChannels % cpu.VectorBlock != 0)
                 return $"{name} ({inChannels}->{outChannels} channels, block {cpu.VectorBlock})";
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 using TorchSharp;
@@ -42,7 +43,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
             for (var b = 0; b < spec.Blocks[s]; b++)
             {
                 var block = new BasicBlock($"{s + 1}.{b}", inC, outC, stride: b == 0 && s > 0 ? 2 : 1);
-                stage.append(b.ToString(), block);
+                stage.append(b.ToString(CultureInfo.InvariantCulture), block);
                 blocks.Add(block);
                 inC = outC;
             }
@@ -87,7 +88,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public IEnumerable<(string Name, long In, long Out)> Convolutions() =>
         named_parameters().Where(p => p.parameter.dim() == 4).Select(p => (p.name, p.parameter.shape[1], p.parameter.shape[0]));
 
-    public bool IsStem(string convParameterName) => convParameterName.StartsWith("conv1.", StringComparison.Ordinal);
+    public static bool IsStem(string convParameterName) => convParameterName.StartsWith("conv1.", StringComparison.Ordinal);
 
     public int LayerIndex(string name) =>
         Layers.FirstOrDefault(l => l.Name == name)?.Index

@@ -70,7 +70,7 @@ public static class AnalysisOutputs
     public static RenderOptions Options(string column, bool isAccuracy, int width = 900, int height = 800) =>
         (isAccuracy ? RenderOptions.Default : RenderOptions.AutoRange with { ColorBarLabel = column }) with
         {
-            Width = width, Height = height, ValueFormat = column.EndsWith("_mse") ? "0.0E+0" : "0.00",
+            Width = width, Height = height, ValueFormat = column.EndsWith("_mse", StringComparison.Ordinal) ? "0.0E+0" : "0.00",
         };
 
     public static IReadOnlyList<string> Write(string outDirectory, SweepPlan plan, IReadOnlyList<AnalysisResult> rows, bool renderPngs = true)
@@ -132,7 +132,7 @@ public static class AnalysisOutputs
     /// </summary>
     private static byte[] RenderGrid(IReadOnlyList<SimilarityMatrix> matrices)
     {
-        var allAccuracy = matrices.All(m => MatrixMetrics.Any(x => x.IsAccuracy && m.Title.EndsWith(x.Title)));
+        var allAccuracy = matrices.All(m => MatrixMetrics.Any(x => x.IsAccuracy && m.Title.EndsWith(x.Title, StringComparison.Ordinal)));
         var options = (allAccuracy ? RenderOptions.Default : RenderOptions.AutoRange with { ColorBarLabel = "" }) with { Width = 600, Height = 540 };
         return MatrixRenderer.RenderGridPng(matrices, options);
     }

@@ -183,7 +183,7 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, Action<stri
         return outcome[0].Accuracy;
     }
 
-    private LayerInfo ReceiverLayer(StitchTask task) =>
+    private static LayerInfo ReceiverLayer(StitchTask task) =>
         ArchitectureCatalog.Layer(ResNetSpec.Parse(task.Receiver.Arch), task.Receiver.Width, task.ReceiverLayer);
 
     public void Dispose() => _cka?.Dispose();

@@ -11,7 +11,7 @@ public abstract class ActivationSource : IDisposable
     /// <summary>(B, C, H, W) for the given image indices (int64, on the training device).</summary>
     public abstract Tensor Get(Tensor indices);
     public abstract long Count { get; }
-    public virtual void Dispose() { }
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 
     /// <summary>Runs <paramref name="prefix"/> once over all images and keeps the result (cast to <paramref name="dtype"/>).</summary>
     public static ActivationSource Cached(Func<Tensor, Tensor> prefix, Tensor images, ScalarType dtype, int batchSize = 1000) =>
@@ -61,7 +61,11 @@ public abstract class ActivationSource : IDisposable
         public override long Count => _rows.shape[0];
         public override Tensor Get(Tensor indices) =>
             _image ? _rows.index_select(0, indices).permute(0, 3, 1, 2) : _rows.index_select(0, indices);
-        public override void Dispose() => _rows.Dispose();
+        public override void Dispose()
+        {
+            _rows.Dispose();
+            base.Dispose();
+        }
     }
 
     private sealed class RecomputedActivations(Func<Tensor, Tensor> prefix, Tensor images) : ActivationSource

@@ -22,8 +22,8 @@ public static class StitchGroupTrainer
     public static IReadOnlyList<StitchOutcome> Train(
         IReadOnlyList<StitchMember> members, Func<Tensor, Tensor> suffix,
         Tensor trainLabels, Tensor? holdoutLabels, Tensor testLabels,
-        StitchSettings settings, int seed, Action<int>? onEpoch = null, CancellationToken cancellationToken = default,
-        int maxRowsPerPass = int.MaxValue)
+        StitchSettings settings, int seed, Action<int>? onEpoch = null, int maxRowsPerPass = int.MaxValue,
+        CancellationToken cancellationToken = default)
     {
         if (members.Count == 0) return [];
         var device = trainLabels.device;

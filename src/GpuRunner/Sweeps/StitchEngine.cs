@@ -129,7 +129,7 @@ public sealed class StitchEngine : IDisposable
         var initialized = clock.Elapsed;
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
-            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, cancellationToken, RowsPerPass);
+            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, cancellationToken);
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
         _log?.Invoke($"  {first.Receiver.Arch} layer {first.ReceiverLayer}, {tasks.Count} stitches: activations {prepared.TotalSeconds:F1} s, " +

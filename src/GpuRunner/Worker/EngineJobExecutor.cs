@@ -1,3 +1,4 @@
+using System.Globalization;
 using Stitching.Core.Contracts;
 using Stitching.Core.Jobs;
 using Stitching.Core.Results;
@@ -112,7 +113,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         {
             Name = key.Dataset, Folder = DatasetFolder(key.Dataset), TrainLimit = key.TrainLimit, TestLimit = key.TestLimit, ValidationFraction = key.HoldoutFraction,
         }.Validated();
-        log?.Invoke($"Loading {options.Name} from {options.ResolvedFolder} (train {key.TrainLimit?.ToString() ?? "all"}, test {key.TestLimit?.ToString() ?? "all"})");
+        log?.Invoke($"Loading {options.Name} from {options.ResolvedFolder} (train {key.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"}, test {key.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"})");
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
         _data.Add((key, data));

@@ -29,6 +29,7 @@ public class MatrixRendererTests
         Assert.Equal(PngSignature, png.Take(8));
         Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
         Assert.Equal((640, 480), PngSize(png));
+        Png.AssertDrawn(png, 640, 480);
     }
 
     [Fact]

@@ -7,15 +7,11 @@ namespace Stitching.Core.Tests.Results;
 /// Skipped where node or the installed package is missing, except under CI=true, where the test runs and fails saying
 /// what is missing: CI must never pass by skipping the independent reader.
 /// </summary>
-public sealed class HyparquetFactAttribute : FactAttribute
+public sealed class HyparquetFactAttribute : SkippableFactAttribute
 {
     public static string ToolDirectory { get; } = FindToolDirectory();
 
-    public HyparquetFactAttribute()
-    {
-        if (Missing() is { } missing && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Skip = missing;
-    }
+    public HyparquetFactAttribute() => Skip = Requirement.SkipReason(Missing());
 
     /// <summary>Why hyparquet cannot run here, or null when it can.</summary>
     public static string? Missing()

@@ -95,10 +95,10 @@ public class LongResultsTableTests
         await group.ReadAsync(Field(reader, "train_limit"), trainLimit.AsMemory());
         Assert.Equal([3000, 3000, null], trainLimit);
         var sweepIds = new string[3];
-        await group.ReadAsync(Field(reader, "sweep_id"), sweepIds.AsMemory());
+        await group.ReadAsync(Field(reader, "sweep_id"), sweepIds.AsMemory()!); // every row has one
         Assert.Equal(["sweep-a", "sweep-a", "sweep-b"], sweepIds);
         var arch = new string[3];
-        await group.ReadAsync(Field(reader, "sender_arch"), arch.AsMemory());
+        await group.ReadAsync(Field(reader, "sender_arch"), arch.AsMemory()!);
         Assert.Equal("resnet(1,2,1,2)", arch[0]);
     }
 
@@ -117,7 +117,7 @@ public class LongResultsTableTests
     [HyparquetFact]
     public async Task Hyparquet_reads_the_Parquet_file_with_the_same_rows_and_values()
     {
-        Assert.Null(HyparquetFactAttribute.Missing()); // under CI=true the test runs even then, and fails here
+        Requirement.Require(HyparquetFactAttribute.Missing()); // under CI=true the test runs even then, and fails here
 
         var path = Path.Combine(Path.GetTempPath(), $"long-{Guid.NewGuid():N}.parquet");
         try

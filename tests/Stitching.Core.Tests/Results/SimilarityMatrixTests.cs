@@ -27,8 +27,8 @@ public class SimilarityMatrixTests
     [Fact]
     public void Minus_refuses_matrices_of_different_layers()
     {
-        var a = Matrix("a", ["stem"], ["stem"], [null]);
-        var b = Matrix("b", ["stem"], ["1.0"], [null]);
+        var a = Matrix("a", ["stem"], ["stem"], [[null]]);
+        var b = Matrix("b", ["stem"], ["1.0"], [[null]]);
 
         var error = Assert.Throws<ArgumentException>(() => a.Minus(b, "a - b"));
 

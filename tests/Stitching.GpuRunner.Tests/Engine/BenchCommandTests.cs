@@ -9,7 +9,7 @@ public sealed class BenchCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-bench-").FullName;
 
-    [Data.FashionMnistInstalledFact]
+    [FashionMnistFact]
     public async Task A_tiny_bench_writes_both_paths_the_peaks_the_flops_and_the_agreement_cell_by_cell()
     {
         TorchRuntime.EnsureLoadable();
@@ -20,7 +20,7 @@ public sealed class BenchCommandTests : IDisposable
         var exit = await app.RunAsync(["bench", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(1,1,1,1)", "--width", "4",
             "--train-limit", "300", "--test-limit", "100", "--sender-layers", "stem", "--receiver-layers", "2.0,4.0",
             "--variants", "trained->trained,random->trained", "--model-epochs", "1", "--baseline-epochs", "1", "--threads", "1",
-            "--skip-platform", "--out", _dir, "--json", json, "--models-dir", Path.Combine(_dir, "models")]);
+            "--skip-platform", "--data-dir", Requirement.FashionMnist(), "--out", _dir, "--json", json, "--models-dir", Path.Combine(_dir, "models")]);
 
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Stitching.Core.Architectures;
 using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Models;
@@ -89,7 +90,7 @@ public sealed class LayoutSafetyTests : IClassFixture<LayoutSafetyTests.Dataset>
 
     private async Task<(int ExitCode, string Output)> Train(int width, string layout, string modelsDir, string? isaCap)
     {
-        var start = GpuRunnerDll.Start("train", "--arch", "resnet(1,1,1,1)", "--width", width.ToString(), "--data-dir", _data.Folder.Path,
+        var start = GpuRunnerDll.Start("train", "--arch", "resnet(1,1,1,1)", "--width", width.ToString(CultureInfo.InvariantCulture), "--data-dir", _data.Folder.Path,
             "--train-limit", "300", "--test-limit", "100", "--model-epochs", "1", "--threads", "1", "--device", "cpu",
             "--layout", layout, "--models-dir", modelsDir);
         start.Environment.Remove("ONEDNN_MAX_CPU_ISA");

@@ -63,10 +63,10 @@ public sealed class RandomInitTests(ITestOutputHelper output)
         Assert.All(model.modules().OfType<BatchNorm2d>(), bn => Assert.Equal(0.1, bn.momentum));
     }
 
-    [FashionMnistInstalledFact]
+    [FashionMnistFact]
     public void A_random_width_16_resnet18_predicts_at_least_five_classes_on_real_images()
     {
-        using var dataset = DatasetLoader.Load(new DatasetOptions { TrainLimit = 2000, TestLimit = 1000, ValidationFraction = StitchSettings.DefaultHoldoutFraction });
+        using var dataset = DatasetLoader.Load(new DatasetOptions { Folder = Requirement.FashionMnist(), TrainLimit = 2000, TestLimit = 1000, ValidationFraction = StitchSettings.DefaultHoldoutFraction });
         using var data = SweepData.From(dataset, CPU);
         using var folder = new TempFolder();
         var spec = new ModelSpec("resnet18", 16, "fashion-mnist", Seed: 0, Trained: false, TrainLimit: 2000, new TrainSettings());
@@ -82,10 +82,10 @@ public sealed class RandomInitTests(ITestOutputHelper output)
     }
 
     /// <summary>Not an assertion but the measurement behind batch-norm statistics from data: what each init predicts without them.</summary>
-    [FashionMnistInstalledFact]
+    [FashionMnistFact]
     public void Random_resnet18_prediction_spread_with_and_without_batch_norm_statistics_is_reported()
     {
-        using var data = DatasetLoader.Load(new DatasetOptions { TrainLimit = 2000, TestLimit = 1000 });
+        using var data = DatasetLoader.Load(new DatasetOptions { Folder = Requirement.FashionMnist(), TrainLimit = 2000, TestLimit = 1000 });
         var images = cat([data.TrainImages, data.HoldoutImages], 0);
         foreach (var init in TrainSettings.RandomInits)
         {

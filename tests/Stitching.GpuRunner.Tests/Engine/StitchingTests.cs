@@ -16,9 +16,9 @@ public sealed class StitchingTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-tests-").FullName;
     private static readonly TrainSettings QuickTraining = new() { Epochs = 4, BatchSize = 50, LearningRate = 0.05 };
 
-    private ModelSpec Spec(bool trained, int seed = 0) => new("resnet(1,1,1,1)", 4, "synthetic", seed, trained, null, QuickTraining);
+    private static ModelSpec Spec(bool trained, int seed = 0) => new("resnet(1,1,1,1)", 4, "synthetic", seed, trained, null, QuickTraining);
 
-    private StitchTask Task(ModelSpec sender, string senderLayer, ModelSpec receiver, string receiverLayer)
+    private static StitchTask Task(ModelSpec sender, string senderLayer, ModelSpec receiver, string receiverLayer)
     {
         var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(sender.Arch), Core.Architectures.ResNetSpec.Parse(receiver.Arch), [Variant.TrainedToTrained]);
         var i = plan.SenderLayers.Single(l => l.Name == senderLayer);
@@ -58,7 +58,7 @@ public sealed class StitchingTests : IDisposable
         var receiver = engine.Model(Spec(false, seed: 5)).Model;
         var senderBefore = Snapshot(sender);
         var receiverBefore = Snapshot(receiver);
-        Assert.Contains(senderBefore.Keys, k => k.EndsWith("running_mean"));
+        Assert.Contains(senderBefore.Keys, k => k.EndsWith("running_mean", StringComparison.Ordinal));
 
         var results = engine.TrainGroup([Task(Spec(true), "1.0", Spec(false, 5), "2.0"), Task(Spec(true), "3.0", Spec(false, 5), "2.0")],
             new StitchSettings { Epochs = 1, Init = "default", Precision = "fp32" });

@@ -11,7 +11,7 @@ public sealed class SweepEndToEndTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-sweep-").FullName;
 
     [Fact]
-    public void A_tiny_sweep_writes_every_output_and_a_rerun_resumes_without_training()
+    public async Task A_tiny_sweep_writes_every_output_and_a_rerun_resumes_without_training()
     {
         using var data = SyntheticData.Create(train: 200, holdout: 50, test: 100);
         var spec = new SweepSpec
@@ -35,10 +35,10 @@ public sealed class SweepEndToEndTests : IDisposable
             var m = MatrixJson.ReadFile(Path.Combine(outDir, $"matrix-{v}.json"));
             Assert.Equal(5, m.SenderLayers.Count);
             Assert.All(m.Values, row => Assert.All(row, cell => Assert.NotNull(cell)));
-            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(Path.Combine(outDir, $"matrix-{v}.png"))[..4]);
+            Png.AssertDrawnFile(Path.Combine(outDir, $"matrix-{v}.png"));
             Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, $"matrix-{v}.svg")));
         }
-        Assert.True(new FileInfo(Path.Combine(outDir, "matrices.png")).Length > 1000);
+        Png.AssertDrawnFile(Path.Combine(outDir, "matrices.png"));
 
         // Only the last receiver layer is followed by the head alone; it is marked in results.csv and every matrix.
         Assert.All(csv, r => Assert.Equal(r.ReceiverLayer == "4.0", r.HeadOnly));
@@ -48,7 +48,7 @@ public sealed class SweepEndToEndTests : IDisposable
         {
             var difference = MatrixJson.ReadFile(Path.Combine(outDir, $"matrix-{v}-minus-random-random.json"));
             Assert.Equal(["4.0"], difference.HeadOnlyColumns);
-            Assert.True(File.Exists(Path.Combine(outDir, $"matrix-{v}-minus-random-random.png")));
+            Png.AssertDrawnFile(Path.Combine(outDir, $"matrix-{v}-minus-random-random.png"));
             if (v != "trained-trained") continue;
             for (var i = 0; i < 5; i++)
             for (var j = 0; j < 5; j++)
@@ -64,11 +64,11 @@ public sealed class SweepEndToEndTests : IDisposable
             Assert.InRange(raw.Values[i][j]!.Value, raw.Low![i][j]!.Value, raw.High![i][j]!.Value);
             Assert.InRange(raw.High[i][j]!.Value - raw.Low[i][j]!.Value, 0.03, 0.2); // about 2 * 1.96 * sqrt(p(1-p)/100)
         }
-        Assert.True(new FileInfo(Path.Combine(outDir, "matrices-minus-control.png")).Length > 1000);
+        Png.AssertDrawnFile(Path.Combine(outDir, "matrices-minus-control.png"));
 
         Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
         // results.parquet: the long table of the same rows, every sweep setting beside each; the folder reads back as a sweep named "out".
-        var (columns, rowCount) = ParquetShapeAsync(Path.Combine(outDir, "results.parquet")).GetAwaiter().GetResult();
+        var (columns, rowCount) = await ParquetShapeAsync(Path.Combine(outDir, "results.parquet"));
         Assert.Equal(LongResultsTable.Columns, columns);
         Assert.Equal(rows.Count, rowCount);
         var folder = SweepFolder.Read(outDir);
@@ -120,7 +120,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var patterns = File.ReadAllText(Path.Combine(outDir, "patterns.md"));
         Assert.Contains("trained->trained is higher below the diagonal", patterns);
         Assert.Contains("random->random is lower than trained->trained in every cell", patterns);
-        Assert.True(new FileInfo(Path.Combine(outDir, "matrices-with-controls.png")).Length > 1000);
+        Png.AssertDrawnFile(Path.Combine(outDir, "matrices-with-controls.png"));
     }
 
     private static async Task<(IReadOnlyList<string> Columns, long Rows)> ParquetShapeAsync(string path)

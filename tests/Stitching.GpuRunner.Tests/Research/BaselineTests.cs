@@ -48,7 +48,7 @@ public sealed class BaselineTests : IDisposable
         // A rerun into the same folder resumes: every stitch's rows are stored, so nothing trains and the same rows come back.
         log.Clear();
         var again = runner.Run(spec, Path.Combine(_dir, "out"));
-        Assert.Contains(log, line => line.StartsWith("Resuming: 4 of 4 stitches"));
+        Assert.Contains(log, line => line.StartsWith("Resuming: 4 of 4 stitches", StringComparison.Ordinal));
         Assert.Equal(rows.OrderBy(CellKey.Of), again.Analyses.OrderBy(CellKey.Of));
         Assert.Equal(results.Select(r => (CellKey.Of(r), r.Accuracy)).Order(), again.Results.Select(r => (CellKey.Of(r), r.Accuracy)).Order());
     }

@@ -11,7 +11,7 @@ public sealed class ReportCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-report-").FullName;
 
-    [Data.FashionMnistInstalledFact]
+    [FashionMnistFact]
     public async Task Quick_report_writes_every_section_and_every_figure_it_links()
     {
         TorchRuntime.EnsureLoadable();
@@ -21,7 +21,7 @@ public sealed class ReportCommandTests : IDisposable
 
         // One thread: on a shared two-core machine, two spinning torch threads are several times slower than one.
         var exit = await app.RunAsync(["report", "--quick", "--train-limit", "300", "--width", "4", "--threads", "1",
-            "--out", outDir, "--models-dir", Path.Combine(_dir, "models")]);
+            "--data-dir", Requirement.FashionMnist(), "--out", outDir, "--models-dir", Path.Combine(_dir, "models")]);
 
         Assert.Equal(0, exit);
         var markdown = File.ReadAllText(Path.Combine(outDir, ReportRunner.ReportFile));
@@ -35,6 +35,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains("TorchSharp", markdown);
         var figures = Regex.Matches(markdown, @"!\[[^\]]*\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
         Assert.True(figures.Count >= 5, $"only {figures.Count} figures linked"); // the four variants with controls, and per experiment its analysis and representation grids
+        Assert.All(figures.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), f => Png.AssertDrawnFile(Path.Combine(outDir, f), minColors: 3, minDrawnFraction: 0.005));
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(outDir, f)) is { Exists: true, Length: > 1000 }, $"missing figure {f}"));
         foreach (var experiment in new ReportOptions { Quick = true }.Experiments().Select(e => e.Name))
         {

@@ -1,0 +1,10 @@
+namespace Stitching.Tests.Shared;
+
+// Requirement's face at discovery: skipped there with the reason, run under CI=true. It derives from
+// SkippableFact/SkippableTheory, so a Requirement checked inside the test (a data set, a program) can skip it too.
+
+/// <summary>A fact that drives the system Chromium through Playwright against Azurite (see <see cref="Requirement"/>).</summary>
+public sealed class BrowserFactAttribute : SkippableFactAttribute
+{
+    public BrowserFactAttribute() => Skip = Requirement.SkipReason(Requirement.ChromiumMissing ?? Requirement.AzuriteMissing);
+}
