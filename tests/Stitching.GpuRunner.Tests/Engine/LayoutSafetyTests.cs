@@ -1,3 +1,4 @@
+using Stitching.Core.Contracts;
 using Stitching.Core.Architectures;
 using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Models;
