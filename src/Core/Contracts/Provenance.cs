@@ -58,12 +58,14 @@ public sealed record Provenance(
 
     /// <summary>
     /// The version of the native package named <paramref name="prefix"/>* (e.g. "libtorch-") this application was built
-    /// with, from its .deps.json: "libtorch-cpu-linux-x64 2.7.1.0", or "unknown" when none is listed.
+    /// with, from its .deps.json: "libtorch-cpu-linux-x64 2.10.0", or "unknown" when none is listed.
     /// </summary>
     public static string PackageVersion(string prefix)
     {
-        var deps = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;
-        foreach (var file in (deps ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        // The host's deps files, then any beside the application (a test host is started with another app's deps file).
+        var deps = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json").Order(StringComparer.Ordinal));
+        foreach (var file in deps)
         {
             if (!File.Exists(file)) continue;
             using var doc = JsonDocument.Parse(File.ReadAllText(file));

@@ -18,9 +18,10 @@ public sealed record SweepManifest(SweepSpec Spec, Provenance? Provenance, DateT
     /// <summary>Provenances of later runs that resumed the sweep, when they differ from the first one.</summary>
     public IReadOnlyList<Provenance> Resumes { get; init; } = [];
 
+    // Settable, not init-only: the generated reader sets init-only properties as constructor arguments, which extension data cannot be.
     /// <summary>Keys this record does not know (an older sweep.json's Commit, TorchSharpVersion, ...), kept when the file is rewritten.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Other { get; init; }
+    public Dictionary<string, JsonElement>? Other { get; set; }
 
     /// <summary>Every provenance that produced rows of this sweep, by id.</summary>
     public IEnumerable<Provenance> Provenances() => (Provenance is null ? Resumes : Resumes.Prepend(Provenance)).DistinctBy(p => p.Id);
