@@ -53,7 +53,12 @@ public sealed record SweepManifest(SweepSpec Spec, Provenance? Provenance, DateT
     {
         var path = Path.Combine(outDirectory, FileName);
         if (!File.Exists(path)) return null;
-        var manifest = JsonSerializer.Deserialize(File.ReadAllText(path), PlatformJsonContext.Default.SweepManifest) ?? throw new InvalidDataException($"{path} is empty.");
-        return manifest with { Spec = manifest.Spec.Tags is null ? manifest.Spec with { Tags = [] } : manifest.Spec, Resumes = manifest.Resumes ?? [] };
+        var text = File.ReadAllText(path);
+        var manifest = JsonSerializer.Deserialize(text, PlatformJsonContext.Default.SweepManifest) ?? throw new InvalidDataException($"{path} is empty.");
+        // The spec again through the spec's own reader: the generated one would leave a key an older sweep.json lacks null or 0, not its default.
+        using var document = JsonDocument.Parse(text);
+        var spec = document.RootElement.EnumerateObject().First(p => p.Name.Equals(nameof(Spec), StringComparison.OrdinalIgnoreCase)).Value
+            .Deserialize(SweepSpecJson.StoredTypeInfo)!;
+        return manifest with { Spec = spec, Resumes = manifest.Resumes ?? [] };
     }
 }
