@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -27,7 +28,9 @@ public sealed record Provenance(
 
     /// <summary>
     /// The git HEAD of the checkout holding <paramref name="directory"/> (default: the application's folder, then the working
-    /// directory) and whether its tracked files differ from HEAD. ("unknown", false) outside a checkout or without git.
+    /// directory) and whether its tracked files differ from HEAD. Without a directory and outside a checkout (a container
+    /// image), the commit the SDK stamped into this assembly's informational version when it was built ("1.0.0+{sha}"),
+    /// whose dirty state is not known (false). ("unknown", false) when neither tells.
     /// </summary>
     public static (string Commit, bool Dirty) Git(string? directory = null)
     {
@@ -36,7 +39,8 @@ public sealed record Provenance(
             if (RunGit(dir, "rev-parse HEAD") is not { Length: > 0 } head) continue;
             return (head, RunGit(dir, "status --porcelain --untracked-files=no") is { Length: > 0 });
         }
-        return ("unknown", false);
+        var stamped = typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+');
+        return (directory is null && stamped is [_, { Length: > 0 } built] ? built : "unknown", false);
     }
 
     private static string? RunGit(string directory, string args)
