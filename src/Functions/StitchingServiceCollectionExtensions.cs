@@ -7,6 +7,7 @@ using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Stitching.Core;
+using Stitching.Core.Contracts;
 using Stitching.Core.Rendering;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
@@ -21,12 +22,17 @@ public static class StitchingServiceCollectionExtensions
     {
         services.AddStitchingPlatform(configuration);
         services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
+        services.AddStitchingJson();
         services.AddOptions<SweepLimitOptions>().Bind(configuration.GetSection(SweepLimitOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SweepLimitOptions>, ValidateLimits>();
         services.AddHostedService<PlatformInitializer>();
         return services;
     }
+
+    /// <summary>Ok and Accepted bodies are written like every other body: through the platform's JSON context (<see cref="PlatformJsonContext.Configure"/>).</summary>
+    public static IServiceCollection AddStitchingJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(o => PlatformJsonContext.Configure(o.SerializerOptions));
 
     /// <summary>
     /// OpenTelemetry traces of <see cref="StitchingTelemetry.Source"/> (and logs), exported to Azure Monitor with the managed

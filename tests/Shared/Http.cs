@@ -2,13 +2,16 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Stitching.Core.Contracts;
 
 namespace Stitching.Tests.Shared;
 
 /// <summary>Calls function classes in-process: a DefaultHttpContext request in, the executed response out.</summary>
 public static class Http
 {
-    private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().AddOptions().BuildServiceProvider();
+    // The API's JSON options as the host configures them (AddStitching -> AddStitchingJson), so Ok and Accepted bodies read as in production.
+    private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().AddOptions()
+        .ConfigureHttpJsonOptions(o => PlatformJsonContext.Configure(o.SerializerOptions)).BuildServiceProvider();
 
     public static HttpRequest Request(string method = "GET", string? body = null, string query = "", bool chunked = false)
     {

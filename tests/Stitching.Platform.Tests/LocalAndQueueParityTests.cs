@@ -32,8 +32,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
         Assert.True(exit == 0, output);
 
         // When the same spec (read back from the local run's sweep.json) is submitted and the real worker runs its jobs
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(local, "sweep.json")));
-        var spec = manifest.RootElement.GetProperty("Spec").Deserialize<SweepSpec>()!;
+        var spec = SweepManifest.Read(local)!.Spec;
         await env.UploadFashionMnistAsync();
         var id = await env.SubmitAsync(JsonSerializer.Serialize(spec with { Name = "parity" }, PlatformJsonContext.Default.SweepSpec));
         var jobs = SweepPlan.Create(spec).Models.Count() + SweepPlan.Create(spec).StitchJobs.Count();

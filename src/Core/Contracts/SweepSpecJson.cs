@@ -21,4 +21,14 @@ public static class SweepSpecJson
     };
 
     public static JsonTypeInfo<SweepSpec> TypeInfo { get; } = (JsonTypeInfo<SweepSpec>)Options.GetTypeInfo(typeof(SweepSpec));
+
+    /// <summary>
+    /// How a spec stored by an earlier version is read (sweep.json): the same reflection reader, so a key added since takes
+    /// its default, but a key removed since is skipped rather than refused.
+    /// </summary>
+    public static JsonTypeInfo<SweepSpec> StoredTypeInfo { get; } = (JsonTypeInfo<SweepSpec>)new JsonSerializerOptions(Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    }.GetTypeInfo(typeof(SweepSpec));
 }

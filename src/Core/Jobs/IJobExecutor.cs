@@ -20,4 +20,7 @@ public interface IJobExecutor
     /// runs the spec's analyses on them; returns their results, and analysis rows when analyses were asked, in the order of <paramref name="tasks"/>.
     /// </summary>
     Task<StitchJobResult> TrainStitchesAsync(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken ct);
+
+    /// <summary>The provenance whose id the executor put on a result it returned; null when it records none (test fakes).</summary>
+    Provenance? FindProvenance(string provenanceId) => null;
 }

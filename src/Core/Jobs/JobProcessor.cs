@@ -180,8 +180,16 @@ public sealed class JobProcessor(
         var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
         using var activity = StitchingTelemetry.StartSweep("Write model", m.SweepId)?.SetTag("stitching.model_key", model.Key);
         await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
+        await StoreProvenanceAsync([result.ProvenanceId], ct);
         await storage.UpsertModelAsync(model.Key, result, ct);
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
+    }
+
+    /// <summary>The provenance records the rows about to be stored refer to, each written once per process (<see cref="StitchingStorage.UpsertProvenanceAsync"/>).</summary>
+    private async Task StoreProvenanceAsync(IEnumerable<string> ids, CancellationToken ct)
+    {
+        foreach (var id in ids.Distinct())
+            if (id.Length > 0 && executor.FindProvenance(id) is { } provenance) await storage.UpsertProvenanceAsync(provenance, ct);
     }
 
     /// <summary>
@@ -205,6 +213,7 @@ public sealed class JobProcessor(
             if (analyses.Count != (spec.Analyses.Count > 0 ? tasks.Count : 0))
                 throw new InvalidOperationException($"The executor returned {analyses.Count} analysis rows for {tasks.Count} stitches and {spec.Analyses.Count} analyses.");
             using var activity = StitchingTelemetry.StartSweep("Write results", m.SweepId)?.SetTag("stitching.receiver_layer", layer.Key).SetTag("stitching.results", tasks.Count);
+            await StoreProvenanceAsync(results.Select(r => r.ProvenanceId), ct);
             for (var k = 0; k < tasks.Count; k++)
             {
                 var stitchId = JobIds.ForStitch(tasks[k]);

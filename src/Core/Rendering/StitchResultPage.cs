@@ -57,6 +57,14 @@ public static class StitchResultPage
         Row(html, "layout", r.Layout);
         Row(html, "runner", row.Runner);
         Row(html, "checkpoint", row.Checkpoint is { } blob ? $"blob {blob}" : "not stored");
+        if (row.Provenance is { } p)
+        {
+            Row(html, "provenance", p.Id);
+            Row(html, "commit", p.Dirty ? p.Commit + " (uncommitted changes)" : p.Commit);
+            Row(html, "TorchSharp / libtorch", $"{p.TorchSharp} / {p.LibTorch}");
+            Row(html, "runtime", p.Runtime);
+        }
+        else if (r.ProvenanceId.Length > 0) Row(html, "provenance", r.ProvenanceId + " (record not found)");
         html.Append("</table>");
 
         if (r.Curve is { Count: > 0 } curve)

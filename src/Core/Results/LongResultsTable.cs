@@ -55,6 +55,7 @@ public static class LongResultsTable
         Number("test_images", r => r.Result.TestImages),
         Number("accuracy_low", r => r.Result.AccuracyLow),
         Number("accuracy_high", r => r.Result.AccuracyHigh),
+        Text("provenance_id", r => r.Result.ProvenanceId),
 
         Number("model_epochs", r => r.Spec.Model.Epochs),
         Number("model_batch_size", r => r.Spec.Model.BatchSize),

@@ -3,14 +3,14 @@ using Stitching.Core.Contracts;
 
 namespace Stitching.Core.Results;
 
-/// <summary>JSON form of a <see cref="SimilarityMatrix"/> (camelCase, missing cells as null), through <see cref="StitchingJsonContext"/>.</summary>
+/// <summary>JSON form of a <see cref="SimilarityMatrix"/> (camelCase, missing cells as null), through <see cref="PlatformJsonContext"/>.</summary>
 public static class MatrixJson
 {
     public static string Serialize(SimilarityMatrix matrix) =>
-        JsonSerializer.Serialize(matrix, StitchingJsonContext.Default.SimilarityMatrix);
+        JsonSerializer.Serialize(matrix, PlatformJsonContext.Indented.SimilarityMatrix);
 
     public static SimilarityMatrix Deserialize(string json) =>
-        JsonSerializer.Deserialize(json, StitchingJsonContext.Default.SimilarityMatrix)
+        JsonSerializer.Deserialize(json, PlatformJsonContext.Default.SimilarityMatrix)
         ?? throw new JsonException("Expected a similarity matrix object, found null.");
 
     /// <summary>Replaces <paramref name="path"/> atomically: a plot or the API never reads half a matrix.</summary>

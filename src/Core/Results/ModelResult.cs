@@ -10,7 +10,11 @@ public sealed record ModelResult(string Arch, int Width, string Dataset, int See
     string Hardware = "", string Layout = "", double PredictionEntropyBits = double.NaN, int PredictedClasses = 0, string RandomInit = "")
 {
     /// <summary>A trained model's held-out accuracy after each epoch, its learning curve (empty for random controls and when not recorded).</summary>
-    public IReadOnlyList<double> HeldOutCurve { get; init; } = [];
+    public IReadOnlyList<double> HeldOutCurve { get; init => field = value ?? []; } = [];
+
+    // Both setters take null as "not recorded": the generated JSON reader sets a key missing from an older row to null.
+    /// <summary>The <see cref="Contracts.Provenance.Id"/> of the run that trained or initialized the model ("" when not recorded).</summary>
+    public string ProvenanceId { get; init => field = value ?? ""; } = "";
 
     // A record compares a list by reference; a model read back from a file is the same model when its curve has the same
     // points. Value tuples compare doubles with Equals, so NaN (a metric not recorded) equals NaN.
@@ -19,6 +23,7 @@ public sealed record ModelResult(string Arch, int Width, string Dataset, int See
         && (Arch, Width, Dataset, Seed, Trained, Epochs, TrainImages, Accuracy, Loss, Hardware, Layout, PredictionEntropyBits, PredictedClasses, RandomInit)
             .Equals((other.Arch, other.Width, other.Dataset, other.Seed, other.Trained, other.Epochs, other.TrainImages, other.Accuracy, other.Loss,
                 other.Hardware, other.Layout, other.PredictionEntropyBits, other.PredictedClasses, other.RandomInit))
+        && ProvenanceId == other.ProvenanceId
         && HeldOutCurve.SequenceEqual(other.HeldOutCurve);
 
     public override int GetHashCode() => HashCode.Combine(Arch, Width, Dataset, Seed, Trained, Accuracy);

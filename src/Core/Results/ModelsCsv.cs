@@ -10,7 +10,7 @@ public static class ModelsCsv
 
     public static IReadOnlyList<string> Columns { get; } =
         ["arch", "width", "dataset", "seed", "trained", "epochs", "train_images", "accuracy", "loss", "hardware", "layout",
-         "prediction_entropy_bits", "predicted_classes", "random_init", "heldout_curve"];
+         "prediction_entropy_bits", "predicted_classes", "random_init", "heldout_curve", "provenance_id"];
 
     // Files written before the provenance and prediction-spread columns existed still read; those fields take the record's defaults.
     private static readonly IReadOnlyList<string> Required = Columns.Take(9).ToArray();
@@ -24,7 +24,7 @@ public static class ModelsCsv
                 m.Arch, Csv.Format(m.Width), m.Dataset, Csv.Format(m.Seed), Csv.Format(m.Trained),
                 Csv.Format(m.Epochs), Csv.Format(m.TrainImages), Csv.Format(m.Accuracy), Csv.Format(m.Loss),
                 m.Hardware, m.Layout, Csv.Format(m.PredictionEntropyBits), Csv.Format(m.PredictedClasses), m.RandomInit,
-                string.Join(' ', m.HeldOutCurve.Select(Csv.Format)),
+                string.Join(' ', m.HeldOutCurve.Select(Csv.Format)), m.ProvenanceId,
             ]);
     }
 
@@ -43,6 +43,7 @@ public static class ModelsCsv
         {
             HeldOutCurve = r.String("heldout_curve", "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
                 .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+            ProvenanceId = r.String("provenance_id", ""),
         }).ToList();
     }
 

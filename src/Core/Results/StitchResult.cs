@@ -12,6 +12,8 @@ namespace Stitching.Core.Results;
 /// (<see cref="WilsonInterval"/>; 0 and NaN in files written before they were recorded).
 /// Curve: the held-out checks training made (<see cref="TrainingCurve"/> keeps it to a few dozen points); null when nothing
 /// was held out, and in results.csv, which has no column for it (the result table and the API carry it).
+/// ProvenanceId: the <see cref="Contracts.Provenance.Id"/> of the run that computed the row (its record is written once per
+/// run: sweep.json, the provenance rows of the models table); "" in rows written before it was recorded.
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -38,4 +40,5 @@ public sealed record StitchResult(
     int TestImages = 0,
     double AccuracyLow = double.NaN,
     double AccuracyHigh = double.NaN,
-    IReadOnlyList<CurvePoint>? Curve = null);
+    IReadOnlyList<CurvePoint>? Curve = null,
+    string ProvenanceId = "");

@@ -17,6 +17,9 @@ public sealed class StitchingStorage
 {
     public const string SweepPartition = "sweep";
     public const string ModelPartition = "models";
+
+    /// <summary>The models table's partition of <see cref="Provenance"/> records, keyed by <see cref="Provenance.Id"/>.</summary>
+    public const string ProvenancePartition = "provenance";
     /// <summary>A table transaction holds at most 100 operations, all in one partition.</summary>
     public const int MaxBatch = 100;
     /// <summary>Table transactions sent at once when writing many job rows.</summary>
@@ -183,6 +186,7 @@ public sealed class StitchingStorage
             ["Loss"] = result.Loss,
             ["Runner"] = stored.Runner,
             ["Checkpoint"] = stored.Checkpoint,
+            ["ProvenanceId"] = result.ProvenanceId,
             // The record is the source of truth when read back, so fields the engine adds later survive.
             ["Json"] = JsonSerializer.Serialize(result, PlatformJsonContext.Default.StitchResult),
         }, TableUpdateMode.Replace, cancellationToken);
@@ -200,12 +204,38 @@ public sealed class StitchingStorage
             yield return ToResult(e);
     }
 
-    /// <summary>One result row by stitch id; null when it is not stored (yet).</summary>
+    /// <summary>One result row by stitch id, with the provenance record its row refers to; null when it is not stored (yet).</summary>
     public async Task<StoredResult?> GetResultAsync(string sweepId, string stitchId, CancellationToken cancellationToken = default)
     {
         var row = await Results.GetEntityIfExistsAsync<TableEntity>(StorageIds.Require(sweepId, nameof(sweepId)), StorageIds.Require(stitchId, nameof(stitchId)),
             cancellationToken: cancellationToken);
-        return row.HasValue ? ToResult(row.Value!) : null;
+        if (!row.HasValue) return null;
+        var stored = ToResult(row.Value!);
+        return stored.Result.ProvenanceId is { Length: > 0 } id ? stored with { Provenance = await GetProvenanceAsync(id, cancellationToken) } : stored;
+    }
+
+    /// <summary>
+    /// Writes a run's provenance record once per process: every row it produced carries only its id. The record is keyed
+    /// by a hash of its content, so a duplicate write (another process of the same build on the same machine) changes nothing.
+    /// </summary>
+    public async Task UpsertProvenanceAsync(Provenance provenance, CancellationToken cancellationToken = default)
+    {
+        var id = provenance.Id;
+        if (_provenanceWritten.ContainsKey(id)) return;
+        await Models.UpsertEntityAsync(new TableEntity(ProvenancePartition, id)
+        {
+            ["Json"] = JsonSerializer.Serialize(provenance, PlatformJsonContext.Default.Provenance),
+        }, TableUpdateMode.Replace, cancellationToken);
+        _provenanceWritten.TryAdd(id, true);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _provenanceWritten = new();
+
+    /// <summary>A provenance record by id; null when none is stored under it.</summary>
+    public async Task<Provenance?> GetProvenanceAsync(string provenanceId, CancellationToken cancellationToken = default)
+    {
+        var row = await Models.GetEntityIfExistsAsync<TableEntity>(ProvenancePartition, StorageIds.Require(provenanceId, nameof(provenanceId)), cancellationToken: cancellationToken);
+        return row.HasValue ? JsonSerializer.Deserialize(row.Value!.GetString("Json"), PlatformJsonContext.Default.Provenance) : null;
     }
 
     /// <summary>A stitch's analysis row, keyed like its result (<see cref="JobIds.ForStitch"/>): a duplicate delivery rewrites it.</summary>

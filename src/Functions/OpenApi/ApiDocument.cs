@@ -17,8 +17,8 @@ namespace Stitching.Functions.OpenApi;
 /// The API's OpenAPI 3.1 document, generated from this assembly's HTTP functions so that it cannot drift from them:
 /// paths and methods from each <c>[HttpTrigger]</c>, responses from the declared result types, schemas from
 /// System.Text.Json's <see cref="JsonSchemaExporter"/> over the options that really write or read each body
-/// (<see cref="PlatformJsonContext"/> for <c>TypedResults.Json</c>, ASP.NET Core's default JSON options for <c>Ok</c> and
-/// <c>Accepted</c>, the <see cref="RequestBodyAttribute"/>'s type info for bodies), and what no signature shows from
+/// (<see cref="PlatformJsonContext"/> for <c>TypedResults.Json</c>, <c>Ok</c> and <c>Accepted</c>, whose HTTP JSON options
+/// the host configures from it, and the <see cref="RequestBodyAttribute"/>'s type info for bodies), and what no signature shows from
 /// the attributes beside this class. Built as JSON nodes, not with Microsoft.OpenApi's object model, because the exporter
 /// already yields JSON Schema and OpenAPI 3.1 takes it as it is. Served at <c>GET /api/openapi.json</c>
 /// (<see cref="GetOpenApi"/>, Azure and the local host) and committed as docs/api/openapi.json.
@@ -48,9 +48,16 @@ public static partial class ApiDocument
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    // What TypedResults.Ok/Accepted serialize with: the host configures no HTTP JSON options, so ASP.NET Core's defaults,
-    // less their read-only leniency (numbers in strings), which says nothing of what is written.
-    private static readonly JsonSerializerOptions HttpJson = new(new Microsoft.AspNetCore.Http.Json.JsonOptions().SerializerOptions) { NumberHandling = JsonNumberHandling.Strict };
+    // What TypedResults.Ok/Accepted serialize with: ASP.NET Core's HTTP JSON options as the host configures them
+    // (AddStitching: PlatformJsonContext.Configure), so the platform's context first.
+    private static readonly JsonSerializerOptions HttpJson = HttpOptions();
+
+    private static JsonSerializerOptions HttpOptions()
+    {
+        var options = new JsonSerializerOptions(new Microsoft.AspNetCore.Http.Json.JsonOptions().SerializerOptions);
+        PlatformJsonContext.Configure(options);
+        return options;
+    }
 
     private static readonly Lazy<string> Document = new(() => Create().ToJsonString(WriteOptions) + "\n");
 

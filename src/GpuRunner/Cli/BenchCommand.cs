@@ -25,7 +25,6 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public sealed class Settings : SweepCommand.Settings
     {
@@ -80,6 +79,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             ["stitches"] = tasks.Count,
             ["trainImages"] = run.Data.TrainImages.shape[0],
             ["testImages"] = run.Data.TestImages.shape[0],
+            ["provenance"] = EngineProvenance.Capture(device, Precision.Resolve(spec.Stitch.Precision, device)),
         };
 
         // Only the precisions the engine may use here: bf16 where it is native, or where --precision bf16 forces it.
@@ -218,7 +218,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
 
-        var json = JsonSerializer.Serialize(report, Indented);
+        var json = JsonSerializer.Serialize(report, PlatformJsonContext.Reports);
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
         AtomicFile.Write(path, w => w.Write(json));
         AnsiConsole.WriteLine(json);

@@ -1,3 +1,4 @@
+using Stitching.Core.Contracts;
 using System.ComponentModel;
 using System.Text.Json;
 using Spectre.Console;
@@ -14,7 +15,6 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Settings>
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public sealed class Settings : CommandSettings
     {
@@ -56,9 +56,15 @@ public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Set
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
             return 1;
         }
-        var report = new Dictionary<string, object> { ["command"] = "bench-platform " + string.Join(' ', context.Arguments) };
+        var git = Provenance.Git();
+        var report = new Dictionary<string, object>
+        {
+            ["command"] = "bench-platform " + string.Join(' ', context.Arguments),
+            // No engine runs here: the platform's own provenance is its code, runtime and machine.
+            ["provenance"] = new Provenance(git.Commit, git.Dirty, "", "", "cpu", "", "", Provenance.CurrentRuntime()),
+        };
         foreach (var (key, value) in Report(connection, figures)) report[key] = value;
-        var json = JsonSerializer.Serialize(report, Indented);
+        var json = JsonSerializer.Serialize(report, PlatformJsonContext.Reports);
         AtomicFile.Write(settings.Json, w => w.Write(json));
         AnsiConsole.WriteLine(json);
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(settings.Json)}");

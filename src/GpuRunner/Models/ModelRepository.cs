@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Training;
 using TorchSharp;
@@ -71,11 +72,11 @@ public sealed class ModelRepository(string directory, Device device)
                 BatchNormStatistics.Estimate(model, data.TrainImages);
                 batchNorm = $"one pass over {data.TrainImages.shape[0]} training images, no weight update";
             }
-            info = ModelCheckpoint.Save(model, Directory, Scored(new ModelCheckpoint(
+            info = Checkpoints.Save(model, Directory, Scored(new ModelCheckpoint(
                 spec, data.Channels, data.Classes, double.NaN, double.NaN, (int)data.TrainImages.shape[0],
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
-                BatchNormStatistics: batchNorm, HeldOutCurve: curve)));
+                BatchNormStatistics: batchNorm, HeldOutCurve: curve, Provenance: Sweeps.EngineProvenance.Capture(device, ScalarType.Float32))));
             log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {info.TestAccuracy:P1}, "
                 + $"{info.PredictedClasses} classes predicted ({info.PredictionEntropyBits:F2} bits)");
         }

@@ -24,10 +24,10 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
     public IReadOnlyList<ExperimentOutcome> Run(ReportOptions options, string outDirectory, CancellationToken cancellationToken = default)
     {
         var total = Stopwatch.StartNew();
-        var commit = ReportWriter.GitCommit();   // before the run writes anything: its outputs may be tracked files
-        Directory.CreateDirectory(outDirectory);
         var experiments = options.Experiments();
         using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, log);
+        var provenance = engine.Provenance;   // before the run writes anything: its outputs may be tracked files
+        Directory.CreateDirectory(outDirectory);
         using var research = new SweepRunner(engine, log) { CkaImages = options.CkaImages, RenderMetricPngs = false };
         var outcomes = new List<ExperimentOutcome>();
         foreach (var experiment in experiments)
@@ -42,7 +42,7 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
             log?.Invoke($"  {experiment.Name} done in {clock.Elapsed:mm\\:ss}");
         }
         var path = Path.Combine(outDirectory, ReportFile);
-        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, commit)));
+        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, provenance)));
         log?.Invoke($"Wrote {path} in {total.Elapsed:mm\\:ss}");
         return outcomes;
     }

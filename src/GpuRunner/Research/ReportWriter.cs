@@ -1,8 +1,7 @@
 using Stitching.Core.Analysis;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Training;
@@ -29,8 +28,8 @@ public static partial class ReportWriter
     private const double Early = 0.25, Late = 0.75;
     private static readonly string TrainedToTrained = Variant.TrainedToTrained.Name();
 
-    /// <param name="commit">The code's commit, taken before the run wrote anything (its outputs may be tracked files).</param>
-    public static string Write(ReportOptions options, SweepData data, Device device, IReadOnlyList<ExperimentOutcome> outcomes, TimeSpan elapsed, string commit)
+    /// <param name="provenance">The run's provenance, taken before the run wrote anything (its outputs may be tracked files).</param>
+    public static string Write(ReportOptions options, SweepData data, Device device, IReadOnlyList<ExperimentOutcome> outcomes, TimeSpan elapsed, Provenance provenance)
     {
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
@@ -52,9 +51,11 @@ public static partial class ReportWriter
         L();
         L("| | |");
         L("|---|---|");
-        L($"| commit | `{commit}` |");
-        L($"| TorchSharp | {typeof(TorchSharp.torch).Assembly.GetName().Version} |");
-        L($"| libtorch | {LibTorchVersion()} |");
+        L($"| commit | `{provenance.Commit}`{(provenance.Dirty ? " (uncommitted changes)" : "")} |");
+        L($"| TorchSharp | {provenance.TorchSharp} |");
+        L($"| libtorch | {provenance.LibTorch} |");
+        L($"| device | {provenance.Device}, {provenance.Hardware}, {provenance.Precision}; {provenance.Runtime} |");
+        L($"| provenance id | `{provenance.Id}` (the `provenance_id` of every results.csv row, and each sweep.json's provenance) |");
         L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
         L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on the training images only (the held-out images choose stitch weights, so the frozen networks never fit them), {options.Model.RandomInit} initialization; seeds {string.Join(", ", options.SenderSeeds)} (senders) and {string.Join(", ", options.ReceiverSeeds)} (receivers), paired by position |");
         L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, and a stitch stops, converged, after {stitch.Patience} checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs; {stitch.Precision} precision; test split used once |");
@@ -335,40 +336,4 @@ public static partial class ReportWriter
     private static string Pts(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pts";
     private static string F(double v, string format = "0.###") => double.IsNaN(v) ? "n/a" : Math.Abs(v) >= 1e4 ? v.ToString("0.0E+0", CultureInfo.InvariantCulture) : v.ToString(format, CultureInfo.InvariantCulture);
     private static string Text(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "all";
-
-    /// <summary>HEAD of the repository the process runs in, with "+dirty" when tracked files differ; "unknown" outside git.</summary>
-    public static string GitCommit()
-    {
-        string? Git(string args)
-        {
-            try
-            {
-                using var p = Process.Start(new ProcessStartInfo("git", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
-                if (p is null) return null;
-                var output = p.StandardOutput.ReadToEnd().Trim();
-                p.WaitForExit();
-                return p.ExitCode == 0 ? output : null;
-            }
-            catch (System.ComponentModel.Win32Exception) { return null; }
-        }
-        var head = Git("rev-parse HEAD");
-        if (head is null) return "unknown";
-        return Git("status --porcelain --untracked-files=no") is { Length: > 0 } ? head + "+dirty" : head;
-    }
-
-    /// <summary>The libtorch package version from Directory.Packages.props above the working directory, or "unknown".</summary>
-    public static string LibTorchVersion()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            var props = Path.Combine(dir.FullName, "Directory.Packages.props");
-            if (!File.Exists(props)) continue;
-            var match = LibTorchPattern().Match(File.ReadAllText(props));
-            return match.Success ? $"{match.Groups[1].Value} {match.Groups[2].Value}" : "unknown";
-        }
-        return "unknown";
-    }
-
-    [GeneratedRegex("Include=\"(libtorch-[a-z0-9-]+)\" Version=\"([^\"]+)\"")]
-    private static partial Regex LibTorchPattern();
 }

@@ -56,6 +56,10 @@ public sealed class StitchEngine : IDisposable
     /// <summary>The CPU model and the vector extensions used, or the GPU: recorded with every result.</summary>
     public string Hardware => HardwareDescription.Of(_device);
 
+    /// <summary>This engine's run: every result it trains carries its <see cref="Provenance.Id"/>.</summary>
+    public Provenance Provenance => _provenance ??= EngineProvenance.Capture(_device, _dtype);
+    private Provenance? _provenance;
+
     /// <summary>"nhwc" when sender and receiver share a layout, else "sender/receiver" (e.g. "nchw/nhwc").</summary>
     public static string PairLayout(MemoryLayout sender, MemoryLayout receiver) =>
         sender == receiver ? LayoutPolicy.Name(sender) : $"{LayoutPolicy.Name(sender)}/{LayoutPolicy.Name(receiver)}";
@@ -143,7 +147,8 @@ public sealed class StitchEngine : IDisposable
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
             PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1,
-            TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High, Curve: TrainingCurve.Thin(outcomes[k].Curve)),
+            TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High, Curve: TrainingCurve.Thin(outcomes[k].Curve),
+            ProvenanceId: Provenance.Id),
             members[k].Stitch)).ToList();
     }
 

@@ -1,3 +1,4 @@
+using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 
 namespace Stitching.GpuRunner.Sweeps;

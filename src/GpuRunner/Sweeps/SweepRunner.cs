@@ -31,7 +31,7 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
         var plan = SweepPlan.Create(spec);
         var analyses = spec.Analyses.Count > 0;
         Directory.CreateDirectory(outDirectory);
-        SweepManifest.WriteOrCheck(outDirectory, SweepManifest.Create(spec, engine.DeviceName, engine.Hardware, Training.Precision.Name(engine.ComputeType)));
+        SweepManifest.WriteOrCheck(outDirectory, new SweepManifest(spec, engine.Provenance, DateTimeOffset.UtcNow));
         var resultsPath = Path.Combine(outDirectory, SweepOutputs.ResultsFile);
         var analysisPath = Path.Combine(outDirectory, AnalysisCsv.FileName);
         var rows = (File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath) : []).ToDictionary(CellKey.Of);

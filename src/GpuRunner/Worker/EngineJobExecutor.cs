@@ -36,6 +36,8 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     private readonly bool _ownsDataDirectory = dataDirectory is null;
     private readonly string _dataDirectory = dataDirectory is null ? Directory.CreateTempSubdirectory("stitching-data-").FullName : Path.GetFullPath(dataDirectory);
 
+    public Provenance? FindProvenance(string provenanceId) => EngineProvenance.Find(provenanceId);
+
     /// <summary>Where datasets are fetched to, one subfolder per dataset.</summary>
     public string DataDirectory => _dataDirectory;
 

@@ -64,8 +64,8 @@ public class MatrixJsonTests
         List<StitchResult> rows = [new("trained->trained", "resnet18", "stem", "resnet18", "1.0", "conv1x1", 272, 1, 1000, 0.5, 1.2, 3, 4, 5, 6, "cuda")];
         List<ModelResult> models = [new("resnet18", 16, "cifar10", 0, true, 30, 50000, 0.93, 0.25)];
 
-        var rowsBack = JsonSerializer.Deserialize(JsonSerializer.Serialize(rows, StitchingJsonContext.Default.ListStitchResult), StitchingJsonContext.Default.ListStitchResult);
-        var modelsBack = JsonSerializer.Deserialize(JsonSerializer.Serialize(models, StitchingJsonContext.Default.ListModelResult), StitchingJsonContext.Default.ListModelResult);
+        var rowsBack = JsonSerializer.Deserialize(JsonSerializer.Serialize(rows, PlatformJsonContext.Default.ListStitchResult), PlatformJsonContext.Default.ListStitchResult);
+        var modelsBack = JsonSerializer.Deserialize(JsonSerializer.Serialize(models, PlatformJsonContext.Default.ListModelResult), PlatformJsonContext.Default.ListModelResult);
 
         Assert.Equal(rows, rowsBack);
         Assert.Equal(models, modelsBack);

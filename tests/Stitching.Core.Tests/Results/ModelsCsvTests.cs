@@ -21,7 +21,7 @@ public class ModelsCsvTests
         ModelsCsv.Write(writer, rows);
         var read = ModelsCsv.Read(new StringReader(writer.ToString()));
 
-        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout,prediction_entropy_bits,predicted_classes,random_init,heldout_curve\n", writer.ToString());
+        Assert.StartsWith("arch,width,dataset,seed,trained,epochs,train_images,accuracy,loss,hardware,layout,prediction_entropy_bits,predicted_classes,random_init,heldout_curve,provenance_id\n", writer.ToString());
         Assert.Equal(rows, read);
     }
 

@@ -25,7 +25,7 @@ public class ResultsCsvTests
 
         Assert.Equal(
             "variant,sender_arch,sender_layer,receiver_arch,receiver_layer,stitch_kind,stitch_params,epochs,train_images,accuracy,loss,seconds," +
-            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout,converged,head_only,test_images,accuracy_low,accuracy_high",
+            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout,converged,head_only,test_images,accuracy_low,accuracy_high,provenance_id",
             header);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Stitching.Core.Contracts;
 using Stitching.Core.Architectures;
 using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Models;

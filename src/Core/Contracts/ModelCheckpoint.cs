@@ -3,7 +3,7 @@ using System.Text.Json;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
 
-namespace Stitching.GpuRunner.Models;
+namespace Stitching.Core.Contracts;
 
 /// <summary>
 /// Metadata stored next to a model's weights ({key}.json beside {key}.bin): what the model is, how it scored,
@@ -13,37 +13,37 @@ namespace Stitching.GpuRunner.Models;
 /// BatchNormStatistics says where the batch norms' running statistics come from ("training" for a trained model, or
 /// e.g. "one pass over 3000 training images, no weight update" for a random control). HeldOutCurve is a trained model's
 /// held-out accuracy after each epoch (empty for random controls and checkpoints made before it was recorded).
+/// Provenance: the run that trained it (null in checkpoints made before it was recorded). Saving the weights needs
+/// TorchSharp and lives in the engine (<c>Checkpoints.Save</c>); everything else is here.
 /// </summary>
 public sealed record ModelCheckpoint(
     ModelSpec Spec, int InChannels, int Classes, double TestAccuracy, double TestLoss, int TrainImages,
     string WeightsSha256, string TorchSharpVersion, string Device, DateTimeOffset CreatedUtc, double TrainSeconds,
     string? Hardware = null, string? Layout = null,
     double? PredictionEntropyBits = null, int? PredictedClasses = null, string? BatchNormStatistics = null,
-    IReadOnlyList<double>? HeldOutCurve = null)
+    IReadOnlyList<double>? HeldOutCurve = null, Provenance? Provenance = null)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     /// <summary>The model's row of models.csv.</summary>
     public ModelResult ToResult() => new(Spec.Arch, Spec.Width, Spec.Dataset, Spec.Seed, Spec.Trained, Spec.Trained ? Spec.Training.Epochs : 0,
         TrainImages, TestAccuracy, TestLoss, Hardware ?? "", Layout ?? "", PredictionEntropyBits ?? double.NaN, PredictedClasses ?? 0, Spec.Training.RandomInit)
     {
         HeldOutCurve = HeldOutCurve ?? [],
+        ProvenanceId = Provenance?.Id ?? "",
     };
 
     public static string WeightsPath(string directory, string key) => Path.Combine(directory, key + ".bin");
     public static string MetadataPath(string directory, string key) => Path.Combine(directory, key + ".json");
 
-    /// <summary>Saves weights and metadata; both go through temporary files so a crash leaves no half checkpoint.</summary>
-    public static ModelCheckpoint Save(ResNet model, string directory, ModelCheckpoint info)
+    /// <summary>
+    /// Completes a save whose weights were written to <paramref name="tempWeights"/>: records their checksum, writes the
+    /// metadata to a temporary file, then moves both into place, so a crash leaves no half checkpoint.
+    /// </summary>
+    public static ModelCheckpoint Commit(string directory, ModelCheckpoint info, string tempWeights)
     {
-        Directory.CreateDirectory(directory);
-        var weights = WeightsPath(directory, info.Spec.Key);
-        var tempWeights = weights + ".tmp";
-        model.save(tempWeights);
         info = info with { WeightsSha256 = Sha256(tempWeights) };
         var tempMeta = MetadataPath(directory, info.Spec.Key) + ".tmp";
-        File.WriteAllText(tempMeta, JsonSerializer.Serialize(info, Json));
-        File.Move(tempWeights, weights, overwrite: true);
+        File.WriteAllText(tempMeta, JsonSerializer.Serialize(info, PlatformJsonContext.Indented.ModelCheckpoint));
+        File.Move(tempWeights, WeightsPath(directory, info.Spec.Key), overwrite: true);
         File.Move(tempMeta, MetadataPath(directory, info.Spec.Key), overwrite: true);
         return info;
     }
@@ -55,7 +55,7 @@ public sealed record ModelCheckpoint(
         if (!File.Exists(meta) || !File.Exists(WeightsPath(directory, key))) return null;
         try
         {
-            return JsonSerializer.Deserialize<ModelCheckpoint>(File.ReadAllText(meta), Json)
+            return JsonSerializer.Deserialize(File.ReadAllText(meta), PlatformJsonContext.Default.ModelCheckpoint)
                 ?? throw new InvalidDataException("empty metadata");
         }
         catch (JsonException e)
@@ -64,15 +64,15 @@ public sealed record ModelCheckpoint(
         }
     }
 
-    /// <summary>Loads the weights into <paramref name="model"/> after checking the file's checksum against the metadata.</summary>
-    public void LoadInto(ResNet model, string directory)
+    /// <summary>The weights file, after checking its checksum against the metadata.</summary>
+    public string VerifiedWeightsPath(string directory)
     {
         var weights = WeightsPath(directory, Spec.Key);
         var actual = Sha256(weights);
         if (!actual.Equals(WeightsSha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException(
                 $"Checkpoint {weights} is corrupt or was replaced: its SHA-256 is {actual}, the metadata expects {WeightsSha256}. Delete {weights} and {MetadataPath(directory, Spec.Key)} to retrain.");
-        model.load(weights);
+        return weights;
     }
 
     public static string Sha256(string path)
