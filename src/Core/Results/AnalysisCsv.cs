@@ -11,7 +11,8 @@ public static class AnalysisCsv
     private static readonly string[] Keys =
         ["variant", "sender_arch", "sender_seed", "sender_layer", "receiver_arch", "receiver_seed", "receiver_layer", "stitch_seed"];
 
-    /// <summary>Metric columns, with how to read and set each one. penalty, above_probe and above_pixels are derived and written only.
+    /// <summary>Metric columns, with how to read and set each one. penalty, above_probe and above_pixels are derived and written only;
+    /// copy_converged is 1 or 0.
     /// Files from before the floor was dropped still read: their floor_accuracy and ceiling_accuracy columns are ignored.</summary>
     public static IReadOnlyList<(string Column, Func<AnalysisResult, double> Get, Func<AnalysisResult, double, AnalysisResult>? Set)> Metrics { get; } =
     [
@@ -23,6 +24,8 @@ public static class AnalysisCsv
         ("copy_mse", r => r.CopyMse, (r, v) => r with { CopyMse = v }),
         ("copy_nmse", r => r.CopyNormalizedMse, (r, v) => r with { CopyNormalizedMse = v }),
         ("copy_distribution_distance", r => r.CopyDistributionDistance, (r, v) => r with { CopyDistributionDistance = v }),
+        ("copy_epochs", r => r.CopyEpochs, (r, v) => r with { CopyEpochs = v }),
+        ("copy_converged", r => r.CopyConverged is { } c ? (c ? 1 : 0) : double.NaN, (r, v) => r with { CopyConverged = v != 0 }),
         ("task_copy_mse", r => r.TaskCopyMse, (r, v) => r with { TaskCopyMse = v }),
         ("ls_accuracy", r => r.LeastSquaresAccuracy, (r, v) => r with { LeastSquaresAccuracy = v }),
         ("ls_mse", r => r.LeastSquaresMse, (r, v) => r with { LeastSquaresMse = v }),

@@ -28,6 +28,10 @@ public sealed record AnalysisResult(
     public double CopyMse { get; init; } = double.NaN;
     public double CopyNormalizedMse { get; init; } = double.NaN;
     public double CopyDistributionDistance { get; init; } = double.NaN;
+    /// <summary>Epochs the copy stitch trained (fractional when the held-out stopping rule ended it mid-epoch).</summary>
+    public double CopyEpochs { get; init; } = double.NaN;
+    /// <summary>Whether the held-out stopping rule ended the copy stitch's training (false: it ran to the epoch cap); null when not trained.</summary>
+    public bool? CopyConverged { get; init; }
     /// <summary>MSE between the task-trained and the copy-trained stitch's outputs on the test split.</summary>
     public double TaskCopyMse { get; init; } = double.NaN;
 

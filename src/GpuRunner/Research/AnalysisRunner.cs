@@ -101,10 +101,16 @@ public sealed class AnalysisRunner(StitchEngine engine, SweepData data, Device d
             // Starting from the least-squares fit would start at the copying task's optimum; the copy stitch is trained from scratch.
             using var copy = Stitch.Create(task.Shape with { BatchNorm = false }, StitchEngine.StableSeed(task.Id + "/copy"));
             copy.to(device);
-            CopyTask.Train(copy, senderTrain, expectedTrain, settings, task.StitchSeed, ct);
+            // Held out as a task stitch is: the copy stitch stops when its held-out MSE stops improving, with the best weights kept.
+            var hasHoldout = data.HoldoutImages.shape[0] > 0;
+            var trained = CopyTask.Train(copy, senderTrain, expectedTrain,
+                hasHoldout ? engine.Activations(task.Sender, task.SenderLayer, "holdout", data.HoldoutImages, ct) : null,
+                hasHoldout ? engine.Activations(task.Receiver, task.ReceiverLayer, "holdout", data.HoldoutImages, ct) : null,
+                settings, task.StitchSeed, ct);
             var cmp = CopyTask.Compare(copy, senderTest, expectedTest);
             row = row with
             {
+                CopyEpochs = trained.Epochs, CopyConverged = trained.Converged,
                 CopyAccuracy = Accuracy(task, copy, senderTest, ct), CopyMse = cmp.Mse, CopyNormalizedMse = cmp.NormalizedMse,
                 CopyDistributionDistance = cmp.DistributionDistance, TaskCopyMse = CopyTask.OutputMse(taskStitch, senderTest, copy, senderTest),
             };

@@ -17,45 +17,60 @@ public static class CopyTask
 {
     /// <summary>
     /// Trains <paramref name="stitch"/> to map <paramref name="input"/> to <paramref name="target"/> by mean squared error,
-    /// with the optimizer, learning-rate schedule, epochs and batch size of <paramref name="settings"/> (as a task-trained stitch).
-    /// Returns the mean training MSE of the last epoch.
+    /// with the optimizer, learning-rate schedule, epoch cap, batch size and held-out stopping rule of
+    /// <paramref name="settings"/>, as a task stitch (<see cref="TrainingLoop"/>): with a held-out split
+    /// (<paramref name="holdoutInput"/>, <paramref name="holdoutTarget"/>) its MSE is checked
+    /// <see cref="StitchSettings.EvalsPerEpoch"/> times per epoch, the weights of the lowest held-out MSE are kept, and
+    /// training stops, converged, once <see cref="StitchSettings.Patience"/> checks after warm-up brought no significant
+    /// gain in the per-image MSE (<see cref="StitchGroupTrainer.SignificantlyLower"/>). Without one it runs to the cap.
     /// </summary>
-    public static double Train(Stitch stitch, ActivationSource input, ActivationSource target, StitchSettings settings, int seed,
+    public static CopyOutcome Train(Stitch stitch, ActivationSource input, ActivationSource target,
+        ActivationSource? holdoutInput, ActivationSource? holdoutTarget, StitchSettings settings, int seed,
         CancellationToken cancellationToken = default)
     {
         if (input.Count != target.Count) throw new ArgumentException($"Inputs ({input.Count}) and targets ({target.Count}) must cover the same images.");
+        if ((holdoutInput is null) != (holdoutTarget is null) || holdoutInput is not null && holdoutInput.Count != holdoutTarget!.Count)
+            throw new ArgumentException("Held-out inputs and targets must both be given, for the same images.");
         var device = stitch.parameters().First().device;
-        long n = input.Count;
-        var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
-        var totalSteps = stepsPerEpoch * settings.Epochs;
-        var warmup = (long)(settings.WarmupFraction * totalSteps);
-        using var optimizer = StitchGroupTrainer.CreateOptimizer(stitch, settings);
-        using var generator = new Generator((ulong)seed); // CPU: same order on CPU and CUDA
-        double lastEpochLoss = double.NaN;
-        long step = 0;
-        stitch.train();
-        for (var epoch = 1; epoch <= settings.Epochs; epoch++)
-        {
-            using var perm = randperm(n, generator: generator).to(device);
-            using var lossSum = zeros([], ScalarType.Float64, device);
-            for (long start = 0; start < n; start += settings.BatchSize, step++)
+        var useHoldout = holdoutInput is { Count: > 0 };
+        Func<IReadOnlyList<int>, IReadOnlyList<HoldoutScore>>? holdout = useHoldout
+            ? _ => [PerImageMse(stitch, holdoutInput!, holdoutTarget!)]
+            : null;
+        var result = TrainingLoop.Run([stitch], _ => StitchGroupTrainer.CreateOptimizer(stitch, settings), input.Count, device,
+            LoopSettings.ForStitch(settings, input.Count), seed,
+            (idx, _, _) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
                 var x = input.Get(idx).to(ScalarType.Float32);    // (B, Cin, S, S)
                 var y = target.Get(idx).to(ScalarType.Float32);   // (B, Cout, R, R)
                 var loss = nn.functional.mse_loss(stitch.call(x), y);
-                ModelTrainer.SetLearningRate(optimizer, settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, warmup));
-                optimizer.zero_grad();
                 loss.backward();
-                optimizer.step();
-                lossSum.add_(loss.detach().to(ScalarType.Float64) * idx.shape[0]);
-            }
-            lastEpochLoss = lossSum.item<double>() / n;   // host sync, once per epoch
-        }
+                return loss;
+            },
+            holdout, cancellationToken: cancellationToken);
         stitch.eval();
-        return lastEpochLoss;
+        var outcome = result.Members[0];
+        return new CopyOutcome(outcome.Epochs, outcome.Converged, result.LastEpochTrainLoss, outcome.Best?.Loss ?? double.NaN);
+    }
+
+    /// <summary>
+    /// <paramref name="stitch"/>(input) against <paramref name="target"/>: the MSE of each image (over its C*H*W values)
+    /// and their mean, which is the MSE over all values (every image has as many).
+    /// </summary>
+    public static HoldoutScore PerImageMse(Stitch stitch, ActivationSource input, ActivationSource target, int batchSize = 500)
+    {
+        stitch.eval();
+        using var _ = inference_mode();
+        var device = stitch.parameters().First().device;
+        long n = input.Count;
+        var perImage = new float[n];
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var idx = arange(start, Math.Min(n, start + batchSize), dtype: ScalarType.Int64, device: device);
+            var diff = stitch.call(input.Get(idx).to(ScalarType.Float32)) - target.Get(idx).to(ScalarType.Float32); // (B, C, R, R)
+            diff.square().flatten(1).mean([1]).cpu().data<float>().CopyTo(perImage, (int)start); // host sync
+        }
+        return new HoldoutScore(perImage.Average(x => (double)x), double.NaN, perImage);
     }
 
     /// <summary>The closed-form least-squares stitch of the copying task (exact normal equations over all of <paramref name="input"/>).</summary>

@@ -10,7 +10,7 @@ public class AnalysisCsvTests
     {
         var row = new AnalysisResult("trained->trained", "resnet(1,2,1,2)", 0, "1.0", "resnet18", 1, "2.1", 3)
         {
-            TaskAccuracy = 0.8, CopyNormalizedMse = 0.25, Cka = 0.5, ReceiverAccuracy = 0.9,
+            TaskAccuracy = 0.8, CopyNormalizedMse = 0.25, CopyEpochs = 3.25, CopyConverged = true, Cka = 0.5, ReceiverAccuracy = 0.9,
         };
         var writer = new StringWriter();
 
@@ -20,6 +20,7 @@ public class AnalysisCsvTests
         Assert.Equal(row, back.Single());
         Assert.Equal(0.1, back[0].Penalty, 12);
         Assert.True(double.IsNaN(back[0].LeastSquaresAccuracy));
+        Assert.Null(AnalysisCsv.Read(new StringReader(writer.ToString().Replace(",3.25,1,", ",,,"))).Single().CopyConverged);
         Assert.Contains(",,", writer.ToString());
     }
 

@@ -31,6 +31,8 @@ public sealed class CopyTaskTests : IDisposable
             StitchShape.Between(layer, layer));
     }
 
+    private ActivationSource Holdout(string name) => _engine.Activations(_model, name, "holdout", _data.HoldoutImages);
+
     [Fact]
     public void Identity_stitch_into_the_same_layer_reproduces_the_expected_representation_exactly()
     {
@@ -59,11 +61,70 @@ public sealed class CopyTaskTests : IDisposable
 
         // When it is trained on the copying task
         var settings = new StitchSettings { Epochs = 20, BatchSize = 50, Optimizer = "adam", LearningRate = 0.05, WeightDecay = 0, WarmupFraction = 0 };
-        CopyTask.Train(stitch, train, train, settings, seed: 0);
+        CopyTask.Train(stitch, train, train, null, null, settings, seed: 0);
 
         // Then its output on held-out images is close to the expected representation
-        var after = CopyTask.Compare(stitch, test, test).NormalizedMse;
+        AssertCopies(stitch, test, test, before);
+    }
+
+    [Fact]
+    public void A_copy_stitch_with_a_learnable_target_converges_by_the_held_out_rule_before_a_high_cap_and_keeps_its_best_weights()
+    {
+        // Given a target that a stitch can fit exactly: a fixed random 1x1 conv of the layer's own activations
+        var (train, test, shape) = Layer("1.0");
+        using var teacher = Stitch.Create(shape, seed: 11);
+        teacher.eval();
+        using var trainTarget = Target(teacher, train);
+        var holdout = Holdout("1.0");
+        using var holdoutTarget = Target(teacher, holdout);
+        using var testTarget = Target(teacher, test);
+        using var stitch = Stitch.Create(shape, seed: 3);
+        var before = CopyTask.Compare(stitch, test, testTarget).NormalizedMse;
+
+        // When it is trained on the copying task with held-out checks, the cap far above what it needs
+        var settings = new StitchSettings { Epochs = 300, BatchSize = 50, LearningRate = 0.01, WeightDecay = 0, WarmupFraction = 0 };
+        var outcome = CopyTask.Train(stitch, train, trainTarget, holdout, holdoutTarget, settings, seed: 0);
+
+        // Then the stopping rule ended it, well before the cap, with the weights of its best held-out check
+        Assert.True(outcome.Converged, $"ran {outcome.Epochs} epochs");
+        Assert.InRange(outcome.Epochs, 1, 299);
+        Assert.Equal(outcome.HoldoutMse, CopyTask.PerImageMse(stitch, holdout, holdoutTarget).Loss, 6);
+        Assert.True(double.IsFinite(outcome.TrainMse));
+        AssertCopies(stitch, test, testTarget, before);
+    }
+
+    [Fact]
+    public void A_copy_stitch_cut_by_a_low_cap_is_not_converged_and_without_a_held_out_split_nothing_stops_it()
+    {
+        // Given a copy stitch of layer 1.0 onto itself
+        var (train, _, shape) = Layer("1.0");
+        using var copy = Stitch.Create(shape, seed: 3);
+
+        // When it is cut by a one-epoch cap with a patience it cannot reach, then trained on without a held-out split
+        var capped = CopyTask.Train(copy, train, train, Holdout("1.0"), Holdout("1.0"), new StitchSettings { Epochs = 1, BatchSize = 50, Patience = 1000 }, seed: 0);
+        var noHoldout = CopyTask.Train(copy, train, train, null, null, new StitchSettings { Epochs = 2, BatchSize = 50, Patience = 1 }, seed: 0);
+
+        // Then neither run is called converged, and each ran to its cap
+        Assert.False(capped.Converged);
+        Assert.Equal(1, capped.Epochs, 6);
+        Assert.True(double.IsFinite(capped.HoldoutMse));
+        Assert.False(noHoldout.Converged);
+        Assert.Equal(2, noHoldout.Epochs, 6);
+        Assert.True(double.IsNaN(noHoldout.HoldoutMse));
+    }
+
+    /// <summary>The stitch's output on the test images is close to the target: normalized MSE under 0.05 and a tenth of where it started.</summary>
+    private static void AssertCopies(Stitch stitch, ActivationSource test, ActivationSource target, double before)
+    {
+        var after = CopyTask.Compare(stitch, test, target).NormalizedMse;
         Assert.True(after < 0.05 && after < before / 10, $"normalized MSE {before:F3} -> {after:F4}");
+    }
+
+    private static ActivationSource Target(Stitch teacher, ActivationSource input)
+    {
+        using var all = arange(input.Count, dtype: ScalarType.Int64);
+        using var x = input.Get(all);
+        return ActivationSource.Cached(h => teacher.call(h), x, ScalarType.Float32);
     }
 
     [Fact]

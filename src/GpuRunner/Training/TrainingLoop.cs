@@ -1,0 +1,186 @@
+using Stitching.Core.Results;
+using Stitching.GpuRunner.Stitches;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Training;
+
+/// <summary>
+/// The one training loop of base models, task stitches, copy stitches and the benchmark baseline. Trains a group of
+/// modules on the same seeded batches (a CPU generator shuffles each epoch: the same order on CPU and CUDA), each with
+/// its own optimizer, the learning rate following <see cref="LearningRateSchedule"/> per step; one dispose scope per step.
+/// With a held-out split (<see cref="LoopSettings.EvalsPerEpoch"/> &gt; 0 and a held-out scorer) each active member is
+/// checked that many times per epoch (and, with <see cref="LoopSettings.CheckAtStart"/>, before the first step); with
+/// <see cref="LoopSettings.KeepBest"/> it keeps the weights of its lowest held-out loss, loaded back at the end; with
+/// <see cref="LoopSettings.Patience"/> &gt; 0 it stops, converged, once that many checks after warm-up brought no
+/// significant gain (<see cref="StitchGroupTrainer.SignificantlyLower"/> on the per-image held-out losses). A member still
+/// improving at <see cref="LoopSettings.Epochs"/> stops there unconverged. What differs between callers is the batch's loss
+/// (<c>batchLoss</c>), the optimizer (<c>createOptimizer</c>) and the held-out scorer (<c>holdout</c>).
+/// </summary>
+public static class TrainingLoop
+{
+    public static long StepsPerEpoch(long examples, int batchSize) => (examples + batchSize - 1) / batchSize;
+
+    /// <param name="modules">The trained modules; each is put in train mode before each of its steps.</param>
+    /// <param name="createOptimizer">The optimizer of member k (disposed by the loop).</param>
+    /// <param name="examples">Training examples: a batch is their indices (int64 on <paramref name="device"/>).</param>
+    /// <param name="batchLoss">
+    /// (batch indices, active members, generator) to the forward and backward pass of those members on that batch (the loop
+    /// zero-grads before and steps after, outside the step's dispose scope). Returns the batch's mean loss to average into
+    /// the epoch's train loss, or null. The generator is the one that shuffles, for batched augmentation.
+    /// </param>
+    /// <param name="holdout">Scores the listed members on the held-out split (in eval mode); null: no held-out split.</param>
+    /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss of the epoch or NaN).</param>
+    public static LoopResult Run(
+        IReadOnlyList<nn.Module> modules, Func<int, optim.Optimizer> createOptimizer, long examples, Device device,
+        LoopSettings settings, int seed, Func<Tensor, IReadOnlyList<int>, Generator, Tensor?> batchLoss,
+        Func<IReadOnlyList<int>, IReadOnlyList<HoldoutScore>>? holdout = null, Action<int, double>? onEpoch = null,
+        CancellationToken cancellationToken = default)
+    {
+        var count = modules.Count;
+        var stepsPerEpoch = StepsPerEpoch(examples, settings.BatchSize);
+        var totalSteps = stepsPerEpoch * settings.Epochs;
+        var checkEvery = Math.Max(1, stepsPerEpoch / Math.Max(1, settings.EvalsPerEpoch));
+        var useHoldout = settings.EvalsPerEpoch > 0 && holdout is not null;
+        var optimizers = new List<optim.Optimizer>(count);
+        // The weights kept: the lowest held-out loss seen. The stopping rule's reference: the per-image held-out losses
+        // at the last significant gain, and the check it came at.
+        var best = new (HoldoutScore? Score, Dictionary<string, Tensor>? Weights)[count];
+        var reference = new (float[]? Losses, int Check)[count];
+        var converged = new bool[count];
+        var stepsRun = new long[count];
+        var curves = modules.Select(_ => new List<CurvePoint>()).ToArray();
+        var active = Enumerable.Range(0, count).ToList();
+        using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
+        var check = 0;
+        int? firstCheckAfterWarmup = null;
+        var trainLoss = double.NaN;
+
+        void CheckHoldout(long stepsDone)
+        {
+            if (!useHoldout) return;
+            var scores = holdout!(active);
+            for (var a = 0; a < active.Count; a++)
+            {
+                var k = active[a];
+                var score = scores[a];
+                curves[k].Add(new CurvePoint((double)stepsDone / stepsPerEpoch, score.Loss, score.Accuracy));
+                if (best[k].Score is null || score.Loss < best[k].Score!.Loss)
+                {
+                    DisposeWeights(best[k].Weights);
+                    best[k] = (score, settings.KeepBest ? Snapshot(modules[k]) : null);
+                }
+                if (score.PerExample is { } losses && (reference[k].Losses is null || StitchGroupTrainer.SignificantlyLower(losses, reference[k].Losses!, settings.MinGainStandardErrors)))
+                    reference[k] = (losses, check);
+            }
+            // Warm-up ramps the learning rate from 0, so its flat start is no plateau: patience counts from the first check after it.
+            if (stepsDone >= settings.WarmupSteps) firstCheckAfterWarmup ??= check;
+            if (settings.Patience > 0 && firstCheckAfterWarmup is { } start)
+                foreach (var k in active.Where(k => reference[k].Losses is not null && check - Math.Max(reference[k].Check, start) >= settings.Patience).ToList())
+                {
+                    converged[k] = true;
+                    active.Remove(k);
+                }
+            check++;
+        }
+
+        try
+        {
+            for (var k = 0; k < count; k++) optimizers.Add(createOptimizer(k));
+            if (settings.CheckAtStart) CheckHoldout(0); // the initialization itself (e.g. the least-squares fit) may already be the best
+            long step = 0;
+            for (var epoch = 1; epoch <= settings.Epochs && active.Count > 0; epoch++)
+            {
+                using var perm = randperm(examples, generator: generator).to(device);
+                using var lossSum = zeros([], ScalarType.Float64, device);
+                long seen = 0;
+                var anyLoss = false;
+                for (long start = 0; start < examples && active.Count > 0; start += settings.BatchSize, step++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var lr = settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, settings.WarmupSteps);
+                    foreach (var k in active)
+                    {
+                        modules[k].train();
+                        SetLearningRate(optimizers[k], lr);
+                        optimizers[k].zero_grad();
+                        stepsRun[k]++;
+                    }
+                    using (var scope = NewDisposeScope())
+                    {
+                        var idx = perm.slice(0, start, Math.Min(examples, start + settings.BatchSize), 1);
+                        if (batchLoss(idx, active, generator) is { } loss)
+                        {
+                            lossSum.add_(loss.detach().to(ScalarType.Float64) * idx.shape[0]);
+                            anyLoss = true;
+                        }
+                        seen += idx.shape[0];
+                    }
+                    foreach (var k in active) optimizers[k].step();
+                    if ((step + 1) % checkEvery == 0) CheckHoldout(step + 1);
+                }
+                trainLoss = anyLoss ? lossSum.item<double>() / seen : double.NaN; // host sync, once per epoch
+                onEpoch?.Invoke(epoch, trainLoss);
+            }
+            if (active.Count > 0 && step % checkEvery != 0) CheckHoldout(step);
+
+            for (var k = 0; k < count; k++)
+                if (best[k].Weights is { } w) modules[k].load_state_dict(w);
+            return new LoopResult(Enumerable.Range(0, count)
+                .Select(k => new LoopOutcome((double)stepsRun[k] / stepsPerEpoch, converged[k], best[k].Score, curves[k])).ToList(), trainLoss);
+        }
+        finally
+        {
+            foreach (var o in optimizers) o.Dispose();
+            foreach (var b in best) DisposeWeights(b.Weights);
+        }
+    }
+
+    internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(nn.Module module) =>
+        module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    private static void DisposeWeights(Dictionary<string, Tensor>? weights)
+    {
+        if (weights is null) return;
+        foreach (var t in weights.Values) t.Dispose();
+    }
+}
+
+/// <summary>
+/// How <see cref="TrainingLoop"/> schedules and stops: epochs (the cap), batch size, peak learning rate and warm-up steps
+/// of the warm-up-then-cosine schedule; held-out checks per epoch (0: none, the last weights are kept), whether to check
+/// the initialization too, whether to keep the best checked weights, and the stopping rule (patience in checks, 0: never
+/// stop early; the gain needed in standard errors).
+/// </summary>
+public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate, long WarmupSteps)
+{
+    public int EvalsPerEpoch { get; init; }
+    public bool CheckAtStart { get; init; } = true;
+    public bool KeepBest { get; init; } = true;
+    public int Patience { get; init; }
+    public double MinGainStandardErrors { get; init; } = 2;
+
+    /// <summary>A stitch's loop over <paramref name="examples"/> training examples (warm-up a fraction of all steps).</summary>
+    public static LoopSettings ForStitch(Core.Contracts.StitchSettings s, long examples)
+    {
+        var totalSteps = TrainingLoop.StepsPerEpoch(examples, s.BatchSize) * s.Epochs;
+        return new(s.Epochs, s.BatchSize, s.LearningRate, (long)(s.WarmupFraction * totalSteps))
+        {
+            EvalsPerEpoch = s.EvalsPerEpoch, Patience = s.Patience, MinGainStandardErrors = s.MinGainStandardErrors,
+        };
+    }
+}
+
+/// <summary>One held-out check of one member: mean loss, accuracy (NaN where there is none) and per-example losses (for the stopping rule; null: never stops).</summary>
+public sealed record HoldoutScore(double Loss, double Accuracy, float[]? PerExample);
+
+/// <summary>Epochs run (fractional when stopped mid-epoch), whether the stopping rule ended it, the kept (best) held-out check (null: none), every check in order.</summary>
+public sealed record LoopOutcome(double Epochs, bool Converged, HoldoutScore? Best, IReadOnlyList<CurvePoint> Curve);
+
+/// <summary>Each member's outcome, and the mean train loss of the last epoch run (over the batches it ran; NaN if no batch gave one).</summary>
+public sealed record LoopResult(IReadOnlyList<LoopOutcome> Members, double LastEpochTrainLoss);
