@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -74,7 +75,10 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         });
         var engineLog = loggerFactory.CreateLogger<EngineJobExecutor>();
         using var executor = new EngineJobExecutor(device, DatasetStore.Create(PlatformConfiguration.Storage(configuration)), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
-            message => engineLog.LogInformation("{Message}", message));
+            message => engineLog.LogInformation("{Message}", message))
+        {
+            ProgressInterval = (configuration.GetSection(JobProcessorOptions.Section).Get<JobProcessorOptions>() ?? new()).ProgressInterval,
+        };
         engineLog.LogInformation("Engine on {Device} with {Threads} threads; datasets fetched into {DataDirectory}", device.type.ToString().ToLowerInvariant(),
             torch.get_num_threads(), executor.DataDirectory);
         try

@@ -15,7 +15,8 @@ namespace Stitching.GpuRunner.Worker;
 /// The real engine behind a queue worker. A runner lives for hours and handles many jobs one at a time, so the
 /// loaded data and the current <see cref="StitchEngine"/> (with its loaded models and cached sender activations)
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations.
-/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads.
+/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads;
+/// a stitch group saves its training progress to <see cref="CheckpointStore.ProgressFile"/> and resumes from it.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
 /// dataset missing or corrupt in storage fails the job at once (<see cref="DatasetUnavailableException"/>).
@@ -34,6 +35,9 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     private string? _sender;
     private readonly bool _ownsDataDirectory = dataDirectory is null;
     private readonly string _dataDirectory = dataDirectory is null ? Directory.CreateTempSubdirectory("stitching-data-").FullName : Path.GetFullPath(dataDirectory);
+
+    /// <summary>How often, at most, a stitch group saves its progress file (<see cref="StitchEngine.ProgressInterval"/>).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where datasets are fetched to, one subfolder per dataset.</summary>
     public string DataDirectory => _dataDirectory;
@@ -58,7 +62,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             // a long-lived runner does not fill its budget with senders it will not see again.
             if (_sender != tasks[0].Sender.Key) engine.ClearActivations();
             _sender = tasks[0].Sender.Key;
-            var trained = engine.TrainGroup(tasks, spec.Stitch, cancellationToken: ct);
+            var trained = engine.TrainGroup(tasks, spec.Stitch, cancellationToken: ct, progressFile: CheckpointStore.ProgressFile(checkpointDirectory, tasks[0]));
             var results = new List<StitchResult>();
             for (var k = 0; k < trained.Count; k++)
             {
@@ -134,7 +138,10 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     {
         if (_engine is { } current && current.Key == key) return current.Engine;
         DisposeEngine();
-        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log);
+        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log)
+        {
+            ProgressInterval = ProgressInterval,
+        };
         _engine = (key, engine);
         return engine;
     }
