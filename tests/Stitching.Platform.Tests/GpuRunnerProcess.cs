@@ -102,6 +102,13 @@ public sealed class GpuRunnerProcess : IDisposable
         return (_process.ExitCode, Output);
     }
 
+    /// <summary>SIGKILL: the runner dies mid-step, as on a lost node or an out-of-memory kill, with no chance to hand its message back.</summary>
+    public void KillHard()
+    {
+        if (Kill(_process.Id, 9) != 0) throw new InvalidOperationException($"kill -KILL {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+        _process.WaitForExit();
+    }
+
     /// <summary>SIGTERM, as Container Apps sends on scale-in or at the replica timeout.</summary>
     public void Terminate()
     {

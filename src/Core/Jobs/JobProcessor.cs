@@ -208,7 +208,11 @@ public sealed class JobProcessor(
         foreach (var layer in missing.GroupBy(t => t.ReceiverLayer))
         {
             var tasks = layer.ToList();
-            var (results, analyses) = await executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct);
+            var progress = CheckpointStore.ProgressFile(options.CheckpointDirectory, tasks[0]);
+            // An earlier delivery's progress, if one was uploaded: the engine resumes from it. This runner's own file is newer.
+            if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, tasks[0], progress, ct))
+                _logger.LogInformation("Job {JobId}: resuming layer {Layer} from uploaded progress", m.JobId, layer.Key);
+            var (results, analyses) = await WhileUploadingProgressAsync(m, tasks[0], progress, () => executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct), ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
             if (analyses.Count != (spec.Analyses.Count > 0 ? tasks.Count : 0))
                 throw new InvalidOperationException($"The executor returned {analyses.Count} analysis rows for {tasks.Count} stitches and {spec.Analyses.Count} analyses.");
@@ -224,6 +228,62 @@ public sealed class JobProcessor(
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
             }
+            await checkpoints.DeleteProgressAsync(m.SweepId, tasks[0], ct);
+            if (File.Exists(progress)) File.Delete(progress);
+        }
+    }
+
+    private async Task<T> WhileUploadingProgressAsync<T>(JobMessage m, StitchTask first, string file, Func<Task<T>> train, CancellationToken ct)
+    {
+        using var stopUploading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var uploads = UploadProgressAsync(m, first, file, stopUploading.Token);
+        try
+        {
+            return await train();
+        }
+        finally
+        {
+            await stopUploading.CancelAsync();
+            await uploads;
+        }
+    }
+
+    /// <summary>
+    /// While a group trains: every <see cref="JobProcessorOptions.ProgressInterval"/> (at least a second), uploads its
+    /// progress file when the engine has saved a newer one, from a copy, so the engine may replace the file meanwhile.
+    /// A failed upload is logged and tried again at the next save: the group trains on either way.
+    /// </summary>
+    private async Task UploadProgressAsync(JobMessage m, StitchTask first, string file, CancellationToken stop)
+    {
+        var period = options.ProgressInterval > TimeSpan.FromSeconds(1) ? options.ProgressInterval : TimeSpan.FromSeconds(1);
+        var uploaded = DateTime.MinValue;
+        var copy = file + ".upload";
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, stop);
+                var saved = File.Exists(file) ? File.GetLastWriteTimeUtc(file) : DateTime.MinValue;
+                if (saved == DateTime.MinValue || saved == uploaded) continue;
+                try
+                {
+                    File.Copy(file, copy, overwrite: true);
+                    await checkpoints.UploadProgressAsync(m.SweepId, first, copy, stop);
+                    uploaded = saved;
+                    _logger.LogInformation("Job {JobId}: progress uploaded", m.JobId);
+                }
+                catch (Exception e) when (e is IOException || StorageFailures.Is(e))
+                {
+                    _logger.LogWarning(e, "Job {JobId}: progress upload failed; trying again at the next save", m.JobId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (File.Exists(copy)) File.Delete(copy);
         }
     }
 

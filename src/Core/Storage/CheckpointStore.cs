@@ -1,11 +1,14 @@
 using Azure.Storage.Blobs;
+using Stitching.Core.Contracts;
+using Stitching.Core.Sweeps;
 
 namespace Stitching.Core.Storage;
 
 /// <summary>
 /// The <c>checkpoints</c> container: <c>models/{modelKey}.bin</c> and <c>.json</c> (shared by every sweep that needs
-/// that model) and <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it). Locally the engine uses the same layout under its
-/// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>.
+/// that model), <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it) and, while a stitch group trains,
+/// <c>progress/{sweepId}/{stitchId of its first task}.bin</c>. Locally the engine uses the same layout under its
+/// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>, <c>progress/{stitchId}.bin</c>.
 /// Every uploaded file carries the SHA-256 of its bytes in the blob's <c>sha256</c> metadata; a download whose bytes
 /// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and
 /// never reaches the local cache or the engine.
@@ -73,6 +76,31 @@ public sealed class CheckpointStore(BlobContainerClient container)
         await VerifiedBlobs.UploadAsync(blob, file, cancellationToken);
         return $"{Container.Name}/{blob.Name}";
     }
+
+    /// <summary>
+    /// The local progress file of the stitch group whose first task is <paramref name="first"/>: the engine saves the
+    /// group's training state there at epoch ends and resumes from it.
+    /// </summary>
+    public static string ProgressFile(string checkpointDirectory, StitchTask first) =>
+        Path.Combine(checkpointDirectory, "progress", JobIds.ForStitch(first) + ".bin");
+
+    /// <summary>Uploads a group's progress file (<see cref="ProgressFile"/>) to <c>progress/{sweepId}/{stitchId}.bin</c>.</summary>
+    public Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
+        VerifiedBlobs.UploadAsync(ProgressBlob(sweepId, first), file, cancellationToken);
+
+    /// <summary>
+    /// Downloads a group's uploaded progress file to <paramref name="file"/>; false when none was uploaded. A copy that
+    /// fails its SHA-256 check is not used: the group then starts from the beginning, which is slower but as correct.
+    /// </summary>
+    public async Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
+        (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, first), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
+
+    /// <summary>Deletes a group's uploaded progress once its results are stored.</summary>
+    public Task DeleteProgressAsync(string sweepId, StitchTask first, CancellationToken cancellationToken = default) =>
+        ProgressBlob(sweepId, first).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    private BlobClient ProgressBlob(string sweepId, StitchTask first) =>
+        Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{JobIds.ForStitch(first)}.bin");
 
     private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
 }

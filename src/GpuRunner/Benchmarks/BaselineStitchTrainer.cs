@@ -18,32 +18,19 @@ public static class BaselineStitchTrainer
         SweepData data, StitchSettings settings, int seed, CancellationToken cancellationToken = default)
     {
         long n = data.TrainImages.shape[0];
-        var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
-        var totalSteps = stepsPerEpoch * settings.Epochs;
-        var warmup = (long)(settings.WarmupFraction * totalSteps);
-        using var optimizer = StitchGroupTrainer.CreateOptimizer(stitch, settings);
-        using var generator = new Generator((ulong)seed);
-        long step = 0;
-        for (var epoch = 0; epoch < settings.Epochs; epoch++)
-        {
-            using var perm = randperm(n, generator: generator).to(data.TrainImages.device);
-            for (long start = 0; start < n; start += settings.BatchSize, step++)
+        // No held-out split: the fixed number of epochs, and the last weights.
+        TrainingLoop.Run([stitch], _ => StitchGroupTrainer.CreateOptimizer(stitch, settings), n, data.TrainImages.device,
+            LoopSettings.ForStitch(settings, n), seed,
+            (idx, _, _) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
                 var x = data.TrainImages.index_select(0, idx);
                 Tensor h;
                 using (no_grad()) h = sender.ForwardPrefix(x, senderLayer);
-                stitch.train();
                 var logits = receiver.ForwardSuffix(stitch.call(h), receiverLayer);
-                var loss = nn.functional.cross_entropy(logits, data.TrainLabels.index_select(0, idx));
-                ModelTrainer.SetLearningRate(optimizer, settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, warmup));
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-            }
-        }
+                nn.functional.cross_entropy(logits, data.TrainLabels.index_select(0, idx)).backward();
+                return null;
+            },
+            cancellationToken: cancellationToken);
         stitch.eval();
         return Evaluation.Run(x => receiver.ForwardSuffix(stitch.call(sender.ForwardPrefix(x, senderLayer)), receiverLayer), data.TestImages, data.TestLabels);
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -78,7 +79,10 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         {
             var engineLog = sp.GetRequiredService<ILogger<EngineJobExecutor>>();
             var executor = new EngineJobExecutor(device, sp.GetRequiredService<DatasetStore>(), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
-                message => engineLog.LogInformation("{Message}", message));
+                message => engineLog.LogInformation("{Message}", message))
+            {
+                ProgressInterval = sp.GetRequiredService<IOptions<JobProcessorOptions>>().Value.ProgressInterval,
+            };
             engineLog.LogInformation("Engine on {Device} with {Threads} threads; datasets fetched into {DataDirectory}", device.type.ToString().ToLowerInvariant(),
                 torch.get_num_threads(), executor.DataDirectory);
             return executor;

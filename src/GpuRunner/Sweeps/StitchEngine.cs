@@ -48,6 +48,11 @@ public sealed class StitchEngine : IDisposable
     /// keeps activations in cache (bigger passes measured slower, see the README's benchmark); GPUs want big passes.
     /// </summary>
     public int MaxRowsPerPass { get; init; } = -1;
+    /// <summary>
+    /// How often, at most, a group trained with a progress file saves its state there (at an epoch's end); zero: every epoch.
+    /// The file holds every stitch's weights and optimizer state, so on a fast GPU saving every epoch would cost more than it saves.
+    /// </summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     private int RowsPerPass => MaxRowsPerPass > 0 ? MaxRowsPerPass : _device.type == DeviceType.CUDA ? 16384 : 256;
     public ScalarType ComputeType => _dtype;
@@ -95,8 +100,13 @@ public sealed class StitchEngine : IDisposable
         tasks.GroupBy(t => (t.Receiver.Key, t.ReceiverLayer, t.StitchSeed)).Select(g => (IReadOnlyList<StitchTask>)g.ToList());
 
     /// <summary>Trains a group of tasks that share receiver, receiver layer and stitch seed; returns one result per task, in order.</summary>
+    /// <param name="progressFile">
+    /// Where the group's training state is saved at epoch ends (at most once per <see cref="ProgressInterval"/>) and resumed
+    /// from: a rerun of the same tasks and settings with the same file continues after its last saved epoch and ends with
+    /// the results of an uninterrupted run. Null: nothing is saved.
+    /// </param>
     public IReadOnlyList<(StitchResult Result, Stitch Stitch)> TrainGroup(IReadOnlyList<StitchTask> tasks, StitchSettings settings,
-        Action<int>? onEpoch = null, CancellationToken cancellationToken = default)
+        Action<int>? onEpoch = null, string? progressFile = null, CancellationToken cancellationToken = default)
     {
         var first = tasks[0];
         if (tasks.Any(t => t.Receiver.Key != first.Receiver.Key || t.ReceiverLayer != first.ReceiverLayer || t.StitchSeed != first.StitchSeed))
@@ -132,8 +142,10 @@ public sealed class StitchEngine : IDisposable
 
         var initialized = clock.Elapsed;
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
+        var checkpoint = progressFile is null ? null
+            : new LoopCheckpoint(progressFile, $"{string.Join(",", tasks.Select(t => t.Id))}|{settings}|{Precision.Name(_dtype)}", ProgressInterval, _log);
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
-            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, cancellationToken);
+            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, checkpoint, cancellationToken);
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
         _log?.Invoke($"  {first.Receiver.Arch} layer {first.ReceiverLayer}, {tasks.Count} stitches: activations {prepared.TotalSeconds:F1} s, " +

@@ -25,9 +25,10 @@ public sealed class StitchGroupJob(StitchEngine engine, Action<string>? log = nu
 
     /// <summary>
     /// Trains <paramref name="tasks"/> (all of one job: same variant, sender, receiver and stitch seed) and analyses them;
-    /// the caller saves or disposes the returned stitches.
+    /// the caller saves or disposes the returned stitches. <paramref name="progressFile"/> names, for a receiver layer's first
+    /// task, where that layer's training state is saved at epoch ends and resumed from (null: nothing is saved).
     /// </summary>
-    public TrainedStitches Run(SweepSpec spec, IReadOnlyList<StitchTask> tasks, CancellationToken cancellationToken = default)
+    public TrainedStitches Run(SweepSpec spec, IReadOnlyList<StitchTask> tasks, Func<StitchTask, string>? progressFile = null, CancellationToken cancellationToken = default)
     {
         if (_sender != tasks[0].Sender.Key) engine.ClearActivations();
         _sender = tasks[0].Sender.Key;
@@ -39,7 +40,7 @@ public sealed class StitchGroupJob(StitchEngine engine, Action<string>? log = nu
         {
             foreach (var layer in StitchEngine.Groups(tasks))
             {
-                var trained = engine.TrainGroup(layer, spec.Stitch, cancellationToken: cancellationToken);
+                var trained = engine.TrainGroup(layer, spec.Stitch, progressFile: progressFile?.Invoke(layer[0]), cancellationToken: cancellationToken);
                 stitches.AddRange(layer.Zip(trained, (t, r) => (t, r.Stitch)));
                 results.AddRange(trained.Select(r => r.Result));
                 if (analyses.Count == 0) continue;

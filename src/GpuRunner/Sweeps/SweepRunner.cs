@@ -56,7 +56,7 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
                 var tasks = layer.ToList();
                 var label = $"{JobIds.ForStitches(job)}: {tasks[0].Receiver.Arch} {(tasks[0].Receiver.Trained ? "trained" : "random")} layer {layer.Key} <- {tasks.Count} stitches";
                 progress?.Report(new SweepProgress(done, total, label));
-                using var trained = _executor.Run(spec, tasks, cancellationToken);
+                using var trained = _executor.Run(spec, tasks, cancellationToken: cancellationToken);
                 foreach (var r in trained.Result.Results) rows[CellKey.Of(r)] = r;
                 foreach (var a in trained.Result.Analyses) analysisRows[CellKey.Of(a)] = a;
                 if (analyses) AnalysisCsv.WriteFile(analysisPath, analysisRows.Values);

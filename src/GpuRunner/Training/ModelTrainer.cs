@@ -31,49 +31,35 @@ public static class ModelTrainer
         Func<Tensor, Generator, Tensor>? augment, Action<int, double, double?>? onEpoch, (Tensor Images, Tensor Labels)? heldOut,
         CancellationToken cancellationToken)
     {
-        var device = images.device;
         long n = images.shape[0];
-        var stepsPerEpoch = (n + settings.BatchSize - 1) / settings.BatchSize;
-        var totalSteps = stepsPerEpoch * settings.Epochs;
-        var warmup = (long)(settings.WarmupEpochs * stepsPerEpoch);
-        using var optimizer = optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay);
-        // A CPU generator: the same seed gives the same order and augmentation on CPU and CUDA.
-        using var generator = new Generator((ulong)seed);
-
-        model.train();
-        long step = 0;
-        for (var epoch = 0; epoch < settings.Epochs; epoch++)
+        var warmup = (long)(settings.WarmupEpochs * TrainingLoop.StepsPerEpoch(n, settings.BatchSize));
+        // Held-out accuracy is reported after each epoch; it chooses nothing: the last weights are kept and nothing stops early.
+        var loop = new LoopSettings(settings.Epochs, settings.BatchSize, settings.LearningRate, warmup)
         {
-            using var perm = randperm(n, generator: generator).to(device);
-            double lossSum = 0;
-            for (long start = 0; start < n; start += settings.BatchSize, step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var idx = perm.slice(0, start, Math.Min(n, start + settings.BatchSize), 1);
-                var x = images.index_select(0, idx);
-                if (augment is not null && settings.Augment) x = augment(x, generator);
-                var y = labels.index_select(0, idx);
-                SetLearningRate(optimizer, settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, warmup));
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.call(x), y);
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>() * idx.shape[0]; // host sync, once per step
-            }
-            double? heldOutAccuracy = null;
-            if (heldOut is var (hx, hy))
+            EvalsPerEpoch = heldOut is null ? 0 : 1, CheckAtStart = false, KeepBest = false,
+        };
+        double? heldOutAccuracy = null;
+        Func<IReadOnlyList<int>, IReadOnlyList<HoldoutScore>>? check = heldOut is var (hx, hy)
+            ? _ =>
             {
                 model.eval();
-                heldOutAccuracy = Evaluation.Run(x => model.call(x), hx, hy).Accuracy;
-                model.train();
+                var e = Evaluation.Run(x => model.call(x), hx, hy);
+                heldOutAccuracy = e.Accuracy;
+                return [new HoldoutScore(e.Loss, e.Accuracy, null)];
             }
-            onEpoch?.Invoke(epoch + 1, lossSum / n, heldOutAccuracy);
-        }
-    }
-
-    internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
-    {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            : null;
+        TrainingLoop.Run([model],
+            _ => optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay),
+            n, images.device, loop, seed,
+            (idx, _, generator) =>
+            {
+                // The shuffling generator also draws the augmentation: one seed fixes both, on CPU and CUDA alike.
+                var x = images.index_select(0, idx);
+                if (augment is not null && settings.Augment) x = augment(x, generator);
+                var loss = nn.functional.cross_entropy(model.call(x), labels.index_select(0, idx));
+                loss.backward();
+                return loss;
+            },
+            check, (epoch, loss) => onEpoch?.Invoke(epoch, loss, heldOutAccuracy), cancellationToken: cancellationToken);
     }
 }

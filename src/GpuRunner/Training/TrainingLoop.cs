@@ -31,11 +31,15 @@ public static class TrainingLoop
     /// </param>
     /// <param name="holdout">Scores the listed members on the held-out split (in eval mode); null: no held-out split.</param>
     /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss of the epoch or NaN).</param>
+    /// <param name="checkpoint">
+    /// Where to save the loop's state at epoch ends (<see cref="LoopState"/>) and resume from: a run that finds a file saved
+    /// under the same key continues after its epoch and ends as the uninterrupted run would. Null: nothing is saved.
+    /// </param>
     public static LoopResult Run(
         IReadOnlyList<nn.Module> modules, Func<int, optim.Optimizer> createOptimizer, long examples, Device device,
         LoopSettings settings, int seed, Func<Tensor, IReadOnlyList<int>, Generator, Tensor?> batchLoss,
         Func<IReadOnlyList<int>, IReadOnlyList<HoldoutScore>>? holdout = null, Action<int, double>? onEpoch = null,
-        CancellationToken cancellationToken = default)
+        LoopCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         var count = modules.Count;
         var stepsPerEpoch = StepsPerEpoch(examples, settings.BatchSize);
@@ -43,111 +47,112 @@ public static class TrainingLoop
         var checkEvery = Math.Max(1, stepsPerEpoch / Math.Max(1, settings.EvalsPerEpoch));
         var useHoldout = settings.EvalsPerEpoch > 0 && holdout is not null;
         var optimizers = new List<optim.Optimizer>(count);
-        // The weights kept: the lowest held-out loss seen. The stopping rule's reference: the per-image held-out losses
-        // at the last significant gain, and the check it came at.
-        var best = new (HoldoutScore? Score, Dictionary<string, Tensor>? Weights)[count];
-        var reference = new (float[]? Losses, int Check)[count];
-        var converged = new bool[count];
-        var stepsRun = new long[count];
-        var curves = modules.Select(_ => new List<CurvePoint>()).ToArray();
-        var active = Enumerable.Range(0, count).ToList();
         using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
-        var check = 0;
-        int? firstCheckAfterWarmup = null;
-        var trainLoss = double.NaN;
+        // Another run's file (other members, settings or data) is never resumed from.
+        var key = $"{checkpoint?.Key}|{settings}|seed {seed}|members {count}|examples {examples}|holdout {useHoldout}";
+        LoopState? state = null;
 
         void CheckHoldout(long stepsDone)
         {
             if (!useHoldout) return;
+            var st = state!;
+            var (active, reference) = (st.Active, st.Reference);
             var scores = holdout!(active);
             for (var a = 0; a < active.Count; a++)
             {
                 var k = active[a];
                 var score = scores[a];
-                curves[k].Add(new CurvePoint((double)stepsDone / stepsPerEpoch, score.Loss, score.Accuracy));
-                if (best[k].Score is null || score.Loss < best[k].Score!.Loss)
-                {
-                    DisposeWeights(best[k].Weights);
-                    best[k] = (score, settings.KeepBest ? Snapshot(modules[k]) : null);
-                }
+                st.Curves[k].Add(new CurvePoint((double)stepsDone / stepsPerEpoch, score.Loss, score.Accuracy));
+                if (st.Best[k].Score is not { } best || score.Loss < best.Loss)
+                    st.KeepBest(k, score, settings.KeepBest ? modules[k] : null);
                 if (score.PerExample is { } losses && (reference[k].Losses is null || StitchGroupTrainer.SignificantlyLower(losses, reference[k].Losses!, settings.MinGainStandardErrors)))
-                    reference[k] = (losses, check);
+                    reference[k] = (losses, st.Check);
             }
             // Warm-up ramps the learning rate from 0, so its flat start is no plateau: patience counts from the first check after it.
-            if (stepsDone >= settings.WarmupSteps) firstCheckAfterWarmup ??= check;
-            if (settings.Patience > 0 && firstCheckAfterWarmup is { } start)
-                foreach (var k in active.Where(k => reference[k].Losses is not null && check - Math.Max(reference[k].Check, start) >= settings.Patience).ToList())
+            if (stepsDone >= settings.WarmupSteps) st.FirstCheckAfterWarmup ??= st.Check;
+            if (settings.Patience > 0 && st.FirstCheckAfterWarmup is { } start)
+                foreach (var k in active.Where(k => reference[k].Losses is not null && st.Check - Math.Max(reference[k].Check, start) >= settings.Patience).ToList())
                 {
-                    converged[k] = true;
+                    st.Converged[k] = true;
                     active.Remove(k);
                 }
-            check++;
+            st.Check++;
         }
 
         try
         {
             for (var k = 0; k < count; k++) optimizers.Add(createOptimizer(k));
-            if (settings.CheckAtStart) CheckHoldout(0); // the initialization itself (e.g. the least-squares fit) may already be the best
-            long step = 0;
-            for (var epoch = 1; epoch <= settings.Epochs && active.Count > 0; epoch++)
+            int? resumedAt = null;
+            if (checkpoint is not null && LoopState.TryLoad(checkpoint.Path, key, modules, optimizers, generator) is { } saved)
+            {
+                state = saved;
+                resumedAt = saved.EpochsDone;
+                checkpoint.Log?.Invoke($"Resumed from {checkpoint.Path} after epoch {saved.EpochsDone}");
+            }
+            else
+            {
+                state = new LoopState(count);
+                if (settings.CheckAtStart) CheckHoldout(0); // the initialization itself (e.g. the least-squares fit) may already be the best
+            }
+            var lastSave = System.Diagnostics.Stopwatch.StartNew();
+            for (var epoch = state.EpochsDone + 1; epoch <= settings.Epochs && state.Active.Count > 0; epoch++)
             {
                 using var perm = randperm(examples, generator: generator).to(device);
                 using var lossSum = zeros([], ScalarType.Float64, device);
                 long seen = 0;
                 var anyLoss = false;
-                for (long start = 0; start < examples && active.Count > 0; start += settings.BatchSize, step++)
+                for (long start = 0; start < examples && state.Active.Count > 0; start += settings.BatchSize, state.Step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var lr = settings.LearningRate * LearningRateSchedule.Factor(step, totalSteps, settings.WarmupSteps);
-                    foreach (var k in active)
+                    var lr = settings.LearningRate * LearningRateSchedule.Factor(state.Step, totalSteps, settings.WarmupSteps);
+                    foreach (var k in state.Active)
                     {
                         modules[k].train();
                         SetLearningRate(optimizers[k], lr);
                         optimizers[k].zero_grad();
-                        stepsRun[k]++;
+                        state.StepsRun[k]++;
                     }
                     using (var scope = NewDisposeScope())
                     {
                         var idx = perm.slice(0, start, Math.Min(examples, start + settings.BatchSize), 1);
-                        if (batchLoss(idx, active, generator) is { } loss)
+                        if (batchLoss(idx, state.Active, generator) is { } loss)
                         {
-                            lossSum.add_(loss.detach().to(ScalarType.Float64) * idx.shape[0]);
+                            lossSum.add_((loss.detach() * idx.shape[0]).to(ScalarType.Float64)); // summed in the loss's own precision, accumulated in float64
                             anyLoss = true;
                         }
                         seen += idx.shape[0];
                     }
-                    foreach (var k in active) optimizers[k].step();
-                    if ((step + 1) % checkEvery == 0) CheckHoldout(step + 1);
+                    foreach (var k in state.Active) optimizers[k].step();
+                    if ((state.Step + 1) % checkEvery == 0) CheckHoldout(state.Step + 1);
                 }
-                trainLoss = anyLoss ? lossSum.item<double>() / seen : double.NaN; // host sync, once per epoch
-                onEpoch?.Invoke(epoch, trainLoss);
+                state.TrainLoss = anyLoss ? lossSum.item<double>() / seen : double.NaN; // host sync, once per epoch
+                state.EpochsDone = epoch;
+                // Only where there is more to do; at most once per interval (the file holds every member's weights and optimizer).
+                if (checkpoint is not null && epoch < settings.Epochs && state.Active.Count > 0 && lastSave.Elapsed >= checkpoint.Interval)
+                {
+                    state.Save(checkpoint.Path, key, modules, optimizers, generator);
+                    lastSave.Restart();
+                }
+                onEpoch?.Invoke(epoch, state.TrainLoss);
             }
-            if (active.Count > 0 && step % checkEvery != 0) CheckHoldout(step);
+            if (state.Active.Count > 0 && state.Step % checkEvery != 0) CheckHoldout(state.Step);
 
             for (var k = 0; k < count; k++)
-                if (best[k].Weights is { } w) modules[k].load_state_dict(w);
+                if (state.Best[k].Weights is { } w) modules[k].load_state_dict(w);
             return new LoopResult(Enumerable.Range(0, count)
-                .Select(k => new LoopOutcome((double)stepsRun[k] / stepsPerEpoch, converged[k], best[k].Score, curves[k])).ToList(), trainLoss);
+                .Select(k => new LoopOutcome((double)state.StepsRun[k] / stepsPerEpoch, state.Converged[k], state.Best[k].Score, state.Curves[k])).ToList(),
+                state.TrainLoss, resumedAt);
         }
         finally
         {
             foreach (var o in optimizers) o.Dispose();
-            foreach (var b in best) DisposeWeights(b.Weights);
+            state?.Dispose();
         }
     }
 
     internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
     {
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-    }
-
-    private static Dictionary<string, Tensor> Snapshot(nn.Module module) =>
-        module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-
-    private static void DisposeWeights(Dictionary<string, Tensor>? weights)
-    {
-        if (weights is null) return;
-        foreach (var t in weights.Values) t.Dispose();
     }
 }
 
@@ -182,5 +187,15 @@ public sealed record HoldoutScore(double Loss, double Accuracy, float[]? PerExam
 /// <summary>Epochs run (fractional when stopped mid-epoch), whether the stopping rule ended it, the kept (best) held-out check (null: none), every check in order.</summary>
 public sealed record LoopOutcome(double Epochs, bool Converged, HoldoutScore? Best, IReadOnlyList<CurvePoint> Curve);
 
-/// <summary>Each member's outcome, and the mean train loss of the last epoch run (over the batches it ran; NaN if no batch gave one).</summary>
-public sealed record LoopResult(IReadOnlyList<LoopOutcome> Members, double LastEpochTrainLoss);
+/// <summary>
+/// Each member's outcome, the mean train loss of the last epoch run (over the batches it ran; NaN if no batch gave one),
+/// and the epoch after which a saved state was resumed (null: the run started fresh).
+/// </summary>
+public sealed record LoopResult(IReadOnlyList<LoopOutcome> Members, double LastEpochTrainLoss, int? ResumedAfterEpoch = null);
+
+/// <summary>
+/// Where <see cref="TrainingLoop"/> saves its state and resumes from: <paramref name="Path"/>, written at an epoch's end at
+/// most once per <paramref name="Interval"/> (zero: every epoch); <paramref name="Key"/> names the run (a file saved under
+/// another key is not resumed from); <paramref name="Log"/> hears when a run resumes.
+/// </summary>
+public sealed record LoopCheckpoint(string Path, string Key, TimeSpan Interval, Action<string>? Log = null);

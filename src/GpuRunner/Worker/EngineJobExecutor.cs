@@ -17,7 +17,8 @@ namespace Stitching.GpuRunner.Worker;
 /// loaded data and the current <see cref="StitchEngine"/> (with its loaded models and cached sender activations)
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations. A stitch job runs on
 /// <see cref="StitchGroupJob"/>, the executor the local sweep runs, with the spec's analyses.
-/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads.
+/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads;
+/// a stitch group saves its training progress to <see cref="CheckpointStore.ProgressFile"/> and resumes from it.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
 /// dataset missing or corrupt in storage fails the job at once (<see cref="DatasetUnavailableException"/>).
@@ -37,6 +38,9 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     private readonly string _dataDirectory = dataDirectory is null ? Directory.CreateTempSubdirectory("stitching-data-").FullName : Path.GetFullPath(dataDirectory);
 
     public Provenance? FindProvenance(string provenanceId) => EngineProvenance.Find(provenanceId);
+
+    /// <summary>How often, at most, a stitch group saves its progress file (<see cref="StitchEngine.ProgressInterval"/>).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where datasets are fetched to, one subfolder per dataset.</summary>
     public string DataDirectory => _dataDirectory;
@@ -58,7 +62,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             var executor = Executor(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
                 Path.Combine(checkpointDirectory, "models")));
             // The executor a local sweep runs too: the same stitches, seeds and analyses.
-            using var trained = executor.Run(spec, tasks, ct);
+            using var trained = executor.Run(spec, tasks, t => CheckpointStore.ProgressFile(checkpointDirectory, t), ct);
             foreach (var (task, stitch) in trained.Stitches)
             {
                 var file = Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
@@ -128,7 +132,10 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     {
         if (_engine is { } current && current.Key == key) return current.Executor;
         DisposeEngine();
-        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log);
+        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log)
+        {
+            ProgressInterval = ProgressInterval,
+        };
         var executor = new StitchGroupJob(engine, log);
         _engine = (key, engine, executor);
         return executor;

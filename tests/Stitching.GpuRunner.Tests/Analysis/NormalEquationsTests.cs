@@ -1,6 +1,8 @@
 using Stitching.Core.Stitches;
 using Stitching.GpuRunner.Analysis;
 using Stitching.GpuRunner.Native;
+using Stitching.GpuRunner.Research;
+using Stitching.GpuRunner.Stitches;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -59,7 +61,7 @@ public sealed class NormalEquationsTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Fitted_stitch_reproduces_the_targets_through_its_functional_form(StitchKind kind, int factor, int cin, int cout, int s, int r)
+    public void Fitted_stitch_reproduces_the_targets_through_its_module(StitchKind kind, int factor, int cin, int cout, int s, int r)
     {
         using var scope = NewDisposeScope();
         var shape = new StitchShape(kind, factor, cin, cout, s, r);
@@ -67,10 +69,13 @@ public sealed class NormalEquationsTests
         var (trueWeight, trueBias) = RandomStitch(shape, generator);
         var x = randn(16, cin, s, s, generator: generator);
         var y = ReferenceStitch(shape, trueWeight, trueBias, x);
+        using var inputs = ActivationSource.Cached(h => h, x, ScalarType.Float32);
+        using var targets = ActivationSource.Cached(h => h, y, ScalarType.Float32);
 
-        var (weight, bias) = LeastSquaresFit.Fit(shape, [(x, y)]);
+        using var stitch = CopyTask.FitLeastSquares(shape, inputs, targets, ridge: 0, CPU);
 
-        Assert.True(LeastSquaresFit.Apply(shape, weight, bias, x).allclose(y, rtol: 0, atol: 1e-4));
+        using (inference_mode())
+            Assert.True(stitch.call(x).allclose(y, rtol: 0, atol: 1e-4));
     }
 
     [Fact]
@@ -148,7 +153,7 @@ public sealed class NormalEquationsTests
         return (randn(shape.OutChannels, shape.InChannels, k, k, generator: generator), randn(shape.OutChannels, generator: generator));
     }
 
-    // Written out with torch's own ops rather than LeastSquaresFit.Apply, so the fit is checked against an independent reference.
+    // Written out with torch's own ops rather than through the Stitch module, so the fit is checked against an independent reference.
     private static Tensor ReferenceStitch(StitchShape shape, Tensor weight, Tensor bias, Tensor x) => shape.Kind switch
     {
         StitchKind.Conv1x1 => conv2d(x, weight, bias),
