@@ -1,6 +1,5 @@
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
-using Stitching.GpuRunner.Cli;
 using Stitching.GpuRunner.Models;
 using Stitching.GpuRunner.Native;
 using static TorchSharp.torch;
@@ -48,13 +47,5 @@ public class ChannelsLastTests
         Assert.Same(y, ChannelsLast.Of(y));
         (y * y).sum().backward();
         Assert.True(x.grad!.allclose(2 * x));
-    }
-
-    [Fact]
-    public void The_sweep_command_defaults_are_the_stitch_settings_defaults()
-    {
-        // The CLI once defaulted --patience to 0, silently turning early stopping off for every sweep.
-        var cli = new SweepCommand.Settings { Senders = ["resnet18"], Receivers = ["resnet18"] }.ToSpec().Stitch;
-        Assert.Equal(new StitchSettings(), cli);
     }
 }

@@ -20,8 +20,10 @@ public static class TorchRuntime
         "/usr/lib64", "/lib64", "/usr/lib", "/lib",
     ];
 
-    // Runs before any code of this assembly, so before the first call into torch from here.
+    // Runs before any code of this assembly, so before the first call into torch from here: the engine library is what
+    // calls torch, whichever host (CLI, worker, tests) loads it.
     [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "libtorch must be patched before the first torch call from this library, whichever host loads it.")]
     internal static void Initialize() => EnsureLoadable();
 
     /// <summary>Patches libLibTorchSharp.so next to the application if the system libstdc++ lacks GLIBCXX_3.4.32.</summary>
@@ -49,7 +51,9 @@ public static class TorchRuntime
     {
         var bytes = File.ReadAllBytes(path);
         if (!ElfVersionPatcher.MakeWeak(bytes, MissingVersion)) return false;
-        var temp = path + ".patching";
+        // One temporary file per process: two runners (or test processes) starting together both patch, and both renames
+        // put the same bytes in place atomically.
+        var temp = $"{path}.{Environment.ProcessId}.patching";
         File.WriteAllBytes(temp, bytes);
         File.Move(temp, path, overwrite: true);
         return true;
