@@ -223,7 +223,7 @@ public sealed class JobProcessor(
                 var stitchId = JobIds.ForStitch(tasks[k]);
                 // Before the result row: a stored result means the stitch is finished, its analyses included.
                 if (analyses.Count > 0) await storage.UpsertAnalysisAsync(m.SweepId, stitchId, analyses[k], ct);
-                var stitchFile = Path.Combine(options.CheckpointDirectory, "stitches", tasks[k].Id + ".bin");
+                var stitchFile = CheckpointStore.StitchFile(options.CheckpointDirectory, tasks[k]);
                 var checkpoint = File.Exists(stitchFile) ? await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct) : null;
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);

@@ -23,8 +23,15 @@ public sealed class CheckpointStore(BlobContainerClient container)
 
     public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
+    // The local checkpoint folder's layout, in one place for the worker (which uploads and downloads) and the engine's
+    // executor (which writes and reads): models/{key}.bin|.json, stitches/{task id}.bin, progress/{stitch id}.bin.
+    public static string ModelsDirectory(string checkpointDirectory) => Path.Combine(checkpointDirectory, "models");
+
     public static string ModelFile(string checkpointDirectory, string modelKey, string extension = ".bin") =>
-        Path.Combine(checkpointDirectory, "models", StorageIds.Require(modelKey, nameof(modelKey)) + extension);
+        Path.Combine(ModelsDirectory(checkpointDirectory), StorageIds.Require(modelKey, nameof(modelKey)) + extension);
+
+    /// <summary>Where the executor saves a trained stitch for the worker to upload (<see cref="UploadStitchAsync"/>).</summary>
+    public static string StitchFile(string checkpointDirectory, StitchTask task) => Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
 
     public async Task<bool> ModelExistsAsync(string modelKey, CancellationToken cancellationToken = default) =>
         await Container.GetBlobClient(ModelBlob(modelKey, ".bin")).ExistsAsync(cancellationToken);

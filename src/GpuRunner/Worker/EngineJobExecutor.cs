@@ -50,7 +50,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         {
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
             var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, model.HoldoutFraction));
-            var repository = new ModelRepository(Path.Combine(checkpointDirectory, "models"), device);
+            var repository = new ModelRepository(CheckpointStore.ModelsDirectory(checkpointDirectory), device);
             var (network, info) = repository.GetOrCreate(model, data, log, ct);
             network.Dispose();
             return info.ToResult();
@@ -60,12 +60,12 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         RunExclusiveAsync(spec.Dataset, () =>
         {
             var executor = Executor(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
-                Path.Combine(checkpointDirectory, "models")));
+                CheckpointStore.ModelsDirectory(checkpointDirectory)));
             // The executor a local sweep runs too: the same stitches, seeds and analyses.
             using var trained = executor.Run(spec, tasks, t => CheckpointStore.ProgressFile(checkpointDirectory, t), ct);
             foreach (var (task, stitch) in trained.Stitches)
             {
-                var file = Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
+                var file = CheckpointStore.StitchFile(checkpointDirectory, task);
                 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                 stitch.save(file + ".tmp");
                 File.Move(file + ".tmp", file, overwrite: true);
