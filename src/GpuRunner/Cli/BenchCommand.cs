@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Spectre.Console;
 using TorchSharp;
@@ -65,9 +66,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var spec = settings.ToSpec();
         var plan = SweepPlan.Create(spec);
         var tasks = plan.Stitches.ToList();
-        var clock = Stopwatch.StartNew();
-        void Log(string m) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(m)}");
-        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
+        using var loggers = CliConsoleLoggerProvider.CreateFactory();
+        var logger = loggers.CreateLogger<BenchCommand>();
+        void Log(string m) => logger.LogInformation("{Line}", m);
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
         var device = run.Device;
         var report = new Dictionary<string, object?>
         {
@@ -101,7 +103,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["suffixPasses"] = passes;
 
         // Base models first, so neither path is charged for them.
-        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, Log))
+        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, loggers))
             foreach (var m in plan.Models) warm.Model(m, cancellationToken);
 
         // The engine's sweep in a fresh folder, timed: the optimized path, and below the same engine on the baseline's recipe.
@@ -110,7 +112,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             var dir = Path.Combine(settings.Out, folder);
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             var clock = Stopwatch.StartNew();
-            using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+            using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
             using var runner = new SweepRunner(engine);
             var rows = runner.Run(spec with { Stitch = stitch }, dir, cancellationToken: cancellationToken).Results;
             return new EngineRun(rows, clock.Elapsed.TotalSeconds, engine.ComputeType, engine.PeakCachedBytes);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Contracts;
@@ -151,23 +152,25 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }
         if (settings.DryRun) return DryRun(plan, settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
-        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
+        using var loggers = CliConsoleLoggerProvider.CreateFactory();
+        var logger = loggers.CreateLogger<SweepCommand>();
+        void Log(string message) => logger.LogInformation("{Line}", message);
         Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
 
-        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
-        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
+        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)
         {
             var info = engine.Model(model, cancellationToken).Info;
             // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
             if (NearChance.Warning(info.ToResult()) is { } warning)
-                AnsiConsole.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(warning)} Train longer (--model-epochs) or on more images (--train-limit).");
+                logger.LogWarning("{Warning} Train longer (--model-epochs) or on more images (--train-limit).", warning);
         }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
         {
-            using var runner = new SweepRunner(engine, Log) { CkaImages = settings.CkaImages };
+            using var runner = new SweepRunner(engine) { CkaImages = settings.CkaImages };
             return runner.Run(spec, settings.Out, progress, cancellationToken).Results;
         }
 
