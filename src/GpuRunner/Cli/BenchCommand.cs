@@ -137,12 +137,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             baselineSettings with { EvalsPerEpoch = 0, Patience = 0, Precision = spec.Stitch.Precision });
         Log($"  {recipeSeconds:F1} s ({tasks.Count / recipeSeconds:F2} stitches/s)");
 
-        var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, Log, cancellationToken);
+        var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, logger, cancellationToken);
         Log($"Baseline: {baseSeconds:F1} s ({tasks.Count / baseSeconds:F2} stitches/s)");
         IReadOnlyList<double>? baseB = null;
         if (!settings.SkipNoiseFloor)
         {
-            (baseB, var secondsB) = RunBaseline(run, tasks, baselineSettings, 1, Log, cancellationToken);
+            (baseB, var secondsB) = RunBaseline(run, tasks, baselineSettings, 1, logger, cancellationToken);
             Log($"Baseline, second stitch seed: {secondsB:F1} s");
         }
 
@@ -218,7 +218,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["peakRssMB"] = PeakRssBytes() / 1e6;
         report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, PeakOf(enginePrecision), peak32);
 
-        if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
+        if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, logger, cancellationToken);
 
         var json = JsonSerializer.Serialize(report, PlatformJsonContext.Reports);
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
@@ -228,9 +228,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         return 0;
     }
 
-    private static async Task<object> PlatformFiguresAsync(string? storage, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<object> PlatformFiguresAsync(string? storage, ILogger log, CancellationToken cancellationToken)
     {
-        log("Platform: the paper's full experiment submitted and fanned out, a 17x17 matrix rendered...");
+        log.LogInformation("Platform: the paper's full experiment submitted and fanned out, a 17x17 matrix rendered...");
         var connection = PlatformBenchCommand.StorageConnection(storage);
         try
         {
@@ -238,13 +238,13 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (StorageUnreachableException e)
         {
-            log("  " + e.Message + " Timing the rendering only.");
+            log.LogWarning("  {Reason} Timing the rendering only.", e.Message);
             return new { skipped = e.Message, render = PlatformBenchmark.MeasureRender(log) };
         }
     }
 
     private static (IReadOnlyList<double> Accuracies, double Seconds) RunBaseline(RunContext run, IReadOnlyList<StitchTask> tasks,
-        StitchSettings settings, int seedOffset, Action<string> log, CancellationToken cancellationToken)
+        StitchSettings settings, int seedOffset, ILogger log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var models = new Dictionary<string, Models.ResNet>();
@@ -259,7 +259,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             var e = BaselineStitchTrainer.Train(sender, sender.LayerIndex(t.SenderLayer), stitch, receiver, receiver.LayerIndex(t.ReceiverLayer),
                 run.Data, settings, t.StitchSeed + 7919 * seedOffset, cancellationToken); // offset 0: the engine's seeds
             accuracies.Add(e.Accuracy);
-            if (accuracies.Count % 10 == 0) log($"  baseline {accuracies.Count}/{tasks.Count}");
+            if (accuracies.Count % 10 == 0) log.LogInformation("  baseline {Done}/{Total}", accuracies.Count, tasks.Count);
         }
         foreach (var m in models.Values) m.Dispose();
         return (accuracies, clock.Elapsed.TotalSeconds);

@@ -178,7 +178,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
         {
             // No terminal (a log file, CI, nohup): a bar would print nothing until the end; a line per finished group does.
-            var lines = new ProgressLines(Log);
+            var lines = new ProgressLines(logger);
             rows = await Task.Run(() => Run(lines), cancellationToken);
         }
         else
@@ -228,7 +228,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     /// One line per finished group: its label, its seconds, stitches done and the time left at the rate so far.
     /// Reports come on the sweep's thread, in order.
     /// </summary>
-    private sealed class ProgressLines(Action<string> log) : IProgress<SweepProgress>
+    private sealed class ProgressLines(ILogger log) : IProgress<SweepProgress>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _last;
@@ -243,7 +243,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                 var now = _clock.Elapsed;
                 var rate = (p.Done - _startDone) / Math.Max(now.TotalSeconds, 1e-9);
                 var eta = TimeSpan.FromSeconds((p.Total - p.Done) / Math.Max(rate, 1e-9));
-                log($"stitches {p.Done}/{p.Total}: {_current} in {(now - _last).TotalSeconds:F0} s; about {eta:hh\\:mm\\:ss} left");
+                log.LogInformation("stitches {Done}/{Total}: {Group} in {Seconds:F0} s; about {Left} left", p.Done, p.Total, _current, (now - _last).TotalSeconds,
+                    eta.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
                 _last = now;
                 _done = p.Done;
             }
