@@ -61,7 +61,7 @@ public sealed record StitchingPlatform(
     /// </summary>
     public async Task DeleteAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var t in new[] { Storage.Sweeps, Storage.Jobs, Storage.Results, Storage.Models }) await t.DeleteAsync(cancellationToken);
+        foreach (var t in new[] { Storage.Sweeps, Storage.Jobs, Storage.Results, Storage.Analyses, Storage.Models }) await t.DeleteAsync(cancellationToken);
         await Checkpoints.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
         await Datasets.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
         if (Queue is StorageJobQueue q)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
@@ -32,7 +33,7 @@ public static class PlatformBenchmark
     /// tables, container and queue (a random name prefix) that are removed afterwards, so no runner of a real deployment
     /// ever sees its jobs. Throws <see cref="StorageUnreachableException"/> when the storage does not answer.
     /// </summary>
-    public static async Task<Figures> RunIsolatedAsync(string connectionString, Action<string>? log = null, CancellationToken cancellationToken = default)
+    public static async Task<Figures> RunIsolatedAsync(string connectionString, ILogger? log = null, CancellationToken cancellationToken = default)
     {
         var storage = new StitchingStorageOptions { ConnectionString = connectionString, NamePrefix = "bench" + Guid.NewGuid().ToString("N")[..10] };
         var platform = StitchingPlatform.Create(storage, new JobQueueOptions { Backend = "storage" });
@@ -47,7 +48,7 @@ public static class PlatformBenchmark
         }
         try
         {
-            log?.Invoke("The paper's full experiment (256 ordered pairs of the 16 ResNet(x,x,x,x), every layer pair, 4 variants):");
+            log?.LogInformation("The paper's full experiment (256 ordered pairs of the 16 ResNet(x,x,x,x), every layer pair, 4 variants):");
             return await RunAsync(platform, PaperExperiment(),
                 async () => (await queue.Queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount, log, cancellationToken);
         }
@@ -63,17 +64,17 @@ public static class PlatformBenchmark
     /// design, so "every job enqueued" is submission + planning + that fan-out.
     /// </summary>
     public static async Task<Figures> RunAsync(StitchingPlatform platform, SweepSpec spec, Func<Task<int>> countQueued,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        ILogger? log = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var submission = await platform.Coordinator.SubmitAsync(spec, cancellationToken);
         if (submission.Sweep is not { } sweep)
             throw new InvalidOperationException("The benchmark sweep was refused: " + string.Join("; ", submission.Errors.Select(e => $"{e.Field}: {e.Message}")));
         var submitted = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"  submitted {sweep.ModelJobs} model + {sweep.StitchJobs:N0} stitch jobs ({sweep.Stitches:N0} stitches) in {submitted * 1000:F0} ms");
+        log?.LogInformation("  submitted {ModelJobs} model + {StitchJobs:N0} stitch jobs ({Stitches:N0} stitches) in {Milliseconds:F0} ms", sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, submitted * 1000);
         await platform.Coordinator.PlanAsync(sweep.Id, cancellationToken); // what the recovery timer does with a big sweep
         var planned = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"  planned (rows written, model jobs sent) after {planned:F1} s");
+        log?.LogInformation("  planned (rows written, model jobs sent) after {Seconds:F1} s", planned);
 
         var models = SweepPlan.Create(spec).Models.ToList();
         await Parallel.ForEachAsync(models, cancellationToken, async (m, ct) => await platform.Storage.UpsertModelAsync(m.Key,
@@ -82,7 +83,7 @@ public static class PlatformBenchmark
         var sent = await platform.Coordinator.FanOutAsync(sweep.Id, cancellationToken);
         var fanOutSeconds = fanOut.Elapsed.TotalSeconds;
         var all = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"  {sent:N0} stitch jobs sent in {fanOutSeconds:F1} s; every job on the queue {all:F1} s after submission");
+        log?.LogInformation("  {Sent:N0} stitch jobs sent in {FanOutSeconds:F1} s; every job on the queue {Seconds:F1} s after submission", sent, fanOutSeconds, all);
         var onQueue = await countQueued();
 
         var render = MeasureRender(log);
@@ -93,7 +94,7 @@ public static class PlatformBenchmark
     public sealed record RenderFigures(double MedianMilliseconds, double MaxMilliseconds, int PngBytes);
 
     /// <summary>A 17x17 (ResNet34) matrix to PNG, 10 times after a first render that loads the fonts.</summary>
-    public static RenderFigures MeasureRender(Action<string>? log = null)
+    public static RenderFigures MeasureRender(ILogger? log = null)
     {
         var matrix = Matrix17();
         MatrixRenderer.RenderPng(matrix);
@@ -106,7 +107,7 @@ public static class PlatformBenchmark
             times.Add(render.Elapsed.TotalMilliseconds);
         }
         times.Sort();
-        log?.Invoke($"  17x17 matrix to PNG: median {times[times.Count / 2]:F0} ms, max {times[^1]:F0} ms ({png.Length:N0} bytes)");
+        log?.LogInformation("  17x17 matrix to PNG: median {MedianMilliseconds:F0} ms, max {MaxMilliseconds:F0} ms ({PngBytes:N0} bytes)", times[times.Count / 2], times[^1], png.Length);
         return new RenderFigures(times[times.Count / 2], times[^1], png.Length);
     }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Spectre.Console;
 using TorchSharp;
@@ -65,9 +66,10 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var spec = settings.ToSpec();
         var plan = SweepPlan.Create(spec);
         var tasks = plan.Stitches.ToList();
-        var clock = Stopwatch.StartNew();
-        void Log(string m) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(m)}");
-        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
+        using var loggers = CliConsoleLoggerProvider.CreateFactory();
+        var logger = loggers.CreateLogger<BenchCommand>();
+        void Log(string m) => logger.LogInformation("{Line}", m);
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
         var device = run.Device;
         var report = new Dictionary<string, object?>
         {
@@ -101,7 +103,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["suffixPasses"] = passes;
 
         // Base models first, so neither path is charged for them.
-        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, Log))
+        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, loggers))
             foreach (var m in plan.Models) warm.Model(m, cancellationToken);
 
         // The engine's sweep in a fresh folder, timed: the optimized path, and below the same engine on the baseline's recipe.
@@ -110,7 +112,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             var dir = Path.Combine(settings.Out, folder);
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             var clock = Stopwatch.StartNew();
-            using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+            using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
             using var runner = new SweepRunner(engine);
             var rows = runner.Run(spec with { Stitch = stitch }, dir, cancellationToken: cancellationToken).Results;
             return new EngineRun(rows, clock.Elapsed.TotalSeconds, engine.ComputeType, engine.PeakCachedBytes);
@@ -135,12 +137,12 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             baselineSettings with { EvalsPerEpoch = 0, Patience = 0, Precision = spec.Stitch.Precision });
         Log($"  {recipeSeconds:F1} s ({tasks.Count / recipeSeconds:F2} stitches/s)");
 
-        var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, Log, cancellationToken);
+        var (baseA, baseSeconds) = RunBaseline(run, tasks, baselineSettings, 0, logger, cancellationToken);
         Log($"Baseline: {baseSeconds:F1} s ({tasks.Count / baseSeconds:F2} stitches/s)");
         IReadOnlyList<double>? baseB = null;
         if (!settings.SkipNoiseFloor)
         {
-            (baseB, var secondsB) = RunBaseline(run, tasks, baselineSettings, 1, Log, cancellationToken);
+            (baseB, var secondsB) = RunBaseline(run, tasks, baselineSettings, 1, logger, cancellationToken);
             Log($"Baseline, second stitch seed: {secondsB:F1} s");
         }
 
@@ -216,7 +218,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["peakRssMB"] = PeakRssBytes() / 1e6;
         report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, PeakOf(enginePrecision), peak32);
 
-        if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, Log, cancellationToken);
+        if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, logger, cancellationToken);
 
         var json = JsonSerializer.Serialize(report, PlatformJsonContext.Reports);
         var path = settings.Json ?? Path.Combine(settings.Out, "bench.json");
@@ -226,9 +228,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         return 0;
     }
 
-    private static async Task<object> PlatformFiguresAsync(string? storage, Action<string> log, CancellationToken cancellationToken)
+    private static async Task<object> PlatformFiguresAsync(string? storage, ILogger log, CancellationToken cancellationToken)
     {
-        log("Platform: the paper's full experiment submitted and fanned out, a 17x17 matrix rendered...");
+        log.LogInformation("Platform: the paper's full experiment submitted and fanned out, a 17x17 matrix rendered...");
         var connection = PlatformBenchCommand.StorageConnection(storage);
         try
         {
@@ -236,13 +238,13 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         }
         catch (StorageUnreachableException e)
         {
-            log("  " + e.Message + " Timing the rendering only.");
+            log.LogWarning("  {Reason} Timing the rendering only.", e.Message);
             return new { skipped = e.Message, render = PlatformBenchmark.MeasureRender(log) };
         }
     }
 
     private static (IReadOnlyList<double> Accuracies, double Seconds) RunBaseline(RunContext run, IReadOnlyList<StitchTask> tasks,
-        StitchSettings settings, int seedOffset, Action<string> log, CancellationToken cancellationToken)
+        StitchSettings settings, int seedOffset, ILogger log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var models = new Dictionary<string, Models.ResNet>();
@@ -257,7 +259,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             var e = BaselineStitchTrainer.Train(sender, sender.LayerIndex(t.SenderLayer), stitch, receiver, receiver.LayerIndex(t.ReceiverLayer),
                 run.Data, settings, t.StitchSeed + 7919 * seedOffset, cancellationToken); // offset 0: the engine's seeds
             accuracies.Add(e.Accuracy);
-            if (accuracies.Count % 10 == 0) log($"  baseline {accuracies.Count}/{tasks.Count}");
+            if (accuracies.Count % 10 == 0) log.LogInformation("  baseline {Done}/{Total}", accuracies.Count, tasks.Count);
         }
         foreach (var m in models.Values) m.Dispose();
         return (accuracies, clock.Elapsed.TotalSeconds);

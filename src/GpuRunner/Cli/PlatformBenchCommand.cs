@@ -1,6 +1,7 @@
 using Stitching.Core.Contracts;
 using System.ComponentModel;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Benchmarks;
@@ -49,7 +50,8 @@ public sealed class PlatformBenchCommand : AsyncCommand<PlatformBenchCommand.Set
         PlatformBenchmark.Figures figures;
         try
         {
-            figures = await PlatformBenchmark.RunIsolatedAsync(connection, m => AnsiConsole.MarkupLine(Markup.Escape(m)), cancellationToken);
+            using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
+            figures = await PlatformBenchmark.RunIsolatedAsync(connection, loggers.CreateLogger<PlatformBenchCommand>(), cancellationToken);
         }
         catch (StorageUnreachableException e)
         {

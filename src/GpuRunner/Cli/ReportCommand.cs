@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Contracts;
@@ -96,10 +97,12 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
     {
         var options = settings.ToOptions();
         var clock = Stopwatch.StartNew();
-        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
+        using var loggers = CliConsoleLoggerProvider.CreateFactory();
+        var logger = loggers.CreateLogger<ReportCommand>();
+        void Log(string message) => logger.LogInformation("{Line}", message);
         Log($"Report: {options.Command}");
-        using var run = RunContext.Create(settings.ToCommon(options), options.Stitch.HoldoutFraction, Log);
-        new ReportRunner(run.Data, run.Models, run.Device, Log).Run(options, settings.Out, cancellationToken);
+        using var run = RunContext.Create(settings.ToCommon(options), options.Stitch.HoldoutFraction, loggers);
+        new ReportRunner(run.Data, run.Models, run.Device, loggers).Run(options, settings.Out, cancellationToken);
         Log($"Done in {clock.Elapsed:mm\\:ss}: {Path.Combine(settings.Out, ReportRunner.ReportFile)}");
         return Task.FromResult(0);
     }

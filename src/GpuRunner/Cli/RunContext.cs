@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Stitching.Core.Contracts;
 using Stitching.GpuRunner.Data;
 using Stitching.GpuRunner.Models;
@@ -14,8 +15,9 @@ public sealed class RunContext : IDisposable
     public required SweepData Data { get; init; }
     public required ModelRepository Models { get; init; }
 
-    public static RunContext Create(CommonSettings s, double holdoutFraction, Action<string> log)
+    public static RunContext Create(CommonSettings s, double holdoutFraction, ILoggerFactory loggers)
     {
+        var log = loggers.CreateLogger<RunContext>();
         if (s.Threads is { } threads) torch.set_num_threads(threads);
         LayoutPolicy.Override = LayoutPolicy.Parse(s.Layout);
         var device = s.Device switch
@@ -28,11 +30,12 @@ public sealed class RunContext : IDisposable
         {
             Name = s.Dataset, Folder = s.DataDir, TrainLimit = s.TrainLimit, TestLimit = s.TestLimit, ValidationFraction = holdoutFraction,
         }.Validated();
-        log($"Loading {options.Name} from {options.ResolvedFolder} on {device.type.ToString().ToLowerInvariant()} ({torch.get_num_threads()} threads; {Hardware.HardwareDescription.Of(device)})");
+        log.LogInformation("Loading {Dataset} from {Folder} on {Device} ({Threads} threads; {Hardware})", options.Name, options.ResolvedFolder,
+            device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), Hardware.HardwareDescription.Of(device));
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
-        log($"  {data.TrainImages.shape[0]} train, {data.HoldoutImages.shape[0]} held out, {data.TestImages.shape[0]} test images");
-        return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device) };
+        log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);
+        return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device, loggers.CreateLogger<ModelRepository>()) };
     }
 
     public static TrainSettings ModelSettings(CommonSettings s) => new() { Epochs = s.ModelEpochs, LearningRate = s.ModelLearningRate, RandomInit = s.RandomInit };

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Contracts;
@@ -151,23 +152,25 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         }
         if (settings.DryRun) return DryRun(plan, settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
-        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(message)}");
+        using var loggers = CliConsoleLoggerProvider.CreateFactory();
+        var logger = loggers.CreateLogger<SweepCommand>();
+        void Log(string message) => logger.LogInformation("{Line}", message);
         Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
 
-        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, Log);
-        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, Log);
+        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
+        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)
         {
             var info = engine.Model(model, cancellationToken).Info;
             // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
             if (NearChance.Warning(info.ToResult()) is { } warning)
-                AnsiConsole.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(warning)} Train longer (--model-epochs) or on more images (--train-limit).");
+                logger.LogWarning("{Warning} Train longer (--model-epochs) or on more images (--train-limit).", warning);
         }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
         {
-            using var runner = new SweepRunner(engine, Log) { CkaImages = settings.CkaImages };
+            using var runner = new SweepRunner(engine) { CkaImages = settings.CkaImages };
             return runner.Run(spec, settings.Out, progress, cancellationToken).Results;
         }
 
@@ -175,7 +178,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
         {
             // No terminal (a log file, CI, nohup): a bar would print nothing until the end; a line per finished group does.
-            var lines = new ProgressLines(Log);
+            var lines = new ProgressLines(logger);
             rows = await Task.Run(() => Run(lines), cancellationToken);
         }
         else
@@ -225,7 +228,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
     /// One line per finished group: its label, its seconds, stitches done and the time left at the rate so far.
     /// Reports come on the sweep's thread, in order.
     /// </summary>
-    private sealed class ProgressLines(Action<string> log) : IProgress<SweepProgress>
+    private sealed class ProgressLines(ILogger log) : IProgress<SweepProgress>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _last;
@@ -240,7 +243,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                 var now = _clock.Elapsed;
                 var rate = (p.Done - _startDone) / Math.Max(now.TotalSeconds, 1e-9);
                 var eta = TimeSpan.FromSeconds((p.Total - p.Done) / Math.Max(rate, 1e-9));
-                log($"stitches {p.Done}/{p.Total}: {_current} in {(now - _last).TotalSeconds:F0} s; about {eta:hh\\:mm\\:ss} left");
+                log.LogInformation("stitches {Done}/{Total}: {Group} in {Seconds:F0} s; about {Left} left", p.Done, p.Total, _current, (now - _last).TotalSeconds,
+                    eta.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
                 _last = now;
                 _done = p.Done;
             }

@@ -24,12 +24,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var arch = ResNetSpec.Parse(settings.Arch);
-        void Log(string m) => AnsiConsole.MarkupLine(Markup.Escape(m));
+        using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
         // The sweeps' default held-out part, excluded from training as a sweep excludes it: `train` makes the model a default sweep reuses.
         var holdout = new Core.Contracts.StitchSettings().HoldoutFraction;
-        using var run = RunContext.Create(settings, holdout, Log);
+        using var run = RunContext.Create(settings, holdout, loggers);
         var spec = new ModelSpec(arch.Name, settings.Width, settings.Dataset, settings.Seed, !settings.Random, settings.TrainLimit, RunContext.ModelSettings(settings)) { HoldoutFraction = holdout };
-        var (model, info) = run.Models.GetOrCreate(spec, run.Data, Log, cancellationToken);
+        var (model, info) = run.Models.GetOrCreate(spec, run.Data, cancellationToken);
         model.Dispose();
         AnsiConsole.MarkupLine($"{Markup.Escape(spec.Key)}: test accuracy {info.TestAccuracy:P2}, test loss {info.TestLoss:F6}, layout {info.Layout}, checkpoint {Markup.Escape(Path.Combine(run.Models.Directory, spec.Key + ".bin"))}");
         return Task.FromResult(0);

@@ -79,7 +79,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         {
             var engineLog = sp.GetRequiredService<ILogger<EngineJobExecutor>>();
             var executor = new EngineJobExecutor(device, sp.GetRequiredService<DatasetStore>(), settings.DataDir, settings.CacheMegabytes * 1024L * 1024L,
-                message => engineLog.LogInformation("{Message}", message))
+                sp.GetRequiredService<ILoggerFactory>())
             {
                 ProgressInterval = sp.GetRequiredService<IOptions<JobProcessorOptions>>().Value.ProgressInterval,
             };

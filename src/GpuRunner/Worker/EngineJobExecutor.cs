@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
 using Stitching.Core.Jobs;
 using Stitching.Core.Results;
@@ -25,9 +27,12 @@ namespace Stitching.GpuRunner.Worker;
 /// Without <paramref name="dataDirectory"/> the runner uses a new empty temporary folder, deleted on dispose, so it never
 /// reads a dataset from the machine's own disk.
 /// </summary>
-public sealed class EngineJobExecutor(Device device, DatasetStore datasets, string? dataDirectory, long cacheBudgetBytes, Action<string>? log = null)
+public sealed class EngineJobExecutor(Device device, DatasetStore datasets, string? dataDirectory, long cacheBudgetBytes, ILoggerFactory? loggers = null)
     : IJobExecutor, IDisposable
 {
+    private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
+    private readonly ILogger _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<EngineJobExecutor>();
+
     /// <summary>Datasets kept loaded at once: the model jobs' and one sweep's stitch data (each up to ~200 MB for Fashion-MNIST).</summary>
     private const int MaxLoadedDatasets = 2;
 
@@ -50,8 +55,8 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         {
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
             var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, model.HoldoutFraction));
-            var repository = new ModelRepository(CheckpointStore.ModelsDirectory(checkpointDirectory), device);
-            var (network, info) = repository.GetOrCreate(model, data, log, ct);
+            var repository = new ModelRepository(CheckpointStore.ModelsDirectory(checkpointDirectory), device, _loggers.CreateLogger<ModelRepository>());
+            var (network, info) = repository.GetOrCreate(model, data, ct);
             network.Dispose();
             return info.ToResult();
         }, ct);
@@ -85,7 +90,8 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             var folder = DatasetFolder(dataset);
             var fetched = (await datasets.FetchAsync(dataset, folder, ct)).Where(t => t.Transferred).ToList();
             if (fetched.Count > 0)
-                log?.Invoke($"Fetched {dataset} from blob container {datasets.Container.Name} into {folder}: {fetched.Count} files, {fetched.Sum(t => t.Bytes) / 1e6:F1} MB, SHA-256 verified");
+                _logger.LogInformation("Fetched {Dataset} from blob container {Container} into {Folder}: {Files} files, {Megabytes:F1} MB, SHA-256 verified",
+                    dataset, datasets.Container.Name, folder, fetched.Count, fetched.Sum(t => t.Bytes) / 1e6);
             return await Task.Factory.StartNew(() =>
             {
                 ct.ThrowIfCancellationRequested();
@@ -119,7 +125,8 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         {
             Name = key.Dataset, Folder = DatasetFolder(key.Dataset), TrainLimit = key.TrainLimit, TestLimit = key.TestLimit, ValidationFraction = key.HoldoutFraction,
         }.Validated();
-        log?.Invoke($"Loading {options.Name} from {options.ResolvedFolder} (train {key.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"}, test {key.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"})");
+        _logger.LogInformation("Loading {Dataset} from {Folder} (train {TrainLimit}, test {TestLimit})", options.Name, options.ResolvedFolder,
+            key.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all", key.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all");
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
         _data.Add((key, data));
@@ -132,11 +139,11 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
     {
         if (_engine is { } current && current.Key == key) return current.Executor;
         DisposeEngine();
-        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device), device, key.Settings, cacheBudgetBytes, log)
+        var engine = new StitchEngine(Data(key.Data), new ModelRepository(key.ModelsDirectory, device, _loggers.CreateLogger<ModelRepository>()), device, key.Settings, cacheBudgetBytes, _loggers)
         {
             ProgressInterval = ProgressInterval,
         };
-        var executor = new StitchGroupJob(engine, log);
+        var executor = new StitchGroupJob(engine);
         _engine = (key, engine, executor);
         return executor;
     }

@@ -12,7 +12,7 @@ namespace Stitching.GpuRunner.Tests.Engine;
 /// <summary>A stitch group saves its training state at epoch ends; a rerun with the same file resumes there and ends as if never stopped.</summary>
 public sealed class ProgressResumeTests : IDisposable
 {
-    private readonly List<string> _log = [];
+    private readonly ListLogger _log = new();
     private readonly SweepData _data = SyntheticData.Create();
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-resume-").FullName;
     private static readonly ModelSpec Model = new("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
@@ -23,7 +23,7 @@ public sealed class ProgressResumeTests : IDisposable
     public void A_group_stopped_after_some_epochs_resumes_from_its_progress_file_and_ends_as_an_uninterrupted_run()
     {
         // Given a group of two stitches trained once without interruption
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, Recipe, 1L << 30, _log.Add) { ProgressInterval = TimeSpan.Zero };
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, Recipe, 1L << 30, _log.Factory) { ProgressInterval = TimeSpan.Zero };
         var tasks = new[] { Task("1.0"), Task("2.0") };
         var uninterrupted = engine.TrainGroup(tasks, Recipe);
 
@@ -35,7 +35,7 @@ public sealed class ProgressResumeTests : IDisposable
         var resumed = engine.TrainGroup(tasks, Recipe, progressFile: file);
 
         // Then the rerun said it resumed after epoch 3, and every result and weight equals the uninterrupted run's
-        Assert.Contains(_log, line => line.Contains($"Resumed from {file} after epoch 3"));
+        Assert.Contains(_log.Lines, line => line.Contains($"Resumed from {file} after epoch 3", StringComparison.Ordinal));
         for (var k = 0; k < tasks.Length; k++)
         {
             var (a, b) = (uninterrupted[k].Result, resumed[k].Result);
@@ -55,7 +55,7 @@ public sealed class ProgressResumeTests : IDisposable
     public void A_progress_file_of_other_settings_is_not_resumed_from()
     {
         // Given a progress file saved by a group that was stopped after its first epoch
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, Recipe, 1L << 30, _log.Add) { ProgressInterval = TimeSpan.Zero };
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, Recipe, 1L << 30, _log.Factory) { ProgressInterval = TimeSpan.Zero };
         var tasks = new[] { Task("1.0") };
         var file = Path.Combine(_dir, "progress", "group.bin");
         using var cancel = new CancellationTokenSource();
@@ -65,7 +65,7 @@ public sealed class ProgressResumeTests : IDisposable
         var other = engine.TrainGroup(tasks, Recipe with { LearningRate = 0.002, Epochs = 2 }, progressFile: file);
 
         // Then it started afresh
-        Assert.DoesNotContain(_log, line => line.Contains("Resumed from"));
+        Assert.DoesNotContain(_log.Lines, line => line.Contains("Resumed from", StringComparison.Ordinal));
         Assert.Equal(2, other[0].Result.Epochs, 3);
         other[0].Stitch.Dispose();
     }

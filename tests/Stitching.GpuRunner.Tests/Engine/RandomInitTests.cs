@@ -71,7 +71,7 @@ public sealed class RandomInitTests(ITestOutputHelper output)
         using var folder = new TempFolder();
         var spec = new ModelSpec("resnet18", 16, "fashion-mnist", Seed: 0, Trained: false, TrainLimit: 2000, new TrainSettings());
 
-        var (model, info) = new ModelRepository(folder.Path, CPU).GetOrCreate(spec, data, output.WriteLine);
+        var (model, info) = new ModelRepository(folder.Path, CPU).GetOrCreate(spec, data);
         model.Dispose();
 
         Assert.True(info.PredictedClasses >= 5, $"{info.PredictedClasses} classes ({info.PredictionEntropyBits:F2} bits)");

@@ -24,8 +24,8 @@ public sealed class BaselineTests : IDisposable
             Stitch = new StitchSettings { BatchSize = 50, Precision = "fp32", Epochs = 20 },
         };
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
-        var log = new List<string>();
-        using var runner = new SweepRunner(engine, log.Add) { RenderMetricPngs = false };
+        var log = new ListLogger();
+        using var runner = new SweepRunner(engine, log.For<SweepRunner>()) { RenderMetricPngs = false };
 
         var (results, rows) = runner.Run(spec, Path.Combine(_dir, "out"));
 
@@ -46,9 +46,9 @@ public sealed class BaselineTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "out", "matrix-trained-trained-above-probe.json")));
 
         // A rerun into the same folder resumes: every stitch's rows are stored, so nothing trains and the same rows come back.
-        log.Clear();
+        var before = log.Lines.Count;
         var again = runner.Run(spec, Path.Combine(_dir, "out"));
-        Assert.Contains(log, line => line.StartsWith("Resuming: 4 of 4 stitches", StringComparison.Ordinal));
+        Assert.Contains(log.Lines.Skip(before), line => line.StartsWith("Resuming: 4 of 4 stitches", StringComparison.Ordinal));
         Assert.Equal(rows.OrderBy(CellKey.Of), again.Analyses.OrderBy(CellKey.Of));
         Assert.Equal(results.Select(r => (CellKey.Of(r), r.Accuracy)).Order(), again.Results.Select(r => (CellKey.Of(r), r.Accuracy)).Order());
     }

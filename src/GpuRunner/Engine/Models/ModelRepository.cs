@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 using Stitching.Core.Sweeps;
@@ -14,11 +16,13 @@ namespace Stitching.GpuRunner.Models;
 /// over the training images, <see cref="BatchNormStatistics"/>), evaluated and saved.
 /// Returned models are frozen: eval mode, no parameter requires gradients.
 /// </summary>
-public sealed class ModelRepository(string directory, Device device)
+public sealed class ModelRepository(string directory, Device device, ILogger<ModelRepository>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<ModelRepository>.Instance;
+
     public string Directory { get; } = directory;
 
-    public (ResNet Model, ModelCheckpoint Info) GetOrCreate(ModelSpec spec, SweepData data, Action<string>? log = null, CancellationToken cancellationToken = default)
+    public (ResNet Model, ModelCheckpoint Info) GetOrCreate(ModelSpec spec, SweepData data, CancellationToken cancellationToken = default)
     {
         var arch = ResNetSpec.Parse(spec.Arch);
         var model = ResNet.Create(arch, spec.Width, data.Channels, data.Classes, spec.InitSeed, spec.Training.RandomInit);
@@ -46,7 +50,7 @@ public sealed class ModelRepository(string directory, Device device)
             info.LoadInto(model, Directory);
             model.to(device);
             info = Scored(info); // the stored file is left as it is
-            log?.Invoke($"Reusing {spec.Key} (test accuracy {info.TestAccuracy:P1} on this run's {data.TestImages.shape[0]} test images)");
+            _logger.LogInformation("Reusing {Model} (test accuracy {Accuracy:P1} on this run's {TestImages} test images)", spec.Key, info.TestAccuracy, data.TestImages.shape[0]);
         }
         else
         {
@@ -57,12 +61,15 @@ public sealed class ModelRepository(string directory, Device device)
             {
                 // The held-out accuracy after each epoch is the learning curve: printed, and kept in the metadata and
                 // models.csv, so whether a base model reached its plateau can be read, not assumed.
-                log?.Invoke($"Training {spec.Arch} (seed {spec.Seed}) for {spec.Training.Epochs} epochs on {data.TrainImages.shape[0]} images ({data.HoldoutImages.shape[0]} held out)");
+                _logger.LogInformation("Training {Arch} (seed {Seed}) for {Epochs} epochs on {TrainImages} images ({HeldOutImages} held out)",
+                    spec.Arch, spec.Seed, spec.Training.Epochs, data.TrainImages.shape[0], data.HoldoutImages.shape[0]);
                 ModelTrainer.Train(model, data.TrainImages, data.TrainLabels, spec.Training, spec.Seed, data.Augment,
                     (epoch, loss, heldOut) =>
                     {
                         if (heldOut is { } h) curve.Add(h);
-                        log?.Invoke($"  {spec.Arch} epoch {epoch}/{spec.Training.Epochs}: train loss {loss:F3}{(heldOut is { } a ? $", held-out accuracy {a:P1}" : "")}");
+                        if (heldOut is { } a)
+                            _logger.LogInformation("  {Arch} epoch {Epoch}/{Epochs}: train loss {Loss:F3}, held-out accuracy {HeldOutAccuracy:P1}", spec.Arch, epoch, spec.Training.Epochs, loss, a);
+                        else _logger.LogInformation("  {Arch} epoch {Epoch}/{Epochs}: train loss {Loss:F3}", spec.Arch, epoch, spec.Training.Epochs, loss);
                     },
                     data.HoldoutImages.shape[0] > 0 ? (data.HoldoutImages, data.HoldoutLabels) : null, cancellationToken);
             }
@@ -77,8 +84,8 @@ public sealed class ModelRepository(string directory, Device device)
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
                 BatchNormStatistics: batchNorm, HeldOutCurve: curve, Provenance: Sweeps.EngineProvenance.Capture(device, ScalarType.Float32))));
-            log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {info.TestAccuracy:P1}, "
-                + $"{info.PredictedClasses} classes predicted ({info.PredictionEntropyBits:F2} bits)");
+            _logger.LogInformation("{Made} {Arch} (seed {Seed}, {Init} init): test accuracy {Accuracy:P1}, {PredictedClasses} classes predicted ({EntropyBits:F2} bits)",
+                spec.Trained ? "Trained" : "Initialized random", spec.Arch, spec.Seed, spec.Training.RandomInit, info.TestAccuracy, info.PredictedClasses, info.PredictionEntropyBits);
         }
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Stitching.Core.Architectures;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
@@ -19,8 +20,9 @@ namespace Stitching.GpuRunner.Research;
 /// engine's), so cells sharing a sender or receiver layer share them; each is a function of its seed, so a value does
 /// not depend on which job computed it first.
 /// </summary>
-public sealed class CellAnalyses(StitchEngine engine, int ckaImages, Action<string>? log = null) : IDisposable
+public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<CellAnalyses>? logger = null) : IDisposable
 {
+    private readonly ILogger _logger = logger ?? engine.Loggers.CreateLogger<CellAnalyses>();
     private readonly Dictionary<string, double> _pixelBaselines = new();
     private readonly Dictionary<string, double> _probes = new();
     private readonly SweepData _data = engine.Data;
@@ -145,7 +147,7 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, Action<stri
         var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct,
             h => nn.functional.adaptive_avg_pool2d(h, 1).flatten(1)); // (B, classes)
         _probes[key] = accuracy;
-        log?.Invoke($"Linear probe {task.Sender.Arch} {task.SenderLayer}: {accuracy:P1}");
+        _logger.LogInformation("Linear probe {Arch} {Layer}: {Accuracy:P1}", task.Sender.Arch, task.SenderLayer, accuracy);
         return accuracy;
     }
 
@@ -168,7 +170,7 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, Action<stri
         StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", _data.TrainImages, ct), settings.Ridge);
         var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct);
         _pixelBaselines[key] = accuracy;
-        log?.Invoke($"Pixel baseline {task.Receiver.Arch} {task.ReceiverLayer}: {accuracy:P1}");
+        _logger.LogInformation("Pixel baseline {Arch} {Layer}: {Accuracy:P1}", task.Receiver.Arch, task.ReceiverLayer, accuracy);
         return accuracy;
     }
 

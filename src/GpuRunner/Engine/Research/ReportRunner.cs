@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Models;
@@ -17,33 +20,35 @@ public sealed record ExperimentOutcome(
 /// Runs the report's experiments (<see cref="ReportOptions.Experiments"/>) into one folder, a sweep output folder per
 /// experiment, and writes report.md beside them (<see cref="ReportWriter"/>).
 /// </summary>
-public sealed class ReportRunner(SweepData data, ModelRepository models, Device device, Action<string>? log = null)
+public sealed class ReportRunner(SweepData data, ModelRepository models, Device device, ILoggerFactory? loggers = null)
 {
+    private readonly ILogger _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<ReportRunner>();
+
     public const string ReportFile = "report.md";
 
     public IReadOnlyList<ExperimentOutcome> Run(ReportOptions options, string outDirectory, CancellationToken cancellationToken = default)
     {
         var total = Stopwatch.StartNew();
         var experiments = options.Experiments();
-        using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, log);
+        using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, loggers);
         var provenance = engine.Provenance;   // before the run writes anything: its outputs may be tracked files
         Directory.CreateDirectory(outDirectory);
-        using var research = new SweepRunner(engine, log) { CkaImages = options.CkaImages, RenderMetricPngs = false };
+        using var research = new SweepRunner(engine) { CkaImages = options.CkaImages, RenderMetricPngs = false };
         var outcomes = new List<ExperimentOutcome>();
         foreach (var experiment in experiments)
         {
             var clock = Stopwatch.StartNew();
-            log?.Invoke($"Experiment {experiment.Name}: {experiment.Title}");
+            _logger.LogInformation("Experiment {Experiment}: {Title}", experiment.Name, experiment.Title);
             var dir = Path.Combine(outDirectory, experiment.Name);
             var (results, analyses) = research.Run(experiment.Spec, dir, cancellationToken: cancellationToken);
             var plan = SweepPlan.Create(experiment.Spec);
             outcomes.Add(new ExperimentOutcome(experiment, plan, results, analyses,
                 ModelsCsv.ReadFile(Path.Combine(dir, SweepOutputs.ModelsFile)), experiment.Name, clock.Elapsed));
-            log?.Invoke($"  {experiment.Name} done in {clock.Elapsed:mm\\:ss}");
+            _logger.LogInformation("  {Experiment} done in {Elapsed}", experiment.Name, clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture));
         }
         var path = Path.Combine(outDirectory, ReportFile);
         AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, provenance)));
-        log?.Invoke($"Wrote {path} in {total.Elapsed:mm\\:ss}");
+        _logger.LogInformation("Wrote {Path} in {Elapsed}", path, total.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture));
         return outcomes;
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
 using Stitching.Core.Sweeps;
@@ -24,17 +26,18 @@ public sealed class StitchEngine : IDisposable
     private readonly Device _device;
     private readonly ScalarType _dtype;
     private readonly Dictionary<string, (ResNet Model, ModelCheckpoint Info)> _loaded = new();
-    private readonly Action<string>? _log;
+    private readonly ILogger<StitchEngine> _logger;
     private ActivationCache _cache;
 
-    public StitchEngine(SweepData data, ModelRepository models, Device device, StitchSettings settings, long cacheBudgetBytes, Action<string>? log = null)
+    public StitchEngine(SweepData data, ModelRepository models, Device device, StitchSettings settings, long cacheBudgetBytes, ILoggerFactory? loggers = null)
     {
         _data = data;
         _models = models;
         _device = device;
         _dtype = Precision.Resolve(settings.Precision, device);
         _cache = new ActivationCache(cacheBudgetBytes, _dtype);
-        _log = log;
+        Loggers = loggers ?? NullLoggerFactory.Instance;
+        _logger = Loggers.CreateLogger<StitchEngine>();
         CacheBudgetBytes = cacheBudgetBytes;
     }
 
@@ -72,17 +75,20 @@ public sealed class StitchEngine : IDisposable
 
     /// <summary>The most bytes of activations cached at once so far: at most <see cref="CacheBudgetBytes"/>.</summary>
     public long PeakCachedBytes => Math.Max(_peakCachedBytes, _cache.CachedBytes);
+    /// <summary>Where this engine and the runners built on it (<see cref="SweepRunner"/>, <see cref="StitchGroupJob"/>) log.</summary>
+    public ILoggerFactory Loggers { get; }
+
     private long _peakCachedBytes;
 
     /// <summary>The frozen model for <paramref name="spec"/>, in the compute dtype; trained or initialized on first use.</summary>
     public (ResNet Model, ModelCheckpoint Info) Model(ModelSpec spec, CancellationToken cancellationToken = default)
     {
         if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
-        entry = _models.GetOrCreate(spec, _data, _log, cancellationToken);
+        entry = _models.GetOrCreate(spec, _data, cancellationToken);
         if (_dtype != ScalarType.Float32) entry.Model.to(_dtype);
         var layout = entry.Model.UsePreferredLayout(_device);
         if (layout == MemoryLayout.Nchw && _device.type == DeviceType.CPU && LayoutPolicy.FirstUnsafeConv(entry.Model, CpuFeatures.Current) is { } why)
-            _log?.Invoke($"{spec.Key} runs NCHW on this CPU: {why} is not a multiple of its channel block.");
+            _logger.LogWarning("{Model} runs NCHW on this CPU: {Reason} is not a multiple of its channel block.", spec.Key, why);
         _loaded[spec.Key] = entry;
         return entry;
     }
@@ -143,13 +149,13 @@ public sealed class StitchEngine : IDisposable
         var initialized = clock.Elapsed;
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var checkpoint = progressFile is null ? null
-            : new LoopCheckpoint(progressFile, $"{string.Join(",", tasks.Select(t => t.Id))}|{settings}|{Precision.Name(_dtype)}", ProgressInterval, _log);
+            : new LoopCheckpoint(progressFile, $"{string.Join(",", tasks.Select(t => t.Id))}|{settings}|{Precision.Name(_dtype)}", ProgressInterval, Loggers.CreateLogger<LoopCheckpoint>());
         var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
             _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, checkpoint, cancellationToken);
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
-        _log?.Invoke($"  {first.Receiver.Arch} layer {first.ReceiverLayer}, {tasks.Count} stitches: activations {prepared.TotalSeconds:F1} s, " +
-                     $"init {(initialized - prepared).TotalSeconds:F1} s, training + evaluation {(clock.Elapsed - initialized).TotalSeconds:F1} s");
+        _logger.LogInformation("  {Arch} layer {Layer}, {Count} stitches: activations {ActivationSeconds:F1} s, init {InitSeconds:F1} s, training + evaluation {TrainSeconds:F1} s",
+            first.Receiver.Arch, first.ReceiverLayer, tasks.Count, prepared.TotalSeconds, (initialized - prepared).TotalSeconds, (clock.Elapsed - initialized).TotalSeconds);
         var device = DeviceName;
         var precision = Precision.Name(_dtype);
         var testImages = (int)_data.TestLabels.shape[0];

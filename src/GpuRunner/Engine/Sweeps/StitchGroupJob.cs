@@ -15,7 +15,7 @@ namespace Stitching.GpuRunner.Sweeps;
 /// baselines and CKA Grams are reused by the next job. A new sender starts from an empty activation cache, so a
 /// long-lived runner does not fill its budget with senders it will not see again.
 /// </summary>
-public sealed class StitchGroupJob(StitchEngine engine, Action<string>? log = null) : IDisposable
+public sealed class StitchGroupJob(StitchEngine engine) : IDisposable
 {
     private CellAnalyses? _analyses;
     private string? _sender;
@@ -44,7 +44,7 @@ public sealed class StitchGroupJob(StitchEngine engine, Action<string>? log = nu
                 stitches.AddRange(layer.Zip(trained, (t, r) => (t, r.Stitch)));
                 results.AddRange(trained.Select(r => r.Result));
                 if (analyses.Count == 0) continue;
-                _analyses ??= new CellAnalyses(engine, CkaImages, log);
+                _analyses ??= new CellAnalyses(engine, CkaImages);
                 rows.AddRange(_analyses.Run(layer, trained.Select(r => r.Result).ToList(), trained.Select(r => r.Stitch).ToList(), spec.Stitch, analyses, cancellationToken));
             }
         }

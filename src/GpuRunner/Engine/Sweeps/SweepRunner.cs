@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Stitching.Core.Contracts;
 using Stitching.Core.Jobs;
 using Stitching.Core.Results;
@@ -17,8 +18,9 @@ namespace Stitching.GpuRunner.Sweeps;
 /// (<see cref="AnalysisOutputs"/>) and results.parquet (<see cref="LongResultsTable"/>) at the end.
 /// Baselines, CKA Grams and loaded models are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
 /// </summary>
-public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null) : IDisposable
+public sealed class SweepRunner(StitchEngine engine, ILogger<SweepRunner>? logger = null) : IDisposable
 {
+    private readonly ILogger _logger = logger ?? engine.Loggers.CreateLogger<SweepRunner>();
     private StitchGroupJob? _executor;
 
     /// <summary>Test images used for CKA (the first ones of the test split).</summary>
@@ -45,9 +47,9 @@ public sealed class SweepRunner(StitchEngine engine, Action<string>? log = null)
         var jobs = plan.StitchJobs.ToList();
         var total = jobs.Sum(j => j.Count);
         var done = jobs.Sum(j => j.Tasks().Count(Stored));
-        if (done > 0) log?.Invoke($"Resuming: {done} of {total} stitches already in {resultsPath}.");
+        if (done > 0) _logger.LogInformation("Resuming: {Done} of {Total} stitches already in {Path}.", done, total, resultsPath);
         progress?.Report(new SweepProgress(done, total, "starting"));
-        _executor ??= new StitchGroupJob(engine, log) { CkaImages = CkaImages };
+        _executor ??= new StitchGroupJob(engine) { CkaImages = CkaImages };
         foreach (var job in jobs)
         {
             // A job's stitches into one receiver layer are stored together, as the worker stores them: a partly run job reruns only what is missing.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Stitching.Core.Results;
 using Stitching.GpuRunner.Stitches;
 using TorchSharp;
@@ -87,7 +88,7 @@ public static class TrainingLoop
             {
                 state = saved;
                 resumedAt = saved.EpochsDone;
-                checkpoint.Log?.Invoke($"Resumed from {checkpoint.Path} after epoch {saved.EpochsDone}");
+                checkpoint.Logger?.LogInformation("Resumed from {Path} after epoch {Epoch}", checkpoint.Path, saved.EpochsDone);
             }
             else
             {
@@ -196,6 +197,6 @@ public sealed record LoopResult(IReadOnlyList<LoopOutcome> Members, double LastE
 /// <summary>
 /// Where <see cref="TrainingLoop"/> saves its state and resumes from: <paramref name="Path"/>, written at an epoch's end at
 /// most once per <paramref name="Interval"/> (zero: every epoch); <paramref name="Key"/> names the run (a file saved under
-/// another key is not resumed from); <paramref name="Log"/> hears when a run resumes.
+/// another key is not resumed from); <paramref name="Logger"/> hears when a run resumes.
 /// </summary>
-public sealed record LoopCheckpoint(string Path, string Key, TimeSpan Interval, Action<string>? Log = null);
+public sealed record LoopCheckpoint(string Path, string Key, TimeSpan Interval, ILogger? Logger = null);
