@@ -77,7 +77,7 @@ public sealed class ModelRepository(string directory, Device device)
                 "", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?", device.type.ToString().ToLowerInvariant(),
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
                 BatchNormStatistics: batchNorm, HeldOutCurve: curve, Provenance: Sweeps.EngineProvenance.Capture(device, ScalarType.Float32))));
-            log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit} init): test accuracy {info.TestAccuracy:P1}, "
+            log?.Invoke($"{(spec.Trained ? "Trained" : "Initialized random")} {spec.Arch} (seed {spec.Seed}, {spec.Training.RandomInit.Name()} init): test accuracy {info.TestAccuracy:P1}, "
                 + $"{info.PredictedClasses} classes predicted ({info.PredictionEntropyBits:F2} bits)");
         }
         model.eval();

@@ -18,7 +18,7 @@ public sealed record ReportOptions
     public int? TestLimit { get; init; } = 1000;
     public int ModelEpochs { get; init; } = 15;
     /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
-    public string RandomInit { get; init; } = TrainSettings.KaimingInit;
+    public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
     /// <summary>Most epochs per stitch (task, copy, pixel baseline, linear probe): a cap, the stopping rule ends each stitch.</summary>
     public int StitchEpochs { get; init; } = new StitchSettings().Epochs;
     /// <summary>Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, ....</summary>
