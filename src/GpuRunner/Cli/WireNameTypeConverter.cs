@@ -11,5 +11,5 @@ public sealed class WireNameTypeConverter<T> : TypeConverter where T : struct, E
 
     public override object ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
         WireNames.TryParse<T>(value as string, out var v) ? v
-            : throw new FormatException($"'{value}' is not one of {WireNames.Allowed<T>()}.");
+            : throw new FormatException($"Use {WireNames.Allowed<T>()}.");
 }
