@@ -17,7 +17,7 @@ public static partial class SweepSpecValidator
     public const int MaxStitchesPerJob = 1_000;
     public const int MinTrainLimit = 100;
     public const int MaxModelSeeds = 10;
-    public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
+    public static IReadOnlyList<string> Datasets => Storage.DatasetFiles.Names;
     public const int MaxTags = 16;
     public const int MaxTagLength = 64;
     public const int MaxDescriptionLength = 2000;

@@ -8,7 +8,7 @@ namespace Stitching.GpuRunner.Cli;
 public class CommonSettings : CommandSettings
 {
     [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
 
     [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
     public string? DataDir { get; init; }

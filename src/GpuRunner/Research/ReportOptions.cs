@@ -12,7 +12,7 @@ namespace Stitching.GpuRunner.Research;
 /// </summary>
 public sealed record ReportOptions
 {
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
     public int Width { get; init; } = 8;
     public int? TrainLimit { get; init; } = 1500;
     public int? TestLimit { get; init; } = 1000;
