@@ -55,6 +55,19 @@ public sealed class SweepApiTests
         Assert.Contains("problem+json", response.ContentType);
     }
 
+    [Theory]
+    [InlineData("""{ "stitch": { "optimizer": "adamw" } }""", "$.stitch.optimizer", "sgd or adam")]
+    [InlineData("""{ "model": { "randomInit": "xavier" } }""", "$.model.randomInit", "kaiming or pytorch")]
+    public async Task An_unknown_setting_name_gets_a_400_naming_the_field_and_the_allowed_names(string body, string field, string allowed)
+    {
+        var response = await Http.ExecuteAsync(await new SubmitSweep(OfflinePlatform().Coordinator).RunAsync(Http.Request("POST", body), default));
+        Assert.Equal(400, response.Status);
+        Assert.Contains("problem+json", response.ContentType);
+        var detail = response.Json.GetProperty("detail").GetString();
+        Assert.Contains(field, detail);
+        Assert.Contains(allowed, detail);
+    }
+
     [Fact]
     public async Task Body_over_64_KB_is_refused_with_413()
     {

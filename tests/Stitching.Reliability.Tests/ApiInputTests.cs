@@ -20,7 +20,7 @@ public sealed class ApiInputTests
             Variants = ["sideways"],
             ReceiverLayers = ["../stem"],
             Model = new TrainSettings { Epochs = 500 },
-            Stitch = new StitchSettings { Epochs = 0, Optimizer = "rmsprop" },
+            Stitch = new StitchSettings { Epochs = 0, Optimizer = (StitchOptimizer)99 },
         }).ToDictionary(e => e.Field, e => e.Message);
 
         Assert.Contains("1..512", errors["width"]);
@@ -30,6 +30,33 @@ public sealed class ApiInputTests
         Assert.Contains("1..100", errors["stitch.epochs"]);
         Assert.Contains("sgd or adam", errors["stitch.optimizer"]);
         Assert.True(errors.ContainsKey("senders[1]"), string.Join("; ", errors));
+    }
+
+    [Theory]
+    [InlineData("""{"stitch":{"optimizer":"adamw"}}""", "$.stitch.optimizer", "sgd or adam")]
+    [InlineData("""{"stitch":{"init":"xavier"}}""", "$.stitch.init", "least-squares, identity or default")]
+    [InlineData("""{"stitch":{"precision":"fp16"}}""", "$.stitch.precision", "auto, bf16 or fp32")]
+    [InlineData("""{"stitch":{"precision":3}}""", "$.stitch.precision", "auto, bf16 or fp32")]
+    public void An_unknown_setting_name_in_a_body_names_the_field_and_the_allowed_names(string body, string path, string allowed)
+    {
+        var e = Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize(body, SweepSpecJson.TypeInfo));
+        Assert.Equal(path, e.Path);
+        Assert.Contains(allowed, e.Message);
+    }
+
+    [Fact]
+    public void Setting_names_read_and_write_with_their_existing_spellings()
+    {
+        var spec = System.Text.Json.JsonSerializer.Deserialize("""{"model":{"randomInit":"pytorch"},"stitch":{"optimizer":"sgd","init":"least-squares","precision":"bf16"}}""", SweepSpecJson.TypeInfo)!;
+        Assert.Equal((StitchOptimizer.Sgd, StitchInit.LeastSquares, ComputePrecision.Bf16, RandomInit.Pytorch), (spec.Stitch.Optimizer, spec.Stitch.Init, spec.Stitch.Precision, spec.Model.RandomInit));
+        foreach (var json in new[] { System.Text.Json.JsonSerializer.Serialize(spec, PlatformJsonContext.Default.SweepSpec), System.Text.Json.JsonSerializer.Serialize(spec, SweepSpecJson.TypeInfo) })
+        {
+            Assert.Contains("\"optimizer\":\"sgd\"", json);
+            Assert.Contains("\"init\":\"least-squares\"", json);
+            Assert.Contains("\"precision\":\"bf16\"", json);
+            Assert.Contains("\"randomInit\":\"pytorch\"", json);
+            Assert.Equal(spec.Stitch, System.Text.Json.JsonSerializer.Deserialize(json, PlatformJsonContext.Default.SweepSpec)!.Stitch);
+        }
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed record ModelCheckpoint(
 {
     /// <summary>The model's row of models.csv.</summary>
     public ModelResult ToResult() => new(Spec.Arch, Spec.Width, Spec.Dataset, Spec.Seed, Spec.Trained, Spec.Trained ? Spec.Training.Epochs : 0,
-        TrainImages, TestAccuracy, TestLoss, Hardware ?? "", Layout ?? "", PredictionEntropyBits ?? double.NaN, PredictedClasses ?? 0, Spec.Training.RandomInit)
+        TrainImages, TestAccuracy, TestLoss, Hardware ?? "", Layout ?? "", PredictionEntropyBits ?? double.NaN, PredictedClasses ?? 0, Spec.Training.RandomInit.Name())
     {
         HeldOutCurve = HeldOutCurve ?? [],
         ProvenanceId = Provenance?.Id ?? "",

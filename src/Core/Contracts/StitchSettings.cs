@@ -16,7 +16,7 @@ public sealed record StitchSettings
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 256;
     /// <summary>"sgd" (momentum) or "adam".</summary>
-    public string Optimizer { get; init; } = "adam";
+    public StitchOptimizer Optimizer { get; init; } = StitchOptimizer.Adam;
     public double LearningRate { get; init; } = 0.001;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 0.01;
@@ -25,7 +25,7 @@ public sealed record StitchSettings
     /// <summary>Batch-norm before and after the conv, as Bansal et al. put around a 1x1 conv.</summary>
     public bool BatchNorm { get; init; }
     /// <summary>"least-squares": closed-form fit of the sender's activations to the receiver's own (direct matching); "identity": the identity map (1x1 stitches between equal shapes only); "default": PyTorch's init.</summary>
-    public string Init { get; init; } = "least-squares";
+    public StitchInit Init { get; init; } = StitchInit.LeastSquares;
     /// <summary>
     /// Training images whose normal equations give the least-squares initialization (0 = all). The fit is only a
     /// starting point for task training, and a few thousand images pin down a map of at most Cin*k*k+1 inputs;
@@ -50,5 +50,5 @@ public sealed record StitchSettings
     /// </summary>
     public double MinGainStandardErrors { get; init; } = 2;
     /// <summary>"bf16" runs the frozen prefix and suffix in bfloat16 (the stitch keeps fp32 weights); "fp32"; "auto" picks bf16 where the hardware has fast bf16.</summary>
-    public string Precision { get; init; } = "auto";
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Auto;
 }

@@ -18,7 +18,7 @@ public sealed record SweepSpec
     public IReadOnlyList<string> Receivers { get; init; } = ["resnet(2,2,2,2)"];
     /// <summary>Channels of the stem; stage s has width * 2^(s-1). The paper uses 64; 16 suits CPUs.</summary>
     public int Width { get; init; } = 16;
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; init; } = Storage.DatasetFiles.FashionMnist;
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
     /// <summary>Variant names (trained->trained, random->trained, trained->random, random->random) or ["all"].</summary>

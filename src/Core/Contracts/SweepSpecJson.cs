@@ -15,7 +15,8 @@ public static class SweepSpecJson
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-        Converters = { new JsonStringEnumConverter() },
+        // The settings enums first: an unknown name is an error that lists the allowed ones.
+        Converters = { new WireNameConverterFactory(), new JsonStringEnumConverter() },
         RespectNullableAnnotations = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };

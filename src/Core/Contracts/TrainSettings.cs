@@ -19,9 +19,5 @@ public sealed record TrainSettings
     /// ResNet: conv weights Kaiming normal, fan-out, ReLU gain; batch-norm weight 1, bias 0; the linear layer at PyTorch's
     /// default) or "pytorch" (every layer at PyTorch's default init).
     /// </summary>
-    public string RandomInit { get; init; } = KaimingInit;
-
-    public const string KaimingInit = "kaiming";
-    public const string PyTorchInit = "pytorch";
-    public static IReadOnlyList<string> RandomInits { get; } = [KaimingInit, PyTorchInit];
+    public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
 }

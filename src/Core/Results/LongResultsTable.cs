@@ -64,17 +64,17 @@ public static class LongResultsTable
         Number("model_weight_decay", r => r.Spec.Model.WeightDecay),
         Number("model_warmup_epochs", r => r.Spec.Model.WarmupEpochs),
         Number("model_augment", r => r.Spec.Model.Augment),
-        Text("model_random_init", r => r.Spec.Model.RandomInit),
+        Text("model_random_init", r => r.Spec.Model.RandomInit.Name()),
 
         Number("stitch_epochs_cap", r => r.Spec.Stitch.Epochs),
         Number("stitch_batch_size", r => r.Spec.Stitch.BatchSize),
-        Text("stitch_optimizer", r => r.Spec.Stitch.Optimizer),
+        Text("stitch_optimizer", r => r.Spec.Stitch.Optimizer.Name()),
         Number("stitch_lr", r => r.Spec.Stitch.LearningRate),
         Number("stitch_momentum", r => r.Spec.Stitch.Momentum),
         Number("stitch_weight_decay", r => r.Spec.Stitch.WeightDecay),
         Number("stitch_warmup_fraction", r => r.Spec.Stitch.WarmupFraction),
         Number("stitch_batch_norm", r => r.Spec.Stitch.BatchNorm),
-        Text("stitch_init", r => r.Spec.Stitch.Init),
+        Text("stitch_init", r => r.Spec.Stitch.Init.Name()),
         Number("stitch_init_images", r => r.Spec.Stitch.InitImages),
         Number("stitch_ridge", r => r.Spec.Stitch.Ridge),
         Number("stitch_holdout_fraction", r => r.Spec.Stitch.HoldoutFraction),
@@ -82,7 +82,7 @@ public static class LongResultsTable
         Number("stitch_patience", r => r.Spec.Stitch.Patience),
         Number("stitch_min_gain_standard_errors", r => r.Spec.Stitch.MinGainStandardErrors),
         // The setting ("auto", "bf16", "fp32"); the row's precision column says what "auto" became.
-        Text("stitch_precision", r => r.Spec.Stitch.Precision),
+        Text("stitch_precision", r => r.Spec.Stitch.Precision.Name()),
     ];
 
     public static IReadOnlyList<string> Columns { get; } = Schema.Select(c => c.Name).ToList();

@@ -5,6 +5,7 @@ namespace Stitching.Core.Storage;
 /// (<c>{dataset}/{file}</c>) and in a runner's data folder (<c>{dataFolder}/{dataset}/{file}</c>).
 /// Fashion-MNIST: the four gzip IDX files of the Debian package dataset-fashion-mnist; CIFAR-10: the six files of the
 /// official binary version. The engine's loaders read exactly these names (a GpuRunner test holds them to it).
+/// <see cref="Names"/> is the one list of dataset names: sweep specs, the CLI's --dataset and the validator take it from here.
 /// </summary>
 public static class DatasetFiles
 {

@@ -30,8 +30,8 @@ public sealed record ModelSpec(string Arch, int Width, string Dataset, int Seed,
             // come from its training subset (ModelRepository), so the subset is part of its key too.
             // Invariant culture: a runner and the API on machines with other number formats must compute the same key.
             var canonical = Trained
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}|{Training.RandomInit}|holdout-excluded|{HoldoutFraction:R}")
-                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Arch}|{Width}|{Dataset}|{Seed}|random|{Training.RandomInit}|bn-stats|{TrainLimit}|holdout-excluded|{HoldoutFraction:R}");
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Arch}|{Width}|{Dataset}|{Seed}|trained|{TrainLimit}|{Training.Epochs}|{Training.BatchSize}|{Training.LearningRate}|{Training.Momentum}|{Training.WeightDecay}|{Training.WarmupEpochs}|{Training.Augment}|{Training.RandomInit.Name()}|holdout-excluded|{HoldoutFraction:R}")
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Arch}|{Width}|{Dataset}|{Seed}|random|{Training.RandomInit.Name()}|bn-stats|{TrainLimit}|holdout-excluded|{HoldoutFraction:R}");
             var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12].ToLowerInvariant();
             var arch = Arch.Replace("(", "").Replace(")", "").Replace(",", "-");
             return $"{arch}-w{Width}-{Dataset}-s{Seed}-{(Trained ? "trained" : "random")}-{hash}";

@@ -49,7 +49,7 @@ public sealed record SweepEstimate(
     /// <summary>Full training and test set sizes, for sweeps without limits.</summary>
     public static (long Train, long Test) DatasetSizes(string dataset) => dataset switch
     {
-        "cifar10" => (50_000, 10_000),
+        Storage.DatasetFiles.Cifar10 => (50_000, 10_000),
         _ => (60_000, 10_000),
     };
 }

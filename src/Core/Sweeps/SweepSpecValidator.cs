@@ -17,7 +17,7 @@ public static partial class SweepSpecValidator
     public const int MaxStitchesPerJob = 1_000;
     public const int MinTrainLimit = 100;
     public const int MaxModelSeeds = 10;
-    public static IReadOnlyList<string> Datasets { get; } = ["fashion-mnist", "cifar10"];
+    public static IReadOnlyList<string> Datasets => Storage.DatasetFiles.Names;
     public const int MaxTags = 16;
     public const int MaxTagLength = 64;
     public const int MaxDescriptionLength = 2000;
@@ -77,7 +77,7 @@ public static partial class SweepSpecValidator
                 count += (long)Count(spec.SenderLayers, s, width) * Count(spec.ReceiverLayers, r, width);
             count *= variants * spec.StitchSeeds!.Count * spec.SenderSeeds!.Count;
             if (count > MaxStitches) Error("senders", $"The sweep has {count:N0} stitches; at most {MaxStitches:N0} are allowed per sweep.");
-            else if (spec.Stitch.Init == "identity")
+            else if (spec.Stitch.Init == StitchInit.Identity)
             {
                 // The identity is defined only where sender and receiver layers have the same shape (a 1x1 conv, in = out).
                 var odd = SweepPlan.Create(spec).Stitches.FirstOrDefault(t => t.Shape.Kind != Stitches.StitchKind.Conv1x1 || t.Shape.InChannels != t.Shape.OutChannels);
@@ -153,8 +153,8 @@ public static partial class SweepSpecValidator
         if (t.Momentum is < 0 or >= 1) error($"{field}.momentum", "Momentum must be in [0, 1).");
         if (t.WeightDecay is < 0 or > 1) error($"{field}.weightDecay", "Weight decay must be in [0, 1].");
         if (t.WarmupEpochs < 0 || t.WarmupEpochs > t.Epochs) error($"{field}.warmupEpochs", "Warm-up must be 0..epochs.");
-        if (!TrainSettings.RandomInits.Contains(t.RandomInit))
-            error($"{field}.randomInit", $"Random init '{Truncate(t.RandomInit)}' is unknown. Allowed: {string.Join(", ", TrainSettings.RandomInits)}.");
+        if (!Enum.IsDefined(t.RandomInit))
+            error($"{field}.randomInit", $"Random init '{t.RandomInit.Name()}' is unknown. Allowed: {string.Join(", ", WireNames.All<RandomInit>())}.");
     }
 
     private static void Stitch(StitchSettings? s, string field, Action<string, string> error)
@@ -162,14 +162,14 @@ public static partial class SweepSpecValidator
         if (s is null) { error(field, "Stitch settings are required."); return; }
         if (s.Epochs is < 1 or > 100) error($"{field}.epochs", "Epochs must be 1..100.");
         if (s.BatchSize is < 1 or > 4096) error($"{field}.batchSize", "Batch size must be 1..4096.");
-        if (s.Optimizer is not ("sgd" or "adam")) error($"{field}.optimizer", "Optimizer must be sgd or adam.");
+        if (!Enum.IsDefined(s.Optimizer)) error($"{field}.optimizer", $"Optimizer must be {WireNames.Allowed<StitchOptimizer>()}.");
         if (!(s.LearningRate > 0 && s.LearningRate <= 10)) error($"{field}.learningRate", "Learning rate must be in (0, 10].");
-        if (s.Init is not ("least-squares" or "identity" or "default")) error($"{field}.init", "Init must be least-squares, identity (layers of equal shape only) or default.");
+        if (!Enum.IsDefined(s.Init)) error($"{field}.init", "Init must be least-squares, identity (layers of equal shape only) or default.");
         // The closed-form fit maps raw sender activations to raw receiver ones; batch norms around the conv normalize
         // both sides by statistics that only training sets, so the fit would start the stitch somewhere arbitrary.
-        if (s.BatchNorm && s.Init == "least-squares")
+        if (s.BatchNorm && s.Init == StitchInit.LeastSquares)
             error($"{field}.init", "Init least-squares cannot fit through the stitch's batch norms; with batch norm (--stitch-bn) choose init default.");
-        if (s.Precision is not ("auto" or "bf16" or "fp32")) error($"{field}.precision", "Precision must be auto, bf16 or fp32.");
+        if (!Enum.IsDefined(s.Precision)) error($"{field}.precision", $"Precision must be {WireNames.Allowed<ComputePrecision>()}.");
         if (s.HoldoutFraction is < 0 or >= 1) error($"{field}.holdoutFraction", "Hold-out fraction must be in [0, 1).");
         if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");
         if (s.Patience < 0) error($"{field}.patience", "Patience must be at least 0.");

@@ -285,6 +285,8 @@ public static partial class ApiDocument
         public static JsonObject ProblemRef => Ref(ProblemName);
         public static JsonObject ValidationProblemRef => Ref(ValidationProblemName);
 
+        private static readonly WireNameConverterFactory SettingEnums = new();
+
         private static readonly JsonSchemaExporterOptions Exporter = new() { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = LeftOutIsNotRequired };
 
         /// <summary>
@@ -293,6 +295,9 @@ public static partial class ApiDocument
         /// </summary>
         private static JsonNode LeftOutIsNotRequired(JsonSchemaExporterContext context, JsonNode node)
         {
+            // The settings enums are read by their own converter (an unknown name lists the allowed ones), which the exporter cannot see into.
+            if (SettingEnums.CanConvert(context.TypeInfo.Type))
+                return new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(WireNames.All(context.TypeInfo.Type).Select(n => (JsonNode?)n).ToArray()) };
             var ignore = context.TypeInfo.Options.DefaultIgnoreCondition;
             if (ignore == JsonIgnoreCondition.Never || context.TypeInfo.Kind != JsonTypeInfoKind.Object || node is not JsonObject schema || schema["required"] is not JsonArray required)
                 return node;

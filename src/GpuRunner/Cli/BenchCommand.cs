@@ -33,7 +33,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         public int BaselineEpochs { get; init; } = 2;
 
         [CommandOption("--baseline-optimizer <NAME>"), Description("Optimizer of the baseline stitches (default sgd, momentum 0.9).")]
-        public string BaselineOptimizer { get; init; } = "sgd";
+        [TypeConverter(typeof(WireNameTypeConverter<StitchOptimizer>))]
+        public StitchOptimizer BaselineOptimizer { get; init; } = StitchOptimizer.Sgd;
 
         [CommandOption("--baseline-lr <LR>"), Description("Peak learning rate of the baseline stitches (default 0.01).")]
         public double BaselineLearningRate { get; init; } = 0.01;
@@ -55,7 +56,6 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             var sweep = base.Validate();
             if (!sweep.Successful) return sweep;
             if (BaselineEpochs is < 1 or > 1000) return ValidationResult.Error($"--baseline-epochs must be 1..1000, got {BaselineEpochs}.");
-            if (BaselineOptimizer is not ("sgd" or "adam")) return ValidationResult.Error($"--baseline-optimizer must be sgd or adam, got '{BaselineOptimizer}'.");
             if (!(BaselineLearningRate > 0 && BaselineLearningRate <= 10)) return ValidationResult.Error($"--baseline-lr must be in (0, 10], got {BaselineLearningRate}.");
             return ValidationResult.Success();
         }
@@ -103,7 +103,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         report["suffixPasses"] = passes;
 
         // Base models first, so neither path is charged for them.
-        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = "fp32" }, 0, loggers))
+        using (var warm = new StitchEngine(run.Data, run.Models, device, spec.Stitch with { Precision = ComputePrecision.Fp32 }, 0, loggers))
             foreach (var m in plan.Models) warm.Model(m, cancellationToken);
 
         // The engine's sweep in a fresh folder, timed: the optimized path, and below the same engine on the baseline's recipe.
@@ -129,7 +129,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         // channels-last, batched suffix passes) give with nothing else changed, and whether they change the matrices.
         var baselineSettings = spec.Stitch with
         {
-            Epochs = settings.BaselineEpochs, Init = "default", Precision = "fp32",
+            Epochs = settings.BaselineEpochs, Init = StitchInit.Default, Precision = ComputePrecision.Fp32,
             Optimizer = settings.BaselineOptimizer, LearningRate = settings.BaselineLearningRate,
         };
         Log($"Engine with the baseline's recipe: {tasks.Count} stitches...");
@@ -169,7 +169,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var flops = Flops(plan, tasks, t => epochsRun[t.Id], spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
         report["baseline"] = new
         {
-            seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = "fp32",
+            seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = ComputePrecision.Fp32.Name(),
             optimizer = settings.BaselineOptimizer, learningRate = settings.BaselineLearningRate,
         };
         report["speedup"] = Math.Round(baseSeconds / optSeconds, 2);

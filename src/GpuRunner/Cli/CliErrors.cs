@@ -21,7 +21,9 @@ public static class CliErrors
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
                                    or StorageConfigurationException or OptionsValidationException or KeyNotFoundException or IncomparableSweepsException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            // An option's converter (WireNameTypeConverter) says which values it takes; Spectre's own message only names the type.
+            var message = e is CommandRuntimeException && e.InnerException is FormatException inner ? $"{e.Message} {inner.Message}" : e.Message;
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
             return 2;
         }
         catch (OperationCanceledException)

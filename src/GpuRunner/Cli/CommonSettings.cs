@@ -8,7 +8,7 @@ namespace Stitching.GpuRunner.Cli;
 public class CommonSettings : CommandSettings
 {
     [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
 
     [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
     public string? DataDir { get; init; }
@@ -32,7 +32,8 @@ public class CommonSettings : CommandSettings
     public double ModelLearningRate { get; init; } = 0.05;
 
     [CommandOption("--random-init <INIT>"), Description("Initial weights of every base model, and the weights of random controls: kaiming (default; torchvision's ResNet: conv Kaiming normal fan-out, batch-norm 1 and 0) or pytorch (each layer's PyTorch default).")]
-    public string RandomInit { get; init; } = Core.Contracts.TrainSettings.KaimingInit;
+    [System.ComponentModel.TypeConverter(typeof(WireNameTypeConverter<Core.Contracts.RandomInit>))]
+    public Core.Contracts.RandomInit RandomInit { get; init; } = Core.Contracts.RandomInit.Kaiming;
 
     [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
     public string Device { get; init; } = "auto";
@@ -51,8 +52,6 @@ public class CommonSettings : CommandSettings
         if (TrainLimit is < 20) return ValidationResult.Error($"--train-limit must be at least 20, got {TrainLimit}.");
         if (TestLimit is < 10) return ValidationResult.Error($"--test-limit must be at least 10, got {TestLimit}.");
         if (ModelEpochs is < 0 or > 1000) return ValidationResult.Error($"--model-epochs must be 0..1000, got {ModelEpochs}.");
-        if (!Core.Contracts.TrainSettings.RandomInits.Contains(RandomInit))
-            return ValidationResult.Error($"--random-init must be {string.Join(" or ", Core.Contracts.TrainSettings.RandomInits)}, got '{RandomInit}'.");
         if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
         if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");
         return ValidationResult.Success();

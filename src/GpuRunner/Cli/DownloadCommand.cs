@@ -18,8 +18,8 @@ public sealed class DownloadCommand : AsyncCommand<DownloadCommand.Settings>
 
         public override ValidationResult Validate() => Dataset switch
         {
-            "cifar10" => ValidationResult.Success(),
-            "fashion-mnist" => ValidationResult.Error("Fashion-MNIST is installed by the Debian package: sudo apt-get install dataset-fashion-mnist (or pass --data-dir with the four IDX .gz files)."),
+            DatasetOptions.Cifar10 => ValidationResult.Success(),
+            DatasetOptions.FashionMnist => ValidationResult.Error("Fashion-MNIST is installed by the Debian package: sudo apt-get install dataset-fashion-mnist (or pass --data-dir with the four IDX .gz files)."),
             _ => ValidationResult.Error($"Unknown dataset '{Dataset}'. Downloadable: cifar10."),
         };
     }

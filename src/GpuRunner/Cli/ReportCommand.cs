@@ -20,7 +20,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Folder for report.md, its figures and the experiments' CSV files (default docs/report).")]
         public string Out { get; init; } = "docs/report";
         [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-        public string Dataset { get; init; } = "fashion-mnist";
+        public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
         [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
         public string? DataDir { get; init; }
         [CommandOption("--width <W>"), Description("Stem channels of every network (default 8; quick 4).")]
@@ -32,7 +32,8 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         [CommandOption("--model-epochs <N>"), Description("Base-model training epochs (default 15; quick 1).")]
         public int? ModelEpochs { get; init; }
         [CommandOption("--random-init <INIT>"), Description("Base models' initialization: kaiming (default) or pytorch.")]
-        public string RandomInit { get; init; } = TrainSettings.KaimingInit;
+        [TypeConverter(typeof(WireNameTypeConverter<RandomInit>))]
+        public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
         [CommandOption("--stitch-epochs <N>"), Description("Most epochs of every stitch (task, copy, pixel baseline, linear probe); the held-out stopping rule ends each one (default 30, the sweep's cap; quick 2).")]
         public int? StitchEpochs { get; init; }
         [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 3; quick 1).")]
@@ -67,7 +68,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
             {
                 "dotnet run --project src/GpuRunner -c Release -- report", Quick ? "--quick" : "", $"--dataset {Dataset}",
                 $"--width {options.Width}", $"--train-limit {options.TrainLimit}", $"--test-limit {options.TestLimit}",
-                $"--model-epochs {options.ModelEpochs}", $"--random-init {options.RandomInit}", $"--stitch-epochs {options.StitchEpochs}", $"--seed-pairs {options.SeedPairs}",
+                $"--model-epochs {options.ModelEpochs}", $"--random-init {options.RandomInit.Name()}", $"--stitch-epochs {options.StitchEpochs}", $"--seed-pairs {options.SeedPairs}",
                 $"--cka-images {options.CkaImages}", Threads is { } t ? $"--threads {t}" : "", $"--out {Out}",
             }.Where(s => s.Length > 0));
             return options with { Command = command };

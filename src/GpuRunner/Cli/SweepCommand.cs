@@ -48,7 +48,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public int BatchSize { get; init; } = new StitchSettings().BatchSize;
 
         [CommandOption("--optimizer <NAME>"), Description("adam (default) or sgd (momentum 0.9).")]
-        public string Optimizer { get; init; } = new StitchSettings().Optimizer;
+        [TypeConverter(typeof(WireNameTypeConverter<StitchOptimizer>))]
+        public StitchOptimizer Optimizer { get; init; } = new StitchSettings().Optimizer;
 
         [CommandOption("--lr <LR>"), Description("Peak stitch learning rate (default 0.001), warm-up then cosine.")]
         public double LearningRate { get; init; } = new StitchSettings().LearningRate;
@@ -60,7 +61,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public bool StitchBatchNorm { get; init; }
 
         [CommandOption("--init <NAME>"), Description("least-squares (default: closed-form fit to the receiver's own activations) or default (PyTorch init).")]
-        public string Init { get; init; } = new StitchSettings().Init;
+        [TypeConverter(typeof(WireNameTypeConverter<StitchInit>))]
+        public StitchInit Init { get; init; } = new StitchSettings().Init;
 
         [CommandOption("--holdout <FRACTION>"), Description("Fraction of the training subset held out to choose the epoch (default 0.1). The test set is used once.")]
         public double Holdout { get; init; } = new StitchSettings().HoldoutFraction;
@@ -75,7 +77,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         public double MinGainStandardErrors { get; init; } = new StitchSettings().MinGainStandardErrors;
 
         [CommandOption("--precision <P>"), Description("auto (bf16 frozen parts where the hardware is fast at it), fp32 or bf16.")]
-        public string Precision { get; init; } = new StitchSettings().Precision;
+        [TypeConverter(typeof(WireNameTypeConverter<ComputePrecision>))]
+        public ComputePrecision Precision { get; init; } = new StitchSettings().Precision;
 
         [CommandOption("--cache-mb <MB>"), Description("Memory budget for cached sender activations, in MiB (default 4096); beyond it prefixes are recomputed.")]
         public int CacheMegabytes { get; init; } = 4096;

@@ -9,7 +9,7 @@ public class SweepSpecValidatorTests
     public void Identity_init_is_accepted_only_between_layers_of_equal_shape()
     {
         var same = new SweepSpec { Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], SenderLayers = ["1.0"], ReceiverLayers = ["1.0", "stem"],
-            Stitch = new StitchSettings { Init = "identity" } };
+            Stitch = new StitchSettings { Init = StitchInit.Identity } };
         Assert.Empty(SweepSpecValidator.Validate(same));
 
         var different = same with { ReceiverLayers = ["1.0", "2.0"] };
@@ -21,7 +21,7 @@ public class SweepSpecValidatorTests
     [Fact]
     public void Unknown_optimizer_and_init_are_named()
     {
-        var spec = new SweepSpec { Stitch = new StitchSettings { Optimizer = "adamw", Init = "xavier" } };
+        var spec = new SweepSpec { Stitch = new StitchSettings { Optimizer = (StitchOptimizer)99, Init = (StitchInit)99 } };
         var fields = SweepSpecValidator.Validate(spec).Select(e => e.Field).ToList();
         Assert.Equal(["stitch.optimizer", "stitch.init"], fields);
     }
@@ -45,7 +45,7 @@ public class SweepSpecValidatorTests
         var error = Assert.Single(SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { BatchNorm = true } }));
         Assert.Equal("stitch.init", error.Field);
         Assert.Contains("choose init default", error.Message);
-        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { BatchNorm = true, Init = "default" } }));
+        Assert.Empty(SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { BatchNorm = true, Init = StitchInit.Default } }));
     }
 
     [Fact]

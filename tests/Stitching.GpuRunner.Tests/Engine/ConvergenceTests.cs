@@ -78,7 +78,7 @@ public sealed class ConvergenceTests : IDisposable
         var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(model.Arch), Core.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
         var task = new StitchTask(Variant.TrainedToTrained, model, "2.0", model, "3.0",
             StitchShape.Between(plan.SenderLayers.Single(l => l.Name == "2.0"), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);
-        var recipe = new StitchSettings { Init = "default", Precision = "fp32", BatchSize = 50, LearningRate = 0.01, Patience = 4 };
+        var recipe = new StitchSettings { Init = StitchInit.Default, Precision = ComputePrecision.Fp32, BatchSize = 50, LearningRate = 0.01, Patience = 4 };
         return (new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30), task, recipe);
     }
 

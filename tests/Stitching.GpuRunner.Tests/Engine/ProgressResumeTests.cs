@@ -17,7 +17,7 @@ public sealed class ProgressResumeTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-resume-").FullName;
     private static readonly ModelSpec Model = new("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
     // Two checks per epoch, so the stopping rule's reference and the best weights are both in play when the run is cut.
-    private static readonly StitchSettings Recipe = new() { Epochs = 8, BatchSize = 50, EvalsPerEpoch = 2, Patience = 6, Precision = "fp32" };
+    private static readonly StitchSettings Recipe = new() { Epochs = 8, BatchSize = 50, EvalsPerEpoch = 2, Patience = 6, Precision = ComputePrecision.Fp32 };
 
     [Fact]
     public void A_group_stopped_after_some_epochs_resumes_from_its_progress_file_and_ends_as_an_uninterrupted_run()

@@ -36,7 +36,7 @@ public sealed class ProvenanceTests : IDisposable
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic", Variants = ["trained->trained"],
             SenderLayers = ["stem", "2.0"], ReceiverLayers = ["3.0"],
             Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
-            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = "fp32" },
+            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = ComputePrecision.Fp32 },
         };
         var outDir = Path.Combine(_dir, "out");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);

@@ -21,8 +21,8 @@ public sealed class RandomInitTests(ITestOutputHelper output)
     [Fact]
     public void Kaiming_init_draws_conv_weights_with_fan_out_relu_std_and_sets_batch_norm_to_one_and_zero()
     {
-        using var kaiming = ResNet.Create(ResNet18, 16, inChannels: 1, classes: 10, seed: 0, TrainSettings.KaimingInit);
-        using var pytorch = ResNet.Create(ResNet18, 16, inChannels: 1, classes: 10, seed: 0, TrainSettings.PyTorchInit);
+        using var kaiming = ResNet.Create(ResNet18, 16, inChannels: 1, classes: 10, seed: 0, RandomInit.Kaiming);
+        using var pytorch = ResNet.Create(ResNet18, 16, inChannels: 1, classes: 10, seed: 0, RandomInit.Pytorch);
         var defaults = pytorch.named_parameters().ToDictionary(p => p.name, p => p.parameter);
 
         foreach (var (name, w) in kaiming.named_parameters().Where(p => p.parameter.dim() == 4))
@@ -77,7 +77,7 @@ public sealed class RandomInitTests(ITestOutputHelper output)
         Assert.True(info.PredictedClasses >= 5, $"{info.PredictedClasses} classes ({info.PredictionEntropyBits:F2} bits)");
         // The statistics come from the training part only: the 200 held-out images choose stitch weights.
         Assert.StartsWith("one pass over 1800 training images", info.BatchNormStatistics);
-        Assert.Equal(TrainSettings.KaimingInit, info.ToResult().RandomInit);
+        Assert.Equal(RandomInit.Kaiming.Name(), info.ToResult().RandomInit);
         Assert.Equal(info.PredictedClasses, info.ToResult().PredictedClasses);
     }
 
@@ -87,7 +87,7 @@ public sealed class RandomInitTests(ITestOutputHelper output)
     {
         using var data = DatasetLoader.Load(new DatasetOptions { Folder = Requirement.FashionMnist(), TrainLimit = 2000, TestLimit = 1000 });
         var images = cat([data.TrainImages, data.HoldoutImages], 0);
-        foreach (var init in TrainSettings.RandomInits)
+        foreach (var init in Enum.GetValues<RandomInit>())
         {
             using var model = ResNet.Create(ResNet18, 16, data.Channels, data.Classes, seed: ModelSpec.RandomSeedOffset, init);
             model.eval();

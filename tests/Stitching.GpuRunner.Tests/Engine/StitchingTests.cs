@@ -29,7 +29,7 @@ public sealed class StitchingTests : IDisposable
     [Fact]
     public void Identity_stitch_into_the_same_layer_keeps_the_networks_accuracy_before_and_after_training()
     {
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = "fp32" }, 1L << 30);
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = ComputePrecision.Fp32 }, 1L << 30);
         var (model, info) = engine.Model(Spec(trained: true));
         Assert.True(info.TestAccuracy > 0.5, $"the base model should learn the synthetic task, got {info.TestAccuracy:P1}");
 
@@ -45,7 +45,7 @@ public sealed class StitchingTests : IDisposable
             var before = StitchGroupTrainer.Evaluate([member], [0], m => m.Test, _data.TestLabels, h => model.ForwardSuffix(h, j))[0];
             Assert.Equal(info.TestAccuracy, before.Accuracy);
 
-            var after = engine.TrainGroup([task], new StitchSettings { Init = "identity", Epochs = 2, Precision = "fp32" })[0].Result;
+            var after = engine.TrainGroup([task], new StitchSettings { Init = StitchInit.Identity, Epochs = 2, Precision = ComputePrecision.Fp32 })[0].Result;
             Assert.InRange(after.Accuracy, info.TestAccuracy - 0.01, 1.0);
         }
     }
@@ -53,7 +53,7 @@ public sealed class StitchingTests : IDisposable
     [Fact]
     public void Stitch_training_leaves_the_frozen_prefix_and_suffix_bit_for_bit_unchanged()
     {
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = "fp32" }, 1L << 30);
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = ComputePrecision.Fp32 }, 1L << 30);
         var sender = engine.Model(Spec(true)).Model;
         var receiver = engine.Model(Spec(false, seed: 5)).Model;
         var senderBefore = Snapshot(sender);
@@ -61,7 +61,7 @@ public sealed class StitchingTests : IDisposable
         Assert.Contains(senderBefore.Keys, k => k.EndsWith("running_mean", StringComparison.Ordinal));
 
         var results = engine.TrainGroup([Task(Spec(true), "1.0", Spec(false, 5), "2.0"), Task(Spec(true), "3.0", Spec(false, 5), "2.0")],
-            new StitchSettings { Epochs = 1, Init = "default", Precision = "fp32" });
+            new StitchSettings { Epochs = 1, Init = StitchInit.Default, Precision = ComputePrecision.Fp32 });
 
         Assert.Equal(2, results.Count);
         AssertSame(senderBefore, Snapshot(sender));
@@ -74,7 +74,7 @@ public sealed class StitchingTests : IDisposable
     {
         // The bench's equivalence check in small: cached activations, batched suffix passes and no held-out checks
         // must not change what a stitch learns. Same init seed, same shuffles, so the weights must match.
-        var recipe = new StitchSettings { Epochs = 2, BatchSize = 50, Init = "default", EvalsPerEpoch = 0, Patience = 0, Precision = "fp32", LearningRate = 0.05 };
+        var recipe = new StitchSettings { Epochs = 2, BatchSize = 50, Init = StitchInit.Default, EvalsPerEpoch = 0, Patience = 0, Precision = ComputePrecision.Fp32, LearningRate = 0.05 };
         using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30);
         var tasks = new[] { Task(Spec(true), "1.0", Spec(true), "3.0"), Task(Spec(true), "2.0", Spec(true), "3.0"), Task(Spec(true), "4.0", Spec(true), "3.0") };
         var trained = engine.TrainGroup(tasks, recipe);
@@ -98,7 +98,7 @@ public sealed class StitchingTests : IDisposable
     [Fact]
     public void Every_parameter_tensor_of_a_random_model_differs_from_the_trained_one()
     {
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = "fp32" }, 1L << 30);
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = ComputePrecision.Fp32 }, 1L << 30);
         var trained = engine.Model(Spec(true)).Model.named_parameters().ToList();
         var random = engine.Model(Spec(false)).Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.NotEmpty(trained);

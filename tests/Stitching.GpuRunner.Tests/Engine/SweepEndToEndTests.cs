@@ -18,7 +18,7 @@ public sealed class SweepEndToEndTests : IDisposable
         {
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic",
             Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
-            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = "fp32" },
+            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = ComputePrecision.Fp32 },
         };
         var outDir = Path.Combine(_dir, "out");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
@@ -91,7 +91,7 @@ public sealed class SweepEndToEndTests : IDisposable
             SenderLayers = ["stem", "2.0", "4.0"], ReceiverLayers = ["stem", "2.0", "4.0"],
             SenderSeeds = [0, 2], ReceiverSeeds = [1, 3], Variants = ["trained->trained,random->random"],
             Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
-            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = "fp32" },
+            Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = ComputePrecision.Fp32 },
         };
         var outDir = Path.Combine(_dir, "seeds");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);

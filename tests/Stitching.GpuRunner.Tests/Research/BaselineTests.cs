@@ -21,7 +21,7 @@ public sealed class BaselineTests : IDisposable
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic", Variants = ["trained->trained"],
             SenderLayers = ["stem", "4.0"], ReceiverLayers = ["stem", "4.0"], Analyses = ["pixels", "probe"],
             Model = new TrainSettings { Epochs = 4, BatchSize = 50, LearningRate = 0.05 },
-            Stitch = new StitchSettings { BatchSize = 50, Precision = "fp32", Epochs = 20 },
+            Stitch = new StitchSettings { BatchSize = 50, Precision = ComputePrecision.Fp32, Epochs = 20 },
         };
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
         var log = new ListLogger();

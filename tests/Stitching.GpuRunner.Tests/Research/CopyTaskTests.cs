@@ -22,7 +22,7 @@ public sealed class CopyTaskTests : IDisposable
     private readonly ModelSpec _model = new("resnet(1,1,1,1)", Width, "synthetic", 0, Trained: false, null, new TrainSettings());
 
     public CopyTaskTests() =>
-        _engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = "fp32" }, 1L << 30);
+        _engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, new StitchSettings { Precision = ComputePrecision.Fp32 }, 1L << 30);
 
     private (ActivationSource Train, ActivationSource Test, StitchShape Shape) Layer(string name)
     {
@@ -60,7 +60,7 @@ public sealed class CopyTaskTests : IDisposable
         var before = CopyTask.Compare(stitch, test, test).NormalizedMse;
 
         // When it is trained on the copying task
-        var settings = new StitchSettings { Epochs = 20, BatchSize = 50, Optimizer = "adam", LearningRate = 0.05, WeightDecay = 0, WarmupFraction = 0 };
+        var settings = new StitchSettings { Epochs = 20, BatchSize = 50, Optimizer = StitchOptimizer.Adam, LearningRate = 0.05, WeightDecay = 0, WarmupFraction = 0 };
         CopyTask.Train(stitch, train, train, null, null, settings, seed: 0);
 
         // Then its output on held-out images is close to the expected representation

@@ -42,7 +42,7 @@ public static class SuffixPassProbe
                     Step(model, h0, dtype);
                     images += r;
                 }
-                points.Add(new Point(dtype == ScalarType.BFloat16 ? "bf16" : "fp32", channelsLast ? "nhwc" : "nchw", r, images / clock.Elapsed.TotalSeconds));
+                points.Add(new Point(Training.Precision.Name(dtype), channelsLast ? "nhwc" : "nchw", r, images / clock.Elapsed.TotalSeconds));
             }
         }
         return points;

@@ -3,9 +3,9 @@ namespace Stitching.GpuRunner.Data;
 /// <summary>Which dataset to load and which part of it. Stored with every result, so a run's data subset can be reproduced.</summary>
 public sealed record DatasetOptions
 {
-    public const string FashionMnist = "fashion-mnist";
-    public const string Cifar10 = "cifar10";
-    public static readonly IReadOnlyList<string> KnownNames = [FashionMnist, Cifar10];
+    public const string FashionMnist = Core.Storage.DatasetFiles.FashionMnist;
+    public const string Cifar10 = Core.Storage.DatasetFiles.Cifar10;
+    public static IReadOnlyList<string> KnownNames => Core.Storage.DatasetFiles.Names;
 
     /// <summary>"fashion-mnist" or "cifar10".</summary>
     public string Name { get; init; } = FashionMnist;

@@ -85,7 +85,7 @@ public sealed class ModelRepository(string directory, Device device, ILogger<Mod
                 DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, Hardware.HardwareDescription.Of(device), LayoutPolicy.Name(layout),
                 BatchNormStatistics: batchNorm, HeldOutCurve: curve, Provenance: Sweeps.EngineProvenance.Capture(device, ScalarType.Float32))));
             _logger.LogInformation("{Made} {Arch} (seed {Seed}, {Init} init): test accuracy {Accuracy:P1}, {PredictedClasses} classes predicted ({EntropyBits:F2} bits)",
-                spec.Trained ? "Trained" : "Initialized random", spec.Arch, spec.Seed, spec.Training.RandomInit, info.TestAccuracy, info.PredictedClasses, info.PredictionEntropyBits);
+                spec.Trained ? "Trained" : "Initialized random", spec.Arch, spec.Seed, spec.Training.RandomInit.Name(), info.TestAccuracy, info.PredictedClasses, info.PredictionEntropyBits);
         }
         model.eval();
         foreach (var p in model.parameters()) p.requires_grad = false;

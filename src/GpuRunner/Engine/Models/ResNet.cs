@@ -56,7 +56,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     }
 
     /// <summary>Creates a network with its weights drawn from <paramref name="seed"/> as <paramref name="init"/> (<see cref="ResNetInit"/>) says.</summary>
-    public static ResNet Create(ResNetSpec spec, int width, int inChannels, int classes, int seed, string init = TrainSettings.KaimingInit)
+    public static ResNet Create(ResNetSpec spec, int width, int inChannels, int classes, int seed, RandomInit init = RandomInit.Kaiming)
     {
         torch.manual_seed(seed);
         var model = new ResNet(spec, width, inChannels, classes);

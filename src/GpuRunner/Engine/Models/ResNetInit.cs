@@ -12,12 +12,12 @@ namespace Stitching.GpuRunner.Models;
 /// </summary>
 public static class ResNetInit
 {
-    public static void Apply(ResNet model, string init)
+    public static void Apply(ResNet model, RandomInit init)
     {
         switch (init)
         {
-            case TrainSettings.PyTorchInit: return;
-            case TrainSettings.KaimingInit:
+            case RandomInit.Pytorch: return;
+            case RandomInit.Kaiming:
                 using (no_grad())
                     foreach (var (_, module) in model.named_modules())
                         switch (module)
@@ -32,7 +32,7 @@ public static class ResNetInit
                         }
                 return;
             default:
-                throw new ArgumentException($"Unknown random init '{init}'. Use {string.Join(" or ", TrainSettings.RandomInits)}.");
+                throw new ArgumentException($"Unknown random init '{init}'. Use {WireNames.Allowed<RandomInit>()}.");
         }
     }
 }

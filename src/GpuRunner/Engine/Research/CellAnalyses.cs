@@ -144,7 +144,7 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<Cel
                    .view(fitImages, _data.Classes, 1, 1).expand(fitImages, _data.Classes, layer.Height, layer.Height).contiguous()) // (N, classes, H, W)
         using (var target = ActivationSource.Cached(x => x, oneHot, ScalarType.Float32))
             StitchInitializer.FitLeastSquares(stitch, train, target, settings.Ridge, fitImages);
-        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct,
+        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = StitchInit.LeastSquares }, ct,
             h => nn.functional.adaptive_avg_pool2d(h, 1).flatten(1)); // (B, classes)
         _probes[key] = accuracy;
         _logger.LogInformation("Linear probe {Arch} {Layer}: {Accuracy:P1}", task.Sender.Arch, task.SenderLayer, accuracy);
@@ -168,7 +168,7 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<Cel
         using var holdout = ActivationSource.Cached(x => x, _data.HoldoutImages, ScalarType.Float32);
         using var test = ActivationSource.Cached(x => x, _data.TestImages, ScalarType.Float32);
         StitchInitializer.FitLeastSquares(stitch, train, engine.Activations(task.Receiver, task.ReceiverLayer, "train", _data.TrainImages, ct), settings.Ridge);
-        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = "least-squares" }, ct);
+        var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = StitchInit.LeastSquares }, ct);
         _pixelBaselines[key] = accuracy;
         _logger.LogInformation("Pixel baseline {Arch} {Layer}: {Accuracy:P1}", task.Receiver.Arch, task.ReceiverLayer, accuracy);
         return accuracy;

@@ -12,13 +12,13 @@ namespace Stitching.GpuRunner.Research;
 /// </summary>
 public sealed record ReportOptions
 {
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
     public int Width { get; init; } = 8;
     public int? TrainLimit { get; init; } = 1500;
     public int? TestLimit { get; init; } = 1000;
     public int ModelEpochs { get; init; } = 15;
     /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
-    public string RandomInit { get; init; } = TrainSettings.KaimingInit;
+    public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
     /// <summary>Most epochs per stitch (task, copy, pixel baseline, linear probe): a cap, the stopping rule ends each stitch.</summary>
     public int StitchEpochs { get; init; } = new StitchSettings().Epochs;
     /// <summary>Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, ....</summary>

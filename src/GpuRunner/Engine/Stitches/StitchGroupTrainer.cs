@@ -115,10 +115,10 @@ public static class StitchGroupTrainer
     }
 
     /// <summary>The stitch's optimizer from the settings: SGD with momentum, or Adam; weight decay on both.</summary>
-    public static optim.Optimizer CreateOptimizer(Stitch stitch, StitchSettings s) => s.Optimizer.ToLowerInvariant() switch
+    public static optim.Optimizer CreateOptimizer(Stitch stitch, StitchSettings s) => s.Optimizer switch
     {
-        "adam" => optim.Adam(stitch.parameters(), s.LearningRate, weight_decay: s.WeightDecay),
-        "sgd" => optim.SGD(stitch.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-        _ => throw new ArgumentException($"Unknown stitch optimizer '{s.Optimizer}'. Use sgd or adam."),
+        StitchOptimizer.Adam => optim.Adam(stitch.parameters(), s.LearningRate, weight_decay: s.WeightDecay),
+        StitchOptimizer.Sgd => optim.SGD(stitch.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
+        _ => throw new ArgumentException($"Unknown stitch optimizer '{s.Optimizer}'. Use {WireNames.Allowed<StitchOptimizer>()}."),
     };
 }

@@ -133,7 +133,7 @@ public sealed class StitchEngine : IDisposable
         }
 
         var prepared = clock.Elapsed;
-        if (settings.Init.Equals("least-squares", StringComparison.OrdinalIgnoreCase))
+        if (settings.Init == StitchInit.LeastSquares)
         {
             // The receiver's own activations are read once, for the fit's images only, so they bypass the cache.
             var n = _data.TrainImages.shape[0];
@@ -141,9 +141,9 @@ public sealed class StitchEngine : IDisposable
             using var target = ActivationSource.Cached(x => receiver.ForwardPrefix(x.to(_dtype), j), _data.TrainImages.slice(0, 0, fitImages, 1), _dtype);
             foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, (int)fitImages);
         }
-        else if (settings.Init.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        else if (settings.Init == StitchInit.Identity)
             foreach (var m in members) m.Stitch.SetIdentity();
-        else if (!settings.Init.Equals("default", StringComparison.OrdinalIgnoreCase))
+        else if (settings.Init != StitchInit.Default)
             throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares, identity (same-shape layers only) or default.");
 
         var initialized = clock.Elapsed;

@@ -1,3 +1,4 @@
+using Stitching.Core.Contracts;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Training;
@@ -8,12 +9,12 @@ namespace Stitching.GpuRunner.Training;
 /// </summary>
 public static class Precision
 {
-    public static ScalarType Resolve(string setting, Device device) => setting.ToLowerInvariant() switch
+    public static ScalarType Resolve(ComputePrecision setting, Device device) => setting switch
     {
-        "fp32" or "float32" => ScalarType.Float32,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        "auto" => HasFastBFloat16(device) ? ScalarType.BFloat16 : ScalarType.Float32,
-        _ => throw new ArgumentException($"Unknown precision '{setting}'. Use auto, fp32 or bf16."),
+        ComputePrecision.Fp32 => ScalarType.Float32,
+        ComputePrecision.Bf16 => ScalarType.BFloat16,
+        ComputePrecision.Auto => HasFastBFloat16(device) ? ScalarType.BFloat16 : ScalarType.Float32,
+        _ => throw new ArgumentException($"Unknown precision '{setting}'. Use {WireNames.Allowed<ComputePrecision>()}."),
     };
 
     public static bool HasFastBFloat16(Device device)
@@ -21,5 +22,5 @@ public static class Precision
         return device.type == TorchSharp.DeviceType.CUDA || Hardware.CpuFeatures.Current.NativeBf16;
     }
 
-    public static string Name(ScalarType t) => t == ScalarType.BFloat16 ? "bf16" : "fp32";
+    public static string Name(ScalarType t) => (t == ScalarType.BFloat16 ? ComputePrecision.Bf16 : ComputePrecision.Fp32).Name();
 }
