@@ -63,8 +63,10 @@ public sealed record ReportOptions
         [
             new("shapes", $"ResNet(1,1,1,1) -> ResNet18 (= ResNet(2,2,2,2)), {SeedPairs} pair(s) of independently trained models, all four variants",
                 Spec(small, SenderSeeds, r18, ReceiverSeeds, "all")),
-            new("self", $"ResNet18 -> the same ResNet18 (each of the {SeedPairs} receiver(s) into itself: the identity is a perfect stitch on the diagonal)",
-                Spec(r18, ReceiverSeeds, r18, ReceiverSeeds, "trained->trained")),
+            // One network into itself is a sanity check of the method (the identity is a perfect stitch on the diagonal), not a
+            // comparison of networks: the first receiver alone.
+            new("self", "ResNet18 -> the same ResNet18 (the first receiver into itself: the identity is a perfect stitch on the diagonal)",
+                Spec(r18, ReceiverSeeds.Take(1).ToList(), r18, ReceiverSeeds.Take(1).ToList(), "trained->trained")),
         ];
     }
 }
