@@ -27,6 +27,22 @@ public static partial class SweepSpecValidator
     /// <summary>Tags are plain tokens so that they travel in a query string unescaped and read the same in every listing.</summary>
     public static bool IsValidTag(string? tag) => tag is not null && TagToken().IsMatch(tag);
 
+    /// <summary>
+    /// The rules on data and base models alone, for commands that train models without a sweep (<c>train</c>, and every
+    /// command's common options): the same limits and messages as a spec's fields.
+    /// </summary>
+    public static IReadOnlyList<ValidationError> ValidateData(int width, string? dataset, int? trainLimit, int? testLimit, TrainSettings? model)
+    {
+        var errors = new List<ValidationError>();
+        void Error(string field, string message) => errors.Add(new ValidationError(field, message));
+        if (width is < 1 or > 512) Error("width", "Width must be 1..512.");
+        if (dataset is null || !Datasets.Contains(dataset)) Error("dataset", $"Dataset must be one of: {string.Join(", ", Datasets)}.");
+        if (trainLimit is < MinTrainLimit) Error("trainLimit", $"trainLimit must be at least {MinTrainLimit}.");
+        if (testLimit is < 1) Error("testLimit", "testLimit must be at least 1.");
+        Training(model, "model", Error);
+        return errors;
+    }
+
     public static IReadOnlyList<ValidationError> Validate(SweepSpec spec)
     {
         var errors = new List<ValidationError>();
@@ -38,10 +54,7 @@ public static partial class SweepSpecValidator
         // Line breaks are welcome in a description; other control characters would only garble a listing.
         if (spec.Description is { } description && (description.Length > MaxDescriptionLength || description.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
             Error("description", $"Description must be at most {MaxDescriptionLength} characters without control characters other than line breaks and tabs.");
-        if (spec.Width is < 1 or > 512) Error("width", "Width must be 1..512.");
-        if (!Datasets.Contains(spec.Dataset)) Error("dataset", $"Dataset must be one of: {string.Join(", ", Datasets)}.");
-        if (spec.TrainLimit is < MinTrainLimit) Error("trainLimit", $"trainLimit must be at least {MinTrainLimit}.");
-        if (spec.TestLimit is < 1) Error("testLimit", "testLimit must be at least 1.");
+        errors.AddRange(ValidateData(spec.Width, spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Model));
 
         var senders = Architectures(spec.Senders, "senders", Error);
         var receivers = Architectures(spec.Receivers, "receivers", Error);
@@ -66,7 +79,6 @@ public static partial class SweepSpecValidator
                 if (!Sweeps.Analyses.IsKnown(spec.Analyses[i]))
                     Error($"analyses[{i}]", $"Unknown analysis '{Truncate(spec.Analyses[i])}'. Allowed: all, {string.Join(", ", Sweeps.Analyses.All)}.");
         if (spec.StitchesPerJob is < 1 or > MaxStitchesPerJob) Error("stitchesPerJob", $"stitchesPerJob must be 1..{MaxStitchesPerJob}.");
-        Training(spec.Model, "model", Error);
         Stitch(spec.Stitch, "stitch", Error);
 
         if (errors.Count == 0)

@@ -48,12 +48,23 @@ public class CommonSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if (Width is < 1 or > 512) return ValidationResult.Error($"--width must be 1..512, got {Width}.");
-        if (TrainLimit is < 20) return ValidationResult.Error($"--train-limit must be at least 20, got {TrainLimit}.");
-        if (TestLimit is < 10) return ValidationResult.Error($"--test-limit must be at least 10, got {TestLimit}.");
-        if (ModelEpochs is < 0 or > 1000) return ValidationResult.Error($"--model-epochs must be 0..1000, got {ModelEpochs}.");
+        // The sweep validator's rules for data and base models (one set of limits for the CLI and the API), named by option.
+        var errors = Core.Sweeps.SweepSpecValidator.ValidateData(Width, Dataset, TrainLimit, TestLimit, RunContext.ModelSettings(this));
+        if (errors.Count > 0) return ValidationResult.Error(string.Join(" ", errors.Select(e => $"{OptionOf(e.Field)}: {e.Message}")));
         if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
         if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");
         return ValidationResult.Success();
     }
+
+    private static string OptionOf(string field) => field switch
+    {
+        "width" => "--width",
+        "dataset" => "--dataset",
+        "trainLimit" => "--train-limit",
+        "testLimit" => "--test-limit",
+        "model.epochs" or "model.warmupEpochs" => "--model-epochs",
+        "model.learningRate" => "--model-lr",
+        "model.randomInit" => "--random-init",
+        _ => field,
+    };
 }

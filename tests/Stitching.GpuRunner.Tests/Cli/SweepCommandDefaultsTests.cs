@@ -21,5 +21,18 @@ public sealed class SweepCommandDefaultsTests : IDisposable
         Assert.Equal(new StitchSettings(), SweepManifest.Read(outDir)!.Spec.Stitch);
     }
 
+    [Theory]
+    [InlineData("train", "--train-limit", "50", "--train-limit: trainLimit must be at least 100.")]
+    [InlineData("train", "--model-epochs", "0", "--model-epochs: Epochs must be 1..200.")]
+    [InlineData("sweep", "--width", "0", "--width: Width must be 1..512.")]
+    public async Task Every_command_judges_data_and_model_options_by_the_sweep_validators_rules(string command, string option, string value, string message)
+    {
+        // The CLI's limits are the API's: one validator, refusing before anything loads or trains.
+        var (exit, output) = await GpuRunnerDll.RunAsync(GpuRunnerDll.Start(command, option, value), TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
