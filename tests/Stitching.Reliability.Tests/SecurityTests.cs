@@ -48,6 +48,7 @@ public sealed partial class SecurityTests
     [InlineData("<image href=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAEACAYAAABy0123456789abcdefghijklmnopqrstuvwxyzABCDEF\"/>")]
     [InlineData("var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));")]
     [InlineData("\"integrity\": \"sha512-KPVfaxW8xOiO2/4fjeiBfFNEXhGVw9tfcb9ha2iNk0ZJm8ZoR8Y+vbO2Ud9P4HsLXbRYiYCyeVU2iWhlQ1GrWA==\"")]
+    [InlineData("\"contentHash\": \"t20e1MY25kUucbHTTyIl1wtwdSxJiPQKh" + "b6wfDh1ohX6LPD0ykJciyjAHrsF92vqL7GWXjRqUon2vaZ4BQ==\"")] // NuGet's packages.lock.json (split: this file is scanned too)
     [InlineData("\"$ref\": \"#/components/schemas/SimilarityMatrix/properties/values/items/items/anyOf/0/allOf\"")]
     public void The_scanner_leaves_placeholders_alone(string text) =>
         Assert.DoesNotContain(SecretPatterns, p => p.Pattern.IsMatch(text));
@@ -60,8 +61,9 @@ public sealed partial class SecurityTests
         ("private key", new(@"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
         ("password", new(@"""password""\s*:\s*""[^""]+""", RegexOptions.IgnoreCase)),
         // Not an image embedded as a data URI (the SVG heatmaps carry their colour bar as one), not a package's published
-        // integrity hash (npm lock files: "sha512-..."), not a JSON pointer ("#/components/schemas/..." in the API document).
-        ("long base64 secret", new(@"(?<!base64,)(?<!sha(1|256|384|512)-)(?<![A-Za-z0-9+/#])[A-Za-z0-9+/]{60,}={0,2}(?![A-Za-z0-9+/=])")),
+        // integrity hash (npm lock files: "sha512-...", NuGet lock files: "contentHash": "..."), not a JSON pointer
+        // ("#/components/schemas/..." in the API document).
+        ("long base64 secret", new(@"(?<!base64,)(?<!sha(1|256|384|512)-)(?<!""contentHash"":\s*"")(?<![A-Za-z0-9+/#])[A-Za-z0-9+/]{60,}={0,2}(?![A-Za-z0-9+/=])")),
     ];
 
     private static IEnumerable<string> TrackedFiles()

@@ -228,7 +228,8 @@ public sealed class JobProcessor(
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
             }
-            await checkpoints.DeleteProgressAsync(m.SweepId, tasks[0], ct);
+            // The uploaded progress stays: a runner has no delete right (only the Functions host deletes, PlatformRoles), and
+            // a finished layer is skipped on any later delivery, so its progress is never read again.
             if (File.Exists(progress)) File.Delete(progress);
         }
     }

@@ -102,10 +102,6 @@ public sealed class CheckpointStore(BlobContainerClient container)
     public async Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
         (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, first), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
 
-    /// <summary>Deletes a group's uploaded progress once its results are stored.</summary>
-    public Task DeleteProgressAsync(string sweepId, StitchTask first, CancellationToken cancellationToken = default) =>
-        ProgressBlob(sweepId, first).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-
     private BlobClient ProgressBlob(string sweepId, StitchTask first) =>
         Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{JobIds.ForStitch(first)}.bin");
 
