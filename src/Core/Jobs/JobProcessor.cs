@@ -228,8 +228,9 @@ public sealed class JobProcessor(
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
             }
-            // The uploaded progress stays: a runner has no delete right (only the Functions host deletes, PlatformRoles), and
-            // a finished layer is skipped on any later delivery, so its progress is never read again.
+            // The uploaded progress stays: the role table gives a runner no delete right (only the Functions host deletes,
+            // PlatformRoles; the offline SAS enforce it, while Azure's built-in Blob Data Contributor is broader), and a
+            // finished layer is skipped on any later delivery, so its progress is never read again.
             if (File.Exists(progress)) File.Delete(progress);
         }
     }
