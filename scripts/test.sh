@@ -53,6 +53,39 @@ for project in tests/*/*.Tests.csproj; do
   done
 done
 
+# The engine's numerics tests again under each oneDNN ISA cap this CPU supports below its own (issue 21: kernels differ
+# by ISA, and a CPU we have not seen may run any of them). Each is a whole test host with ONEDNN_MAX_CPU_ISA set, so
+# libtorch reads the cap before its first kernel. Skipped with --filter (a narrowed run) and with STITCHING_ISA_REPEATS=0.
+if [ -z "$user_filter" ] && [ "${STITCHING_ISA_REPEATS:-1}" != "0" ]; then
+  flags="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)"
+  has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+  caps=()
+  has avx2 && caps+=(AVX2)
+  has avx512f avx512bw avx512vl avx512dq && caps+=(AVX512_CORE)
+  has avx512_bf16 && caps+=(AVX512_CORE_BF16)
+  has amx_bf16 amx_tile && caps+=(AVX512_CORE_AMX)
+  ran=()
+  for cap in "${caps[@]+"${caps[@]}"}"; do
+    log="$results/isa-$cap.log"
+    printf '\n==> Stitching.GpuRunner.Tests numerics with ONEDNN_MAX_CPU_ISA=%s\n' "$cap"
+    ONEDNN_MAX_CPU_ISA="$cap" dotnet test tests/Stitching.GpuRunner.Tests/Stitching.GpuRunner.Tests.csproj -c Release --no-build \
+      --blame-crash --blame-crash-dump-type mini --results-directory "$results/isa-$cap" --filter "Category=Numerics" \
+      --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -v '^\[createdump\]'
+    rm -rf "$results/isa-$cap"
+    if grep -qE '^Total tests: [0-9]+' "$log"; then
+      count() { grep -A4 -E '^Total tests: [0-9]+' "$log" | grep -E "^ +$1: +[0-9]+" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+      p=$(count Passed); f=$(count Failed); s=$(count Skipped)
+      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+      [ "$f" -gt 0 ] && failures+=("numerics under ONEDNN_MAX_CPU_ISA=$cap: $f failed")
+      ran+=("$cap ($p passed, $f failed)")
+    else
+      crashed+=("numerics under ONEDNN_MAX_CPU_ISA=$cap: test host died; see the log above")
+      ran+=("$cap (crashed)")
+    fi
+  done
+  printf '\nISA caps the numerics tests ran under: %s\n' "${ran[*]-none}"
+fi
+
 printf '\n'
 for c in "${crashed[@]+"${crashed[@]}"}"; do echo "CRASHED: $c"; done
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done

@@ -1,5 +1,13 @@
 using Spectre.Console.Cli;
 using Stitching.GpuRunner.Cli;
+using Stitching.GpuRunner.Kernels;
+
+// Before any command calls libtorch: a command that trains runs on a oneDNN ISA whose kernels passed the self-check here.
+if (args.Length > 0 && args[0] is "sweep" or "train" or "report" or "bench" or "worker")
+{
+    using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
+    KernelIsa.SelectAtStartup(cap => GpuRunnerSelf.Start("kernel-check"), loggers.CreateLogger("Stitching.KernelCheck"));
+}
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -35,6 +43,7 @@ app.Configure(config =>
     });
     config.AddCommand<SasCommand>("sas").WithDescription("Print KEY=VALUE lines that give one offline component only its own rights: service URIs with SAS tokens signed by Azurite's key (for env / export).")
         .WithExample("sas", "--component", "runner", "--hours", "8");
+    config.AddCommand<KernelCheckCommand>("kernel-check").WithDescription("Check this CPU's kernels (convolutions, batch norm, stitches; forward and backward; fp32 and bf16) against float64; exit 3 on a mismatch.");
     config.AddCommand<DownloadCommand>("download").WithDescription("Download and verify a dataset (cifar10).");
     config.PropagateExceptions();
 });

@@ -165,10 +165,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)
         {
-            var info = engine.Model(model, cancellationToken).Info;
-            // A matrix of an untrained network measures nothing: say so before the stitches are spent on it.
-            if (NearChance.Warning(info.ToResult()) is { } warning)
-                logger.LogWarning("{Warning} Train longer (--model-epochs) or on more images (--train-limit).", warning);
+            // A trained network near chance stops the sweep here (ModelAtChanceException), before the stitches are spent on it.
+            _ = engine.Model(model, cancellationToken);
         }
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Tests.Engine;
 
 /// <summary>A stitch group saves its training state at epoch ends; a rerun with the same file resumes there and ends as if never stopped.</summary>
+[Trait("Category", "Numerics")]
 public sealed class ProgressResumeTests : IDisposable
 {
     private readonly ListLogger _log = new();

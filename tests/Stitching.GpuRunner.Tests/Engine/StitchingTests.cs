@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Tests.Engine;
 
 /// <summary>Stitching a trained network with itself and checking the frozen parts, on a tiny synthetic task.</summary>
+[Trait("Category", "Numerics")]
 public sealed class StitchingTests : IDisposable
 {
     private readonly SweepData _data = SyntheticData.Create();

@@ -32,7 +32,7 @@ public static class LayoutPolicy
     public static MemoryLayout? Override { get; set; }
 
     public static MemoryLayout Choose(ResNet model, Device device) =>
-        Override ?? (device.type == DeviceType.CUDA || IsSafeOnCpu(model, CpuFeatures.Current) ? MemoryLayout.Nhwc : MemoryLayout.Nchw);
+        Override ?? (device.type == DeviceType.CPU ? Kernels.KernelGuard.ForcedLayout : null) ?? (device.type == DeviceType.CUDA || IsSafeOnCpu(model, CpuFeatures.Current) ? MemoryLayout.Nhwc : MemoryLayout.Nchw);
 
     /// <summary>Whether every conv's channel counts are multiples of <paramref name="cpu"/>'s channel block.</summary>
     public static bool IsSafeOnCpu(ResNet model, CpuFeatures cpu) => FirstUnsafeConv(model, cpu) is null;

@@ -27,6 +27,9 @@ public sealed class ModelRepository(string directory, Device device, ILogger<Mod
         var arch = ResNetSpec.Parse(spec.Arch);
         var model = ResNet.Create(arch, spec.Width, data.Channels, data.Classes, spec.InitSeed, spec.Training.RandomInit);
         model.to(device);
+        // Every kernel this network trains and evaluates with, checked on this CPU before it is trusted (cached per CPU).
+        Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([new Kernels.KernelNetwork(spec.Arch, spec.Width, data.Channels, data.Classes)], [],
+            [LayoutPolicy.Choose(model, device)], [ScalarType.Float32]), device, _logger);
         if (Math.Abs(spec.HoldoutFraction - data.HoldoutFraction) > 1e-12)
             throw new ArgumentException($"Model {spec.Key} excludes a held-out part of {spec.HoldoutFraction:R} from training, but the data was split with {data.HoldoutFraction:R}; load the data with the model's held-out fraction.");
         // A new checkpoint stores its score on this run's test set; a reused one is scored again, since the key has no test

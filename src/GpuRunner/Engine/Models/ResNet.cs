@@ -117,6 +117,14 @@ public sealed class ResNet : Module<Tensor, Tensor>
         return fc.call(pooled).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Layer <paramref name="layer"/> (>= 1) alone: takes layer <paramref name="layer"/> - 1's output, returns its own (the kernel check's unit).</summary>
+    public Tensor ForwardLayer(Tensor h, int layer)
+    {
+        using var scope = NewDisposeScope();
+        h = IsChannelsLast ? ChannelsLast.Of(h) : h.contiguous();
+        return _blocks[layer - 1].call(h).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The modules after layer <paramref name="replaced"/>, for freezing checks and precision casts.</summary>
     public IEnumerable<Module> SuffixModules(int replaced) => _blocks.Skip(replaced).Cast<Module>().Append(fc);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -42,6 +43,9 @@ public sealed class StitchEngine : IDisposable
     }
 
     public long CacheBudgetBytes { get; }
+
+    /// <summary>Whether a trained base model near chance (<see cref="NearChance"/>) stops the run before any stitch trains on it (default true).</summary>
+    public bool RefuseChanceModels { get; init; } = true;
     /// <summary>The run's data (train, held-out and test splits on the device) that every stitch and analysis of this engine uses.</summary>
     public SweepData Data => _data;
     public Device Device => _device;
@@ -85,7 +89,29 @@ public sealed class StitchEngine : IDisposable
     {
         if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
         entry = _models.GetOrCreate(spec, _data, cancellationToken);
-        if (_dtype != ScalarType.Float32) entry.Model.to(_dtype);
+        // A matrix through a trained network at chance measures nothing (issue 21: NaN training ended at 10% and 80 stitches
+        // were trained on it): no stitch trains on a trained model that predicts one class or that its test set cannot tell
+        // from chance (Wilson 95% lower bound at or below it). Below twice chance but distinguishable from it, it warns.
+        if (entry.Info.Spec.Trained && RefuseChanceModels)
+        {
+            var testImages = _data.TestLabels.shape[0];
+            var (low, _) = WilsonInterval.Of(entry.Info.TestAccuracy, testImages);
+            if (entry.Info.PredictedClasses <= 1 || low <= NearChance.Chance)
+            {
+                entry.Model.Dispose();
+                throw new ModelAtChanceException(string.Create(CultureInfo.InvariantCulture,
+                    $"trained {spec.Arch} (seed {spec.Seed}) scores {entry.Info.TestAccuracy * 100:F1}% on {testImages} test images ({entry.Info.PredictedClasses} class(es) predicted), " +
+                    $"not distinguishable from chance ({NearChance.Chance * 100:F0}%): no stitch was trained on it. Train longer or on more images; on a new CPU run `kernel-check`."));
+            }
+            if (NearChance.Warning(entry.Info.ToResult()) is { } warning) _logger.LogWarning("{Warning}", warning);
+        }
+        if (_dtype != ScalarType.Float32)
+        {
+            // The repository checked this network's fp32 kernels; frozen use in another precision runs other kernels.
+            Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([new Kernels.KernelNetwork(spec.Arch, spec.Width, _data.Channels, _data.Classes)], [],
+                [LayoutPolicy.Choose(entry.Model, _device)], [_dtype]) with { Training = false }, _device, _logger);
+            entry.Model.to(_dtype);
+        }
         var layout = entry.Model.UsePreferredLayout(_device);
         if (layout == MemoryLayout.Nchw && _device.type == DeviceType.CPU && LayoutPolicy.FirstUnsafeConv(entry.Model, CpuFeatures.Current) is { } why)
             _logger.LogWarning("{Model} runs NCHW on this CPU: {Reason} is not a multiple of its channel block.", spec.Key, why);
@@ -122,6 +148,8 @@ public sealed class StitchEngine : IDisposable
         var j = receiver.LayerIndex(first.ReceiverLayer);
 
         var members = new List<StitchMember>();
+        // A stitch's conv runs in its sender's layout (its input's): each stitch shape checked there before it trains.
+        Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([], tasks.Select(t => t.Shape), tasks.Select(t => Model(t.Sender, cancellationToken).Model.Layout), []), _device, _logger);
         foreach (var task in tasks)
         {
             var stitch = Stitch.Create(task.Shape, StableSeed(task.Id));
@@ -150,8 +178,16 @@ public sealed class StitchEngine : IDisposable
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
         var checkpoint = progressFile is null ? null
             : new LoopCheckpoint(progressFile, $"{string.Join(",", tasks.Select(t => t.Id))}|{settings}|{Precision.Name(_dtype)}", ProgressInterval, Loggers.CreateLogger<LoopCheckpoint>());
-        var outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
-            _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, checkpoint, cancellationToken);
+        IReadOnlyList<StitchOutcome> outcomes;
+        try
+        {
+            outcomes = StitchGroupTrainer.Train(members, Suffix, _data.TrainLabels,
+                _data.HoldoutImages.shape[0] > 0 ? _data.HoldoutLabels : null, _data.TestLabels, settings, first.StitchSeed, onEpoch, RowsPerPass, checkpoint, cancellationToken);
+        }
+        catch (NonFiniteTrainingException e)
+        {
+            throw new NonFiniteTrainingException($"stitches {string.Join(", ", tasks.Select(t => $"{t.SenderLayer}->{t.ReceiverLayer}"))} into {first.Receiver.Key}", e);
+        }
 
         var seconds = clock.Elapsed.TotalSeconds / tasks.Count;
         _logger.LogInformation("  {Arch} layer {Layer}, {Count} stitches: activations {ActivationSeconds:F1} s, init {InitSeconds:F1} s, training + evaluation {TrainSeconds:F1} s",
@@ -189,3 +225,6 @@ public sealed class StitchEngine : IDisposable
         _loaded.Clear();
     }
 }
+
+/// <summary>A trained base model scored near chance: the run stops before any stitch is trained on it.</summary>
+public sealed class ModelAtChanceException(string message) : Exception(message);

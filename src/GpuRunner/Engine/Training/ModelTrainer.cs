@@ -36,7 +36,7 @@ public static class ModelTrainer
         // Held-out accuracy is reported after each epoch; it chooses nothing: the last weights are kept and nothing stops early.
         var loop = new LoopSettings(settings.Epochs, settings.BatchSize, settings.LearningRate, warmup)
         {
-            EvalsPerEpoch = heldOut is null ? 0 : 1, CheckAtStart = false, KeepBest = false,
+            EvalsPerEpoch = heldOut is null ? 0 : 1, CheckAtStart = false, KeepBest = false, Subject = $"base model {model.Spec.Name} width {model.Width} (seed {seed})",
         };
         double? heldOutAccuracy = null;
         Func<IReadOnlyList<int>, IReadOnlyList<HoldoutScore>>? check = heldOut is var (hx, hy)

@@ -63,6 +63,8 @@ public static class TrainingLoop
             {
                 var k = active[a];
                 var score = scores[a];
+                if (double.IsNaN(score.Loss) || double.IsInfinity(score.Loss))
+                    throw new NonFiniteTrainingException(settings.Subject, (int)(stepsDone / stepsPerEpoch) + 1, $"member {k}'s held-out loss {score.Loss}");
                 st.Curves[k].Add(new CurvePoint((double)stepsDone / stepsPerEpoch, score.Loss, score.Accuracy));
                 if (st.Best[k].Score is not { } best || score.Loss < best.Loss)
                     st.KeepBest(k, score, settings.KeepBest ? modules[k] : null);
@@ -127,6 +129,12 @@ public static class TrainingLoop
                     if ((state.Step + 1) % checkEvery == 0) CheckHoldout(state.Step + 1);
                 }
                 state.TrainLoss = anyLoss ? lossSum.item<double>() / seen : double.NaN; // host sync, once per epoch
+                // Wrong must be loud: a NaN or Inf loss or weight ends the run here, named, instead of training on into a result row.
+                if (anyLoss && !double.IsFinite(state.TrainLoss))
+                    throw new NonFiniteTrainingException(settings.Subject, epoch, $"train loss {state.TrainLoss}");
+                foreach (var k in state.Active)
+                    if (modules[k].named_parameters().FirstOrDefault(p => !p.parameter.isfinite().all().item<bool>()) is { parameter: not null } bad)
+                        throw new NonFiniteTrainingException(settings.Subject, epoch, $"member {k}'s {bad.name} holds NaN or Inf");
                 state.EpochsDone = epoch;
                 // Only where there is more to do; at most once per interval (the file holds every member's weights and optimizer).
                 if (checkpoint is not null && epoch < settings.Epochs && state.Active.Count > 0 && lastSave.Elapsed >= checkpoint.Interval)
@@ -170,6 +178,8 @@ public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate
     public bool KeepBest { get; init; } = true;
     public int Patience { get; init; }
     public double MinGainStandardErrors { get; init; } = 2;
+    /// <summary>What is trained ("resnet18 seed 0", "stitches into resnet18 layer 2.1"), for the error a NaN raises.</summary>
+    public string Subject { get; init; } = "training";
 
     /// <summary>A stitch's loop over <paramref name="examples"/> training examples (warm-up a fraction of all steps).</summary>
     public static LoopSettings ForStitch(Core.Contracts.StitchSettings s, long examples)
@@ -200,3 +210,14 @@ public sealed record LoopResult(IReadOnlyList<LoopOutcome> Members, double LastE
 /// another key is not resumed from); <paramref name="Logger"/> hears when a run resumes.
 /// </summary>
 public sealed record LoopCheckpoint(string Path, string Key, TimeSpan Interval, ILogger? Logger = null);
+
+/// <summary>A loss or weight became NaN or Inf: the run stops with what, when and on which CPU, and no result is kept.</summary>
+public sealed class NonFiniteTrainingException : Exception
+{
+    public NonFiniteTrainingException(string subject, int epoch, string what)
+        : base($"{subject}: {what} in epoch {epoch} on {Hardware.HardwareDescription.Of(TorchSharp.torch.CPU)}. Nothing from it is kept; " +
+               "if the kernel self-check passed, lower the learning rate; otherwise run `kernel-check` and report the CPU.") { }
+
+    /// <summary>The same error, named by its caller's subject (the stitches of a group).</summary>
+    public NonFiniteTrainingException(string subject, NonFiniteTrainingException inner) : base($"{subject}: {inner.Message}", inner) { }
+}

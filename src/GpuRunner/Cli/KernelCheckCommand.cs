@@ -1,0 +1,74 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stitching.Core.Architectures;
+using Stitching.GpuRunner.Hardware;
+using Stitching.GpuRunner.Kernels;
+using Stitching.GpuRunner.Models;
+using static TorchSharp.torch;
+
+namespace Stitching.GpuRunner.Cli;
+
+/// <summary>
+/// <c>kernel-check</c>: runs the kernel self-check in this process's configuration (oneDNN cap from the environment, no
+/// fallback) and exits 0 when every case matches its float64 reference, 3 when one does not. The startup ISA choice
+/// (<see cref="KernelIsa"/>) runs it as a child process, once per candidate cap.
+/// </summary>
+public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
+{
+    public const int FailedExitCode = 3;
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--arch <ARCH>"), Description("Check this architecture (with --width) instead of the generic set (resnet(1,1,1,1) at widths 4-24 and every stitch kind).")]
+        public string? Arch { get; init; }
+
+        [CommandOption("--width <W>"), Description("Width of --arch (default 16).")]
+        public int Width { get; init; } = 16;
+
+        [CommandOption("--bf16 <BOOL>"), Description("Also check frozen use in bf16 (default: where the CPU has bf16 instructions).")]
+        public bool? Bf16 { get; init; }
+
+        [CommandOption("--threads <N>"), Description("CPU threads for torch (default: all cores).")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--guard"), Description("Check as a run does: on a failure move to a configuration that passes (the other layout, oneDNN off) and print it; exit 3 only if none passes.")]
+        public bool Guard { get; init; }
+
+        [CommandOption("--json <FILE>"), Description("Also write the result as JSON.")]
+        public string? Json { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Threads is { } threads) set_num_threads(threads);
+        var cpu = CpuFeatures.Current;
+        var bf16 = settings.Bf16 ?? cpu.NativeBf16;
+        var plan = settings.Arch is null ? KernelCheckPlan.Generic(bf16)
+            : KernelCheckPlan.For([new KernelNetwork(ResNetSpec.Parse(settings.Arch).Name, settings.Width, 1, 10)], [], [MemoryLayout.Nchw, MemoryLayout.Nhwc],
+                bf16 ? [ScalarType.Float32, ScalarType.BFloat16] : [ScalarType.Float32]);
+        if (settings.Guard)
+        {
+            using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
+            try
+            {
+                KernelGuard.Ensure(plan, CPU, loggers.CreateLogger<KernelCheckCommand>());
+            }
+            catch (KernelCheckException e)
+            {
+                AnsiConsole.WriteLine($"error: {e.Message}");
+                return FailedExitCode;
+            }
+            AnsiConsole.WriteLine($"passed on {HardwareDescription.Of(CPU)}");
+            return 0;
+        }
+        var result = KernelCheck.Run(plan, KernelGuard.Perturb);
+        AnsiConsole.WriteLine($"Kernel self-check on {cpu.Description} ({KernelGuard.Configuration}): {result.Cases.Count} cases in {result.Seconds:F1} s");
+        foreach (var failure in result.Failures) AnsiConsole.WriteLine($"FAILED {failure}");
+        AnsiConsole.WriteLine(result.Passed ? "passed" : $"{result.Failures.Count} failure(s)");
+        if (settings.Json is { } json) File.WriteAllText(json, JsonSerializer.Serialize(new { cpu = cpu.Description, configuration = KernelGuard.Configuration, result.Cases, result.Failures, result.Seconds, result.Passed }));
+        return result.Passed ? 0 : FailedExitCode;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Stitching.GpuRunner.Hardware;
+
+namespace Stitching.GpuRunner.Kernels;
+
+/// <summary>
+/// Chooses, before libtorch's first convolution, the highest oneDNN instruction set whose kernels pass the generic
+/// self-check (<see cref="KernelCheckPlan.Generic"/>) on this CPU. Each candidate is checked in a child process (a
+/// broken kernel may corrupt the heap, and oneDNN reads its cap only once per process), from the CPU's own ISA down:
+/// on the AMD EPYC Zen 5 of issue 21 that is AVX-512 (wrong gradients, NaN) and then AVX2 (correct, as fast in fp32).
+/// The verdict is cached per CPU model, flags and libtorch version; a cap the user set is left alone (the in-process
+/// <see cref="KernelGuard"/> still checks it).
+/// </summary>
+public static class KernelIsa
+{
+    /// <summary>Set in a probe child, so that it checks its own configuration instead of choosing one.</summary>
+    public const string ProbeVariable = "STITCHING_KERNEL_PROBE";
+
+    /// <summary>The caps this CPU supports below its own highest, from the highest (the candidates after "no cap").</summary>
+    public static IReadOnlyList<string> LowerCaps(CpuFeatures cpu)
+    {
+        bool Has(params string[] flags) => flags.All(cpu.Flags.Contains);
+        var supported = new List<string>();
+        if (Has("amx_bf16", "amx_tile")) supported.Add("AVX512_CORE_AMX");
+        if (Has("avx512_bf16", "avx512bw")) supported.Add("AVX512_CORE_BF16");
+        if (Has("avx512_vnni", "avx512bw")) supported.Add("AVX512_CORE_VNNI");
+        if (Has("avx512f", "avx512bw", "avx512vl", "avx512dq")) supported.Add("AVX512_CORE");
+        if (Has("avx_vnni", "avx2")) supported.Add("AVX2_VNNI");
+        if (Has("avx2")) supported.Add("AVX2");
+        if (Has("sse4_1")) supported.Add("SSE41");
+        return supported.Skip(1).ToList();
+    }
+
+    /// <summary>
+    /// Sets <c>ONEDNN_MAX_CPU_ISA</c> for this process to the highest cap that passes, if the CPU's own ISA does not.
+    /// <paramref name="probe"/> starts this application's <c>kernel-check</c> with the cap given (null: none) in its
+    /// environment. Returns the cap set, or null (none needed, set by the user, a probe child, or nothing passed:
+    /// then the in-process guard decides).
+    /// </summary>
+    public static string? SelectAtStartup(Func<string?, ProcessStartInfo> probe, ILogger? logger = null)
+    {
+        if (Environment.GetEnvironmentVariable(ProbeVariable) is { Length: > 0 } || OneDnn.IsaCap is not null) return null;
+        var cpu = CpuFeatures.Current;
+        if (cpu.Flags.Count == 0) return null; // not Linux: no /proc/cpuinfo to key the verdict by; the in-process guard checks
+        var file = Path.Combine(KernelGuard.CacheDirectory, $"isa-{Key(cpu)}.json");
+        var verdict = Read(file);
+        if (verdict is null)
+        {
+            var clock = Stopwatch.StartNew();
+            var tried = new List<string>();
+            string? chosen = null;
+            var passed = false;
+            foreach (var cap in new string?[] { null }.Concat(LowerCaps(cpu)))
+            {
+                var (ok, detail) = Probe(probe, cap);
+                tried.Add($"{cap ?? "native"}: {(ok ? "passed" : detail)}");
+                if (!ok) continue;
+                (chosen, passed) = (cap, true);
+                break;
+            }
+            verdict = new IsaVerdict(chosen, passed, tried, clock.Elapsed.TotalSeconds);
+            Write(file, verdict);
+            if (chosen is not null || !passed)
+                logger?.LogWarning("oneDNN kernel check on {Cpu}: {Tried} ({Seconds:F1} s)", cpu.Description, string.Join("; ", tried), verdict.Seconds);
+        }
+        if (verdict.Cap is { } chosenCap)
+        {
+            OneDnn.SetIsaCap(chosenCap);
+            logger?.LogWarning("Running oneDNN with {Variable}={Cap}: its kernels at this CPU's own ISA failed the self-check ({Cache}).",
+                OneDnn.IsaVariable, chosenCap, file);
+        }
+        return verdict.Cap;
+    }
+
+    private static (bool Ok, string Detail) Probe(Func<string?, ProcessStartInfo> probe, string? cap)
+    {
+        var start = probe(cap);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        start.Environment[ProbeVariable] = "1";
+        if (cap is null) start.Environment.Remove(OneDnn.IsaVariable);
+        else start.Environment[OneDnn.IsaVariable] = cap;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the kernel check ({start.FileName}).");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (false, "timed out");
+        }
+        process.WaitForExit();
+        if (process.ExitCode == 0) return (true, "");
+        var lines = (output.Result + error.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var failure = lines.FirstOrDefault(l => l.StartsWith("FAILED", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
+        return (false, $"exit {process.ExitCode}{(failure.Length > 0 ? ": " + failure : "")}");
+    }
+
+    private static string Key(CpuFeatures cpu) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        $"{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|{Sweeps.EngineProvenance.LibTorchVersion}|{KernelGuard.Perturb}")))[..24];
+
+    /// <summary>The cap chosen (null: none needed or none passed), whether a configuration passed, what was tried, seconds.</summary>
+    public sealed record IsaVerdict(string? Cap, bool Passed, IReadOnlyList<string> Tried, double Seconds);
+
+    private static IsaVerdict? Read(string file)
+    {
+        try
+        {
+            return File.Exists(file) ? JsonSerializer.Deserialize<IsaVerdict>(File.ReadAllText(file)) : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void Write(string file, IsaVerdict verdict)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temp = $"{file}.{Environment.ProcessId}.tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(verdict));
+            File.Move(temp, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
