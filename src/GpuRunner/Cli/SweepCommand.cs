@@ -96,6 +96,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--description <TEXT>"), Description("What the sweep is for, recorded in sweep.json.")]
         public string? Description { get; init; }
 
+        [CommandOption("--allow-chance-models"), Description("Go on when a trained base model cannot be told from chance (default: the sweep stops before any stitch trains on it).")]
+        public bool AllowChanceModels { get; init; }
+
         [CommandOption("--dry-run"), Description("Print the jobs, stitches, FLOPs, cache memory and estimated time per device class, and stop: nothing trains.")]
         public bool DryRun { get; init; }
 
@@ -161,7 +164,10 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         Log($"Sweep: {plan.Pairs.Count} network pair(s), {plan.Variants.Count} variant(s), {plan.Stitches.Count()} stitches -> {Path.GetFullPath(settings.Out)}");
 
         using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
-        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
+        using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, loggers)
+        {
+            RefuseChanceModels = !settings.AllowChanceModels,
+        };
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)
         {

@@ -15,7 +15,7 @@ public sealed class SweepCommandDefaultsTests : IDisposable
         var (exit, output) = await GpuRunnerDll.RunAsync(GpuRunnerDll.Start("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(1,1,1,1)",
             "--width", "4", "--train-limit", "100", "--test-limit", "50", "--model-epochs", "1", "--sender-layers", "stem", "--receiver-layers", "stem",
             "--variants", "trained->trained", "--threads", "1", "--data-dir", Requirement.FashionMnist(), "--out", outDir,
-            "--models-dir", Path.Combine(_dir, "models")), TimeSpan.FromMinutes(5));
+            "--models-dir", Path.Combine(_dir, "models"), "--allow-chance-models"), TimeSpan.FromMinutes(5));
 
         Assert.True(exit == 0, output);
         Assert.Equal(new StitchSettings(), SweepManifest.Read(outDir)!.Spec.Stitch);

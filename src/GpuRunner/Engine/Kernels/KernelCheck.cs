@@ -31,11 +31,12 @@ namespace Stitching.GpuRunner.Kernels;
 public static class KernelCheck
 {
     /// <summary>
-    /// Relative L2 error allowed: fp32 through a whole network stays below 1e-5 (measured); bf16 rounds each op to 8 bits
-    /// (about 3e-3 per op; a ResNet34's last layer about 0.03). The broken kernels of issue 21 were 0.2-0.65 wrong per
-    /// convolution.
+    /// Relative L2 error allowed: fp32 stays below 1e-5 for most tensors, but a layer's input gradient reached 1.6e-3
+    /// with every kernel path (oneDNN on and off; ResNet18, width 16): a ReLU whose input rounds across zero flips a
+    /// whole gradient entry. bf16 rounds each op to 8 bits (about 3e-3 per op; a ResNet34's last layer about 0.03).
+    /// The broken kernels of issue 21 were 0.2-0.86 wrong per convolution, or NaN.
     /// </summary>
-    public static double Tolerance(ScalarType dtype) => dtype == ScalarType.BFloat16 ? 0.08 : 1e-3;
+    public static double Tolerance(ScalarType dtype) => dtype == ScalarType.BFloat16 ? 0.08 : 1e-2;
 
     private const int Batch = 4;
     private const int Images = 32; // the networks' input size (CIFAR-style, Fashion-MNIST padded)

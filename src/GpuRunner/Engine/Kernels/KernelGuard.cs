@@ -27,7 +27,7 @@ namespace Stitching.GpuRunner.Kernels;
 public static class KernelGuard
 {
     /// <summary>Bumped when the cases or tolerances change: older cached verdicts are not reused.</summary>
-    private const int CheckVersion = 1;
+    internal const int CheckVersion = 2;
 
     private static readonly Lock Gate = new();
     private static readonly HashSet<string> Passed = [];

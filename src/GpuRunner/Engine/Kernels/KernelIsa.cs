@@ -101,7 +101,7 @@ public static class KernelIsa
     }
 
     private static string Key(CpuFeatures cpu) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|{Sweeps.EngineProvenance.LibTorchVersion}|{KernelGuard.Perturb}")))[..24];
+        $"v{KernelGuard.CheckVersion}|{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|{Sweeps.EngineProvenance.LibTorchVersion}|{KernelGuard.Perturb}")))[..24];
 
     /// <summary>The cap chosen (null: none needed or none passed), whether a configuration passed, what was tried, seconds.</summary>
     public sealed record IsaVerdict(string? Cap, bool Passed, IReadOnlyList<string> Tried, double Seconds);

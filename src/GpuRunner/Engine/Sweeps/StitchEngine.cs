@@ -44,8 +44,11 @@ public sealed class StitchEngine : IDisposable
 
     public long CacheBudgetBytes { get; }
 
-    /// <summary>Whether a trained base model near chance (<see cref="NearChance"/>) stops the run before any stitch trains on it (default true).</summary>
-    public bool RefuseChanceModels { get; init; } = true;
+    /// <summary>
+    /// Whether a trained base model indistinguishable from chance stops the run before any stitch trains on it. The sweep
+    /// command sets it (unless --allow-chance-models); tests and benchmarks that train deliberately tiny models do not.
+    /// </summary>
+    public bool RefuseChanceModels { get; init; }
     /// <summary>The run's data (train, held-out and test splits on the device) that every stitch and analysis of this engine uses.</summary>
     public SweepData Data => _data;
     public Device Device => _device;
