@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Core.Architectures;
 using Stitching.GpuRunner.Hardware;
@@ -13,7 +12,7 @@ namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
 /// <c>kernel-check</c>: runs the kernel self-check in this process's configuration (oneDNN cap from the environment, no
-/// fallback) and exits 0 when every case matches its float64 reference, 3 when one does not. The startup ISA choice
+/// fallback; plain lines, never wrapped, for logs and the tests that read them) and exits 0 when every case matches its float64 reference, 3 when one does not. The startup ISA choice
 /// (<see cref="KernelIsa"/>) runs it as a child process, once per candidate cap.
 /// </summary>
 public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
@@ -58,16 +57,19 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
             }
             catch (KernelCheckException e)
             {
-                AnsiConsole.WriteLine($"error: {e.Message}");
+                Console.WriteLine($"error: {e.Message}");
                 return FailedExitCode;
             }
-            AnsiConsole.WriteLine($"passed on {HardwareDescription.Of(CPU)}");
+            Console.WriteLine($"passed on {HardwareDescription.Of(CPU)}");
+            var bf16Choice = Bf16Choice.Current;
+            Console.WriteLine($"bf16 for frozen networks (--precision auto): {(bf16Choice.UseBf16 ? "yes" : "no")}: {bf16Choice.Reason}" +
+                (bf16Choice.Fp32ImagesPerSecond > 0 ? $" ({bf16Choice.Fp32ImagesPerSecond:F0} images/s fp32, {bf16Choice.Bf16ImagesPerSecond:F0} bf16)" : ""));
             return 0;
         }
         var result = KernelCheck.Run(plan, KernelGuard.Perturb);
-        AnsiConsole.WriteLine($"Kernel self-check on {cpu.Description} ({KernelGuard.Configuration}): {result.Cases.Count} cases in {result.Seconds:F1} s");
-        foreach (var failure in result.Failures) AnsiConsole.WriteLine($"FAILED {failure}");
-        AnsiConsole.WriteLine(result.Passed ? "passed" : $"{result.Failures.Count} failure(s)");
+        Console.WriteLine($"Kernel self-check on {cpu.Description} ({KernelGuard.Configuration}): {result.Cases.Count} cases in {result.Seconds:F1} s");
+        foreach (var failure in result.Failures) Console.WriteLine($"FAILED {failure}");
+        Console.WriteLine(result.Passed ? "passed" : $"{result.Failures.Count} failure(s)");
         if (settings.Json is { } json) File.WriteAllText(json, JsonSerializer.Serialize(new { cpu = cpu.Description, configuration = KernelGuard.Configuration, result.Cases, result.Failures, result.Seconds, result.Passed }));
         return result.Passed ? 0 : FailedExitCode;
     }

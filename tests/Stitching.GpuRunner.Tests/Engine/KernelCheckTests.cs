@@ -41,6 +41,22 @@ public sealed class KernelCheckTests
     }
 
     [Fact]
+    public async Task Auto_precision_takes_bf16_only_where_its_kernels_pass_and_it_measures_faster()
+    {
+        using var cache = new TempFolder();
+        var (exit, output) = await CheckInChild(cache, "bf16 frozen: output of layer 2.0", "--guard");
+        Assert.True(exit == 0, output);
+        Assert.Contains(CpuFeatures.Current.NativeBf16
+            ? "bf16 for frozen networks (--precision auto): no: bf16 kernels failed the self-check"
+            : "bf16 for frozen networks (--precision auto): no: no bf16 instructions", output, StringComparison.Ordinal);
+
+        using var clean = new TempFolder();
+        (exit, output) = await CheckInChild(clean, null, "--guard");
+        Assert.True(exit == 0, output);
+        if (CpuFeatures.Current.NativeBf16) Assert.Matches(@"\(--precision auto\): (yes|no): bf16 measured [0-9.]+x as fast as fp32 \([0-9]+ images/s fp32, [0-9]+ bf16\)", output);
+    }
+
+    [Fact]
     public async Task A_kernel_wrong_in_one_layout_makes_every_network_use_the_other()
     {
         using var cache = new TempFolder();
@@ -113,7 +129,9 @@ public sealed class KernelCheckTests
     {
         var start = GpuRunnerDll.Start(["kernel-check", "--arch", "resnet(1,1,1,1)", "--width", "4", "--bf16", "false", "--threads", "1", .. args]);
         Environment(start, cache, perturb);
-        return await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
+        var (exit, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
+        // The log lines are wrapped at the console's width: the assertions read the words, not the lines.
+        return (exit, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
     }
 
     private static void Environment(System.Diagnostics.ProcessStartInfo start, TempFolder cache, string? perturb)

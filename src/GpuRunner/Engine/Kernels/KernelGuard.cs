@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stitching.GpuRunner.Hardware;
 using Stitching.GpuRunner.Models;
@@ -36,13 +33,8 @@ public static class KernelGuard
     /// <summary>A layout every network of this process must use because the other one failed the check; null: none.</summary>
     public static MemoryLayout? ForcedLayout { get; private set; }
 
-    /// <summary>
-    /// Where verdicts are cached: $STITCHING_KERNEL_CHECKS, or ~/.cache/stitching/kernel-checks. A verdict is
-    /// a small JSON file named by the hash of everything it depends on.
-    /// </summary>
-    public static string CacheDirectory =>
-        Environment.GetEnvironmentVariable("STITCHING_KERNEL_CHECKS") is { Length: > 0 } dir ? dir
-            : Path.Combine(Data.DatasetOptions.CacheHome(), "stitching", "kernel-checks");
+    /// <summary>Where verdicts are cached (<see cref="VerdictCache"/>): $STITCHING_KERNEL_CHECKS, or ~/.cache/stitching/kernel-checks.</summary>
+    public static string CacheDirectory => VerdictCache.Directory;
 
     /// <summary>Test hook: the named tensor (substring) is corrupted in every check, as a broken kernel would be.</summary>
     public static string? Perturb { get; set; } = Environment.GetEnvironmentVariable("STITCHING_KERNEL_CHECK_PERTURB") is { Length: > 0 } p ? p : null;
@@ -116,56 +108,23 @@ public static class KernelGuard
     private static KernelCheckResult CheckCached(KernelCheckPlan plan, ILogger? logger)
     {
         var cpu = CpuFeatures.Current;
-        var key = Hash($"v{CheckVersion}|{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|{Configuration}|" +
-                       $"{Sweeps.EngineProvenance.LibTorchVersion}|{Sweeps.EngineProvenance.TorchSharpVersion}|{plan.Description}|{Perturb}");
-        if (Passed.Contains(key)) return new KernelCheckResult([], [], 0);
-        var file = Path.Combine(CacheDirectory, key + ".json");
-        if (Read(file) is { } cached)
+        var file = VerdictCache.File("check", Configuration, plan.Description);
+        if (Passed.Contains(file)) return new KernelCheckResult([], [], 0);
+        if (VerdictCache.Read<KernelCheckResult>(file) is { } cached)
         {
-            if (cached.Passed) Passed.Add(key);
+            if (cached.Passed) Passed.Add(file);
             return cached;
         }
         var result = KernelCheck.Run(plan, Perturb);
         logger?.LogInformation("Kernel self-check on {Cpu} ({Configuration}): {Cases} cases {Verdict} in {Seconds:F1} s",
             cpu.Description, Configuration, result.Cases.Count, result.Passed ? "passed" : "FAILED", result.Seconds);
-        Write(file, result);
-        if (result.Passed) Passed.Add(key);
+        VerdictCache.Write(file, result);
+        if (result.Passed) Passed.Add(file);
         return result;
     }
 
     internal static string Describe(IReadOnlyList<KernelFailure> failures) =>
         string.Join("; ", failures.Take(3).Select(f => f.ToString())) + (failures.Count > 3 ? $"; and {failures.Count - 3} more" : "");
-
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24];
-
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, IncludeFields = false };
-
-    private static KernelCheckResult? Read(string file)
-    {
-        try
-        {
-            return File.Exists(file) ? JsonSerializer.Deserialize<KernelCheckResult>(File.ReadAllText(file), Json) : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
-        {
-            return null; // an unreadable verdict is checked again
-        }
-    }
-
-    private static void Write(string file, KernelCheckResult result)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            var temp = $"{file}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(result, Json));
-            File.Move(temp, file, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A read-only cache only costs the check again next time.
-        }
-    }
 
     /// <summary>Test hook: forgets this process's verdicts and choices (not the disk cache, which is keyed by configuration).</summary>
     public static void ResetForTests()

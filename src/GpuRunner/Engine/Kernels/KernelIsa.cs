@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stitching.GpuRunner.Hardware;
 
@@ -46,8 +43,8 @@ public static class KernelIsa
         if (Environment.GetEnvironmentVariable(ProbeVariable) is { Length: > 0 } || OneDnn.IsaCap is not null) return null;
         var cpu = CpuFeatures.Current;
         if (cpu.Flags.Count == 0) return null; // not Linux: no /proc/cpuinfo to key the verdict by; the in-process guard checks
-        var file = Path.Combine(KernelGuard.CacheDirectory, $"isa-{Key(cpu)}.json");
-        var verdict = Read(file);
+        var file = VerdictCache.File("isa");
+        var verdict = VerdictCache.Read<IsaVerdict>(file);
         if (verdict is null)
         {
             var clock = Stopwatch.StartNew();
@@ -63,7 +60,7 @@ public static class KernelIsa
                 break;
             }
             verdict = new IsaVerdict(chosen, passed, tried, clock.Elapsed.TotalSeconds);
-            Write(file, verdict);
+            VerdictCache.Write(file, verdict);
             if (chosen is not null || !passed)
                 logger?.LogWarning("oneDNN kernel check on {Cpu}: {Tried} ({Seconds:F1} s)", cpu.Description, string.Join("; ", tried), verdict.Seconds);
         }
@@ -100,35 +97,6 @@ public static class KernelIsa
         return (false, $"exit {process.ExitCode}{(failure.Length > 0 ? ": " + failure : "")}");
     }
 
-    private static string Key(CpuFeatures cpu) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"v{KernelGuard.CheckVersion}|{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|{Sweeps.EngineProvenance.LibTorchVersion}|{KernelGuard.Perturb}")))[..24];
-
     /// <summary>The cap chosen (null: none needed or none passed), whether a configuration passed, what was tried, seconds.</summary>
     public sealed record IsaVerdict(string? Cap, bool Passed, IReadOnlyList<string> Tried, double Seconds);
-
-    private static IsaVerdict? Read(string file)
-    {
-        try
-        {
-            return File.Exists(file) ? JsonSerializer.Deserialize<IsaVerdict>(File.ReadAllText(file)) : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            return null;
-        }
-    }
-
-    private static void Write(string file, IsaVerdict verdict)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            var temp = $"{file}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(verdict));
-            File.Move(temp, file, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Stitching.GpuRunner.Training;
 
 /// <summary>
-/// The dtype of the frozen prefix and suffix. bf16 is used where the hardware runs it natively (CUDA with
-/// bf16 support, CPUs with AMX or AVX-512 BF16); stitches always keep fp32 master weights.
+/// The dtype of the frozen prefix and suffix. <c>auto</c> is bf16 on CUDA, and on a CPU with bf16 instructions (AMX or
+/// AVX-512 BF16) only where its bf16 kernels pass the self-check and are measured faster than fp32
+/// (<see cref="Kernels.Bf16Choice"/>); stitches always keep fp32 master weights.
 /// </summary>
 public static class Precision
 {
@@ -17,10 +18,9 @@ public static class Precision
         _ => throw new ArgumentException($"Unknown precision '{setting}'. Use {WireNames.Allowed<ComputePrecision>()}."),
     };
 
-    public static bool HasFastBFloat16(Device device)
-    {
-        return device.type == TorchSharp.DeviceType.CUDA || Hardware.CpuFeatures.Current.NativeBf16;
-    }
+    /// <summary>CUDA; or a CPU whose bf16 kernels pass the self-check and were measured faster than fp32 (<see cref="Kernels.Bf16Choice"/>).</summary>
+    public static bool HasFastBFloat16(Device device) =>
+        device.type == TorchSharp.DeviceType.CUDA || Kernels.Bf16Choice.Current.UseBf16;
 
     public static string Name(ScalarType t) => (t == ScalarType.BFloat16 ? ComputePrecision.Bf16 : ComputePrecision.Fp32).Name();
 }
