@@ -8,7 +8,10 @@ namespace Stitching.GpuRunner.Hardware;
 /// </summary>
 public sealed record CpuFeatures(string Model, IReadOnlySet<string> Flags, string? IsaCap)
 {
-    public static CpuFeatures Current { get; } = Read();
+    public static CpuFeatures Current { get; private set; } = Read();
+
+    /// <summary>Reads the CPU again, after the startup ISA choice set a cap (<see cref="Kernels.KernelIsa"/>).</summary>
+    internal static void Refresh() => Current = Read();
 
     /// <summary>oneDNN runs its AVX-512 kernels (16 fp32 lanes).</summary>
     public bool Avx512 => Flags.Contains("avx512f") && CapAllows("AVX512", "AVX10");

@@ -47,7 +47,8 @@ public static class KernelGuard
             lock (Gate)
             {
                 var parts = new List<string>();
-                if (OneDnn.IsaCap is { } cap) parts.Add($"{OneDnn.IsaVariable}={cap}");
+                // A cap set by hand is already in the CPU's description; one the self-check chose is said here.
+                if (KernelIsa.Chosen is { } cap) parts.Add($"{OneDnn.IsaVariable}={cap} chosen by the self-check");
                 if (!OneDnn.Enabled) parts.Add("oneDNN off");
                 if (ForcedLayout is { } layout) parts.Add($"layout {LayoutPolicy.Name(layout)} forced");
                 parts.AddRange(Notes);

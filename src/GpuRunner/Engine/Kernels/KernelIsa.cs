@@ -17,6 +17,9 @@ public static class KernelIsa
     /// <summary>Set in a probe child, so that it checks its own configuration instead of choosing one.</summary>
     public const string ProbeVariable = "STITCHING_KERNEL_PROBE";
 
+    /// <summary>The cap this process runs under because the startup choice set it (null: none, or set by the user).</summary>
+    public static string? Chosen { get; private set; }
+
     /// <summary>The caps this CPU supports below its own highest, from the highest (the candidates after "no cap").</summary>
     public static IReadOnlyList<string> LowerCaps(CpuFeatures cpu)
     {
@@ -67,6 +70,8 @@ public static class KernelIsa
         if (verdict.Cap is { } chosenCap)
         {
             OneDnn.SetIsaCap(chosenCap);
+            CpuFeatures.Refresh(); // the layout rule and the description follow the cap, as under a cap set by hand
+            Chosen = chosenCap;
             logger?.LogWarning("Running oneDNN with {Variable}={Cap}: its kernels at this CPU's own ISA failed the self-check ({Cache}).",
                 OneDnn.IsaVariable, chosenCap, file);
         }
