@@ -8,6 +8,9 @@ if (args.Length > 0 && args[0] is "sweep" or "train" or "report" or "bench" or "
     using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
     KernelIsa.SelectAtStartup(cap => GpuRunnerSelf.Start("kernel-check"), loggers.CreateLogger("Stitching.KernelCheck"));
 }
+// The engine's checks of the run's own kernels run in child processes too: a kernel that corrupts the heap ends the child.
+if (args.Length > 0 && args[0] is "sweep" or "train" or "report" or "bench" or "worker" or "kernel-check")
+    KernelGuard.Launcher = a => GpuRunnerSelf.Start([.. a]);
 
 var app = new CommandApp();
 app.Configure(config =>

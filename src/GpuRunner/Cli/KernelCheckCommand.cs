@@ -17,7 +17,7 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
 {
-    public const int FailedExitCode = 3;
+    public const int FailedExitCode = KernelCheck.FailedExitCode;
 
     public sealed class Settings : CommandSettings
     {
@@ -36,8 +36,14 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         [CommandOption("--guard"), Description("Check as a run does: on a failure move to a configuration that passes (the other layout, oneDNN off) and print it; exit 3 only if none passes.")]
         public bool Guard { get; init; }
 
-        [CommandOption("--json <FILE>"), Description("Also write the result as JSON.")]
+        [CommandOption("--json <FILE>"), Description("Also write the result (cases, failures, seconds) as JSON.")]
         public string? Json { get; init; }
+
+        [CommandOption("--plan <FILE>"), Description("Check the plan in this JSON file (what the engine's guard sends a child process).")]
+        public string? Plan { get; init; }
+
+        [CommandOption("--onednn <ON>"), Description("on (default) or off: check with oneDNN switched off, as the guard's fallback runs.")]
+        public string OneDnnState { get; init; } = "on";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -45,7 +51,12 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         if (settings.Threads is { } threads) set_num_threads(threads);
         var cpu = CpuFeatures.Current;
         var bf16 = settings.Bf16 ?? cpu.NativeBf16;
-        var plan = settings.Arch is null ? KernelCheckPlan.Generic(bf16)
+        // Test hook: a check process that dies as a heap-corrupting kernel makes it die (the guard must read it as a failure).
+        if (settings.Plan is not null && Environment.GetEnvironmentVariable("STITCHING_KERNEL_CHECK_CRASH") == "1")
+            Environment.FailFast("simulated kernel crash (STITCHING_KERNEL_CHECK_CRASH=1)");
+        if (settings.OneDnnState == "off") OneDnn.SetEnabled(false);
+        var plan = settings.Plan is { } planFile ? JsonSerializer.Deserialize<KernelCheckPlan>(File.ReadAllText(planFile)) ?? throw new InvalidDataException($"{planFile}: no plan.")
+            : settings.Arch is null ? KernelCheckPlan.Generic(bf16)
             : KernelCheckPlan.For([new KernelNetwork(ResNetSpec.Parse(settings.Arch).Name, settings.Width, 1, 10)], [], [MemoryLayout.Nchw, MemoryLayout.Nhwc],
                 bf16 ? [ScalarType.Float32, ScalarType.BFloat16] : [ScalarType.Float32]);
         if (settings.Guard)
@@ -70,7 +81,7 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         Console.WriteLine($"Kernel self-check on {cpu.Description} ({KernelGuard.Configuration}): {result.Cases.Count} cases in {result.Seconds:F1} s");
         foreach (var failure in result.Failures) Console.WriteLine($"FAILED {failure}");
         Console.WriteLine(result.Passed ? "passed" : $"{result.Failures.Count} failure(s)");
-        if (settings.Json is { } json) File.WriteAllText(json, JsonSerializer.Serialize(new { cpu = cpu.Description, configuration = KernelGuard.Configuration, result.Cases, result.Failures, result.Seconds, result.Passed }));
+        if (settings.Json is { } json) File.WriteAllText(json, JsonSerializer.Serialize(result));
         return result.Passed ? 0 : FailedExitCode;
     }
 }

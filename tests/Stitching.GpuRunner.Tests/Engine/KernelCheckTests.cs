@@ -112,6 +112,20 @@ public sealed class KernelCheckTests
     }
 
     [Fact]
+    public async Task A_check_process_that_crashes_is_a_failure_of_its_configuration_not_of_the_run()
+    {
+        using var cache = new TempFolder();
+        var start = GpuRunnerDll.Start("kernel-check", "--arch", "resnet(1,1,1,1)", "--width", "4", "--bf16", "false", "--threads", "1", "--guard");
+        Environment(start, cache, null);
+        start.Environment["STITCHING_KERNEL_CHECK_CRASH"] = "1"; // every check child dies, as on a heap-corrupting kernel
+        var (exit, raw) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
+        var output = System.Text.RegularExpressions.Regex.Replace(raw, @"\s+", " ");
+        Assert.Equal(3, exit); // refused with an error, not killed
+        Assert.Contains("kernel self-check failed", output, StringComparison.Ordinal);
+        Assert.Contains("the check process ended with exit", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_nan_loss_ends_training_with_an_error_naming_what_and_when()
     {
         using var layer = nn.Linear(2, 1);

@@ -38,6 +38,9 @@ public static class KernelCheck
     /// </summary>
     public static double Tolerance(ScalarType dtype) => dtype == ScalarType.BFloat16 ? 0.08 : 1e-2;
 
+    /// <summary>The exit code of a <c>kernel-check</c> process whose check found a wrong kernel (0: all passed).</summary>
+    public const int FailedExitCode = 3;
+
     private const int Batch = 4;
     private const int Images = 32; // the networks' input size (CIFAR-style, Fashion-MNIST padded)
 

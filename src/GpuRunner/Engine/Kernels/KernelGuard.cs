@@ -102,6 +102,39 @@ public static class KernelGuard
         }
     }
 
+    /// <summary>
+    /// How to start this application's <c>kernel-check</c> with the given arguments, registered by a host (the CLI and
+    /// worker, the test hosts). With it, a check runs in a child process in this process's configuration (ISA cap
+    /// inherited, oneDNN state and threads passed): a broken kernel that corrupts the heap (as on Zen 5: "double free
+    /// or corruption") then takes down the child, read as a failure, never the run. Without it the check runs here.
+    /// </summary>
+    public static Func<IReadOnlyList<string>, System.Diagnostics.ProcessStartInfo>? Launcher { get; set; }
+
+    private static KernelCheckResult RunInChild(KernelCheckPlan plan, Func<IReadOnlyList<string>, System.Diagnostics.ProcessStartInfo> launcher)
+    {
+        var folder = Directory.CreateTempSubdirectory("stitching-kernel-check-");
+        try
+        {
+            var planFile = Path.Combine(folder.FullName, "plan.json");
+            var resultFile = Path.Combine(folder.FullName, "result.json");
+            File.WriteAllText(planFile, System.Text.Json.JsonSerializer.Serialize(plan));
+            var start = launcher(["kernel-check", "--plan", planFile, "--json", resultFile,
+                "--onednn", OneDnn.Enabled ? "on" : "off", "--threads", get_num_threads().ToString(CultureInfo.InvariantCulture)]);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (exit, output) = KernelIsa.RunProbe(start, cap: OneDnn.IsaCap, keepCap: true);
+            if (exit is 0 or KernelCheck.FailedExitCode && VerdictCache.Read<KernelCheckResult>(resultFile) is { } result) return result;
+            // No verdict: the child crashed or hung; that is a failure of every layout it was checking.
+            var detail = $"the check process ended with {(exit is null ? "a time-out" : $"exit {exit}")} and no verdict: {output}";
+            var layouts = plan.Layouts.Count > 0 ? plan.Layouts : [MemoryLayout.Nchw, MemoryLayout.Nhwc];
+            return new KernelCheckResult([plan.Description], layouts.Select(l => new KernelFailure("kernel check process", detail, l, ScalarType.Float32)).ToList(),
+                clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The configuration a verdict depends on, beside the plan.</summary>
     public static string Configuration => string.Create(CultureInfo.InvariantCulture,
         $"cap {OneDnn.IsaCap ?? "none"}, oneDNN {(OneDnn.Enabled ? "on" : "off")}, {get_num_threads()} threads");
@@ -116,7 +149,7 @@ public static class KernelGuard
             if (cached.Passed) Passed.Add(file);
             return cached;
         }
-        var result = KernelCheck.Run(plan, Perturb);
+        var result = Launcher is null ? KernelCheck.Run(plan, Perturb) : RunInChild(plan, Launcher);
         logger?.LogInformation("Kernel self-check on {Cpu} ({Configuration}): {Cases} cases {Verdict} in {Seconds:F1} s",
             cpu.Description, Configuration, result.Cases.Count, result.Passed ? "passed" : "FAILED", result.Seconds);
         VerdictCache.Write(file, result);

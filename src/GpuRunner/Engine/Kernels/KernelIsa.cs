@@ -80,26 +80,37 @@ public static class KernelIsa
 
     private static (bool Ok, string Detail) Probe(Func<string?, ProcessStartInfo> probe, string? cap)
     {
-        var start = probe(cap);
+        var (exit, output) = RunProbe(probe(cap), cap, keepCap: false);
+        return exit == 0 ? (true, "") : (false, $"{(exit is null ? "timed out" : $"exit {exit}")}{(output.Length > 0 ? ": " + output : "")}");
+    }
+
+    /// <summary>
+    /// Runs a <c>kernel-check</c> child with <paramref name="cap"/> as its oneDNN cap (null: none) and the probe marker
+    /// set; returns its exit code (null: killed after 5 minutes) and its first FAILED line, or its last line.
+    /// </summary>
+    internal static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap, bool keepCap)
+    {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
         start.Environment[ProbeVariable] = "1";
-        if (cap is null) start.Environment.Remove(OneDnn.IsaVariable);
-        else start.Environment[OneDnn.IsaVariable] = cap;
+        if (!keepCap || cap is not null)
+        {
+            if (cap is null) start.Environment.Remove(OneDnn.IsaVariable);
+            else start.Environment[OneDnn.IsaVariable] = cap;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the kernel check ({start.FileName}).");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            return (false, "timed out");
+            process.WaitForExit();
+            return (null, "");
         }
         process.WaitForExit();
-        if (process.ExitCode == 0) return (true, "");
-        var lines = (output.Result + error.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var failure = lines.FirstOrDefault(l => l.StartsWith("FAILED", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
-        return (false, $"exit {process.ExitCode}{(failure.Length > 0 ? ": " + failure : "")}");
+        var lines = (output.Result + "\n" + error.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (process.ExitCode, lines.FirstOrDefault(l => l.StartsWith("FAILED", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "");
     }
 
     /// <summary>The cap chosen (null: none needed or none passed), whether a configuration passed, what was tried, seconds.</summary>
