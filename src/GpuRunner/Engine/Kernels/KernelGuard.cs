@@ -73,7 +73,8 @@ public static class KernelGuard
 
             // 1. The other layout, where only one layout failed.
             var failedLayouts = first.Failures.Select(f => f.Layout).Distinct().ToList();
-            if (failedLayouts.Count == 1 && ForcedLayout is null)
+            // Not where the user forced a layout (--layout): that layout is what runs, so it must pass as it is.
+            if (failedLayouts.Count == 1 && ForcedLayout is null && LayoutPolicy.Override is null)
             {
                 var other = failedLayouts[0] == MemoryLayout.Nchw ? MemoryLayout.Nhwc : MemoryLayout.Nchw;
                 if (CheckCached(plan with { Layouts = [other] }, logger).Passed)
