@@ -108,6 +108,32 @@ public sealed class SweepListTests
     }
 
     [AzuriteFact]
+    public async Task A_key_missing_from_a_stored_spec_takes_its_documented_default()
+    {
+        // Given a row written before stitchesPerJob, the model settings and most stitch settings existed
+        await using var env = await TestPlatform.CreateAsync();
+        await env.Platform.Storage.Sweeps.AddEntityAsync(new Azure.Data.Tables.TableEntity(StitchingStorage.SweepPartition, "older")
+        {
+            ["Name"] = "older", ["CreatedAt"] = T0, ["State"] = "Active", ["ModelJobs"] = 2, ["StitchJobs"] = 4, ["Stitches"] = 4,
+            ["Spec"] = """{"name":"older","senders":["resnet(1,1,1,1)"],"receivers":["resnet(1,1,1,1)"],"stitch":{"epochs":3},"removedSince":1}""",
+        });
+
+        // When it is read back
+        var spec = (await env.Platform.Storage.GetSweepAsync("older"))!.Spec;
+
+        // Then what it stored is kept, a key removed since is skipped, and every missing key has the record's default, not 0 or null
+        var defaults = new SweepSpec();
+        Assert.Equal(3, spec.Stitch.Epochs);
+        Assert.Equal(defaults.Stitch with { Epochs = 3 }, spec.Stitch);
+        Assert.Equal(defaults.Model, spec.Model);
+        Assert.Equal(SweepSpec.DefaultStitchesPerJob, spec.StitchesPerJob);
+        Assert.Equal(defaults.Width, spec.Width);
+        Assert.Equal(defaults.SenderSeeds, spec.SenderSeeds);
+        Assert.Empty(spec.Tags);
+        Assert.True(spec.Stitch.Patience > 0, "a missing patience must not turn early stopping off");
+    }
+
+    [AzuriteFact]
     public async Task Results_list_in_the_cli_takes_the_same_filters_and_continuation_as_the_api()
     {
         // Given three sweeps, two tagged a

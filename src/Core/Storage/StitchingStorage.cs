@@ -286,7 +286,9 @@ public sealed class StitchingStorage
     private static SweepRecord ToSweep(TableEntity e) => new(
         e.RowKey,
         e.GetString("Name"),
-        WithTags(JsonSerializer.Deserialize(e.GetString("Spec"), PlatformJsonContext.Default.SweepSpec)!),
+        // The reflection reader: a key added since the row was written takes the record's default (the generated one
+        // would make it 0 or null: a missing stitch.patience read as 0 turned early stopping off).
+        JsonSerializer.Deserialize(e.GetString("Spec"), SweepSpecJson.StoredTypeInfo)!,
         e.GetDateTimeOffset("CreatedAt") ?? default,
         Enum.Parse<SweepState>(e.GetString("State")),
         e.GetInt32("ModelJobs") ?? 0,
@@ -296,8 +298,6 @@ public sealed class StitchingStorage
     private static StoredResult ToResult(TableEntity e) =>
         new(e.RowKey, JsonSerializer.Deserialize(e.GetString("Json"), PlatformJsonContext.Default.StitchResult)!, e.GetString("Runner"), e.GetString("Checkpoint"));
 
-    /// <summary>A row stored before sweeps had tags has none; the generated reader would leave the missing list null rather than empty.</summary>
-    private static SweepSpec WithTags(SweepSpec spec) => spec.Tags is null ? spec with { Tags = [] } : spec;
 
     private static TableEntity ToEntity(JobRow j) => new(StorageIds.Require(j.SweepId, "sweepId"), StorageIds.Require(j.JobId, "jobId"))
     {
