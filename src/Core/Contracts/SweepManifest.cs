@@ -32,9 +32,9 @@ public sealed record SweepManifest(SweepSpec Spec, Provenance? Provenance, DateT
         var path = Path.Combine(outDirectory, FileName);
         if (Read(outDirectory) is { } existing)
         {
-            // Tags and description change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
-            var before = JsonSerializer.Serialize(existing.Spec with { Tags = [], Description = null }, PlatformJsonContext.Default.SweepSpec);
-            var now = JsonSerializer.Serialize(manifest.Spec with { Tags = [], Description = null }, PlatformJsonContext.Default.SweepSpec);
+            // Tags, description and the chance rule change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
+            var before = JsonSerializer.Serialize(existing.Spec with { Tags = [], Description = null, AllowChanceModels = false }, PlatformJsonContext.Default.SweepSpec);
+            var now = JsonSerializer.Serialize(manifest.Spec with { Tags = [], Description = null, AllowChanceModels = false }, PlatformJsonContext.Default.SweepSpec);
             if (before != now)
                 throw new ArgumentException(
                     $"{outDirectory} holds results of a different sweep (see {path}). Use another --out, or delete the folder to start over.");

@@ -50,6 +50,13 @@ public sealed record SweepSpec
     /// </summary>
     public int StitchesPerJob { get; init; } = DefaultStitchesPerJob;
     public const int DefaultStitchesPerJob = 64;
+    /// <summary>
+    /// Go on when a trained base model cannot be told from chance (it predicts one class, or its test accuracy's Wilson
+    /// 95% lower bound is at or below chance). False (the default): no stitch trains on such a model; locally the sweep
+    /// stops, on the platform its stitch jobs fail with that reason. Changes nothing that trains, so a rerun that sets it
+    /// still resumes.
+    /// </summary>
+    public bool AllowChanceModels { get; init; }
     public TrainSettings Model { get; init; } = new();
     public StitchSettings Stitch { get; init; } = new();
 }

@@ -114,6 +114,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             ReceiverLayers = ReceiverLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             SenderSeeds = Seeds(SenderSeeds), ReceiverSeeds = Seeds(ReceiverSeeds), StitchSeeds = Seeds(StitchSeeds),
             Analyses = Core.Sweeps.Analyses.ParseList(Analyses),
+            AllowChanceModels = AllowChanceModels,
             Model = RunContext.ModelSettings(this),
             Stitch = new StitchSettings
             {
@@ -166,7 +167,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
         using var engine = new StitchEngine(run.Data, run.Models, run.Device, spec.Stitch, settings.CacheMegabytes * 1024L * 1024L, loggers)
         {
-            RefuseChanceModels = !settings.AllowChanceModels,
+            RefuseChanceModels = !spec.AllowChanceModels,
         };
         Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)

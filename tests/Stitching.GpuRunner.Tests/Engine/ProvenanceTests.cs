@@ -33,6 +33,7 @@ public sealed class ProvenanceTests : IDisposable
         using var data = SyntheticData.Create(train: 100, holdout: 20, test: 50);
         var spec = new SweepSpec
         {
+            AllowChanceModels = true, // deliberately tiny base models: what is tested is the pipeline, not their accuracy
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic", Variants = ["trained->trained"],
             SenderLayers = ["stem", "2.0"], ReceiverLayers = ["3.0"],
             Model = new TrainSettings { Epochs = 1, BatchSize = 50 },

@@ -16,6 +16,7 @@ public sealed class SweepEndToEndTests : IDisposable
         using var data = SyntheticData.Create(train: 200, holdout: 50, test: 100);
         var spec = new SweepSpec
         {
+            AllowChanceModels = true, // deliberately tiny base models: what is tested is the pipeline, not their accuracy
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic",
             Model = new TrainSettings { Epochs = 1, BatchSize = 50 },
             Stitch = new StitchSettings { Epochs = 1, BatchSize = 64, Precision = ComputePrecision.Fp32 },
@@ -87,6 +88,7 @@ public sealed class SweepEndToEndTests : IDisposable
         using var data = SyntheticData.Create(train: 200, holdout: 50, test: 100);
         var spec = new SweepSpec
         {
+            AllowChanceModels = true, // deliberately tiny base models: what is tested is the pipeline, not their accuracy
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic",
             SenderLayers = ["stem", "2.0", "4.0"], ReceiverLayers = ["stem", "2.0", "4.0"],
             SenderSeeds = [0, 2], ReceiverSeeds = [1, 3], Variants = ["trained->trained,random->random"],

@@ -18,6 +18,7 @@ public sealed class BaselineTests : IDisposable
         using var data = SyntheticData.Create(train: 400, holdout: 100, test: 200);
         var spec = new SweepSpec
         {
+            AllowChanceModels = true, // deliberately tiny base models: what is tested is the pipeline, not their accuracy
             Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 4, Dataset = "synthetic", Variants = ["trained->trained"],
             SenderLayers = ["stem", "4.0"], ReceiverLayers = ["stem", "4.0"], Analyses = ["pixels", "probe"],
             Model = new TrainSettings { Epochs = 4, BatchSize = 50, LearningRate = 0.05 },

@@ -45,10 +45,11 @@ public sealed class StitchEngine : IDisposable
     public long CacheBudgetBytes { get; }
 
     /// <summary>
-    /// Whether a trained base model indistinguishable from chance stops the run before any stitch trains on it. The sweep
-    /// command sets it (unless --allow-chance-models); tests and benchmarks that train deliberately tiny models do not.
+    /// Whether a trained base model indistinguishable from chance stops the run before any stitch trains on it: what a
+    /// sweep's spec says (<see cref="SweepSpec.AllowChanceModels"/>), set by the sweep command and by each stitch job
+    /// (<see cref="StitchGroupJob"/>); off for engines that train deliberately tiny models (tests, benchmarks).
     /// </summary>
-    public bool RefuseChanceModels { get; init; }
+    public bool RefuseChanceModels { get; set; }
     /// <summary>The run's data (train, held-out and test splits on the device) that every stitch and analysis of this engine uses.</summary>
     public SweepData Data => _data;
     public Device Device => _device;
@@ -90,24 +91,8 @@ public sealed class StitchEngine : IDisposable
     /// <summary>The frozen model for <paramref name="spec"/>, in the compute dtype; trained or initialized on first use.</summary>
     public (ResNet Model, ModelCheckpoint Info) Model(ModelSpec spec, CancellationToken cancellationToken = default)
     {
-        if (_loaded.TryGetValue(spec.Key, out var entry)) return entry;
+        if (_loaded.TryGetValue(spec.Key, out var entry)) return RefusedAtChance(spec, entry);
         entry = _models.GetOrCreate(spec, _data, cancellationToken);
-        // A matrix through a trained network at chance measures nothing (issue 21: NaN training ended at 10% and 80 stitches
-        // were trained on it): no stitch trains on a trained model that predicts one class or that its test set cannot tell
-        // from chance (Wilson 95% lower bound at or below it). Below twice chance but distinguishable from it, it warns.
-        if (entry.Info.Spec.Trained && RefuseChanceModels)
-        {
-            var testImages = _data.TestLabels.shape[0];
-            var (low, _) = WilsonInterval.Of(entry.Info.TestAccuracy, testImages);
-            if (entry.Info.PredictedClasses <= 1 || low <= NearChance.Chance)
-            {
-                entry.Model.Dispose();
-                throw new ModelAtChanceException(string.Create(CultureInfo.InvariantCulture,
-                    $"trained {spec.Arch} (seed {spec.Seed}) scores {entry.Info.TestAccuracy * 100:F1}% on {testImages} test images ({entry.Info.PredictedClasses} class(es) predicted), " +
-                    $"not distinguishable from chance ({NearChance.Chance * 100:F0}%): no stitch was trained on it. Train longer or on more images; on a new CPU run `kernel-check`."));
-            }
-            if (NearChance.Warning(entry.Info.ToResult()) is { } warning) _logger.LogWarning("{Warning}", warning);
-        }
         if (_dtype != ScalarType.Float32)
         {
             // The repository checked this network's fp32 kernels; frozen use in another precision runs other kernels.
@@ -119,6 +104,23 @@ public sealed class StitchEngine : IDisposable
         if (layout == MemoryLayout.Nchw && _device.type == DeviceType.CPU && LayoutPolicy.FirstUnsafeConv(entry.Model, CpuFeatures.Current) is { } why)
             _logger.LogWarning("{Model} runs NCHW on this CPU: {Reason} is not a multiple of its channel block.", spec.Key, why);
         _loaded[spec.Key] = entry;
+        return RefusedAtChance(spec, entry);
+    }
+
+    // A matrix through a trained network at chance measures nothing (issue 21: NaN training ended at 10% and 80 stitches
+    // were trained on it): no stitch trains on a trained model that predicts one class or that its test set cannot tell
+    // from chance (Wilson 95% lower bound at or below it). Below twice chance but distinguishable from it, it warns.
+    private (ResNet Model, ModelCheckpoint Info) RefusedAtChance(ModelSpec spec, (ResNet Model, ModelCheckpoint Info) entry)
+    {
+        if (!entry.Info.Spec.Trained || !RefuseChanceModels) return entry;
+        var testImages = _data.TestLabels.shape[0];
+        var (low, _) = WilsonInterval.Of(entry.Info.TestAccuracy, testImages);
+        if (entry.Info.PredictedClasses <= 1 || low <= NearChance.Chance)
+            throw new ModelAtChanceException(string.Create(CultureInfo.InvariantCulture,
+                $"trained {spec.Arch} (seed {spec.Seed}) scores {entry.Info.TestAccuracy * 100:F1}% on {testImages} test images ({entry.Info.PredictedClasses} class(es) predicted), " +
+                $"not distinguishable from chance ({NearChance.Chance * 100:F0}%): no stitch was trained on it. Train longer or on more images " +
+                $"(or allow it: --allow-chance-models, allowChanceModels in the spec); on a new CPU run `kernel-check`."));
+        if (NearChance.Warning(entry.Info.ToResult()) is { } warning) _logger.LogWarning("{Warning}", warning);
         return entry;
     }
 

@@ -30,6 +30,7 @@ public sealed class StitchGroupJob(StitchEngine engine) : IDisposable
     /// </summary>
     public TrainedStitches Run(SweepSpec spec, IReadOnlyList<StitchTask> tasks, Func<StitchTask, string>? progressFile = null, CancellationToken cancellationToken = default)
     {
+        engine.RefuseChanceModels = !spec.AllowChanceModels; // the spec's rule, for the models this job loads
         if (_sender != tasks[0].Sender.Key) engine.ClearActivations();
         _sender = tasks[0].Sender.Key;
         var analyses = Analyses.Resolve(spec.Analyses);
