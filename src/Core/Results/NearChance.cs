@@ -17,6 +17,14 @@ public static class NearChance
 
     public static bool Applies(ModelResult model) => model.Trained && model.Accuracy < Threshold;
 
+    /// <summary>
+    /// A trained model its test set cannot tell from chance: it predicts one class (a collapsed network: NaN training ends
+    /// so), or its accuracy's Wilson 95% lower bound on <paramref name="testImages"/> images is at or below chance. No stitch
+    /// trains on such a model unless the spec allows it (<see cref="Contracts.SweepSpec.AllowChanceModels"/>).
+    /// </summary>
+    public static bool Indistinguishable(ModelResult model, long testImages) =>
+        model.Trained && (model.PredictedClasses == 1 || double.IsNaN(model.Accuracy) || WilsonInterval.Of(model.Accuracy, testImages).Low <= Chance);
+
     /// <summary>The warning for a trained model near chance, or null; the caller adds what to change in its own terms (options or spec fields).</summary>
     public static string? Warning(ModelResult model) => Applies(model)
         ? string.Create(CultureInfo.InvariantCulture,

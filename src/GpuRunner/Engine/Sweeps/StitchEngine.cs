@@ -108,14 +108,13 @@ public sealed class StitchEngine : IDisposable
     }
 
     // A matrix through a trained network at chance measures nothing (issue 21: NaN training ended at 10% and 80 stitches
-    // were trained on it): no stitch trains on a trained model that predicts one class or that its test set cannot tell
-    // from chance (Wilson 95% lower bound at or below it). Below twice chance but distinguishable from it, it warns.
+    // were trained on it): no stitch trains on a model NearChance.Indistinguishable calls so. Below twice chance but
+    // distinguishable from it, it warns.
     private (ResNet Model, ModelCheckpoint Info) RefusedAtChance(ModelSpec spec, (ResNet Model, ModelCheckpoint Info) entry)
     {
-        if (!entry.Info.Spec.Trained || !RefuseChanceModels) return entry;
+        if (!RefuseChanceModels) return entry;
         var testImages = _data.TestLabels.shape[0];
-        var (low, _) = WilsonInterval.Of(entry.Info.TestAccuracy, testImages);
-        if (entry.Info.PredictedClasses <= 1 || low <= NearChance.Chance)
+        if (NearChance.Indistinguishable(entry.Info.ToResult(), testImages))
             throw new ModelAtChanceException(string.Create(CultureInfo.InvariantCulture,
                 $"trained {spec.Arch} (seed {spec.Seed}) scores {entry.Info.TestAccuracy * 100:F1}% on {testImages} test images ({entry.Info.PredictedClasses} class(es) predicted), " +
                 $"not distinguishable from chance ({NearChance.Chance * 100:F0}%): no stitch was trained on it. Train longer or on more images " +
