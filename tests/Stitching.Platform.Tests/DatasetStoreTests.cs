@@ -137,6 +137,32 @@ public sealed class DatasetStoreTests
         }
     }
 
+    [AzuriteFact]
+    public async Task Upload_runs_where_libtorch_is_absent_as_on_a_deployers_macos_or_windows_machine()
+    {
+        // Given the CLI without its native libraries (runtimes/: libtorch and libLibTorchSharp), as azd's hook runs it on a
+        // machine this build's libtorch cannot load on
+        await using var env = await TestPlatform.CreateAsync();
+        var app = Directory.CreateDirectory(Path.Combine(env.CheckpointRoot, "cli-without-libtorch")).FullName;
+        var built = Path.GetDirectoryName(GpuRunnerProcess.Dll)!;
+        foreach (var file in Directory.GetFiles(built)) File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
+        Assert.False(Directory.Exists(Path.Combine(app, "runtimes")));
+        Assert.Empty(Directory.GetFiles(app, "*.so*"));
+
+        // When the dataset is uploaded with it
+        var start = GpuRunnerDll.Start("datasets", "upload", "--dataset", Dataset, "--data-dir", Requirement.FashionMnist());
+        start.ArgumentList[0] = Path.Combine(app, "Stitching.GpuRunner.dll");
+        start.Environment["Stitching__Storage__ConnectionString"] = Azurite.ConnectionString;
+        start.Environment["Stitching__Storage__NamePrefix"] = env.NamePrefix;
+        var (exit, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromSeconds(60));
+
+        // Then it checked and uploaded every file, and a runner fetches the same bytes
+        Assert.True(exit == 0, output);
+        var fetched = Path.Combine(env.CheckpointRoot, "fetched");
+        await env.Platform.Datasets.FetchAsync(Dataset, fetched);
+        AssertSameAsSource(fetched);
+    }
+
     private static void AssertSameAsSource(string folder)
     {
         Assert.Equal(DatasetFiles.Of(Dataset).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order()!);

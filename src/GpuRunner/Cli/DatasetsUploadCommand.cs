@@ -9,7 +9,8 @@ namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
 /// <c>datasets upload</c>: puts a dataset from this machine's copy into the <c>datasets</c> blob container, where the
-/// runners fetch it. The local files are read by the engine's own loader first, so a broken copy is never uploaded;
+/// runners fetch it. The local files are read by the engine's own readers first (no tensor, no native library), so a
+/// broken copy is never uploaded;
 /// blobs whose size and SHA-256 already match are skipped, so running it again is harmless.
 /// </summary>
 public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.Settings>
@@ -45,8 +46,9 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape($"{folder} lacks {string.Join(", ", missing)}; nothing was uploaded. {remedy}")}");
             return 2;
         }
-        // The engine's loader checks headers, lengths and labels: what it would refuse on a runner is refused here.
-        DatasetLoader.Load(new DatasetOptions { Name = dataset, Folder = folder, TrainLimit = 10, TestLimit = 10 }).Dispose();
+        // The engine's readers check headers, lengths and labels: what a runner would refuse is refused here. Verify makes
+        // no tensor, so this command never loads libtorch (it runs on deployers' macOS and Windows machines).
+        DatasetLoader.Verify(new DatasetOptions { Name = dataset, Folder = folder });
 
         if (settings.Store() is not { } store) return 2;
         return await DatasetStorageSettings.GuardAsync(store, async () =>

@@ -9,6 +9,24 @@ public static class DatasetLoader
 {
     /// <exception cref="DatasetException">Files missing, truncated or malformed; the message says how to get them.</exception>
     /// <exception cref="ArgumentException">Unknown dataset name or options out of range.</exception>
+    /// <summary>
+    /// Reads and checks every file of the dataset exactly as <see cref="Load"/> does (headers, lengths, labels), and
+    /// creates no tensor: it loads no native library, so <c>datasets upload</c> (azd's postprovision hook) runs on a
+    /// deployer's macOS or Windows machine, where this build's libtorch cannot load. Returns the train and test counts.
+    /// </summary>
+    public static (int Train, int Test) Verify(DatasetOptions options)
+    {
+        options.Validated();
+        var folder = options.ResolvedFolder;
+        var (train, test) = options.Name switch
+        {
+            DatasetOptions.Cifar10 => (Cifar10Loader.Read(folder, train: true), Cifar10Loader.Read(folder, train: false)),
+            DatasetOptions.FashionMnist => (FashionMnistLoader.Read(folder, train: true), FashionMnistLoader.Read(folder, train: false)),
+            _ => throw new UnreachableException($"{options.Name} passed validation but has no loader."),
+        };
+        return (train.Count, test.Count);
+    }
+
     public static ImageDataset Load(DatasetOptions options)
     {
         options.Validated();
