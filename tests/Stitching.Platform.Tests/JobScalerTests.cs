@@ -24,6 +24,7 @@ public sealed class JobScalerTests
           "senderLayers": ["stem", "2.0"],
           "receiverLayers": ["1.0", "4.0"],
           "model": { "epochs": 1 },
+          "allowChanceModels": true,
           "stitch": { "epochs": 1 }
         }
         """;

@@ -9,7 +9,7 @@ namespace Stitching.Platform.Tests;
 [Collection(RunnerProcesses.Name)]
 public sealed class WorkerProcessTests
 {
-    /// <summary>2 models and 4 stitches in 2 jobs; also what <see cref="OfflineSasTests"/> runs with the runner SAS.</summary>
+    /// <summary>2 models and 4 stitches in 2 jobs; also what <see cref="OfflineSasTests"/> runs with the runner SAS. One-epoch models: allowed at chance.</summary>
     internal const string Tiny = """
         {
           "name": "worker process",
@@ -22,6 +22,7 @@ public sealed class WorkerProcessTests
           "senderLayers": ["stem", "1.0"],
           "receiverLayers": ["2.0", "3.0"],
           "model": { "epochs": 1 },
+          "allowChanceModels": true,
           "stitch": { "epochs": 1 },
           "stitchesPerJob": 2
         }
