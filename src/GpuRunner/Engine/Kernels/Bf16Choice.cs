@@ -51,7 +51,7 @@ public static class Bf16Choice
         {
             var plan = KernelCheckPlan.For([new KernelNetwork("resnet(1,1,1,1)", 8, 1, 10), new KernelNetwork("resnet(1,1,1,1)", 16, 1, 10)], [],
                 [MemoryLayout.Nchw, MemoryLayout.Nhwc], [ScalarType.BFloat16]) with { Training = false };
-            var check = KernelCheck.Run(plan, KernelGuard.Perturb);
+            var (check, _) = KernelGuard.Check(plan); // in a child where the host registered one: a bf16 kernel may crash
             if (!check.Passed)
                 return new Verdict(false, $"bf16 kernels failed the self-check: {KernelGuard.Describe(check.Failures)}", 0, 0, false);
             var fp32 = ImagesPerSecond(ScalarType.Float32);

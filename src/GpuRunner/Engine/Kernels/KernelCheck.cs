@@ -321,6 +321,9 @@ public sealed record KernelCheckPlan(IReadOnlyList<KernelNetwork> Networks, IRea
     /// <summary>Whether the networks are also checked in training (fp32, train mode, every weight's gradient); false: frozen use only.</summary>
     public bool Training { get; init; } = true;
 
+    /// <summary>Whether a failure may be met by running every network in the other layout (false for stitches: their layout is their senders').</summary>
+    public bool LayoutFallback { get; init; } = true;
+
     /// <summary>A stable description: the cache key of a result.</summary>
     public string Description =>
         $"networks [{string.Join("; ", Networks)}] stitches [{string.Join("; ", Stitches)}] layouts [{string.Join(",", Layouts)}] frozen [{string.Join(",", FrozenTypes)}] training {Training}";

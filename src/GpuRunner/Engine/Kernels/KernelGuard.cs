@@ -74,7 +74,8 @@ public static class KernelGuard
             // 1. The other layout, where only one layout failed.
             var failedLayouts = first.Failures.Select(f => f.Layout).Distinct().ToList();
             // Not where the user forced a layout (--layout): that layout is what runs, so it must pass as it is.
-            if (failedLayouts.Count == 1 && ForcedLayout is null && LayoutPolicy.Override is null)
+            // Nor for stitches: their layout is their senders', already laid out when they are checked.
+            if (failedLayouts.Count == 1 && ForcedLayout is null && LayoutPolicy.Override is null && plan.LayoutFallback)
             {
                 var other = failedLayouts[0] == MemoryLayout.Nchw ? MemoryLayout.Nhwc : MemoryLayout.Nchw;
                 if (CheckCached(plan with { Layouts = [other] }, logger).Passed)
@@ -111,7 +112,14 @@ public static class KernelGuard
     /// </summary>
     public static Func<IReadOnlyList<string>, System.Diagnostics.ProcessStartInfo>? Launcher { get; set; }
 
-    private static KernelCheckResult RunInChild(KernelCheckPlan plan, Func<IReadOnlyList<string>, System.Diagnostics.ProcessStartInfo> launcher)
+    /// <summary>
+    /// Runs <paramref name="plan"/> in this process's configuration: in a child when a <see cref="Launcher"/> is registered,
+    /// else here. <c>Verdict</c> is false when the child ended without one (crash, time-out): a failure now, but not cached.
+    /// </summary>
+    internal static (KernelCheckResult Result, bool Verdict) Check(KernelCheckPlan plan) =>
+        Launcher is null ? (KernelCheck.Run(plan, Perturb), true) : RunInChild(plan, Launcher);
+
+    private static (KernelCheckResult Result, bool Verdict) RunInChild(KernelCheckPlan plan, Func<IReadOnlyList<string>, System.Diagnostics.ProcessStartInfo> launcher)
     {
         var folder = Directory.CreateTempSubdirectory("stitching-kernel-check-");
         try
@@ -123,12 +131,12 @@ public static class KernelGuard
                 "--onednn", OneDnn.Enabled ? "on" : "off", "--threads", get_num_threads().ToString(CultureInfo.InvariantCulture)]);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (exit, output) = KernelIsa.RunProbe(start, cap: OneDnn.IsaCap, keepCap: true);
-            if (exit is 0 or KernelCheck.FailedExitCode && VerdictCache.Read<KernelCheckResult>(resultFile) is { } result) return result;
+            if (exit is 0 or KernelCheck.FailedExitCode && VerdictCache.Read<KernelCheckResult>(resultFile) is { } result) return (result, true);
             // No verdict: the child crashed or hung; that is a failure of every layout it was checking.
             var detail = $"the check process ended with {(exit is null ? "a time-out" : $"exit {exit}")} and no verdict: {output}";
             var layouts = plan.Layouts.Count > 0 ? plan.Layouts : [MemoryLayout.Nchw, MemoryLayout.Nhwc];
-            return new KernelCheckResult([plan.Description], layouts.Select(l => new KernelFailure("kernel check process", detail, l, ScalarType.Float32)).ToList(),
-                clock.Elapsed.TotalSeconds);
+            return (new KernelCheckResult([plan.Description], layouts.Select(l => new KernelFailure("kernel check process", detail, l, ScalarType.Float32)).ToList(),
+                clock.Elapsed.TotalSeconds), false);
         }
         finally
         {
@@ -138,7 +146,12 @@ public static class KernelGuard
 
     /// <summary>The configuration a verdict depends on, beside the plan.</summary>
     public static string Configuration => string.Create(CultureInfo.InvariantCulture,
-        $"cap {OneDnn.IsaCap ?? "none"}, oneDNN {(OneDnn.Enabled ? "on" : "off")}, {get_num_threads()} threads");
+        $"cap {OneDnn.IsaCap ?? "none"}, oneDNN {(OneDnn.Enabled ? "on" : "off")}, {get_num_threads()} threads{OneDnnSettings}");
+
+    // Other oneDNN settings change its kernels too (ONEDNN_DEFAULT_FPMATH_MODE lets fp32 run in bf16): they key the verdict.
+    private static string OneDnnSettings => string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+        .Where(k => (k.StartsWith("ONEDNN_", StringComparison.Ordinal) || k.StartsWith("DNNL_", StringComparison.Ordinal)) && k is not OneDnn.IsaVariable and not "DNNL_MAX_CPU_ISA")
+        .Order(StringComparer.Ordinal).Select(k => $", {k}={Environment.GetEnvironmentVariable(k)}"));
 
     private static KernelCheckResult CheckCached(KernelCheckPlan plan, ILogger? logger)
     {
@@ -150,10 +163,12 @@ public static class KernelGuard
             if (cached.Passed) Passed.Add(file);
             return cached;
         }
-        var result = Launcher is null ? KernelCheck.Run(plan, Perturb) : RunInChild(plan, Launcher);
+        var (result, verdict) = Check(plan);
         logger?.LogInformation("Kernel self-check on {Cpu} ({Configuration}): {Cases} cases {Verdict} in {Seconds:F1} s",
             cpu.Description, Configuration, result.Cases.Count, result.Passed ? "passed" : "FAILED", result.Seconds);
-        VerdictCache.Write(file, result);
+        // A child that died without a verdict (a crash, a time-out, a broken launcher) is not a fact about the kernels
+        // worth keeping: the next run checks again.
+        if (verdict) VerdictCache.Write(file, result);
         if (result.Passed) Passed.Add(file);
         return result;
     }

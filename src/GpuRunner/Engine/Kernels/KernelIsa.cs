@@ -54,16 +54,20 @@ public static class KernelIsa
             var tried = new List<string>();
             string? chosen = null;
             var passed = false;
+            var allVerdicts = true;
             foreach (var cap in new string?[] { null }.Concat(LowerCaps(cpu)))
             {
-                var (ok, detail) = Probe(probe, cap);
+                var (ok, detail, hadVerdict) = Probe(probe, cap);
+                allVerdicts &= hadVerdict;
                 tried.Add($"{cap ?? "native"}: {(ok ? "passed" : detail)}");
                 if (!ok) continue;
                 (chosen, passed) = (cap, true);
                 break;
             }
             verdict = new IsaVerdict(chosen, passed, tried, clock.Elapsed.TotalSeconds);
-            VerdictCache.Write(file, verdict);
+            // Kept only when every probe answered (passed, or exit 3 naming a wrong kernel): a crash or a time-out may be
+            // the machine's state rather than the kernels', so the next run probes again.
+            if (allVerdicts) VerdictCache.Write(file, verdict);
             if (chosen is not null || !passed)
                 logger?.LogWarning("oneDNN kernel check on {Cpu}: {Tried} ({Seconds:F1} s)", cpu.Description, string.Join("; ", tried), verdict.Seconds);
         }
@@ -78,10 +82,11 @@ public static class KernelIsa
         return verdict.Cap;
     }
 
-    private static (bool Ok, string Detail) Probe(Func<string?, ProcessStartInfo> probe, string? cap)
+    private static (bool Ok, string Detail, bool Verdict) Probe(Func<string?, ProcessStartInfo> probe, string? cap)
     {
         var (exit, output) = RunProbe(probe(cap), cap, keepCap: false);
-        return exit == 0 ? (true, "") : (false, $"{(exit is null ? "timed out" : $"exit {exit}")}{(output.Length > 0 ? ": " + output : "")}");
+        return exit == 0 ? (true, "", true)
+            : (false, $"{(exit is null ? "timed out" : $"exit {exit}")}{(output.Length > 0 ? ": " + output : "")}", exit == KernelCheck.FailedExitCode);
     }
 
     /// <summary>

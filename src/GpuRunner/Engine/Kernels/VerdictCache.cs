@@ -25,11 +25,14 @@ internal static class VerdictCache
     {
         var cpu = CpuFeatures.Current;
         var text = $"{kind}|v{KernelGuard.CheckVersion}|{cpu.Model}|{string.Join(' ', cpu.Flags.Order(StringComparer.Ordinal))}|" +
-                   $"{Sweeps.EngineProvenance.LibTorchVersion}|{Sweeps.EngineProvenance.TorchSharpVersion}|{KernelGuard.Perturb}|{string.Join('|', parts)}";
+                   $"{Sweeps.EngineProvenance.LibTorchVersion}|{Sweeps.EngineProvenance.TorchSharpVersion}|{EngineBuild}|{KernelGuard.Perturb}|{string.Join('|', parts)}";
         return Path.Combine(Directory, $"{kind}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24]}.json");
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    // The engine's own build: the modules a check builds (ResNet, Stitch, the layouts) are its code, so a rebuilt engine checks again.
+    private static readonly string EngineBuild = typeof(VerdictCache).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
     public static T? Read<T>(string file) where T : class
     {

@@ -153,7 +153,8 @@ public sealed class StitchEngine : IDisposable
 
         var members = new List<StitchMember>();
         // A stitch's conv runs in its sender's layout (its input's): each stitch shape checked there before it trains.
-        Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([], tasks.Select(t => t.Shape), tasks.Select(t => Model(t.Sender, cancellationToken).Model.Layout), []), _device, _logger);
+        foreach (var byLayout in tasks.GroupBy(t => Model(t.Sender, cancellationToken).Model.Layout))
+            Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([], byLayout.Select(t => t.Shape), [byLayout.Key], []) with { LayoutFallback = false }, _device, _logger);
         foreach (var task in tasks)
         {
             var stitch = Stitch.Create(task.Shape, StableSeed(task.Id));
