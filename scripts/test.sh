@@ -12,6 +12,19 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 passed=0; failed=0; skipped=0; crashed=(); failures=()
 
+# Adds a test run's counts to the totals from the console logger's closing block ("Total tests: N" then "Passed: N",
+# "Failed: N", "Skipped: N", absent when 0; "Total tests: Unknown" when the host died), and names a failing run LABEL.
+# Sets p and f; returns 1 when the log has no such block.
+tally() {
+  local log="$1" label="$2" s
+  grep -qE '^Total tests: [0-9]+' "$log" || return 1
+  count() { grep -A4 -E '^Total tests: [0-9]+' "$log" | grep -E "^ +$1: +[0-9]+" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+  p=$(count Passed); f=$(count Failed); s=$(count Skipped)
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  [ "$f" -gt 0 ] && failures+=("$label: $f failed")
+  return 0
+}
+
 for project in tests/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   excluded=()
@@ -29,15 +42,7 @@ for project in tests/*/*.Tests.csproj; do
     dotnet "${args[@]}" 2>&1 | tee "$log" | grep -v '^\[createdump\]'
     rc=${PIPESTATUS[0]}
     rm -rf "$results/$name.$attempt" # crash dumps: hundreds of MB each
-    # The console logger's closing block: "Total tests: N" then "Passed: N", "Failed: N", "Skipped: N" (absent when 0);
-    # "Total tests: Unknown" when the host died.
-    if grep -qE '^Total tests: [0-9]+' "$log"; then
-      count() { grep -A4 -E '^Total tests: [0-9]+' "$log" | grep -E "^ +$1: +[0-9]+" | tail -1 | grep -oE '[0-9]+' || echo 0; }
-      p=$(count Passed); f=$(count Failed); s=$(count Skipped)
-      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-      [ "$f" -gt 0 ] && failures+=("$name: $f failed")
-      break
-    fi
+    if tally "$log" "$name"; then break; fi
     if [ "$rc" -eq 0 ]; then break; fi # no test matched the filter in this project
     # No summary: the host died. Name the test it was running, count it failed, and run the project without it.
     victim="$(grep -A1 'The test running when the crash occurred' "$log" | tail -1 | tr -d '[:space:]')"
@@ -72,11 +77,7 @@ if [ -z "$user_filter" ] && [ "${STITCHING_ISA_REPEATS:-1}" != "0" ]; then
       --blame-crash --blame-crash-dump-type mini --results-directory "$results/isa-$cap" --filter "Category=Numerics" \
       --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -v '^\[createdump\]'
     rm -rf "$results/isa-$cap"
-    if grep -qE '^Total tests: [0-9]+' "$log"; then
-      count() { grep -A4 -E '^Total tests: [0-9]+' "$log" | grep -E "^ +$1: +[0-9]+" | tail -1 | grep -oE '[0-9]+' || echo 0; }
-      p=$(count Passed); f=$(count Failed); s=$(count Skipped)
-      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-      [ "$f" -gt 0 ] && failures+=("numerics under ONEDNN_MAX_CPU_ISA=$cap: $f failed")
+    if tally "$log" "numerics under ONEDNN_MAX_CPU_ISA=$cap"; then
       ran+=("$cap ($p passed, $f failed)")
     else
       crashed+=("numerics under ONEDNN_MAX_CPU_ISA=$cap: test host died; see the log above")

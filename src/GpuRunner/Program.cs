@@ -2,14 +2,16 @@ using Spectre.Console.Cli;
 using Stitching.GpuRunner.Cli;
 using Stitching.GpuRunner.Kernels;
 
+var command = args.Length > 0 ? args[0] : "";
+var trains = command is "sweep" or "train" or "report" or "bench" or "worker";
 // Before any command calls libtorch: a command that trains runs on a oneDNN ISA whose kernels passed the self-check here.
-if (args.Length > 0 && args[0] is "sweep" or "train" or "report" or "bench" or "worker")
+if (trains)
 {
     using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
-    KernelIsa.SelectAtStartup(cap => GpuRunnerSelf.Start("kernel-check"), loggers.CreateLogger("Stitching.KernelCheck"));
+    KernelIsa.SelectAtStartup(() => GpuRunnerSelf.Start("kernel-check"), loggers.CreateLogger("Stitching.KernelCheck"));
 }
 // The engine's checks of the run's own kernels run in child processes too: a kernel that corrupts the heap ends the child.
-if (args.Length > 0 && args[0] is "sweep" or "train" or "report" or "bench" or "worker" or "kernel-check")
+if (trains || command == "kernel-check")
     KernelGuard.Launcher = a => GpuRunnerSelf.Start([.. a]);
 
 var app = new CommandApp();

@@ -15,6 +15,6 @@ internal static class KernelSetup
     internal static void Initialize()
     {
         KernelGuard.Launcher = args => GpuRunnerDll.Start([.. args]);
-        KernelIsa.SelectAtStartup(_ => GpuRunnerDll.Start("kernel-check"));
+        KernelIsa.SelectAtStartup(() => GpuRunnerDll.Start("kernel-check"));
     }
 }

@@ -35,7 +35,7 @@ public sealed class KernelCheckTests
     public async Task On_this_cpu_the_guard_finds_kernels_that_match_float64()
     {
         using var cache = new TempFolder();
-        var (exit, output) = await CheckInChild(cache, null, "--guard");
+        var (exit, output) = await CheckInChild(cache, null, ["--guard"]);
         Assert.True(exit == 0, output);
         Assert.Contains("passed on", output, StringComparison.Ordinal);
     }
@@ -45,14 +45,14 @@ public sealed class KernelCheckTests
     {
         var child = CpuFeatures.Read(isaCap: ""); // the child runs without this process's cap (test.sh's repeats set one)
         using var cache = new TempFolder();
-        var (exit, output) = await CheckInChild(cache, "bf16 frozen: output of layer 2.0", "--guard");
+        var (exit, output) = await CheckInChild(cache, "bf16 frozen: output of layer 2.0", ["--guard"]);
         Assert.True(exit == 0, output);
         Assert.Contains(child.NativeBf16
             ? "bf16 for frozen networks (--precision auto): no: bf16 kernels failed the self-check"
             : "bf16 for frozen networks (--precision auto): no: no bf16 instructions", output, StringComparison.Ordinal);
 
         using var clean = new TempFolder();
-        (exit, output) = await CheckInChild(clean, null, "--guard");
+        (exit, output) = await CheckInChild(clean, null, ["--guard"]);
         Assert.True(exit == 0, output);
         if (child.NativeBf16) Assert.Matches(@"\(--precision auto\): (yes|no): bf16 measured [0-9.]+x as fast as fp32 \([0-9]+ images/s fp32, [0-9]+ bf16\)", output);
     }
@@ -61,7 +61,7 @@ public sealed class KernelCheckTests
     public async Task A_kernel_wrong_in_one_layout_makes_every_network_use_the_other()
     {
         using var cache = new TempFolder();
-        var (exit, output) = await CheckInChild(cache, "nhwc fp32 training: layer1.0.conv1.weight", "--guard");
+        var (exit, output) = await CheckInChild(cache, "nhwc fp32 training: layer1.0.conv1.weight", ["--guard"]);
         Assert.True(exit == 0, output);
         Assert.Contains("layer1.0.conv1.weight gradient", output, StringComparison.Ordinal); // the warning names the kernel
         Assert.Contains("layout nchw forced", output, StringComparison.Ordinal);              // and the provenance the choice
@@ -71,7 +71,7 @@ public sealed class KernelCheckTests
     public async Task A_kernel_wrong_with_onednn_in_both_layouts_switches_onednn_off()
     {
         using var cache = new TempFolder();
-        var (exit, output) = await CheckInChild(cache, "fp32 training: layer3.0.conv2.weight@onednn", "--guard");
+        var (exit, output) = await CheckInChild(cache, "fp32 training: layer3.0.conv2.weight@onednn", ["--guard"]);
         Assert.True(exit == 0, output);
         Assert.Contains("oneDNN off", output, StringComparison.Ordinal);
     }
@@ -80,7 +80,7 @@ public sealed class KernelCheckTests
     public async Task A_kernel_wrong_in_every_configuration_refuses_the_run_naming_it()
     {
         using var cache = new TempFolder();
-        var (exit, output) = await CheckInChild(cache, "fp32 training: layer4.0.conv1.weight", "--guard");
+        var (exit, output) = await CheckInChild(cache, "fp32 training: layer4.0.conv1.weight", ["--guard"]);
         Assert.Equal(3, exit); // KernelCheckCommand.FailedExitCode
         Assert.Contains("kernel self-check failed", output, StringComparison.Ordinal);
         Assert.Contains("layer4.0.conv1.weight gradient", output, StringComparison.Ordinal);
@@ -115,11 +115,8 @@ public sealed class KernelCheckTests
     public async Task A_check_process_that_crashes_is_a_failure_of_its_configuration_not_of_the_run()
     {
         using var cache = new TempFolder();
-        var start = GpuRunnerDll.Start("kernel-check", "--arch", "resnet(1,1,1,1)", "--width", "4", "--bf16", "false", "--threads", "1", "--guard");
-        Environment(start, cache, null);
-        start.Environment["STITCHING_KERNEL_CHECK_CRASH"] = "1"; // every check child dies, as on a heap-corrupting kernel
-        var (exit, raw) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
-        var output = System.Text.RegularExpressions.Regex.Replace(raw, @"\s+", " ");
+        // Every check child dies, as on a heap-corrupting kernel.
+        var (exit, output) = await CheckInChild(cache, null, ["--guard"], crash: true);
         Assert.Equal(3, exit); // refused with an error, not killed
         Assert.Contains("kernel self-check failed", output, StringComparison.Ordinal);
         Assert.Contains("the check process ended with exit", output, StringComparison.Ordinal);
@@ -140,10 +137,11 @@ public sealed class KernelCheckTests
         Assert.Contains("base model test (seed 7): train loss NaN in epoch 1", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<(int? ExitCode, string Output)> CheckInChild(TempFolder cache, string? perturb, params string[] args)
+    private static async Task<(int? ExitCode, string Output)> CheckInChild(TempFolder cache, string? perturb, string[] args, bool crash = false)
     {
         var start = GpuRunnerDll.Start(["kernel-check", "--arch", "resnet(1,1,1,1)", "--width", "4", "--bf16", "false", "--threads", "1", .. args]);
         Environment(start, cache, perturb);
+        if (crash) start.Environment["STITCHING_KERNEL_CHECK_CRASH"] = "1";
         var (exit, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
         // The log lines are wrapped at the console's width: the assertions read the words, not the lines.
         return (exit, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));

@@ -7,31 +7,24 @@ namespace Stitching.GpuRunner.Data;
 /// <summary>Loads a dataset named by <see cref="DatasetOptions"/> into tensors on the CPU (move them to the device once, whole).</summary>
 public static class DatasetLoader
 {
-    /// <exception cref="DatasetException">Files missing, truncated or malformed; the message says how to get them.</exception>
-    /// <exception cref="ArgumentException">Unknown dataset name or options out of range.</exception>
     /// <summary>
     /// Reads and checks every file of the dataset exactly as <see cref="Load"/> does (headers, lengths, labels), and
     /// creates no tensor: it loads no native library, so <c>datasets upload</c> (azd's postprovision hook) runs on a
     /// deployer's macOS or Windows machine, where this build's libtorch cannot load. Returns the train and test counts.
     /// </summary>
+    /// <exception cref="DatasetException">Files missing, truncated or malformed; the message says how to get them.</exception>
     public static (int Train, int Test) Verify(DatasetOptions options)
     {
-        options.Validated();
-        var folder = options.ResolvedFolder;
-        var (train, test) = options.Name switch
-        {
-            DatasetOptions.Cifar10 => (Cifar10Loader.Read(folder, train: true), Cifar10Loader.Read(folder, train: false)),
-            DatasetOptions.FashionMnist => (FashionMnistLoader.Read(folder, train: true), FashionMnistLoader.Read(folder, train: false)),
-            _ => throw new UnreachableException($"{options.Name} passed validation but has no loader."),
-        };
+        var (train, test, _, _, _) = Read(options);
         return (train.Count, test.Count);
     }
 
-    public static ImageDataset Load(DatasetOptions options)
+    // Both splits as bytes, with the dataset's class names and normalization: what Load and Verify read alike.
+    private static (RawSplit Train, RawSplit Test, IReadOnlyList<string> ClassNames, float[] Mean, float[] Std) Read(DatasetOptions options)
     {
         options.Validated();
         var folder = options.ResolvedFolder;
-        var (train, test, classNames, mean, std) = options.Name switch
+        return options.Name switch
         {
             DatasetOptions.Cifar10 => (Cifar10Loader.Read(folder, train: true), Cifar10Loader.Read(folder, train: false),
                 Cifar10Loader.ClassNames, Cifar10Loader.Mean, Cifar10Loader.Std),
@@ -39,6 +32,13 @@ public static class DatasetLoader
                 FashionMnistLoader.ClassNames, FashionMnistLoader.Mean, FashionMnistLoader.Std),
             _ => throw new UnreachableException($"{options.Name} passed validation but has no loader."),
         };
+    }
+
+    /// <exception cref="DatasetException">Files missing, truncated or malformed; the message says how to get them.</exception>
+    /// <exception cref="ArgumentException">Unknown dataset name or options out of range.</exception>
+    public static ImageDataset Load(DatasetOptions options)
+    {
+        var (train, test, classNames, mean, std) = Read(options);
         if (!options.Normalize)
         {
             mean = Enumerable.Repeat(0f, train.Channels).ToArray();

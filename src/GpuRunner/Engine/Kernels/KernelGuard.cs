@@ -28,7 +28,6 @@ public static class KernelGuard
 
     private static readonly Lock Gate = new();
     private static readonly HashSet<string> Passed = [];
-    private static readonly List<string> Notes = [];
 
     /// <summary>A layout every network of this process must use because the other one failed the check; null: none.</summary>
     public static MemoryLayout? ForcedLayout { get; private set; }
@@ -51,8 +50,7 @@ public static class KernelGuard
                 if (KernelIsa.Chosen is { } cap) parts.Add($"{OneDnn.IsaVariable}={cap} chosen by the self-check");
                 if (!OneDnn.Enabled) parts.Add("oneDNN off");
                 if (ForcedLayout is { } layout) parts.Add($"layout {LayoutPolicy.Name(layout)} forced");
-                parts.AddRange(Notes);
-                return string.Join(", ", parts.Distinct());
+                return string.Join(", ", parts);
             }
         }
     }
@@ -130,7 +128,7 @@ public static class KernelGuard
             var start = launcher(["kernel-check", "--plan", planFile, "--json", resultFile,
                 "--onednn", OneDnn.Enabled ? "on" : "off", "--threads", get_num_threads().ToString(CultureInfo.InvariantCulture)]);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (exit, output) = KernelIsa.RunProbe(start, cap: OneDnn.IsaCap, keepCap: true);
+            var (exit, output) = KernelIsa.RunProbe(start, OneDnn.IsaCap); // this process's cap
             if (exit is 0 or KernelCheck.FailedExitCode && VerdictCache.Read<KernelCheckResult>(resultFile) is { } result) return (result, true);
             // No verdict: the child crashed or hung; that is a failure of every layout it was checking.
             var detail = $"the check process ended with {(exit is null ? "a time-out" : $"exit {exit}")} and no verdict: {output}";
@@ -175,23 +173,6 @@ public static class KernelGuard
 
     internal static string Describe(IReadOnlyList<KernelFailure> failures) =>
         string.Join("; ", failures.Take(3).Select(f => f.ToString())) + (failures.Count > 3 ? $"; and {failures.Count - 3} more" : "");
-
-    /// <summary>Test hook: forgets this process's verdicts and choices (not the disk cache, which is keyed by configuration).</summary>
-    public static void ResetForTests()
-    {
-        lock (Gate)
-        {
-            Passed.Clear();
-            Notes.Clear();
-            ForcedLayout = null;
-            if (!OneDnn.Enabled) OneDnn.SetEnabled(true);
-        }
-    }
-
-    internal static void AddNote(string note)
-    {
-        lock (Gate) Notes.Add(note);
-    }
 }
 
 /// <summary>No kernel configuration of this CPU computes the run's networks right: the run is refused.</summary>

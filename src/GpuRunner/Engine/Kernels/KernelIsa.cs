@@ -37,11 +37,11 @@ public static class KernelIsa
 
     /// <summary>
     /// Sets <c>ONEDNN_MAX_CPU_ISA</c> for this process to the highest cap that passes, if the CPU's own ISA does not.
-    /// <paramref name="probe"/> starts this application's <c>kernel-check</c> with the cap given (null: none) in its
-    /// environment. Returns the cap set, or null (none needed, set by the user, a probe child, or nothing passed:
+    /// <paramref name="probe"/> makes the start of this application's <c>kernel-check</c>; each candidate cap is put in
+    /// its environment here. Returns the cap set, or null (none needed, set by the user, a probe child, or nothing passed:
     /// then the in-process guard decides).
     /// </summary>
-    public static string? SelectAtStartup(Func<string?, ProcessStartInfo> probe, ILogger? logger = null)
+    public static string? SelectAtStartup(Func<ProcessStartInfo> probe, ILogger? logger = null)
     {
         if (Environment.GetEnvironmentVariable(ProbeVariable) is { Length: > 0 } || OneDnn.IsaCap is not null) return null;
         var cpu = CpuFeatures.Current;
@@ -82,9 +82,9 @@ public static class KernelIsa
         return verdict.Cap;
     }
 
-    private static (bool Ok, string Detail, bool Verdict) Probe(Func<string?, ProcessStartInfo> probe, string? cap)
+    private static (bool Ok, string Detail, bool Verdict) Probe(Func<ProcessStartInfo> probe, string? cap)
     {
-        var (exit, output) = RunProbe(probe(cap), cap, keepCap: false);
+        var (exit, output) = RunProbe(probe(), cap);
         return exit == 0 ? (true, "", true)
             : (false, $"{(exit is null ? "timed out" : $"exit {exit}")}{(output.Length > 0 ? ": " + output : "")}", exit == KernelCheck.FailedExitCode);
     }
@@ -93,17 +93,14 @@ public static class KernelIsa
     /// Runs a <c>kernel-check</c> child with <paramref name="cap"/> as its oneDNN cap (null: none) and the probe marker
     /// set; returns its exit code (null: killed after 5 minutes) and its first FAILED line, or its last line.
     /// </summary>
-    internal static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap, bool keepCap)
+    internal static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
         start.Environment[ProbeVariable] = "1";
-        if (!keepCap || cap is not null)
-        {
-            if (cap is null) start.Environment.Remove(OneDnn.IsaVariable);
-            else start.Environment[OneDnn.IsaVariable] = cap;
-        }
+        if (cap is null) start.Environment.Remove(OneDnn.IsaVariable);
+        else start.Environment[OneDnn.IsaVariable] = cap;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the kernel check ({start.FileName}).");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -16,9 +16,6 @@ public static class OneDnn
     /// <summary>The environment variable oneDNN reads its ISA cap from (DNNL_MAX_CPU_ISA is its older name).</summary>
     public const string IsaVariable = "ONEDNN_MAX_CPU_ISA";
 
-    /// <summary>The caps oneDNN accepts, from the highest; a CPU is only offered the ones below what it has.</summary>
-    public static readonly IReadOnlyList<string> Caps = ["AVX512_CORE_AMX", "AVX512_CORE_BF16", "AVX512_CORE_VNNI", "AVX512_CORE", "AVX2_VNNI", "AVX2"];
-
     /// <summary>The cap set for this process (by the user or the startup choice), or null.</summary>
     public static string? IsaCap =>
         Environment.GetEnvironmentVariable(IsaVariable) is { Length: > 0 } cap ? cap
