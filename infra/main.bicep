@@ -240,7 +240,7 @@ module scalerIdentity 'modules/identity.bicep' = {
 }
 
 // --- Role assignments ------------------------------------------------------------------------
-// Exactly the roles of src/Core/Security/PlatformRoles.cs (what each component's code does), per identity;
+// Exactly the roles of src/Platform/Security/PlatformRoles.cs (what each component's code does), per identity;
 // tests/Stitching.Reliability.Tests/RoleAssignmentTests.cs fails when they differ. The API identity also runs
 // the timer function and the Functions host, so it holds their roles too. One module per role scope and queue
 // backend, no conditional lists, so that the test can read them.

@@ -48,7 +48,7 @@ fi
 dotnet build "$root/src/GpuRunner" -v q -nologo -o "$state/runner" >/dev/null
 dotnet build "$root/src/Functions" -v q -nologo -o "$state/api" >/dev/null
 
-# Least privilege, as in Azure: each component gets only its role-table rights (src/Core/Security/PlatformRoles.cs),
+# Least privilege, as in Azure: each component gets only its role-table rights (src/Platform/Security/PlatformRoles.cs),
 # as SAS-bearing service URIs signed with Azurite's key, and an empty connection string so that the exported one
 # grants nothing more. The API host runs the timer's work with the timer's own SAS (Stitching__Local__Timer__*).
 sas_env() { dotnet "$state/runner/Stitching.GpuRunner.dll" sas --hours 168 "$@"; }

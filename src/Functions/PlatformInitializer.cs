@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Hosting;
-using Stitching.Core;
+using Stitching.Platform;
 
 namespace Stitching.Functions;
 

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Stitching.Core.Contracts;
-using Stitching.Core.Storage;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Functions;
 
@@ -13,7 +14,7 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 
-    /// <summary>422: the sweep is valid but bigger than <see cref="Core.Sweeps.SweepLimitOptions"/> allows without <c>acceptEstimate=true</c>.</summary>
+    /// <summary>422: the sweep is valid but bigger than <see cref="Stitching.Domain.Sweeps.SweepLimitOptions"/> allows without <c>acceptEstimate=true</c>.</summary>
     public static ProblemHttpResult OverLimits(string detail, IDictionary<string, object?> numbers) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The sweep exceeds the submission limits", extensions: numbers);
 

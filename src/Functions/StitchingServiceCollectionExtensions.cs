@@ -6,12 +6,14 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Rendering;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
-using Stitching.Core.Telemetry;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Telemetry;
 
 namespace Stitching.Functions;
 

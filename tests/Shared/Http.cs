@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.Tests.Shared;
 

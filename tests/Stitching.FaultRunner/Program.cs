@@ -2,8 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Stitching.Core;
-using Stitching.Core.Jobs;
+using Stitching.Platform;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Processing;
 using Stitching.FaultRunner;
 
 // A runner process for the fault and load tests: the product's worker host (WorkerService on the Generic Host),

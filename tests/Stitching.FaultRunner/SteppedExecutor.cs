@@ -3,10 +3,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Processing;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 
 namespace Stitching.FaultRunner;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Stitching.GpuRunner.Kernels;
+using Stitching.Engine.Kernels;
 
 namespace Stitching.GpuRunner.Tests;
 

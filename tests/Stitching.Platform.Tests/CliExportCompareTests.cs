@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Parquet;
-using Stitching.Core.Results;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
 using Stitching.Functions.Maintenance;
 
 namespace Stitching.Platform.Tests;
@@ -99,7 +101,7 @@ public sealed class DeferralAndDeadLetterTests
         Assert.False((await env.Platform.Coordinator.RecoverAsync()).DidAnything);
     }
 
-    private static async Task<Stitching.Core.Queues.IJobLease> ReceiveAsync(TestPlatform env)
+    private static async Task<Stitching.Domain.Jobs.IJobLease> ReceiveAsync(TestPlatform env)
     {
         // A deferred copy is visible after RetryDelay (300 ms); the deadline only bounds a hang.
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);

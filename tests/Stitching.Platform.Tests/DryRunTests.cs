@@ -1,7 +1,8 @@
 using System.Text.Json;
-using Stitching.Core.Benchmarks;
-using Stitching.Core.Contracts;
-using Stitching.Core.Sweeps;
+using Stitching.DevTools;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,5 +1,6 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Queues;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,8 +1,11 @@
 using System.Text.Json;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Queues;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;
@@ -79,7 +82,7 @@ public sealed class JobProcessingTests
         Assert.All(json.EnumerateArray(), r => Assert.Equal(0.5, r.GetProperty("cka").GetDouble()));
         var csv = await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=analysis&format=csv&senderLayer=stem"), id, default));
         Assert.StartsWith("text/csv", csv.ContentType);
-        var rows = Stitching.Core.Results.AnalysisCsv.Read(new StringReader(csv.Body));
+        var rows = Stitching.Domain.Results.AnalysisCsv.Read(new StringReader(csv.Body));
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Equal(r.TaskAccuracy - 0.1, r.CopyAccuracy, 12));
         // and refuses what has no analysis form

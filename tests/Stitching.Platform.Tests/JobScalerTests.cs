@@ -1,6 +1,9 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

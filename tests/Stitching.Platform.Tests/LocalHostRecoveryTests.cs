@@ -4,8 +4,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Stitching.Core.Contracts;
-using Stitching.Core.Security;
+using Stitching.Domain.Contracts;
+using Stitching.DevTools;
+using Stitching.Platform.Security;
 
 namespace Stitching.Platform.Tests;
 
@@ -68,7 +69,7 @@ public sealed class LocalHostRecoveryTests
         var dead = (await env.Queue.Queue.ReceiveMessageAsync()).Value;
         await env.Queue.Poison.SendMessageAsync(dead.Body.ToString());
         await env.Queue.Queue.DeleteMessageAsync(dead.MessageId, dead.PopReceipt);
-        var job = Stitching.Core.Queues.JobMessageParser.Parse(dead.Body.ToString()).Message!;
+        var job = Stitching.Domain.Jobs.JobMessageParser.Parse(dead.Body.ToString()).Message!;
         while ((await env.Platform.Storage.GetJobAsync(id, job.JobId))!.State != JobState.Failed)
         {
             Assert.True(DateTime.UtcNow < until && !host.HasExited, $"dead letter not recorded after 90 s\n{host.Output}");

@@ -1,5 +1,7 @@
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

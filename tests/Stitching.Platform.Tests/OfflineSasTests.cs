@@ -1,11 +1,15 @@
 using Azure;
 using Azure.Data.Tables;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Queues;
-using Stitching.Core.Security;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.DevTools;
+using Stitching.Platform.Security;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,5 +1,6 @@
-using Stitching.Core.Benchmarks;
-using Stitching.Core.Sweeps;
+using Stitching.DevTools;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

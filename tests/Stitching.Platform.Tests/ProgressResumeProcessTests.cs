@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Stitching.Core.Rendering;
-using Stitching.Core.Results;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
 

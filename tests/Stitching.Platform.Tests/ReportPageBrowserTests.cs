@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
-using Stitching.Core.Rendering;
+using Stitching.Reporting.Rendering;
 using Stitching.Functions;
 using Stitching.Functions.Local;
 

@@ -1,5 +1,7 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

@@ -1,8 +1,10 @@
 using Parquet;
-using Stitching.Core.Contracts;
-using Stitching.Core.Rendering;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

@@ -1,4 +1,4 @@
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

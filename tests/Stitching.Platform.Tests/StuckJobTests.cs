@@ -1,5 +1,7 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;
 

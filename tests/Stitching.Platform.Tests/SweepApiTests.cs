@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Queues;
-using Stitching.Core.Storage;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

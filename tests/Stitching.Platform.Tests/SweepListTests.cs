@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Stitching.Core.Contracts;
-using Stitching.Core.Storage;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;

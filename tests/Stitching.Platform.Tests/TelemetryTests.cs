@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Stitching.Core.Telemetry;
+using Stitching.Platform.Telemetry;
 
 namespace Stitching.Platform.Tests;
 

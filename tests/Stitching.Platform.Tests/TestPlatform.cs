@@ -3,11 +3,14 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Queues;
-using Stitching.Core.Storage;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Tests;
 

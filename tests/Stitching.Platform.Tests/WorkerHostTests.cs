@@ -6,9 +6,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Stitching.Core;
-using Stitching.Core.Jobs;
-using Stitching.Core.Queues;
+using Stitching.Platform;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Platform.Queues;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
 
@@ -99,10 +101,10 @@ public sealed class WorkerHostTests
         Assert.Same(services.GetRequiredService<QueueServiceClient>(), services.GetRequiredService<QueueServiceClient>());
         Assert.Same(services.GetRequiredService<ServiceBusClient>(), services.GetRequiredService<ServiceBusClient>());
         Assert.Same(platform, services.GetRequiredService<StitchingPlatform>());
-        Assert.Same(platform.Storage, services.GetRequiredService<Core.Storage.StitchingStorage>());
+        Assert.Same(platform.Storage, services.GetRequiredService<Stitching.Platform.Storage.StitchingStorage>());
         Assert.Same(platform.Queue, services.GetRequiredService<IJobQueue>());
         Assert.IsType<ServiceBusJobQueue>(platform.Queue);
-        Assert.Same(platform.Coordinator, services.GetRequiredService<Core.Sweeps.SweepCoordinator>());
+        Assert.Same(platform.Coordinator, services.GetRequiredService<Stitching.Platform.Coordination.SweepCoordinator>());
         // with the platform's retries (StorageClients.WithRetry) as every client's defaults
         var tableOptions = services.GetRequiredService<IOptionsMonitor<TableClientOptions>>().Get("Default");
         Assert.Equal((6, TimeSpan.FromSeconds(30)), (tableOptions.Retry.MaxRetries, tableOptions.Retry.NetworkTimeout));

@@ -1,7 +1,10 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Rendering;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
-using Stitching.Core.Contracts;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Reliability.Tests;

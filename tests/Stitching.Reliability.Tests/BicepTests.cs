@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using Stitching.Core.Security;
+using Stitching.DevTools;
+using Stitching.Platform.Security;
 
 namespace Stitching.Reliability.Tests;
 
@@ -170,6 +171,6 @@ public sealed partial class BicepTests
         var block = System.Text.RegularExpressions.Regex.Match(job, @"args:\s*\[(?<items>[^\]]*)\]");
         Assert.True(block.Success, "runner-job.bicep has no args array");
         var args = System.Text.RegularExpressions.Regex.Matches(block.Groups["items"].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(Stitching.Core.Jobs.RunnerJob.Arguments("cuda"), args);
+        Assert.Equal(Stitching.Domain.Jobs.RunnerJob.Arguments("cuda"), args);
     }
 }

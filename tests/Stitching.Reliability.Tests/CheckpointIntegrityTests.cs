@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs.Models;
-using Stitching.Core.Storage;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Reliability.Tests;
 

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using Stitching.Core.Contracts;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
 
 namespace Stitching.Reliability.Tests;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 using Stitching.Functions.Maintenance;
 using Xunit.Abstractions;
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Stitching.Core.Queues;
-using Stitching.Core.Storage;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Reliability.Tests;
 

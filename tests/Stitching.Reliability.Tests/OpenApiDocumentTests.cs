@@ -178,7 +178,7 @@ public sealed class OpenApiDocumentTests
         var schemas = JsonNode.Parse(ApiDocument.Json)!["components"]!["schemas"]!;
         var status = schemas["SweepStatus"]!;
         Assert.NotNull(status["properties"]!["sweepId"]);
-        Assert.Equal(Enum.GetNames<Stitching.Core.Contracts.SweepState>().Order(), status["properties"]!["state"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).Order());
+        Assert.Equal(Enum.GetNames<Stitching.Domain.Contracts.SweepState>().Order(), status["properties"]!["state"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).Order());
         // PlatformJsonContext leaves nulls out, so a nullable property is not required.
         Assert.DoesNotContain("name", status["required"]!.AsArray().Select(r => r!.GetValue<string>()));
         // Unknown keys in a spec are a 400 (SweepSpecJson), and the document says so.

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using Stitching.Core.Security;
+using Stitching.DevTools;
+using Stitching.Platform.Security;
 
 namespace Stitching.Reliability.Tests;
 

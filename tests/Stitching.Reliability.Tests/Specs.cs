@@ -1,4 +1,4 @@
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.Reliability.Tests;
 
@@ -19,6 +19,6 @@ public static class Specs
         StitchesPerJob = 1,
     };
 
-    public static string Tag(Stitching.Core.Sweeps.StitchTask task) =>
+    public static string Tag(Stitching.Domain.Sweeps.StitchTask task) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(task.Id)))[..24];
 }

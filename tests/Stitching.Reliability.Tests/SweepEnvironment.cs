@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Queues;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Reliability.Tests;
 

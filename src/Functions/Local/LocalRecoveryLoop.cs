@@ -7,9 +7,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Stitching.Core.Queues;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Functions.Maintenance;
 
 namespace Stitching.Functions.Local;

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Functions.Maintenance;
 

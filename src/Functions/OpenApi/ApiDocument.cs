@@ -9,7 +9,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.Functions.OpenApi;
 

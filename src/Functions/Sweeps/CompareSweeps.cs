@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Stitching.Core.Contracts;
-using Stitching.Core.Rendering;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;

@@ -1,9 +1,13 @@
+using Stitching.Domain.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Stitching.Core.Results;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
 using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
@@ -73,6 +77,6 @@ public sealed class ExportResults(ResultsQuery results, SweepCoordinator coordin
         }
         return format == "long-csv"
             ? TypedResults.Text(LongResultsTable.ToCsv(sweeps), "text/csv; charset=utf-8")
-            : TypedResults.File(await LongResultsTable.ToParquetAsync(sweeps, cancellationToken), "application/vnd.apache.parquet", "results.parquet");
+            : TypedResults.File(await LongResultsParquet.ToBytesAsync(sweeps, cancellationToken), "application/vnd.apache.parquet", "results.parquet");
     }
 }

@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Stitching.Core.Contracts;
-using Stitching.Core.Rendering;
-using Stitching.Core.Results;
-using Stitching.Core.Storage;
+using Stitching.Domain.Contracts;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;

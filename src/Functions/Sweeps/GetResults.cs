@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Storage;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 using Stitching.Functions.OpenApi;
 
 namespace Stitching.Functions.Sweeps;
@@ -55,7 +58,7 @@ public sealed class GetResults(ResultsQuery results, StitchingStorage storage)
             // The long table: every setting of the sweep on each row, so several sweeps' files concatenate (GET /api/results exports several).
             if (format == "long-csv") return TypedResults.Text(LongResultsTable.ToCsv(await results.SweepResultsAsync([id], filter, cancellationToken)), "text/csv; charset=utf-8");
             if (format == "parquet")
-                return TypedResults.File(await LongResultsTable.ToParquetAsync(await results.SweepResultsAsync([id], filter, cancellationToken), cancellationToken),
+                return TypedResults.File(await LongResultsParquet.ToBytesAsync(await results.SweepResultsAsync([id], filter, cancellationToken), cancellationToken),
                     "application/vnd.apache.parquet", $"{id}-results.parquet");
             var rows = await results.ListAsync(id, filter, cancellationToken);
             if (format == "csv")

@@ -6,16 +6,18 @@ using System.Text.Json;
 using Spectre.Console;
 using TorchSharp;
 using Spectre.Console.Cli;
-using Stitching.Core.Architectures;
-using Stitching.Core.Benchmarks;
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Benchmarks;
-using Stitching.GpuRunner.Hardware;
-using Stitching.GpuRunner.Stitches;
-using Stitching.GpuRunner.Sweeps;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Architectures;
+using Stitching.DevTools;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Benchmarks;
+using Stitching.Engine.Hardware;
+using Stitching.Engine.Stitches;
+using Stitching.Engine.Sweeps;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Cli;
@@ -77,9 +79,9 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             ["device"] = device.type.ToString().ToLowerInvariant(),
             ["hardware"] = HardwareDescription.Of(device),
             ["nativeBf16"] = Precision.HasFastBFloat16(device),
-            ["isa"] = Hardware.CpuFeatures.Current.Isa,
-            ["kernels"] = Kernels.KernelGuard.Summary,
-            ["bf16Choice"] = device.type == DeviceType.CPU ? Kernels.Bf16Choice.Current : null,
+            ["isa"] = Engine.Hardware.CpuFeatures.Current.Isa,
+            ["kernels"] = Engine.Kernels.KernelGuard.Summary,
+            ["bf16Choice"] = device.type == DeviceType.CPU ? Engine.Kernels.Bf16Choice.Current : null,
             ["threads"] = get_num_threads(),
             ["stitches"] = tasks.Count,
             ["trainImages"] = run.Data.TrainImages.shape[0],
@@ -251,8 +253,8 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         StitchSettings settings, int seedOffset, ILogger log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var models = new Dictionary<string, Models.ResNet>();
-        Models.ResNet Get(ModelSpec s) => models.TryGetValue(s.Key, out var m) ? m : models[s.Key] = run.Models.GetOrCreate(s, run.Data, cancellationToken: cancellationToken).Model;
+        var models = new Dictionary<string, Engine.Models.ResNet>();
+        Engine.Models.ResNet Get(ModelSpec s) => models.TryGetValue(s.Key, out var m) ? m : models[s.Key] = run.Models.GetOrCreate(s, run.Data, cancellationToken: cancellationToken).Model;
         var accuracies = new List<double>();
         foreach (var t in tasks)
         {

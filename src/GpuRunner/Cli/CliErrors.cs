@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Results;
-using Stitching.Core.Stitches;
-using Stitching.Core.Storage;
-using Stitching.GpuRunner.Data;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Stitches;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Engine.Data;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -20,7 +23,7 @@ public static class CliErrors
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
                                    or StorageConfigurationException or OptionsValidationException or KeyNotFoundException or IncomparableSweepsException
-                                   or Kernels.KernelCheckException or Training.NonFiniteTrainingException or Sweeps.ModelAtChanceException)
+                                   or Engine.Kernels.KernelCheckException or Engine.Training.NonFiniteTrainingException or Engine.Sweeps.ModelAtChanceException)
         {
             // An option's converter (WireNameTypeConverter) says which values it takes; Spectre's own message only names the type.
             var message = e is CommandRuntimeException && e.InnerException is FormatException inner ? $"{e.Message} {inner.Message}" : e.Message;

@@ -1,4 +1,6 @@
-using Stitching.Core.Results;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -8,7 +8,7 @@ namespace Stitching.GpuRunner.Cli;
 public class CommonSettings : CommandSettings
 {
     [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-    public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
+    public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
 
     [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
     public string? DataDir { get; init; }
@@ -32,8 +32,8 @@ public class CommonSettings : CommandSettings
     public double ModelLearningRate { get; init; } = 0.05;
 
     [CommandOption("--random-init <INIT>"), Description("Initial weights of every base model, and the weights of random controls: kaiming (default; torchvision's ResNet: conv Kaiming normal fan-out, batch-norm 1 and 0) or pytorch (each layer's PyTorch default).")]
-    [System.ComponentModel.TypeConverter(typeof(WireNameTypeConverter<Core.Contracts.RandomInit>))]
-    public Core.Contracts.RandomInit RandomInit { get; init; } = Core.Contracts.RandomInit.Kaiming;
+    [System.ComponentModel.TypeConverter(typeof(WireNameTypeConverter<Stitching.Domain.Contracts.RandomInit>))]
+    public Stitching.Domain.Contracts.RandomInit RandomInit { get; init; } = Stitching.Domain.Contracts.RandomInit.Kaiming;
 
     [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
     public string Device { get; init; } = "auto";
@@ -44,12 +44,12 @@ public class CommonSettings : CommandSettings
     [CommandOption("--layout <L>"), Description("auto (NHWC on CUDA, and on CPUs where every conv's channels fit the CPU's vector block; NCHW elsewhere), nchw or nhwc (forced: nhwc at narrow widths can crash libtorch on AVX2-only CPUs).")]
     public string Layout { get; init; } = "auto";
 
-    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Data.DatasetOptions.CacheHome(), "stitching", "models");
+    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Engine.Data.DatasetOptions.CacheHome(), "stitching", "models");
 
     public override ValidationResult Validate()
     {
         // The sweep validator's rules for data and base models (one set of limits for the CLI and the API), named by option.
-        var errors = Core.Sweeps.SweepSpecValidator.ValidateData(Width, Dataset, TrainLimit, TestLimit, RunContext.ModelSettings(this));
+        var errors = Stitching.Domain.Sweeps.SweepSpecValidator.ValidateData(Width, Dataset, TrainLimit, TestLimit, RunContext.ModelSettings(this));
         if (errors.Count > 0) return ValidationResult.Error(string.Join(" ", errors.Select(e => $"{OptionOf(e.Field)}: {e.Message}")));
         if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
         if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");

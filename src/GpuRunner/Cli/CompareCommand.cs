@@ -3,12 +3,14 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Rendering;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Sweeps;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Reporting.Rendering;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -27,7 +29,7 @@ public sealed class CompareCommand : AsyncCommand<CompareCommand.Settings>
         public string B { get; init; } = "";
 
         [CommandOption("--variant <NAME>"), Description("The variant to compare (default trained->trained; a name or its slug).")]
-        public string Variant { get; init; } = Core.Sweeps.Variant.TrainedToTrained.Name();
+        public string Variant { get; init; } = Stitching.Domain.Sweeps.Variant.TrainedToTrained.Name();
 
         [CommandOption("--sender <ARCH>"), Description("Sender architecture of the pair to compare (default: A's first pair).")]
         public string? Sender { get; init; }

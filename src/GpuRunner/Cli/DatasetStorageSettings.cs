@@ -3,7 +3,8 @@ using Azure;
 using Azure.Identity;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Storage;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Storage;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 

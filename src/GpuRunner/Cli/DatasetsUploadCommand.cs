@@ -2,8 +2,9 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Storage;
-using Stitching.GpuRunner.Data;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Engine.Data;
 
 namespace Stitching.GpuRunner.Cli;
 

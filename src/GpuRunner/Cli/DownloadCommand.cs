@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.GpuRunner.Data;
+using Stitching.Engine.Data;
 
 namespace Stitching.GpuRunner.Cli;
 

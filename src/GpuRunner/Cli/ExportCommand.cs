@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Results;
-using Stitching.GpuRunner.Sweeps;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Engine.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -38,7 +40,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var sweeps = settings.Folders.Select(SweepFolder.Read).ToList();
-        if (settings.ResolvedFormat == "parquet") LongResultsTable.WriteParquetFile(settings.Out!, sweeps);
+        if (settings.ResolvedFormat == "parquet") LongResultsParquet.WriteFile(settings.Out!, sweeps);
         else CliOutput.Write(settings.Out, w => LongResultsTable.WriteCsv(w, sweeps));
         if (settings.Out is not null)
             AnsiConsole.MarkupLine($"Wrote {sweeps.Sum(s => s.Rows.Count)} rows of {sweeps.Count} sweep(s) to {Markup.Escape(settings.Out)}.");

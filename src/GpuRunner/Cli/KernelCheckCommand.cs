@@ -2,10 +2,10 @@ using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console.Cli;
-using Stitching.Core.Architectures;
-using Stitching.GpuRunner.Hardware;
-using Stitching.GpuRunner.Kernels;
-using Stitching.GpuRunner.Models;
+using Stitching.Domain.Architectures;
+using Stitching.Engine.Hardware;
+using Stitching.Engine.Kernels;
+using Stitching.Engine.Models;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Cli;

@@ -1,5 +1,7 @@
 using Spectre.Console;
-using Stitching.Core.Results;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

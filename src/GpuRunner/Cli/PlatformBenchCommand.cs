@@ -1,12 +1,15 @@
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Benchmarks;
-using Stitching.Core.Results;
-using Stitching.Core.Storage;
+using Stitching.DevTools;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 

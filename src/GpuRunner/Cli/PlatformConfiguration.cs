@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Stitching.Core;
-using Stitching.Core.Storage;
+using Stitching.Platform;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -4,8 +4,8 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Contracts;
-using Stitching.GpuRunner.Research;
+using Stitching.Domain.Contracts;
+using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -20,7 +20,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Folder for report.md, its figures and the experiments' CSV files (default docs/report).")]
         public string Out { get; init; } = "docs/report";
         [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-        public string Dataset { get; init; } = Core.Storage.DatasetFiles.FashionMnist;
+        public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
         [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
         public string? DataDir { get; init; }
         [CommandOption("--width <W>"), Description("Stem channels of every network (default 8; quick 4).")]
@@ -88,7 +88,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
             if (!common.Successful) return common;
             // The experiments are sweeps: the sweep's one validator judges them (stitch epochs, seeds, layers, sizes).
             foreach (var experiment in options.Experiments())
-                if (Core.Sweeps.SweepSpecValidator.Validate(experiment.Spec) is { Count: > 0 } errors)
+                if (Stitching.Domain.Sweeps.SweepSpecValidator.Validate(experiment.Spec) is { Count: > 0 } errors)
                     return ValidationResult.Error($"Experiment {experiment.Name}: {string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}"))}");
             return ValidationResult.Success();
         }

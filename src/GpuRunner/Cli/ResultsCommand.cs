@@ -4,10 +4,12 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core;
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
+using Stitching.Platform;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -101,7 +103,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
             // A missing sweep is a KeyNotFoundException naming it, reported like the other errors a user can fix.
             var sweepIds = settings.Sweep!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
             var sweeps = await platform.Results.SweepResultsAsync(sweepIds, filter, cancellationToken);
-            if (settings.Format == "parquet") LongResultsTable.WriteParquetFile(settings.Out!, sweeps);
+            if (settings.Format == "parquet") LongResultsParquet.WriteFile(settings.Out!, sweeps);
             else CliOutput.Write(settings.Out, w => LongResultsTable.WriteCsv(w, sweeps));
             return 0;
         }

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Stitching.Core.Contracts;
-using Stitching.GpuRunner.Data;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Contracts;
+using Stitching.Engine.Data;
+using Stitching.Engine.Models;
+using Stitching.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +31,7 @@ public sealed class RunContext : IDisposable
             Name = s.Dataset, Folder = s.DataDir, TrainLimit = s.TrainLimit, TestLimit = s.TestLimit, ValidationFraction = holdoutFraction,
         }.Validated();
         log.LogInformation("Loading {Dataset} from {Folder} on {Device} ({Threads} threads; {Hardware})", options.Name, options.ResolvedFolder,
-            device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), Hardware.HardwareDescription.Of(device));
+            device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), Engine.Hardware.HardwareDescription.Of(device));
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
         log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);

@@ -5,8 +5,9 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Stitching.Core.Storage;
-using Stitching.Core.Telemetry;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Platform.Telemetry;
 
 namespace Stitching.GpuRunner.Cli;
 

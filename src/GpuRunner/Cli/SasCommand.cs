@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Queues;
-using Stitching.Core.Security;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Queues;
+using Stitching.DevTools;
+using Stitching.Platform.Security;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -4,8 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core;
-using Stitching.Core.Jobs;
+using Stitching.Platform;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -4,11 +4,13 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Research;
-using Stitching.GpuRunner.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Research;
+using Stitching.Engine.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -113,7 +115,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             SenderLayers = SenderLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ReceiverLayers = ReceiverLayers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             SenderSeeds = Seeds(SenderSeeds), ReceiverSeeds = Seeds(ReceiverSeeds), StitchSeeds = Seeds(StitchSeeds),
-            Analyses = Core.Sweeps.Analyses.ParseList(Analyses),
+            Analyses = Stitching.Domain.Sweeps.Analyses.ParseList(Analyses),
             AllowChanceModels = AllowChanceModels,
             Model = RunContext.ModelSettings(this),
             Stitch = new StitchSettings
@@ -137,7 +139,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             if (!common.Successful) return common;
             // Ranges of the sweep's settings are the API's validator's (SweepSpecValidator, run on the spec before anything trains).
             if (CkaImages < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
-            try { Core.Sweeps.Analyses.ParseList(Analyses); }
+            try { Stitching.Domain.Sweeps.Analyses.ParseList(Analyses); }
             catch (FormatException e) { return ValidationResult.Error(e.Message); }
             if (CacheMegabytes < 0) return ValidationResult.Error("--cache-mb must be >= 0.");
             foreach (var (option, list) in new[] { ("--sender-seeds", SenderSeeds), ("--receiver-seeds", ReceiverSeeds), ("--stitch-seeds", StitchSeeds) })
@@ -169,7 +171,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         {
             RefuseChanceModels = !spec.AllowChanceModels,
         };
-        Log($"Frozen prefix/suffix precision: {Training.Precision.Name(engine.ComputeType)}");
+        Log($"Frozen prefix/suffix precision: {Engine.Training.Precision.Name(engine.ComputeType)}");
         foreach (var model in plan.Models)
         {
             // A trained network near chance stops the sweep here (ModelAtChanceException), before the stitches are spent on it.

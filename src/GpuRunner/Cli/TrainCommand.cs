@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Core.Architectures;
-using Stitching.Core.Sweeps;
+using Stitching.Domain.Architectures;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.GpuRunner.Cli;
 
@@ -26,7 +27,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var arch = ResNetSpec.Parse(settings.Arch);
         using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
         // The sweeps' default held-out part, excluded from training as a sweep excludes it: `train` makes the model a default sweep reuses.
-        var holdout = new Core.Contracts.StitchSettings().HoldoutFraction;
+        var holdout = new Stitching.Domain.Contracts.StitchSettings().HoldoutFraction;
         using var run = RunContext.Create(settings, holdout, loggers);
         var spec = new ModelSpec(arch.Name, settings.Width, settings.Dataset, settings.Seed, !settings.Random, settings.TrainLimit, RunContext.ModelSettings(settings)) { HoldoutFraction = holdout };
         var (model, info) = run.Models.GetOrCreate(spec, run.Data, cancellationToken);

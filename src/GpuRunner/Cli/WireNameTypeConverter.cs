@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -1,15 +1,20 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Stitching.Core.Contracts;
-using Stitching.Core.Jobs;
-using Stitching.Core.Results;
-using Stitching.Core.Storage;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Data;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Sweeps;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
+using Stitching.DevTools;
+using Stitching.Platform.Processing;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Data;
+using Stitching.Engine.Models;
+using Stitching.Engine.Sweeps;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Worker;
@@ -19,7 +24,7 @@ namespace Stitching.GpuRunner.Worker;
 /// loaded data and the current <see cref="StitchEngine"/> (with its loaded models and cached sender activations)
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations. A stitch job runs on
 /// <see cref="StitchGroupJob"/>, the executor the local sweep runs, with the spec's analyses.
-/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Core.Storage.CheckpointStore"/> uploads;
+/// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Platform.Storage.CheckpointStore"/> uploads;
 /// a stitch group saves its training progress to <see cref="CheckpointStore.ProgressFile"/> and resumes from it.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a

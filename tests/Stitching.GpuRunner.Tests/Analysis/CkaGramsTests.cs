@@ -1,7 +1,7 @@
-using Stitching.GpuRunner.Analysis;
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Research;
-using Stitching.GpuRunner.Stitches;
+using Stitching.Engine.Analysis;
+using Stitching.Engine.Native;
+using Stitching.Engine.Research;
+using Stitching.Engine.Stitches;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Analysis;

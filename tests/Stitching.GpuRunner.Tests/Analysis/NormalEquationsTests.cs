@@ -1,8 +1,8 @@
-using Stitching.Core.Stitches;
-using Stitching.GpuRunner.Analysis;
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Research;
-using Stitching.GpuRunner.Stitches;
+using Stitching.Domain.Stitches;
+using Stitching.Engine.Analysis;
+using Stitching.Engine.Native;
+using Stitching.Engine.Research;
+using Stitching.Engine.Stitches;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
-using Stitching.GpuRunner.Analysis;
-using Stitching.GpuRunner.Native;
+using Stitching.Engine.Analysis;
+using Stitching.Engine.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 

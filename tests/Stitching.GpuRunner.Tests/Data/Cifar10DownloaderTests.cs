@@ -1,8 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
-using Stitching.GpuRunner.Data;
-using Stitching.GpuRunner.Native;
+using Stitching.Engine.Data;
+using Stitching.Engine.Native;
 
 namespace Stitching.GpuRunner.Tests.Data;
 

@@ -1,5 +1,6 @@
-using Stitching.Core.Storage;
-using Stitching.GpuRunner.Data;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Engine.Data;
 
 namespace Stitching.GpuRunner.Tests.Data;
 

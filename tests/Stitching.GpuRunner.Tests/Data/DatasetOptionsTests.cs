@@ -1,4 +1,4 @@
-using Stitching.GpuRunner.Data;
+using Stitching.Engine.Data;
 
 namespace Stitching.GpuRunner.Tests.Data;
 

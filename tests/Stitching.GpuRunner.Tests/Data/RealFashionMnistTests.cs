@@ -1,5 +1,5 @@
-using Stitching.GpuRunner.Data;
-using Stitching.GpuRunner.Native;
+using Stitching.Engine.Data;
+using Stitching.Engine.Native;
 using TorchSharp;
 
 namespace Stitching.GpuRunner.Tests.Data;

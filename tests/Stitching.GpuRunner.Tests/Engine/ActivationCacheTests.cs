@@ -1,5 +1,5 @@
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Stitches;
+using Stitching.Engine.Native;
+using Stitching.Engine.Stitches;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

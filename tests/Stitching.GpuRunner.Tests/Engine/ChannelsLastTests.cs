@@ -1,7 +1,7 @@
-using Stitching.Core.Architectures;
-using Stitching.Core.Contracts;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Native;
+using Stitching.Domain.Architectures;
+using Stitching.Domain.Contracts;
+using Stitching.Engine.Models;
+using Stitching.Engine.Native;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

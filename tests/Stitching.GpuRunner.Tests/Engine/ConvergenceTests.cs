@@ -1,11 +1,13 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Stitches;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Stitches;
-using Stitching.GpuRunner.Sweeps;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Stitches;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Models;
+using Stitching.Engine.Stitches;
+using Stitching.Engine.Sweeps;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;
@@ -75,7 +77,7 @@ public sealed class ConvergenceTests : IDisposable
     private (StitchEngine Engine, StitchTask Task, StitchSettings Recipe) Setup()
     {
         var model = new ModelSpec("resnet(1,1,1,1)", 4, "synthetic", 0, true, null, new TrainSettings { Epochs = 2, BatchSize = 50, LearningRate = 0.05 });
-        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(model.Arch), Core.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
+        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Stitching.Domain.Architectures.ResNetSpec.Parse(model.Arch), Stitching.Domain.Architectures.ResNetSpec.Parse(model.Arch), [Variant.TrainedToTrained]);
         var task = new StitchTask(Variant.TrainedToTrained, model, "2.0", model, "3.0",
             StitchShape.Between(plan.SenderLayers.Single(l => l.Name == "2.0"), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);
         var recipe = new StitchSettings { Init = StitchInit.Default, Precision = ComputePrecision.Fp32, BatchSize = 50, LearningRate = 0.01, Patience = 4 };

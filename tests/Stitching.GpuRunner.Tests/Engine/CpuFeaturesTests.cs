@@ -1,7 +1,7 @@
-using Stitching.Core.Architectures;
-using Stitching.GpuRunner.Hardware;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Native;
+using Stitching.Domain.Architectures;
+using Stitching.Engine.Hardware;
+using Stitching.Engine.Models;
+using Stitching.Engine.Native;
 using Stitching.GpuRunner.Tests.Data;
 
 namespace Stitching.GpuRunner.Tests.Engine;

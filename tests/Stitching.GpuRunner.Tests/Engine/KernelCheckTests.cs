@@ -1,8 +1,8 @@
-using Stitching.GpuRunner.Hardware;
-using Stitching.GpuRunner.Kernels;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Training;
+using Stitching.Engine.Hardware;
+using Stitching.Engine.Kernels;
+using Stitching.Engine.Models;
+using Stitching.Engine.Native;
+using Stitching.Engine.Training;
 using Stitching.GpuRunner.Tests.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,7 +24,7 @@ public sealed class KernelCheckTests
     public void The_check_compares_every_kernel_of_a_network_with_float64_and_names_a_wrong_tensor()
     {
         var plan = KernelCheckPlan.For([new KernelNetwork("resnet(1,1,1,1)", 4, 1, 10)], [], [MemoryLayout.Nchw], [ScalarType.Float32]);
-        var broken = Kernels.KernelCheck.Run(plan, perturb: "layer2.0.conv1.weight");
+        var broken = Stitching.Engine.Kernels.KernelCheck.Run(plan, perturb: "layer2.0.conv1.weight");
         var failure = Assert.Single(broken.Failures, f => f.Case.Contains("training", StringComparison.Ordinal));
         Assert.Contains("layer2.0.conv1.weight gradient: relative error 0.5", failure.Detail, StringComparison.Ordinal);
         Assert.Equal(MemoryLayout.Nchw, failure.Layout);

@@ -1,9 +1,9 @@
 using System.Globalization;
-using Stitching.Core.Contracts;
-using Stitching.Core.Architectures;
-using Stitching.GpuRunner.Hardware;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Native;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Architectures;
+using Stitching.Engine.Hardware;
+using Stitching.Engine.Models;
+using Stitching.Engine.Native;
 using Stitching.GpuRunner.Tests.Data;
 using static TorchSharp.torch;
 

@@ -1,10 +1,12 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.Core.Stitches;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Sweeps;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Stitches;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Models;
+using Stitching.Engine.Sweeps;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;
@@ -73,7 +75,7 @@ public sealed class ProgressResumeTests : IDisposable
 
     private static StitchTask Task(string senderLayer)
     {
-        var arch = Core.Architectures.ResNetSpec.Parse(Model.Arch);
+        var arch = Stitching.Domain.Architectures.ResNetSpec.Parse(Model.Arch);
         var plan = PairPlan.Create(new SweepSpec { Width = 4 }, arch, arch, [Variant.TrainedToTrained]);
         return new StitchTask(Variant.TrainedToTrained, Model, senderLayer, Model, "3.0",
             StitchShape.Between(plan.SenderLayers.Single(l => l.Name == senderLayer), plan.ReceiverLayers.Single(l => l.Name == "3.0")), 0);

@@ -1,7 +1,9 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Results;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Sweeps;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Engine.Models;
+using Stitching.Engine.Sweeps;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

@@ -1,8 +1,8 @@
-using Stitching.Core.Architectures;
-using Stitching.Core.Stitches;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Stitches;
+using Stitching.Domain.Architectures;
+using Stitching.Domain.Stitches;
+using Stitching.Engine.Models;
+using Stitching.Engine.Native;
+using Stitching.Engine.Stitches;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

@@ -1,10 +1,11 @@
-using Stitching.Core.Contracts;
-using Stitching.Core.Stitches;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Stitches;
-using Stitching.GpuRunner.Sweeps;
-using Stitching.GpuRunner.Training;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Stitches;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Engine.Models;
+using Stitching.Engine.Stitches;
+using Stitching.Engine.Sweeps;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;
@@ -21,7 +22,7 @@ public sealed class StitchingTests : IDisposable
 
     private static StitchTask Task(ModelSpec sender, string senderLayer, ModelSpec receiver, string receiverLayer)
     {
-        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Core.Architectures.ResNetSpec.Parse(sender.Arch), Core.Architectures.ResNetSpec.Parse(receiver.Arch), [Variant.TrainedToTrained]);
+        var plan = PairPlan.Create(new SweepSpec { Width = 4 }, Stitching.Domain.Architectures.ResNetSpec.Parse(sender.Arch), Stitching.Domain.Architectures.ResNetSpec.Parse(receiver.Arch), [Variant.TrainedToTrained]);
         var i = plan.SenderLayers.Single(l => l.Name == senderLayer);
         var j = plan.ReceiverLayers.Single(l => l.Name == receiverLayer);
         return new StitchTask(Variant.TrainedToTrained, sender, senderLayer, receiver, receiverLayer, StitchShape.Between(i, j), 0);
@@ -86,7 +87,7 @@ public sealed class StitchingTests : IDisposable
         for (var k = 0; k < tasks.Length; k++)
         {
             using var stitch = Stitch.Create(tasks[k].Shape, StitchEngine.StableSeed(tasks[k].Id));
-            var baseline = Benchmarks.BaselineStitchTrainer.Train(sender, sender.LayerIndex(tasks[k].SenderLayer), stitch,
+            var baseline = Stitching.Engine.Benchmarks.BaselineStitchTrainer.Train(sender, sender.LayerIndex(tasks[k].SenderLayer), stitch,
                 receiver, receiver.LayerIndex("3.0"), _data, recipe, seed: 0);
             var engineWeights = trained[k].Stitch.state_dict();
             foreach (var (name, w) in stitch.state_dict())

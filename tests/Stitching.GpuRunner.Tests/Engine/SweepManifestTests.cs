@@ -1,4 +1,4 @@
-using Stitching.Core.Contracts;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.GpuRunner.Tests.Engine;
 

@@ -1,5 +1,5 @@
-using Stitching.GpuRunner.Native;
-using Stitching.GpuRunner.Training;
+using Stitching.Engine.Native;
+using Stitching.Engine.Training;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

@@ -1,4 +1,4 @@
-using Stitching.GpuRunner.Native;
+using Stitching.Engine.Native;
 
 namespace Stitching.GpuRunner.Tests.Native;
 

@@ -1,5 +1,7 @@
-using Stitching.Core.Results;
-using Stitching.GpuRunner.Research;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Tests.Research;
 

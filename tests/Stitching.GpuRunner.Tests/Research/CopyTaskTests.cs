@@ -1,12 +1,13 @@
-using Stitching.Core.Architectures;
-using Stitching.Core.Contracts;
-using Stitching.Core.Stitches;
-using Stitching.Core.Sweeps;
-using Stitching.GpuRunner.Analysis;
-using Stitching.GpuRunner.Models;
-using Stitching.GpuRunner.Research;
-using Stitching.GpuRunner.Stitches;
-using Stitching.GpuRunner.Sweeps;
+using Stitching.Domain.Architectures;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Stitches;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Engine.Analysis;
+using Stitching.Engine.Models;
+using Stitching.Engine.Research;
+using Stitching.Engine.Stitches;
+using Stitching.Engine.Sweeps;
 using Stitching.GpuRunner.Tests.Engine;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ public sealed class CopyTaskTests : IDisposable
 {
     private const int Width = 4;
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-copy-").FullName;
-    private readonly Training.SweepData _data = SyntheticData.Create(train: 200, holdout: 20, test: 100);
+    private readonly Stitching.Engine.Training.SweepData _data = SyntheticData.Create(train: 200, holdout: 20, test: 100);
     private readonly StitchEngine _engine;
     // A random (untrained) network: nothing to train, and its layers are as good a representation to copy as any.
     private readonly ModelSpec _model = new("resnet(1,1,1,1)", Width, "synthetic", 0, Trained: false, null, new TrainSettings());

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
-using Stitching.Core.Results;
-using Stitching.GpuRunner.Research;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
+using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Tests.Research;
 

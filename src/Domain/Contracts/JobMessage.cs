@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+using Stitching.Domain.Sweeps;
+
+namespace Stitching.Domain.Contracts;
+
+/// <summary>
+/// One queued unit of work. <see cref="Kind"/> says which payload is set: <see cref="Model"/> for "model",
+/// <see cref="Stitches"/> for "stitch" (a group of stitches of one variant and pair). The sweep's spec is not carried
+/// (a Storage queue message is at most 64 KB); the worker reads it from the sweeps table. <see cref="TraceParent"/> is the
+/// W3C trace context of the submission or planning that made the job, so its processing joins that trace.
+/// </summary>
+public sealed record JobMessage(string SweepId, string JobId, string Kind, ModelSpec? Model = null, StitchGroup? Stitches = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceParent = null)
+{
+    public static JobMessage ForModel(string sweepId, ModelSpec model) => new(sweepId, JobIds.ForModel(model), JobKind.Model, Model: model);
+
+    public static JobMessage ForStitches(string sweepId, StitchGroup group) => new(sweepId, JobIds.ForStitches(group), JobKind.Stitch, Stitches: group);
+}

@@ -1,0 +1,76 @@
+using Stitching.Domain.Architectures;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+
+namespace Stitching.Engine.Research;
+
+/// <summary>
+/// Settings of the findings report (<see cref="ReportRunner"/>). The recipe is the sweep's, the one every committed matrix
+/// uses (README, "First sweep"): width 8, 1,500 training (10% held out) and 1,000 test images, base models 15 epochs,
+/// stitches from their least-squares start trained by the held-out stopping rule (<see cref="StitchSettings"/> defaults,
+/// cap 30 epochs); three independently trained pairs of base models, so that every pattern has an interval over model seeds.
+/// </summary>
+public sealed record ReportOptions
+{
+    public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
+    public int Width { get; init; } = 8;
+    public int? TrainLimit { get; init; } = 1500;
+    public int? TestLimit { get; init; } = 1000;
+    public int ModelEpochs { get; init; } = 15;
+    /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
+    public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
+    /// <summary>Most epochs per stitch (task, copy, pixel baseline, linear probe): a cap, the stopping rule ends each stitch.</summary>
+    public int StitchEpochs { get; init; } = new StitchSettings().Epochs;
+    /// <summary>Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, ....</summary>
+    public int SeedPairs { get; init; } = 3;
+    public int CkaImages { get; init; } = 500;
+    /// <summary>Tiny settings for tests: two layers per network, CKA on 100 images.</summary>
+    public bool Quick { get; init; }
+    /// <summary>The command line that produced the report, for its provenance section.</summary>
+    public string Command { get; init; } = "";
+
+    /// <summary>The sweep's stitch recipe; only the epoch cap may differ.</summary>
+    public StitchSettings Stitch => new() { Epochs = StitchEpochs };
+
+    public TrainSettings Model => new() { Epochs = ModelEpochs, RandomInit = RandomInit };
+
+    public IReadOnlyList<int> SenderSeeds => Enumerable.Range(0, SeedPairs).Select(k => 2 * k).ToList();
+    public IReadOnlyList<int> ReceiverSeeds => Enumerable.Range(0, SeedPairs).Select(k => 2 * k + 1).ToList();
+
+    /// <summary>
+    /// The layers compared in an architecture: every layer of a one-block-per-stage network; otherwise the stem and the
+    /// last block of stages 2-4 (ResNet18's stage 1 is left out for time, as in the README's first sweep). Quick: stem and the last block.
+    /// </summary>
+    public IReadOnlyList<string> Layers(string arch)
+    {
+        var spec = ResNetSpec.Parse(arch);
+        var ends = Enumerable.Range(1, 4).Select(s => $"{s}.{spec.Blocks[s - 1] - 1}").ToList();
+        if (Quick) return ["stem", ends[3]];
+        return spec.Blocks.All(b => b == 1) ? ["stem", .. ends] : ["stem", .. ends.Skip(1)];
+    }
+
+    /// <summary>The report's experiments, in order: the four variants on a pair of different shapes, then ResNet18 stitched into itself.</summary>
+    public IReadOnlyList<ReportExperiment> Experiments()
+    {
+        const string small = "resnet(1,1,1,1)", r18 = "resnet(2,2,2,2)";
+        SweepSpec Spec(string sender, IReadOnlyList<int> senderSeeds, string receiver, IReadOnlyList<int> receiverSeeds, string variants) => new()
+        {
+            Name = $"report {sender}->{receiver}", Senders = [sender], Receivers = [receiver], Width = Width, Dataset = Dataset,
+            TrainLimit = TrainLimit, TestLimit = TestLimit, Variants = [variants], SenderLayers = Layers(sender), ReceiverLayers = Layers(receiver),
+            SenderSeeds = senderSeeds, ReceiverSeeds = receiverSeeds, StitchSeeds = [0], Model = Model, Stitch = Stitch, Analyses = ["all"],
+            AllowChanceModels = Quick, // --quick's 1-epoch models (a test of the report's plumbing) need not beat chance; the real report's must
+        };
+        return
+        [
+            new("shapes", $"ResNet(1,1,1,1) -> ResNet18 (= ResNet(2,2,2,2)), {SeedPairs} pair(s) of independently trained models, all four variants",
+                Spec(small, SenderSeeds, r18, ReceiverSeeds, "all")),
+            // One network into itself is a sanity check of the method (the identity is a perfect stitch on the diagonal), not a
+            // comparison of networks: the first receiver alone.
+            new("self", "ResNet18 -> the same ResNet18 (the first receiver into itself: the identity is a perfect stitch on the diagonal)",
+                Spec(r18, ReceiverSeeds.Take(1).ToList(), r18, ReceiverSeeds.Take(1).ToList(), "trained->trained")),
+        ];
+    }
+}
+
+/// <summary>One sweep of the report: a folder name, a title and the sweep it runs.</summary>
+public sealed record ReportExperiment(string Name, string Title, SweepSpec Spec);

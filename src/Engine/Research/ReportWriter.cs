@@ -1,0 +1,344 @@
+using Stitching.Domain.Analysis;
+using System.Globalization;
+using System.Text;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Results;
+using Stitching.Reporting.Tables;
+using Stitching.Domain.Sweeps;
+using Stitching.Engine.Training;
+using static TorchSharp.torch;
+
+namespace Stitching.Engine.Research;
+
+/// <summary>
+/// The Markdown of the findings report: provenance, the seed paper's four control patterns, the lower-left triangle,
+/// the linear-probe/pixel-baseline/penalty controls, the copying-task comparison and the stitch-seed spread, all computed from the
+/// experiments' rows so that every number in the text is reproducible from the CSV files next to it.
+/// </summary>
+public static partial class ReportWriter
+{
+    public static readonly string[] Sections =
+    [
+        "## How to reproduce", "## Base models", "## Convergence", "## 1. The four control patterns", "## 2. The lower-left triangle",
+        "## 3. Controls: linear probe, pixel baseline, stitching penalty", "## 4. Do task-trained stitches reproduce the expected representation?",
+        "## 5. Spread over model seeds", "## Files",
+    ];
+
+    private delegate void Line(string text = "");
+
+    private const double Early = 0.25, Late = 0.75;
+    private static readonly string TrainedToTrained = Variant.TrainedToTrained.Name();
+
+    /// <param name="provenance">The run's provenance, taken before the run wrote anything (its outputs may be tracked files).</param>
+    public static string Write(ReportOptions options, SweepData data, Device device, IReadOnlyList<ExperimentOutcome> outcomes, TimeSpan elapsed, Provenance provenance)
+    {
+        var md = new StringBuilder();
+        void L(string line = "") => md.Append(line).Append('\n');
+        var stitch = options.Stitch;
+
+        L("# Model stitching at CPU scale: findings report");
+        L();
+        L($"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC in {elapsed:hh\\:mm\\:ss} on {device.type.ToString().ToLowerInvariant()} ({get_num_threads()} threads)" +
+          (options.Quick ? ", **quick settings (a smoke test, not findings)**." : "."));
+        L("Rows of every matrix are sender layers (top = stem), columns receiver layers (left = stem); a cell is the test accuracy of");
+        L("the stitched network, or the named metric, as in Hernandez, Dangovski & Lu, *Exploring neural network modularity using model stitching*.");
+        L();
+
+        L(Sections[0]);
+        L();
+        L("```");
+        L(options.Command);
+        L("```");
+        L();
+        L("| | |");
+        L("|---|---|");
+        L($"| commit | `{provenance.Commit}`{(provenance.Dirty ? " (uncommitted changes)" : "")} |");
+        L($"| TorchSharp | {provenance.TorchSharp} |");
+        L($"| libtorch | {provenance.LibTorch} |");
+        L($"| device | {provenance.Device}, {provenance.Hardware}, {provenance.Precision}; {provenance.Runtime} |");
+        L($"| provenance id | `{provenance.Id}` (the `provenance_id` of every results.csv row, and each sweep.json's provenance) |");
+        L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
+        L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on the training images only (the held-out images choose stitch weights, so the frozen networks never fit them), {options.Model.RandomInit.Name()} initialization; seeds {string.Join(", ", options.SenderSeeds)} (senders) and {string.Join(", ", options.ReceiverSeeds)} (receivers), paired by position |");
+        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer.Name()} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, and a stitch stops, converged, after {stitch.Patience} checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs; {stitch.Precision.Name()} precision; test split used once |");
+        L($"| copy stitches | trained on the copying task (MSE to the receiver's own activations at the replaced layer) from PyTorch's default init, same optimizer and schedule, stopped by the same held-out rule on the held-out MSE |");
+        L($"| least-squares stitches | exact normal equations over the training split: the copying task's optimum, and (with the fit's images covering the split) the task stitches' starting point |");
+        L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
+        L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
+        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: 95% bootstrap over model-seed pairs, binomial test-set noise and cells, one-sided permutation tests |");
+        L();
+        L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64 and a {Text(options.TrainLimit)}-image training subset. Every stitch in");
+        L("this report is trained by the recipe of the README's sweeps, so the matrices here and in docs/demo are one experiment's numbers.");
+        L("Because task stitches start from the least-squares fit, which is the copying task's optimum, section 4 asks whether task");
+        L("training moves a stitch *away* from the expected representation, and compares it with a copy stitch trained from scratch.");
+        L("CIFAR-10: the same command with `--dataset cifar10` (after `download cifar10`).");
+        L();
+
+        L(Sections[1]);
+        L();
+        L("| architecture | seed | trained | test accuracy | classes predicted | prediction entropy (bits) | held-out accuracy by epoch |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var m in outcomes.SelectMany(o => o.Models).DistinctBy(m => (m.Arch, m.Seed, m.Trained)).OrderBy(m => m.Arch).ThenBy(m => m.Seed).ThenBy(m => !m.Trained))
+            L($"| {m.Arch} | {m.Seed} | {(m.Trained ? "yes" : "no (random control)")} | {P(m.Accuracy)} | {m.PredictedClasses} | {F(m.PredictionEntropyBits, "0.00")} | {(m.HeldOutCurve.Count == 0 ? "" : string.Join(" ", m.HeldOutCurve.Select(a => (100 * a).ToString("0", CultureInfo.InvariantCulture))))} |");
+        L();
+        L("| experiment | pair | stitches | time |");
+        L("|---|---|---|---|");
+        foreach (var o in outcomes) L($"| `{o.Experiment.Name}` | {o.Experiment.Title} | {o.Results.Count} | {o.Elapsed:mm\\:ss} |");
+        L();
+
+        Convergence(L, outcomes);
+        ControlPatterns(L, outcomes);
+        Triangle(L, outcomes);
+        Controls(L, outcomes);
+        CopyTask(L, outcomes);
+        Seeds(L, outcomes);
+
+        L(Sections[8]);
+        L();
+        L("Each experiment folder is a sweep output folder: `results.csv` (task-trained stitches), `analysis.csv` (all metrics per cell and");
+        L("stitch seed; empty = not computed), `models.csv`, `matrix-<variant>.json/png/svg`, `matrix-<variant>-<metric>.json`,");
+        L("`matrices.png`, `analysis.png` (accuracies, CKA, above-probe, penalty) and `analysis-representation.png` (normalized MSE,");
+        L("distribution distance, task-vs-copy MSE).");
+        return md.ToString();
+    }
+
+    private static void ControlPatterns(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[3]);
+        L();
+        var o = outcomes.FirstOrDefault(x => x.Plan.Variants.Count > 1);
+        if (o is null) { L("No experiment ran the random controls."); L(); return; }
+        L($"Experiment `{o.Experiment.Name}`: {o.Experiment.Title}. Early = relative depth <= {Early}, late = >= {Late} (stem 0, last block 1).");
+        L();
+        L($"![four variants and control-subtracted]({o.Directory}/matrices-with-controls.png)");
+        L();
+        L("Top: the four variants (mean over model-seed pairs). Bottom: each minus random->random, the control with neither network trained.");
+        L();
+        L("| variant | mean | std | min | max | late->late | other cells | into early receivers | into late receivers | lower-left | upper-right |");
+        L("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var v in o.Plan.Variants)
+        {
+            var m = TaskMatrix(o, v);
+            var all = PatternStatistics.Summary.Of(PatternStatistics.Cells(m).Select(c => c.Value));
+            var lateLate = PatternStatistics.Region(m, (s, r) => s >= Late && r >= Late).Mean;
+            var other = PatternStatistics.Region(m, (s, r) => !(s >= Late && r >= Late)).Mean;
+            var intoEarly = PatternStatistics.Region(m, (_, r) => r <= Early).Mean;
+            var intoLate = PatternStatistics.Region(m, (_, r) => r >= Late).Mean;
+            var t = PatternStatistics.TriangleOf(m);
+            L($"| {v.Name()} | {P(all.Mean)} | {P(all.Std)} | {P(all.Min)} | {P(all.Max)} | {P(lateLate)} | {P(other)} | {P(intoEarly)} | {P(intoLate)} | {P(t.Below.Mean)} | {P(t.Above.Mean)} |");
+        }
+        L();
+        // The verdicts are the sweep's (patterns.md): statistics with bootstrap intervals and permutation tests, head-only
+        // columns left out; the table above includes them.
+        var pair = o.Plan.Pairs[0];
+        var headOnly = CellMatrix.HeadOnlyColumns(pair);
+        L("The paper's four patterns, each as a statistic with its 95% bootstrap interval, a one-sided permutation test and a verdict");
+        L($"(head-only receiver columns {string.Join(", ", headOnly)} left out: a stitch there is a linear probe; the rule is the sweep's `patterns.md`, see README):");
+        L();
+        L(Sweeps.SweepOutputs.PatternsMarkdown(Sweeps.SweepOutputs.Patterns(pair, o.Results)).TrimEnd());
+        L();
+    }
+
+    private static void Triangle(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[4]);
+        L();
+        L("Cells of the trained->trained matrix split by relative depth: below the diagonal (sender layer relatively deeper than the");
+        L("receiver layer it replaces: the lower-left triangle), on it, and above it. Mean task-trained stitch accuracy (cells):");
+        L();
+        L("| experiment | below (lower-left) | diagonal | above (upper-right) | below - above | above-probe below | above-probe above |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var t = PatternStatistics.TriangleOf(TaskMatrix(o, Variant.TrainedToTrained));
+            var d = PatternStatistics.TriangleOf(Metric(o, "above_probe"));
+            L($"| `{o.Experiment.Name}` | {P(t.Below.Mean)} ({t.Below.Count}) | {P(t.Diagonal.Mean)} ({t.Diagonal.Count}) | {P(t.Above.Mean)} ({t.Above.Count}) | {Pts(t.Difference)} | {Pts(d.Below.Mean)} | {Pts(d.Above.Mean)} |");
+        }
+        L();
+        foreach (var o in outcomes) L($"![{o.Experiment.Name}]({o.Directory}/analysis.png)");
+        L();
+    }
+
+    private static void Controls(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[5]);
+        L();
+        L("Linear probe: the sender layer's average-pooled features through a trained linear readout (what any linear readout of");
+        L("the sender reaches; a stitch into a head-only column is one). Pixel baseline: a stitch of the same kind from the raw pixels");
+        L("into the receiver layer, started from least squares and trained like every stitch. Penalty: the receiver's own test");
+        L("accuracy minus the stitched accuracy. Trained receivers:");
+        L();
+        L("| experiment | receiver layer | receiver accuracy | mean linear probe (over sender layers) | pixel baseline | mean stitched (over sender layers) | mean penalty |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        foreach (var g in Rows(o, Variant.TrainedToTrained).GroupBy(r => r.ReceiverLayer))
+            L($"| `{o.Experiment.Name}` | {g.Key} | {P(g.First().ReceiverAccuracy)} | {P(g.Average(r => r.ProbeAccuracy))} | {P(g.Average(r => r.PixelBaselineAccuracy))} | {P(g.Average(r => r.TaskAccuracy))} | {Pts(g.Average(r => r.Penalty))} |");
+        L();
+        var all = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained)).ToList();
+        var beatsPixels = all.Count(r => r.TaskAccuracy > r.PixelBaselineAccuracy);
+        var beatsProbe = all.Count(r => r.TaskAccuracy > r.ProbeAccuracy);
+        L($"Over all {all.Count} trained->trained cells: {beatsPixels} stitched networks beat the pixel baseline of their receiver layer");
+        L($"(the sender contributes more than raw pixels through the same stitch), {beatsProbe} beat the linear probe of their sender layer");
+        L($"(the receiver's suffix adds to a linear readout); mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
+        L();
+    }
+
+    private static void CopyTask(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[6]);
+        L();
+        L("The seed paper's open question. For every trained->trained cell three stitches are compared on the test split: the");
+        L("task-trained stitch, one trained on the copying task from scratch (MSE to the expected representation, the receiver's own");
+        L("output at the replaced layer) and the closed-form least-squares stitch of the same task, which is also where the task stitch");
+        L("started. Normalized MSE (nMSE) is MSE over the expected representation's variance (1 = predicting its mean); distribution");
+        L("distance is the mean over channels of |mean shift|/std plus |log variance ratio|. Medians over cells (nMSE is heavy-tailed):");
+        L();
+        L("| experiment | acc task | acc copy | acc LS (= start) | nMSE task | nMSE copy | nMSE LS | dist task | dist copy | dist LS | task nMSE > LS nMSE | MSE(task, copy) / MSE(copy) |");
+        L("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var rows = Rows(o, Variant.TrainedToTrained).ToList();
+            double Med(Func<AnalysisResult, double> f) => PatternStatistics.Median(rows.Select(f));
+            var moved = rows.Count(r => r.TaskNormalizedMse > r.LeastSquaresNormalizedMse);
+            L($"| `{o.Experiment.Name}` | {P(rows.Average(r => r.TaskAccuracy))} | {P(rows.Average(r => r.CopyAccuracy))} | {P(rows.Average(r => r.LeastSquaresAccuracy))} | " +
+              $"{F(Med(r => r.TaskNormalizedMse))} | {F(Med(r => r.CopyNormalizedMse))} | {F(Med(r => r.LeastSquaresNormalizedMse))} | " +
+              $"{F(Med(r => r.TaskDistributionDistance))} | {F(Med(r => r.CopyDistributionDistance))} | {F(Med(r => r.LeastSquaresDistributionDistance))} | " +
+              $"{moved}/{rows.Count} | {F(Med(r => r.TaskCopyMse / r.CopyMse))} |");
+        }
+        L();
+        var all = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained)).ToList();
+        var ckaTask = PatternStatistics.Correlation(all.Select(r => (r.Cka, r.TaskAccuracy)));
+        var ckaCopy = PatternStatistics.Correlation(all.Select(r => (r.Cka, r.CopyAccuracy)));
+        var nmseAcc = PatternStatistics.Correlation(all.Select(r => (Math.Log10(r.TaskNormalizedMse), r.TaskAccuracy)));
+        var copyTask = PatternStatistics.Correlation(all.Select(r => (r.CopyAccuracy, r.TaskAccuracy)));
+        L($"Across all {all.Count} trained->trained cells: Pearson r(CKA, task accuracy) = {F(ckaTask)}, r(CKA, copy accuracy) = {F(ckaCopy)},");
+        L($"r(log10 task nMSE, task accuracy) = {F(nmseAcc)}, r(copy accuracy, task accuracy) = {F(copyTask)}.");
+        L();
+
+        // Per experiment: how far task training moved each stitch from its least-squares start (log10 nMSE ratio), and what it
+        // gained in accuracy; 95% intervals from a bootstrap over model-seed pairs (cells of one pair share its networks).
+        L("What task training did to each stitch, from its least-squares start: the mean over cells of log10(nMSE task / nMSE LS)");
+        L("(> 0: it moved away from the expected representation) and of the accuracy gain (task - LS), each with a 95% bootstrap");
+        L("interval (bootstrap over model-seed pairs, then cells within each), and a two-sided sign test over cells; a direction is read");
+        L($"when the interval excludes zero and the sign test gives p < {F(PaperPatterns.Alpha)}:");
+        L();
+        L("| experiment | model-seed pairs | cells | log10 nMSE ratio [95% CI] | cells moved away (sign test p) | accuracy gain [95% CI] | reading |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var rows = Rows(o, Variant.TrainedToTrained).Where(r => r.TaskNormalizedMse > 0 && r.LeastSquaresNormalizedMse > 0).ToList();
+            if (rows.Count == 0) continue;
+            var ratio = CopyStatistics.PairBootstrap(rows, r => Math.Log10(r.TaskNormalizedMse / r.LeastSquaresNormalizedMse));
+            var gain = CopyStatistics.PairBootstrap(rows, r => r.TaskAccuracy - r.LeastSquaresAccuracy);
+            var away = rows.Count(r => r.TaskNormalizedMse > r.LeastSquaresNormalizedMse);
+            var p = CopyStatistics.SignTest(away, rows.Count);
+            // A direction is read only when the interval excludes zero and the sign test agrees (alpha of the pattern verdicts).
+            var significant = p < PaperPatterns.Alpha;
+            var reading = (significant && ratio.Low > 0, gain.Low > 0, significant && ratio.High < 0) switch
+            {
+                (true, true, _) => "moved away from the expected representation and gained accuracy: another representation that suits the suffix better",
+                (true, false, _) => "moved away from the expected representation without a clear gain in accuracy",
+                (_, _, true) => "moved towards the expected representation",
+                _ => "cannot tell whether it moved away",
+            };
+            L($"| `{o.Experiment.Name}` | {rows.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Count()} | {rows.Count} | {F(ratio.Mean)} [{F(ratio.Low)}, {F(ratio.High)}] | {away}/{rows.Count} (p {(p < 1e-4 ? "< 0.0001" : "= " + F(p, "0.####"))}) | {Pts(gain.Mean)} [{Pts(gain.Low)}, {Pts(gain.High)}] | {reading} |");
+        }
+        L();
+        var medCopy = PatternStatistics.Median(all.Select(r => r.CopyNormalizedMse));
+        var medLs = PatternStatistics.Median(all.Select(r => r.LeastSquaresNormalizedMse));
+        var copies = all.Where(r => r.CopyConverged is not null).ToList();
+        var copiesConverged = copies.Count(r => r.CopyConverged == true);
+        L("The converged copy stitch is the least-squares one: the copying task is a linear regression, and the normal equations");
+        L("give its exact optimum on the training split, which is what the table above compares the task stitch with. The copy");
+        L($"stitches trained by gradient from PyTorch's init are a check of that, and a weak one here: {copiesConverged} of {copies.Count} converged within");
+        L($"the cap, and they reach a median nMSE of {F(medCopy)} against the optimum's {F(medLs)} (mean accuracy {P(all.Select(r => r.CopyAccuracy).DefaultIfEmpty(double.NaN).Average())} against");
+        L($"{P(all.Select(r => r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average())}), so no reading above rests on them.");
+        L();
+
+        var self = outcomes.FirstOrDefault(o => o.Experiment.Name == "self");
+        if (self is not null)
+        {
+            L("Out-of-distribution artefact (Balogh & Jelasity 2025: a task-trained stitch can rate a distant layer as more similar than the");
+            L("layer itself). In `self` the diagonal stitch could be the identity, which scores the receiver's own accuracy; per receiver");
+            L("and layer, the diagonal task accuracy against that and against the best other sender layer, and the distribution distance of");
+            L("each stitch's output from the expected activations:");
+            L();
+            L("| receiver seed | layer | receiver's own accuracy | diagonal accuracy | best other sender | its accuracy | dist diagonal | dist best other | CKA diagonal | CKA best other |");
+            L("|---|---|---|---|---|---|---|---|---|---|");
+            var rows = Rows(self, Variant.TrainedToTrained).ToList();
+            int beaten = 0, compared = 0;
+            foreach (var g in rows.GroupBy(r => (r.ReceiverSeed, r.ReceiverLayer)))
+            {
+                var diag = g.FirstOrDefault(r => r.SenderLayer == r.ReceiverLayer);
+                var best = g.Where(r => r.SenderLayer != r.ReceiverLayer).OrderByDescending(r => r.TaskAccuracy).FirstOrDefault();
+                if (diag is null || best is null) continue;
+                compared++;
+                if (best.TaskAccuracy > diag.TaskAccuracy) beaten++;
+                L($"| {g.Key.ReceiverSeed} | {g.Key.ReceiverLayer} | {P(diag.ReceiverAccuracy)} | {P(diag.TaskAccuracy)} | {best.SenderLayer} | {P(best.TaskAccuracy)} | {F(diag.TaskDistributionDistance)} | {F(best.TaskDistributionDistance)} | {F(diag.Cka)} | {F(best.Cka)} |");
+            }
+            L();
+            var diagonal = rows.Where(r => r.SenderLayer == r.ReceiverLayer).ToList();
+            L($"In {beaten} of {compared} (receiver, layer) cases another sender layer scores higher than the layer itself. On the diagonal the");
+            L($"task stitch's mean penalty against the identity is {Pts(diagonal.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())} (the least-squares stitch's {Pts(diagonal.Select(r => r.ReceiverAccuracy - r.LeastSquaresAccuracy).DefaultIfEmpty(double.NaN).Average())}).");
+            L();
+        }
+        foreach (var o in outcomes) L($"![{o.Experiment.Name} representation]({o.Directory}/{AnalysisOutputs.RepresentationGrid})");
+        L();
+    }
+
+    private static void Seeds(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[7]);
+        L();
+        L("Per cell, the sample standard deviation of the task accuracy over the independently trained pairs of base models (one");
+        L("stitch seed each), summarized over the cells of each variant; the Wilson half-width is the test-set noise of one cell for comparison:");
+        L();
+        L("| experiment | variant | pairs | mean of cell means | mean std over pairs | max std over pairs | mean Wilson half-width |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        foreach (var v in o.Plan.Variants)
+        {
+            var m = CellMatrix.Create(v.Name(), o.Plan.Pairs[0], o.Results.Where(r => r.Variant == v.Name()).Select(r => ((string?)null, r)));
+            var cells = Enumerable.Range(0, m.SenderLayers.Count).SelectMany(i => Enumerable.Range(0, m.ReceiverLayers.Count).Select(j => (i, j)))
+                .Where(c => m.Values[c.i][c.j] is not null).ToList();
+            var means = cells.Select(c => m.Values[c.i][c.j]!.Value).DefaultIfEmpty(double.NaN).ToList();
+            var stds = cells.Where(c => m.Spread?[c.i][c.j] is not null).Select(c => m.Spread![c.i][c.j]!.Value).ToList();
+            var halves = cells.Where(c => m.Low?[c.i][c.j] is not null && m.High?[c.i][c.j] is not null)
+                .Select(c => (m.High![c.i][c.j]!.Value - m.Low![c.i][c.j]!.Value) / 2).DefaultIfEmpty(double.NaN).ToList();
+            L($"| `{o.Experiment.Name}` | {v.Name()} | {o.Plan.Spec.ModelSeedPairs().Count()} | {P(means.Average())} | {(stds.Count == 0 ? "n/a" : P(stds.Average()))} | {(stds.Count == 0 ? "n/a" : P(stds.Max()))} | {P(halves.Average())} |");
+        }
+        L();
+    }
+
+    private static void Convergence(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
+    {
+        L(Sections[2]);
+        L();
+        L("Every stitch runs until the held-out stopping rule calls it converged or it reaches the cap; a stitch at the cap is still");
+        L("improving, so its cell may under-state similarity. Epochs are counted in passes over the training split:");
+        L();
+        L("| experiment | stitches | task: converged | task: at the cap | task epochs mean / max | copy: converged | copy epochs mean / max |");
+        L("|---|---|---|---|---|---|---|");
+        foreach (var o in outcomes)
+        {
+            var cap = o.Plan.Spec.Stitch.Epochs;
+            var atCap = o.Results.Count(r => !r.Converged);
+            var copies = o.Analyses.Where(r => !double.IsNaN(r.CopyEpochs)).ToList();
+            L($"| `{o.Experiment.Name}` | {o.Results.Count} | {o.Results.Count(r => r.Converged)} | {atCap} ({P(o.Results.Count == 0 ? double.NaN : atCap / (double)o.Results.Count)}) | " +
+              $"{F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} (cap {cap}) | " +
+              $"{copies.Count(r => r.CopyConverged == true)} of {copies.Count} | {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} |");
+        }
+        L();
+    }
+
+    private static IEnumerable<AnalysisResult> Rows(ExperimentOutcome o, Variant v) => o.Analyses.Where(r => r.Variant == v.Name());
+
+    private static SimilarityMatrix TaskMatrix(ExperimentOutcome o, Variant v) => AnalysisOutputs.Matrix(o.Plan.Pairs[0], v, o.Analyses, "task_accuracy", "task").Mean;
+
+    private static SimilarityMatrix Metric(ExperimentOutcome o, string column) =>
+        AnalysisOutputs.Matrix(o.Plan.Pairs[0], Variant.TrainedToTrained, o.Analyses, column, column).Mean;
+
+    private static string P(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    private static string Pts(double v) => double.IsNaN(v) ? "n/a" : (100 * v).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pts";
+    private static string F(double v, string format = "0.###") => double.IsNaN(v) ? "n/a" : Math.Abs(v) >= 1e4 ? v.ToString("0.0E+0", CultureInfo.InvariantCulture) : v.ToString(format, CultureInfo.InvariantCulture);
+    private static string Text(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "all";
+}

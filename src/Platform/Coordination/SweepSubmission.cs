@@ -1,0 +1,10 @@
+using Stitching.Domain.Sweeps;
+using Stitching.Domain.Contracts;
+
+namespace Stitching.Platform.Coordination;
+
+/// <summary>Outcome of a submit: the stored sweep, or the validation errors that stopped it.</summary>
+public sealed record SweepSubmission(SweepRecord? Sweep, IReadOnlyList<ValidationError> Errors)
+{
+    public bool Accepted => Sweep is not null;
+}

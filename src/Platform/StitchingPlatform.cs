@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Domain.Jobs;
+using Stitching.Platform.Processing;
+using Stitching.Platform.Queues;
+using Stitching.Domain.Results;
+using Stitching.Platform.Coordination;
+using Stitching.Domain.Datasets;
+using Stitching.Platform.Storage;
+using Stitching.Domain.Sweeps;
+
+namespace Stitching.Platform;
+
+/// <summary>
+/// Everything the API and the runners share: tables, checkpoint and dataset blobs, the job queue, the coordinator and
+/// the results query. Hosts register it from configuration (<c>Stitching:Storage:*</c>, <c>Stitching:Queue:*</c>,
+/// <c>Stitching:Worker:*</c>) with <see cref="StitchingPlatformServiceCollectionExtensions.AddStitchingPlatform"/>;
+/// <see cref="Create"/> builds one from options directly (tests, benchmarks).
+/// </summary>
+public sealed record StitchingPlatform(
+    StitchingStorage Storage,
+    CheckpointStore Checkpoints,
+    DatasetStore Datasets,
+    IJobQueue Queue,
+    SweepCoordinator Coordinator,
+    ResultsQuery Results,
+    JobProcessorOptions Processor,
+    ILoggerFactory LoggerFactory)
+{
+    public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var tables = new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix);
+        var blobs = new CheckpointStore(StorageClients.Blobs(storage).GetBlobContainerClient(storage.NamePrefix + CheckpointStore.ContainerName));
+        var jobQueue = JobQueues.Create(queue, storage);
+        var coordinator = new SweepCoordinator(tables, jobQueue, loggerFactory.CreateLogger<SweepCoordinator>());
+        worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay };
+        return new StitchingPlatform(tables, blobs, DatasetStore.Create(storage), jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
+    }
+
+    /// <summary>
+    /// The recovery timer's part of the platform: tables and the job queue, no blob client (the timer never touches a
+    /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to. The local
+    /// host registers the same parts over its own named clients (<c>LocalRecoveryLoop.AddTimerCoordinator</c>).
+    /// </summary>
+    public static SweepCoordinator CreateCoordinator(StitchingStorageOptions storage, JobQueueOptions queue, ILoggerFactory? loggerFactory = null) =>
+        new(new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix), JobQueues.Create(queue, storage),
+            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SweepCoordinator>());
+
+    /// <summary>
+    /// Creates tables, the checkpoints container and (Storage backend) queues; Service Bus queues are provisioned by infra.
+    /// The datasets container is created by the first upload: a runner only ever reads it.
+    /// </summary>
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
+    {
+        await Storage.CreateIfNotExistsAsync(cancellationToken);
+        await Checkpoints.CreateIfNotExistsAsync(cancellationToken);
+        if (Queue is StorageJobQueue q) await q.CreateIfNotExistsAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes what <see cref="CreateIfNotExistsAsync"/> creates: for short-lived platforms under their own name
+    /// prefix (tests, <c>bench-platform</c>), never for a deployment's.
+    /// </summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var t in new[] { Storage.Sweeps, Storage.Jobs, Storage.Results, Storage.Analyses, Storage.Models }) await t.DeleteAsync(cancellationToken);
+        await Checkpoints.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await Datasets.Container.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        if (Queue is StorageJobQueue q)
+        {
+            await q.Queue.DeleteIfExistsAsync(cancellationToken);
+            await q.Poison.DeleteIfExistsAsync(cancellationToken);
+        }
+    }
+
+    public JobProcessor CreateProcessor(IJobExecutor executor, JobProcessorOptions? options = null) =>
+        new(Storage, Checkpoints, Queue, Coordinator, executor, options ?? Processor, LoggerFactory.CreateLogger<JobProcessor>());
+}

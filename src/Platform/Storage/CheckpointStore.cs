@@ -1,0 +1,111 @@
+using Stitching.Domain.Datasets;
+using Azure.Storage.Blobs;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+
+namespace Stitching.Platform.Storage;
+
+/// <summary>
+/// The <c>checkpoints</c> container: <c>models/{modelKey}.bin</c> and <c>.json</c> (shared by every sweep that needs
+/// that model), <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it) and, while a stitch group trains,
+/// <c>progress/{sweepId}/{stitchId of its first task}.bin</c>. Locally the engine uses the same layout under its
+/// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>, <c>progress/{stitchId}.bin</c>.
+/// Every uploaded file carries the SHA-256 of its bytes in the blob's <c>sha256</c> metadata; a download whose bytes
+/// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and
+/// never reaches the local cache or the engine.
+/// </summary>
+public sealed class CheckpointStore(BlobContainerClient container)
+{
+    public const string ContainerName = "checkpoints";
+    public const string Sha256Metadata = VerifiedBlobs.Sha256Metadata;
+    private static readonly string[] ModelExtensions = [".bin", ".json"];
+
+    public BlobContainerClient Container { get; } = container;
+
+    public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+    // The local checkpoint folder's layout, in one place for the worker (which uploads and downloads) and the engine's
+    // executor (which writes and reads): models/{key}.bin|.json, stitches/{task id}.bin, progress/{stitch id}.bin.
+    public static string ModelsDirectory(string checkpointDirectory) => Path.Combine(checkpointDirectory, "models");
+
+    public static string ModelFile(string checkpointDirectory, string modelKey, string extension = ".bin") =>
+        Path.Combine(ModelsDirectory(checkpointDirectory), StorageIds.Require(modelKey, nameof(modelKey)) + extension);
+
+    /// <summary>Where the executor saves a trained stitch for the worker to upload (<see cref="UploadStitchAsync"/>).</summary>
+    public static string StitchFile(string checkpointDirectory, StitchTask task) => Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
+
+    public async Task<bool> ModelExistsAsync(string modelKey, CancellationToken cancellationToken = default) =>
+        await Container.GetBlobClient(ModelBlob(modelKey, ".bin")).ExistsAsync(cancellationToken);
+
+    public async Task UploadModelAsync(string modelKey, string checkpointDirectory, CancellationToken cancellationToken = default)
+    {
+        foreach (var ext in ModelExtensions)
+        {
+            var file = ModelFile(checkpointDirectory, modelKey, ext);
+            if (!File.Exists(file))
+            {
+                if (ext == ".bin") throw new FileNotFoundException($"The engine wrote no checkpoint for model {modelKey}.", file);
+                continue;
+            }
+            await VerifiedBlobs.UploadAsync(Container.GetBlobClient(ModelBlob(modelKey, ext)), file, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Downloads a model's files unless a local copy is already there (a runner keeps its cache across jobs). Only a
+    /// file whose SHA-256 matches the blob's metadata is moved into the cache.
+    /// </summary>
+    public async Task DownloadModelAsync(string modelKey, string checkpointDirectory, CancellationToken cancellationToken = default)
+    {
+        foreach (var ext in ModelExtensions)
+        {
+            var file = ModelFile(checkpointDirectory, modelKey, ext);
+            if (File.Exists(file)) continue;
+            var blob = Container.GetBlobClient(ModelBlob(modelKey, ext));
+            var download = await VerifiedBlobs.DownloadAsync(blob, file, cancellationToken);
+            switch (download.Status)
+            {
+                case VerifiedDownloadStatus.NotFound when ext == ".bin":
+                    throw new CheckpointUnavailableException($"Checkpoint of model {modelKey} is not in blob storage ({blob.Name}).");
+                case VerifiedDownloadStatus.NoHash:
+                    throw new CheckpointUnavailableException(
+                        $"Checkpoint blob {blob.Name} has no {Sha256Metadata} metadata, so it cannot be verified; it was not used. Retrain model {modelKey}.");
+                case VerifiedDownloadStatus.Mismatch:
+                    throw new CheckpointUnavailableException(
+                        $"Checkpoint blob {blob.Name} is corrupt or truncated: its SHA-256 is {download.Actual}, the upload recorded {download.Expected}; it was not used. Retrain model {modelKey}.");
+            }
+        }
+    }
+
+    /// <summary>Uploads a trained stitch; returns where it went, <c>{container}/{blob}</c>, for its result row.</summary>
+    public async Task<string> UploadStitchAsync(string sweepId, string stitchId, string file, CancellationToken cancellationToken = default)
+    {
+        var blob = Container.GetBlobClient($"stitches/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(stitchId, nameof(stitchId))}.bin");
+        await VerifiedBlobs.UploadAsync(blob, file, cancellationToken);
+        return $"{Container.Name}/{blob.Name}";
+    }
+
+    /// <summary>
+    /// The local progress file of the stitch group whose first task is <paramref name="first"/>: the engine saves the
+    /// group's training state there at epoch ends and resumes from it.
+    /// </summary>
+    public static string ProgressFile(string checkpointDirectory, StitchTask first) =>
+        Path.Combine(checkpointDirectory, "progress", JobIds.ForStitch(first) + ".bin");
+
+    /// <summary>Uploads a group's progress file (<see cref="ProgressFile"/>) to <c>progress/{sweepId}/{stitchId}.bin</c>.</summary>
+    public Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
+        VerifiedBlobs.UploadAsync(ProgressBlob(sweepId, first), file, cancellationToken);
+
+    /// <summary>
+    /// Downloads a group's uploaded progress file to <paramref name="file"/>; false when none was uploaded. A copy that
+    /// fails its SHA-256 check is not used: the group then starts from the beginning, which is slower but as correct.
+    /// </summary>
+    public async Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
+        (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, first), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
+
+    private BlobClient ProgressBlob(string sweepId, StitchTask first) =>
+        Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{JobIds.ForStitch(first)}.bin");
+
+    private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
+}

@@ -1,0 +1,6 @@
+using Stitching.Domain.Datasets;
+using Stitching.Domain.Contracts;
+namespace Stitching.Platform.Storage;
+
+/// <summary>A blob of the <c>datasets</c> container; <paramref name="Sha256"/> is null when the blob has no recorded hash.</summary>
+public sealed record StoredDatasetFile(string Blob, long Bytes, string? Sha256, DateTimeOffset? LastModified);
