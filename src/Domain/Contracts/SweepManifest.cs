@@ -32,12 +32,11 @@ public sealed record SweepManifest(SweepSpec Spec, Provenance? Provenance, DateT
         var path = Path.Combine(outDirectory, FileName);
         if (Read(outDirectory) is { } existing)
         {
-            // Tags, description and the chance rule change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
-            var before = JsonSerializer.Serialize(existing.Spec with { Tags = [], Description = null, AllowChanceModels = false }, PlatformJsonContext.Default.SweepSpec);
-            var now = JsonSerializer.Serialize(manifest.Spec with { Tags = [], Description = null, AllowChanceModels = false }, PlatformJsonContext.Default.SweepSpec);
-            if (before != now)
+            // Labels change nothing that trains: a rerun that relabels the sweep still resumes (sweep.json keeps the first labels).
+            if (SweepSpecDiff.TrainingDifferences(existing.Spec, manifest.Spec) is { Count: > 0 } differences)
                 throw new ArgumentException(
-                    $"{outDirectory} holds results of a different sweep (see {path}). Use another --out, or delete the folder to start over.");
+                    $"{outDirectory} holds results of a different sweep (see {path}); settings that differ: {string.Join("; ", differences)}. " +
+                    "Use another --out, resume it with --resume (its own settings), or delete the folder to start over.");
             if (manifest.Provenance is { } p && existing.Provenances().All(e => e.Id != p.Id))
                 Write(path, existing with { Resumes = [.. existing.Resumes, p] });
             return;

@@ -1,6 +1,6 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
-using Stitching.Engine.Analysis;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Training;
 using TorchSharp;

@@ -1,4 +1,4 @@
-using Stitching.Engine.Analysis;
+using Stitching.Engine.Representations;
 using static TorchSharp.torch;
 
 namespace Stitching.Engine.Stitches;

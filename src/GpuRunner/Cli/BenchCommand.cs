@@ -71,7 +71,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         using var loggers = CliConsoleLoggerProvider.CreateFactory();
         var logger = loggers.CreateLogger<BenchCommand>();
         void Log(string m) => logger.LogInformation("{Line}", m);
-        using var run = RunContext.Create(settings, spec.Stitch.HoldoutFraction, loggers);
+        using var run = RunContext.Create(settings, spec, loggers);
         var device = run.Device;
         var report = new Dictionary<string, object?>
         {

@@ -1,14 +1,19 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Stitching.Domain.Contracts;
 
 namespace Stitching.GpuRunner.Cli;
 
-/// <summary>Options every training command shares: data, device and where base models are kept.</summary>
+/// <summary>
+/// Options every training command shares: data, device and where base models are kept. The data and base-model options
+/// are nullable with no default of their own: an option left out keeps the spec's value (<see cref="Over"/>), so the
+/// defaults live in one place, <see cref="SweepSpec"/> and <see cref="TrainSettings"/>.
+/// </summary>
 public class CommonSettings : CommandSettings
 {
     [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
-    public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
+    public string? Dataset { get; init; }
 
     [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
     public string? DataDir { get; init; }
@@ -20,20 +25,20 @@ public class CommonSettings : CommandSettings
     public int? TestLimit { get; init; }
 
     [CommandOption("--width <W>"), Description("Stem channels; stage s has W*2^(s-1). 64 as in the paper, 16 for CPU runs. Default 16.")]
-    public int Width { get; init; } = 16;
+    public int? Width { get; init; }
 
     [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
     public string? ModelsDir { get; init; }
 
     [CommandOption("--model-epochs <N>"), Description("Epochs to train each base model (default 6).")]
-    public int ModelEpochs { get; init; } = 6;
+    public int? ModelEpochs { get; init; }
 
     [CommandOption("--model-lr <LR>"), Description("Peak learning rate of base-model SGD (default 0.05).")]
-    public double ModelLearningRate { get; init; } = 0.05;
+    public double? ModelLearningRate { get; init; }
 
     [CommandOption("--random-init <INIT>"), Description("Initial weights of every base model, and the weights of random controls: kaiming (default; torchvision's ResNet: conv Kaiming normal fan-out, batch-norm 1 and 0) or pytorch (each layer's PyTorch default).")]
-    [System.ComponentModel.TypeConverter(typeof(WireNameTypeConverter<Stitching.Domain.Contracts.RandomInit>))]
-    public Stitching.Domain.Contracts.RandomInit RandomInit { get; init; } = Stitching.Domain.Contracts.RandomInit.Kaiming;
+    [TypeConverter(typeof(WireNameTypeConverter<RandomInit>))]
+    public RandomInit? RandomInit { get; init; }
 
     [CommandOption("--device <DEVICE>"), Description("auto (CUDA when present), cpu or cuda.")]
     public string Device { get; init; } = "auto";
@@ -46,10 +51,24 @@ public class CommonSettings : CommandSettings
 
     public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Engine.Data.DatasetOptions.CacheHome(), "stitching", "models");
 
+    /// <summary>The data and base-model options laid over <paramref name="spec"/>: an option given wins, one left out keeps the spec's value.</summary>
+    public SweepSpec Over(SweepSpec spec) => spec with
+    {
+        Dataset = Dataset ?? spec.Dataset, Width = Width ?? spec.Width,
+        TrainLimit = TrainLimit ?? spec.TrainLimit, TestLimit = TestLimit ?? spec.TestLimit,
+        Model = spec.Model with
+        {
+            Epochs = ModelEpochs ?? spec.Model.Epochs, LearningRate = ModelLearningRate ?? spec.Model.LearningRate,
+            RandomInit = RandomInit ?? spec.Model.RandomInit,
+        },
+    };
+
     public override ValidationResult Validate()
     {
-        // The sweep validator's rules for data and base models (one set of limits for the CLI and the API), named by option.
-        var errors = Stitching.Domain.Sweeps.SweepSpecValidator.ValidateData(Width, Dataset, TrainLimit, TestLimit, RunContext.ModelSettings(this));
+        // The sweep validator's rules for data and base models (one set of limits for the CLI and the API), named by option,
+        // on these options over the default spec (a --spec file's own values are validated with the whole spec).
+        var spec = Over(new SweepSpec());
+        var errors = Stitching.Domain.Sweeps.SweepSpecValidator.ValidateData(spec.Width, spec.Dataset, TrainLimit, TestLimit, spec.Model);
         if (errors.Count > 0) return ValidationResult.Error(string.Join(" ", errors.Select(e => $"{OptionOf(e.Field)}: {e.Message}")));
         if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
         if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");

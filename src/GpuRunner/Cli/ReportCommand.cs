@@ -102,7 +102,8 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         var logger = loggers.CreateLogger<ReportCommand>();
         void Log(string message) => logger.LogInformation("{Line}", message);
         Log($"Report: {options.Command}");
-        using var run = RunContext.Create(settings.ToCommon(options), options.Stitch.HoldoutFraction, loggers);
+        var common = settings.ToCommon(options);
+        using var run = RunContext.Create(common, common.Over(new SweepSpec()) with { Stitch = options.Stitch }, loggers);
         new ReportRunner(run.Data, run.Models, run.Device, loggers).Run(options, settings.Out, cancellationToken);
         Log($"Done in {clock.Elapsed:mm\\:ss}: {Path.Combine(settings.Out, ReportRunner.ReportFile)}");
         return Task.FromResult(0);

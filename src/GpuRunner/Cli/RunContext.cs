@@ -15,7 +15,8 @@ public sealed class RunContext : IDisposable
     public required SweepData Data { get; init; }
     public required ModelRepository Models { get; init; }
 
-    public static RunContext Create(CommonSettings s, double holdoutFraction, ILoggerFactory loggers)
+    /// <summary>Device and threads from the options <paramref name="s"/>, data as <paramref name="spec"/> says (dataset, subsets, held-out part).</summary>
+    public static RunContext Create(CommonSettings s, SweepSpec spec, ILoggerFactory loggers)
     {
         var log = loggers.CreateLogger<RunContext>();
         if (s.Threads is { } threads) torch.set_num_threads(threads);
@@ -28,7 +29,7 @@ public sealed class RunContext : IDisposable
         };
         var options = new DatasetOptions
         {
-            Name = s.Dataset, Folder = s.DataDir, TrainLimit = s.TrainLimit, TestLimit = s.TestLimit, ValidationFraction = holdoutFraction,
+            Name = spec.Dataset, Folder = s.DataDir, TrainLimit = spec.TrainLimit, TestLimit = spec.TestLimit, ValidationFraction = spec.Stitch.HoldoutFraction,
         }.Validated();
         log.LogInformation("Loading {Dataset} from {Folder} on {Device} ({Threads} threads; {Hardware})", options.Name, options.ResolvedFolder,
             device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), Engine.Hardware.HardwareDescription.Of(device));
@@ -37,8 +38,6 @@ public sealed class RunContext : IDisposable
         log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);
         return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device, loggers.CreateLogger<ModelRepository>()) };
     }
-
-    public static TrainSettings ModelSettings(CommonSettings s) => new() { Epochs = s.ModelEpochs, LearningRate = s.ModelLearningRate, RandomInit = s.RandomInit };
 
     public void Dispose() => Data.Dispose();
 }

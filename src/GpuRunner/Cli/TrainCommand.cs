@@ -26,10 +26,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         var arch = ResNetSpec.Parse(settings.Arch);
         using var loggers = CliConsoleLoggerProvider.CreateFactory(clock: false);
-        // The sweeps' default held-out part, excluded from training as a sweep excludes it: `train` makes the model a default sweep reuses.
-        var holdout = new Stitching.Domain.Contracts.StitchSettings().HoldoutFraction;
-        using var run = RunContext.Create(settings, holdout, loggers);
-        var spec = new ModelSpec(arch.Name, settings.Width, settings.Dataset, settings.Seed, !settings.Random, settings.TrainLimit, RunContext.ModelSettings(settings)) { HoldoutFraction = holdout };
+        // The default sweep's settings under these options, held-out part included (excluded from training as a sweep
+        // excludes it): `train` makes the model a default sweep reuses.
+        var sweep = settings.Over(new Stitching.Domain.Contracts.SweepSpec());
+        using var run = RunContext.Create(settings, sweep, loggers);
+        var spec = new ModelSpec(arch.Name, sweep.Width, sweep.Dataset, settings.Seed, !settings.Random, sweep.TrainLimit, sweep.Model) { HoldoutFraction = sweep.Stitch.HoldoutFraction };
         var (model, info) = run.Models.GetOrCreate(spec, run.Data, cancellationToken);
         model.Dispose();
         AnsiConsole.MarkupLine($"{Markup.Escape(spec.Key)}: test accuracy {info.TestAccuracy:P2}, test loss {info.TestLoss:F6}, layout {info.Layout}, checkpoint {Markup.Escape(Path.Combine(run.Models.Directory, spec.Key + ".bin"))}");

@@ -1,5 +1,5 @@
 using Stitching.Domain.Stitches;
-using Stitching.Engine.Analysis;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Native;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;

@@ -1,4 +1,4 @@
-using Stitching.Engine.Analysis;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Native;
 using TorchSharp;
 using static TorchSharp.torch;

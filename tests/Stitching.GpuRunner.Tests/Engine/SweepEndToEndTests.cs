@@ -79,6 +79,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
         var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
         Assert.Contains("different sweep", refused.Message);
+        Assert.Contains("stitch.epochs: ", refused.Message); // the setting that differs, named
 
         var again = new SweepRunner(engine).Run(spec, outDir).Results;
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));

@@ -3,7 +3,7 @@ using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
-using Stitching.Engine.Analysis;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Models;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;

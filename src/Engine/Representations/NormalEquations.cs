@@ -2,7 +2,7 @@ using Stitching.Domain.Stitches;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>
 /// The exact least-squares normal equations of a stitch, accumulated over a whole dataset in one streaming pass:

@@ -1,4 +1,4 @@
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>
 /// How far a stitched activation is from the one the receiver expects, over all compared elements.

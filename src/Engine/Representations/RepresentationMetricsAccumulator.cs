@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>
 /// Streams <see cref="RepresentationComparison"/> over a whole test set: per-channel sums and sums of squares of both

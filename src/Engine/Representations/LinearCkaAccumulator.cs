@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>
 /// Linear CKA (<see cref="LinearCka"/>) accumulated over batches of a whole dataset in the feature-space form:

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>
 /// Linear centered kernel alignment between two representations of the same N inputs:

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Stitching.Engine.Analysis;
+namespace Stitching.Engine.Representations;
 
 /// <summary>One-shot comparisons of a stitched representation with the expected one; stream with <see cref="RepresentationMetricsAccumulator"/>.</summary>
 public static class RepresentationMetrics
