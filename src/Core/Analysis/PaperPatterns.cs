@@ -118,13 +118,14 @@ public static class PaperPatterns
         var a = data.Cells.Where(inA).ToList();
         var b = data.Cells.Where(inB).ToList();
         var cutCells = describe(a, b);
-        if (data.Refusal([variant]) is { } why) return Reading.Refused(why, cutCells);
+        if (data.Partial([variant]) is { } why) return Reading.Refused(why, cutCells);
         if (a.Count == 0 || b.Count == 0)
             return Reading.Refused($"{data.Where}: this cut leaves no cells on one side ({a.Count} vs {b.Count})", cutCells);
 
         double Stat(IReadOnlyDictionary<Cell, double> m) => a.Average(c => m[c]) - b.Average(c => m[c]);
         var adjusted = data.AllPairs.Select(p => Stat(Adjusted(data.Matrix(variant, p), data.Cells, adjust))).ToList();
         var raw = adjust == Adjustment.None ? double.NaN : data.AllPairs.Average(p => Stat(data.Matrix(variant, p)));
+        if (data.TooFewPairs() is { } few) return Reading.Described(few, cutCells, a.Count + b.Count, [Described(statistic, "> 0", adjusted, raw)]);
         var test = PairLevelTest.Of(adjusted, $"{data.Where}, {variant}, {statistic}");
         if (!test.HasSpread) return Reading.Refused($"{data.Where}: every network pair gives {test.Mean:0.####} for {variant}: no spread between pairs to test against (duplicated models?)", cutCells);
         var component = Component(test, statistic, design, predictedSign: +1, holdsBound: 0, doesNotHoldBound: design.Margin, raw,
@@ -135,28 +136,37 @@ public static class PaperPatterns
     private static Reading Low(PairData data, PatternDesign design, string tt, string rr)
     {
         var cutCells = $"{data.Cells.Count} cells";
-        if (data.Refusal([rr, tt]) is { } why) return Reading.Refused(why, cutCells);
+        if (data.Partial([rr, tt]) is { } why) return Reading.Refused(why, cutCells);
         var differences = data.AllPairs.Select(p =>
         {
             var (r, t) = (data.Matrix(rr, p), data.Matrix(tt, p));
             return data.Cells.Average(c => r[c] - t[c]);
         }).ToList();
         var spreads = data.AllPairs.Select(p => RootMeanSquareDeviation(data.Matrix(rr, p).Values)).ToList();
+        if (data.TooFewPairs() is { } few)
+            return Reading.Described(few, cutCells, data.Cells.Count, [Described(LowStatistic, "< 0", differences, double.NaN), Described(FlatStatistic, "< flat margin", spreads, double.NaN)]);
         var lowTest = PairLevelTest.Of(differences, $"{data.Where}, mean (random->random - trained->trained)");
         var flatTest = PairLevelTest.Of(spreads, $"{data.Where}, spread of random->random");
         if (!lowTest.HasSpread || !flatTest.HasSpread)
             return Reading.Refused($"{data.Where}: every network pair gives the same random->random statistics: no spread between pairs to test against (duplicated models?)", cutCells);
         // Low: random->random below trained->trained, by more than the margin for it to matter.
-        var low = Component(lowTest, "mean over cells of (random->random - trained->trained)", design, predictedSign: -1, holdsBound: 0,
+        var low = Component(lowTest, LowStatistic, design, predictedSign: -1, holdsBound: 0,
             doesNotHoldBound: -design.Margin, double.NaN, equivalence: Math.Max(lowTest.PAbove(-design.Margin), lowTest.PBelow(design.Margin)));
         // Flat: one bound, the flatness margin, on both sides (flat when credibly under it, not flat when credibly over it).
-        var flat = Component(flatTest, "root mean square deviation of the random->random cells from their mean", design, predictedSign: -1,
+        var flat = Component(flatTest, FlatStatistic, design, predictedSign: -1,
             holdsBound: design.FlatMargin, doesNotHoldBound: design.FlatMargin, double.NaN, equivalence: double.NaN);
         // Holds only if both hold (intersection-union: the larger p, no correction needed); does not hold if either
         // does not (a union: Bonferroni over the two).
         return new Reading([low, flat], Math.Max(low.PHolds, flat.PHolds), Math.Min(1, 2 * Math.Min(low.PDoesNotHold, flat.PDoesNotHold)),
             data.Cells.Count, cutCells, null);
     }
+
+    private const string LowStatistic = "mean over cells of (random->random - trained->trained)",
+        FlatStatistic = "root mean square deviation of the random->random cells from their mean";
+
+    /// <summary>A statistic shown without a test (one network pair): its value, no interval and no p-values.</summary>
+    private static PatternComponent Described(string statistic, string predicted, IReadOnlyList<double> perPair, double raw) =>
+        new(statistic, predicted, perPair.Average(), double.NaN, double.NaN, raw, double.NaN, double.NaN, double.NaN, double.NaN, Math.Pow(2, -perPair.Count), perPair);
 
     /// <param name="predictedSign">+1 when the claim predicts a large statistic, -1 a small one.</param>
     private static PatternComponent Component(PairLevelTest test, string statistic, PatternDesign design, int predictedSign, double holdsBound,
@@ -200,6 +210,10 @@ public static class PaperPatterns
     private sealed record Reading(IReadOnlyList<PatternComponent> Components, double PHolds, double PDoesNotHold, int Cells, string CutCells, string? Refusal)
     {
         public static Reading Refused(string why, string cutCells) => new([], double.NaN, double.NaN, 0, cutCells, why);
+
+        /// <summary>Values without tests: the statistic could be computed, but not tested (<paramref name="why"/>).</summary>
+        public static Reading Described(string why, string cutCells, int cells, IReadOnlyList<PatternComponent> components) =>
+            new(components, double.NaN, double.NaN, cells, cutCells, why);
     }
 
     internal sealed record Cell(string SenderLayer, string ReceiverLayer, double SenderDepth, double ReceiverDepth);
@@ -236,15 +250,16 @@ public static class PaperPatterns
         /// <summary>Whether the sweep has any row of the variant.</summary>
         public bool Present(string variant) => _values.Keys.Any(k => k.Variant == variant);
 
-        /// <summary>Why the variants cannot be read here (a partial matrix, or fewer than two network pairs), or null.</summary>
-        public string? Refusal(IReadOnlyList<string> variants)
-        {
-            if (variants.FirstOrDefault(v => Cells.Count == 0 || !AllPairs.All(p => Cells.All(c => _values.ContainsKey((v, p, c))))) is { } partial)
-                return $"{Where}: {partial} lacks cells for some network pair (a partial matrix is not read)";
-            if (AllPairs.Count < 2)
-                return $"{Where}: {AllPairs.Count} network pair(s) ({string.Join(", ", AllPairs.Select(p => $"seeds {p.Item1}->{p.Item2}"))}); the network pair is the unit of inference and a test needs at least 2";
-            return null;
-        }
+        /// <summary>Why the variants cannot be read here (a partial matrix: a statistic of it would mislead), or null.</summary>
+        public string? Partial(IReadOnlyList<string> variants) =>
+            variants.FirstOrDefault(v => Cells.Count == 0 || !AllPairs.All(p => Cells.All(c => _values.ContainsKey((v, p, c))))) is { } partial
+                ? $"{Where}: {partial} lacks cells for some network pair (a partial matrix is not read)"
+                : null;
+
+        /// <summary>Why no test can run (fewer than two network pairs: no spread between units), or null.</summary>
+        public string? TooFewPairs() => AllPairs.Count < 2
+            ? $"{Where}: {AllPairs.Count} network pair(s) ({string.Join(", ", AllPairs.Select(p => $"seeds {p.Item1}->{p.Item2}"))}); the network pair is the unit of inference and a test needs at least 2, so the value is shown untested"
+            : null;
 
         public Dictionary<Cell, double> Matrix(string variant, (int, int) pair) => Cells.ToDictionary(c => c, c => _values[(variant, pair, c)]);
     }

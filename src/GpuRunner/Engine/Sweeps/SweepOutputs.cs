@@ -141,7 +141,7 @@ public static class SweepOutputs
             for (var k = 0; k < p.Components.Count; k++)
             {
                 var c = p.Components[k];
-                w.WriteLine((k == 0 ? first : "| (and) | ") + Invariant($"{c.Statistic} ({p.Adjustment}) | {c.Predicted} | {c.Value:F3} | [{c.Low:F3}, {c.High:F3}] | {(double.IsNaN(c.Raw) ? "" : c.Raw.ToString("F3", CultureInfo.InvariantCulture))} | {Pv(c.SignFlipP)} ({c.MinimumSignFlipP:0.####}) | ")
+                w.WriteLine((k == 0 ? first : "| (and) | ") + Invariant($"{c.Statistic} ({p.Adjustment}) | {c.Predicted} | {F3(c.Value)} | {Interval(c.Low, c.High)} | {(double.IsNaN(c.Raw) ? "" : F3(c.Raw))} | {Pv(c.SignFlipP)} ({c.MinimumSignFlipP:0.####}) | ")
                     + (k == 0 ? verdict : "| | | |"));
             }
         }
@@ -154,7 +154,7 @@ public static class SweepOutputs
         w.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var p in patterns)
         foreach (var s in p.Sensitivity)
-            w.WriteLine(Invariant($"| {p.Pattern} | {s.Cut} | {s.Cells} | {F3(s.Value)} | {(double.IsNaN(s.Low) ? "n/a" : Invariant($"[{s.Low:F3}, {s.High:F3}]"))} | {Pv(s.PHoldsAdjusted)} | {Pv(s.PDoesNotHoldAdjusted)} | {s.Verdict}{(s.Note.Length > 0 ? $" ({s.Note})" : "")} |"));
+            w.WriteLine(Invariant($"| {p.Pattern} | {s.Cut} | {s.Cells} | {F3(s.Value)} | {Interval(s.Low, s.High)} | {Pv(s.PHoldsAdjusted)} | {Pv(s.PDoesNotHoldAdjusted)} | {s.Verdict}{(s.Note.Length > 0 ? $" ({s.Note})" : "")} |"));
         w.WriteLine();
         var pairs = patterns.Count == 0 ? 0 : patterns.Max(p => p.ModelSeedPairs);
         w.WriteLine(Invariant($"Design (docs/research.md): the network pair is the unit ({pairs} here); each statistic is computed on each pair's matrix (mean over stitch seeds), with the additive main effects that are not the claim removed, head-only receiver columns left out; t test and {level} interval over pairs (df = pairs - 1); sign flips over pairs beside it (their smallest possible p is 1/2^pairs). ")
@@ -184,6 +184,7 @@ public static class SweepOutputs
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static string Interval(double low, double high) => double.IsNaN(low) ? "n/a" : Invariant($"[{low:F3}, {high:F3}]");
     private static string F3(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
     private static string Pv(double p) => double.IsNaN(p) ? "n/a" : p < 0.001 ? "< 0.001" : p.ToString("0.###", CultureInfo.InvariantCulture);
 }
