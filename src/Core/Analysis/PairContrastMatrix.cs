@@ -16,7 +16,7 @@ public static class PairContrastMatrix
     public static IReadOnlyList<(Variant Variant, int Sign)> Interaction { get; } =
         [(Variant.TrainedToTrained, +1), (Variant.RandomToTrained, -1), (Variant.TrainedToRandom, -1), (Variant.RandomToRandom, +1)];
 
-    public const string InteractionTitle = "interaction: trained->trained - random->trained - trained->random + random->random";
+    public const string InteractionTitle = "interaction: tt - rt - tr + rr";
     public const string InteractionSlug = "interaction";
 
     /// <summary>The contrast's matrix, or null when the sweep lacks one of its variants.</summary>

@@ -87,14 +87,14 @@ public static class PaperPatterns
         var rt = Variant.RandomToTrained.Name();
         var tr = Variant.TrainedToRandom.Name();
         var rr = Variant.RandomToRandom.Name();
-        string Depth(double x) => x.ToString("0.##", CultureInfo.InvariantCulture);
+        string Depth(double x) => x.ToString("0.###", CultureInfo.InvariantCulture);
         return
         [
             new(Triangle, "trained->trained is higher below the diagonal than above it, beyond additive row and column effects",
                 "rows and columns", [tt], d.DiagonalBand, d.DiagonalBands, band => $"band {Depth(band)}",
                 (data, band) => Contrast(data, d, tt, Adjustment.RowsAndColumns, "mean residual below - mean residual above the diagonal",
                     c => c.SenderDepth > c.ReceiverDepth + band + Tolerance, c => c.SenderDepth < c.ReceiverDepth - band - Tolerance,
-                    (a, b) => $"{a.Count} cells below, {b.Count} above")),
+                    (a, b) => $"cells below / above: {a.Count} / {b.Count}")),
             new(Early, "random->trained is high only into early receiver layers", "rows (senders)", [rt], d.EarlyCut, d.DepthCuts,
                 cut => $"early = receiver depth <= {Depth(cut)}",
                 (data, cut) => Contrast(data, d, rt, Adjustment.Rows, "mean (early receivers) - mean (later receivers)",

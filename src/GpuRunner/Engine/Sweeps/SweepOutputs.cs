@@ -32,14 +32,26 @@ public static class SweepOutputs
     /// </summary>
     public static IReadOnlyList<Variant> Controlled { get; } = [Variant.TrainedToTrained, Variant.TrainedToRandom, Variant.RandomToTrained];
 
-    /// <summary>The control-subtracted matrices of a pair: each of <see cref="Controlled"/> present in the sweep minus random->random.</summary>
-    public static IReadOnlyList<(string Slug, SimilarityMatrix Matrix)> Controls(IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> matrices)
+    /// <summary>
+    /// The control-subtracted matrices of a pair: each of <see cref="Controlled"/> present in the sweep minus random->random.
+    /// Given the pair's rows, each cell also gets the 95% t interval of the difference over network pairs (each pair's
+    /// variant minus its own random->random: the pair is the unit), its spread and number of pairs
+    /// (<see cref="PairContrastMatrix"/>); the values stay the difference of the cell means.
+    /// </summary>
+    public static IReadOnlyList<(string Slug, SimilarityMatrix Matrix)> Controls(IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> matrices,
+        PairPlan? pair = null, IReadOnlyList<StitchResult>? rows = null)
     {
         var control = matrices.FirstOrDefault(m => m.Variant == Variant.RandomToRandom).Matrix;
         if (control is null) return [];
         return matrices.Where(m => Controlled.Contains(m.Variant))
-            .Select(m => ($"{m.Variant.Slug()}-minus-{Variant.RandomToRandom.Slug()}",
-                m.Matrix.Minus(control, $"{m.Variant.Name()} minus {Variant.RandomToRandom.Name()}")))
+            .Select(m =>
+            {
+                var difference = m.Matrix.Minus(control, $"{m.Variant.Name()} minus {Variant.RandomToRandom.Name()}");
+                var paired = pair is null || rows is null ? null
+                    : PairContrastMatrix.Create(difference.Title, pair, rows, [(m.Variant, +1), (Variant.RandomToRandom, -1)]);
+                return ($"{m.Variant.Slug()}-minus-{Variant.RandomToRandom.Slug()}",
+                    paired is null ? difference : difference with { Low = paired.Low, High = paired.High, Spread = paired.Spread, Replicates = paired.Replicates });
+            })
             .ToList();
     }
 
@@ -64,7 +76,7 @@ public static class SweepOutputs
             written.Add(grid);
 
             // Differences of accuracies lie in [-1, 1]: drawn on their own range, not the accuracies' 0..1 scale.
-            var controls = Controls(matrices);
+            var controls = Controls(matrices, pair, rows);
             var differences = RenderOptions.AutoRange with { ColorBarLabel = "accuracy minus control" };
             foreach (var (slug, m) in controls)
                 written.AddRange(WriteMatrix(Path.Combine(dir, $"matrix-{slug}"), m, differences));
