@@ -36,6 +36,8 @@ app.Configure(config =>
     config.AddCommand<CompareCommand>("compare").WithDescription("Sweep B minus sweep A, cell by cell, marking differences outside both sweeps' seed spreads; each a local sweep folder or a platform sweep id.")
         .WithExample("compare", "results/seeds-0-1", "results/seeds-2-3", "--variant", "trained->trained")
         .WithExample("compare", "SWEEP_A", "SWEEP_B", "--format", "png", "--out", "b-minus-a.png");
+    config.AddCommand<PatternsCommand>("patterns").WithDescription("Read a finished sweep folder's results.csv again and write patterns.md/.json and the interaction matrix under the current pattern design; trains nothing.")
+        .WithExample("patterns", "docs/report/shapes", "--out", "/tmp/shapes-patterns");
     config.AddCommand<ExportCommand>("export").WithDescription("Local sweep folders (sweep.json + results.csv) as one long table, one row per stitch with every sweep setting: long-csv or parquet.")
         .WithExample("export", "results/demo", "results/other", "--out", "results.parquet");
     config.AddBranch("datasets", datasets =>

@@ -26,7 +26,9 @@ public static partial class ReportWriter
 
     private delegate void Line(string text = "");
 
-    private const double Early = 0.25, Late = 0.75;
+    // The pattern design's registered cuts, so the descriptive tables split the cells where the verdicts do.
+    private static double Early => PatternDesign.Default.EarlyCut;
+    private static double Late => PatternDesign.Default.LateCut;
     private static readonly string TrainedToTrained = Variant.TrainedToTrained.Name();
 
     /// <param name="provenance">The run's provenance, taken before the run wrote anything (its outputs may be tracked files).</param>
@@ -64,7 +66,7 @@ public static partial class ReportWriter
         L($"| least-squares stitches | exact normal equations over the training split: the copying task's optimum, and (with the fit's images covering the split) the task stitches' starting point |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
         L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
-        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: 95% bootstrap over model-seed pairs, binomial test-set noise and cells, one-sided permutation tests |");
+        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: one statistic per network pair (the unit), t test and {F(100 * PatternDesign.Default.IntervalLevel, "0")}% t interval over pairs, Holm across the patterns, {F(100 * PatternDesign.Default.Margin, "0.#")}-point equivalence margin (docs/research.md) |");
         L();
         L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64 and a {Text(options.TrainLimit)}-image training subset. Every stitch in");
         L("this report is trained by the recipe of the README's sweeps, so the matrices here and in docs/demo are one experiment's numbers.");
@@ -107,35 +109,46 @@ public static partial class ReportWriter
         L();
         var o = outcomes.FirstOrDefault(x => x.Plan.Variants.Count > 1);
         if (o is null) { L("No experiment ran the random controls."); L(); return; }
-        L($"Experiment `{o.Experiment.Name}`: {o.Experiment.Title}. Early = relative depth <= {Early}, late = >= {Late} (stem 0, last block 1).");
+        var pair = o.Plan.Pairs[0];
+        var headOnly = CellMatrix.HeadOnlyColumns(pair);
+        L($"Experiment `{o.Experiment.Name}`: {o.Experiment.Title}. Early = relative depth <= {F(Early)}, late = > {F(Late)} (stem 0, last block 1: the");
+        L($"pattern design's registered cuts); head-only receiver columns ({string.Join(", ", headOnly)}) are left out of the table below and of every");
+        L("pattern, as a stitch there is a linear probe of the sender.");
         L();
         L($"![four variants and control-subtracted]({o.Directory}/matrices-with-controls.png)");
         L();
         L("Top: the four variants (mean over model-seed pairs). Bottom: each minus random->random, the control with neither network trained.");
         L();
-        L("| variant | mean | std | min | max | late->late | other cells | into early receivers | into late receivers | lower-left | upper-right |");
+        L("| variant | mean | std | min | max | late->late | other cells | into early receivers | into later receivers | lower-left | upper-right |");
         L("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var v in o.Plan.Variants)
         {
-            var m = TaskMatrix(o, v);
+            var m = PatternCells(o, TaskMatrix(o, v));
             var all = PatternStatistics.Summary.Of(PatternStatistics.Cells(m).Select(c => c.Value));
-            var lateLate = PatternStatistics.Region(m, (s, r) => s >= Late && r >= Late).Mean;
-            var other = PatternStatistics.Region(m, (s, r) => !(s >= Late && r >= Late)).Mean;
+            var lateLate = PatternStatistics.Region(m, (s, r) => s > Late && r > Late).Mean;
+            var other = PatternStatistics.Region(m, (s, r) => !(s > Late && r > Late)).Mean;
             var intoEarly = PatternStatistics.Region(m, (_, r) => r <= Early).Mean;
-            var intoLate = PatternStatistics.Region(m, (_, r) => r >= Late).Mean;
+            var intoLater = PatternStatistics.Region(m, (_, r) => r > Early).Mean;
             var t = PatternStatistics.TriangleOf(m);
-            L($"| {v.Name()} | {P(all.Mean)} | {P(all.Std)} | {P(all.Min)} | {P(all.Max)} | {P(lateLate)} | {P(other)} | {P(intoEarly)} | {P(intoLate)} | {P(t.Below.Mean)} | {P(t.Above.Mean)} |");
+            L($"| {v.Name()} | {P(all.Mean)} | {P(all.Std)} | {P(all.Min)} | {P(all.Max)} | {P(lateLate)} | {P(other)} | {P(intoEarly)} | {P(intoLater)} | {P(t.Below.Mean)} | {P(t.Above.Mean)} |");
         }
         L();
-        // The verdicts are the sweep's (patterns.md): statistics with bootstrap intervals and permutation tests, head-only
-        // columns left out; the table above includes them.
-        var pair = o.Plan.Pairs[0];
-        var headOnly = CellMatrix.HeadOnlyColumns(pair);
-        L("The paper's four patterns, each as a statistic with its 95% bootstrap interval, a one-sided permutation test and a verdict");
-        L($"(head-only receiver columns {string.Join(", ", headOnly)} left out: a stitch there is a linear probe; the rule is the sweep's `patterns.md`, see README):");
+        // The verdicts are the sweep's (patterns.md), under the design of docs/research.md.
+        L("The paper's four patterns under the design of docs/research.md: one statistic per network pair, with the additive main");
+        L("effects that are not the claim removed; a t test and interval over pairs; Holm across the patterns; and a symmetric verdict");
+        L("against an equivalence margin (the sweep's `patterns.md`). The interaction contrast beside the control-subtracted matrices");
+        L("is `matrix-interaction.json`:");
         L();
-        L(Sweeps.SweepOutputs.PatternsMarkdown(Sweeps.SweepOutputs.Patterns(pair, o.Results)).TrimEnd());
+        var interaction = PairContrastMatrix.Create(PairContrastMatrix.InteractionTitle, pair, o.Results, PairContrastMatrix.Interaction);
+        L(Sweeps.SweepOutputs.PatternsMarkdown(Sweeps.SweepOutputs.Patterns(pair, o.Results), interaction).TrimEnd());
         L();
+    }
+
+    /// <summary>The matrix without its head-only columns, which no pattern reads (a stitch there is a linear probe).</summary>
+    private static SimilarityMatrix PatternCells(ExperimentOutcome o, SimilarityMatrix m)
+    {
+        var headOnly = CellMatrix.HeadOnlyColumns(o.Plan.Pairs[0]);
+        return m with { Values = m.Values.Select(row => row.Select((v, j) => headOnly.Contains(m.ReceiverLayers[j]) ? null : v).ToArray()).ToArray() };
     }
 
     private static void Triangle(Line L, IReadOnlyList<ExperimentOutcome> outcomes)
@@ -143,14 +156,15 @@ public static partial class ReportWriter
         L(Sections[4]);
         L();
         L("Cells of the trained->trained matrix split by relative depth: below the diagonal (sender layer relatively deeper than the");
-        L("receiver layer it replaces: the lower-left triangle), on it, and above it. Mean task-trained stitch accuracy (cells):");
+        L("receiver layer it replaces: the lower-left triangle), on it, and above it, head-only columns left out as in every pattern.");
+        L("Raw means, before the additive adjustment the pattern's verdict uses (section 1). Mean task-trained stitch accuracy (cells):");
         L();
         L("| experiment | below (lower-left) | diagonal | above (upper-right) | below - above | above-probe below | above-probe above |");
         L("|---|---|---|---|---|---|---|");
         foreach (var o in outcomes)
         {
-            var t = PatternStatistics.TriangleOf(TaskMatrix(o, Variant.TrainedToTrained));
-            var d = PatternStatistics.TriangleOf(Metric(o, "above_probe"));
+            var t = PatternStatistics.TriangleOf(PatternCells(o, TaskMatrix(o, Variant.TrainedToTrained)));
+            var d = PatternStatistics.TriangleOf(PatternCells(o, Metric(o, "above_probe")));
             L($"| `{o.Experiment.Name}` | {P(t.Below.Mean)} ({t.Below.Count}) | {P(t.Diagonal.Mean)} ({t.Diagonal.Count}) | {P(t.Above.Mean)} ({t.Above.Count}) | {Pts(t.Difference)} | {Pts(d.Below.Mean)} | {Pts(d.Above.Mean)} |");
         }
         L();
@@ -219,7 +233,7 @@ public static partial class ReportWriter
         L("What task training did to each stitch, from its least-squares start: the mean over cells of log10(nMSE task / nMSE LS)");
         L("(> 0: it moved away from the expected representation) and of the accuracy gain (task - LS), each with a 95% bootstrap");
         L("interval (bootstrap over model-seed pairs, then cells within each), and a two-sided sign test over cells; a direction is read");
-        L($"when the interval excludes zero and the sign test gives p < {F(PaperPatterns.Alpha)}:");
+        L($"when the interval excludes zero and the sign test gives p < {F(PatternDesign.Default.Alpha)}:");
         L();
         L("| experiment | model-seed pairs | cells | log10 nMSE ratio [95% CI] | cells moved away (sign test p) | accuracy gain [95% CI] | reading |");
         L("|---|---|---|---|---|---|---|");
@@ -232,7 +246,7 @@ public static partial class ReportWriter
             var away = rows.Count(r => r.TaskNormalizedMse > r.LeastSquaresNormalizedMse);
             var p = CopyStatistics.SignTest(away, rows.Count);
             // A direction is read only when the interval excludes zero and the sign test agrees (alpha of the pattern verdicts).
-            var significant = p < PaperPatterns.Alpha;
+            var significant = p < PatternDesign.Default.Alpha;
             var reading = (significant && ratio.Low > 0, gain.Low > 0, significant && ratio.High < 0) switch
             {
                 (true, true, _) => "moved away from the expected representation and gained accuracy: another representation that suits the suffix better",

@@ -122,9 +122,14 @@ public sealed class SweepEndToEndTests : IDisposable
             Assert.Equal(cell.Average(), m.Values[i][j]!.Value, 12);
             Assert.Equal(Math.Abs(cell[0] - cell[1]) / Math.Sqrt(2), m.Spread![i][j]!.Value, 12);
         }
+        // The control-subtracted matrix carries each cell's spread over the network pairs (the unit of its interval).
+        var control = MatrixJson.ReadFile(Path.Combine(outDir, "matrix-trained-trained-minus-random-random.json"));
+        Assert.Equal(2, control.Replicates![0][0]);
+        Assert.NotNull(control.Spread);
         var patterns = File.ReadAllText(Path.Combine(outDir, "patterns.md"));
         Assert.Contains("trained->trained is higher below the diagonal", patterns);
-        Assert.Contains("random->random is lower than trained->trained in every cell", patterns);
+        Assert.Contains("random->random is uniformly low: below trained->trained and flat", patterns);
+        Assert.Contains("Depth-cut sensitivity", patterns);
         Png.AssertDrawnFile(Path.Combine(outDir, "matrices-with-controls.png"));
     }
 
