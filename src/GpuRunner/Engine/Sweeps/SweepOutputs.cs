@@ -15,6 +15,14 @@ public static class SweepOutputs
 {
     public const string ResultsFile = "results.csv";
     public const string ModelsFile = "models.csv";
+    public const string StitchesFolder = "stitches";
+
+    /// <summary>
+    /// Where a local sweep keeps a trained stitch (<see cref="Interop.TorchExport.WriteStitch"/>, safetensors): named by the
+    /// task id, as the platform's runner names its stitch checkpoints (<c>stitches/{id}.bin</c>).
+    /// </summary>
+    public static string StitchFile(string outDirectory, StitchTask task) =>
+        Path.Combine(outDirectory, StitchesFolder, task.Id + Interop.SafeTensorsFile.Extension);
 
     /// <summary>Where a pair's matrices go: the output folder itself for a one-pair sweep, else a subfolder per pair.</summary>
     public static string PairDirectory(string outDirectory, SweepPlan plan, PairPlan pair) =>
