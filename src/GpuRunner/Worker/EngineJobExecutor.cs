@@ -7,6 +7,7 @@ using Stitching.Core.Results;
 using Stitching.Core.Storage;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Data;
+using Stitching.GpuRunner.Interop;
 using Stitching.GpuRunner.Models;
 using Stitching.GpuRunner.Sweeps;
 using Stitching.GpuRunner.Training;
@@ -68,13 +69,10 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
                 CheckpointStore.ModelsDirectory(checkpointDirectory)));
             // The executor a local sweep runs too: the same stitches, seeds and analyses.
             using var trained = executor.Run(spec, tasks, t => CheckpointStore.ProgressFile(checkpointDirectory, t), ct);
+            // In the local sweep's format (safetensors with the layers and models it joins), so a platform stitch loads in
+            // PyTorch as a local one does; the file keeps CheckpointStore's name, uploaded as stitches/{sweep}/{id}.bin.
             foreach (var (task, stitch) in trained.Stitches)
-            {
-                var file = CheckpointStore.StitchFile(checkpointDirectory, task);
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                stitch.save(file + ".tmp");
-                File.Move(file + ".tmp", file, overwrite: true);
-            }
+                TorchExport.WriteStitch(CheckpointStore.StitchFile(checkpointDirectory, task), stitch, task);
             return trained.Result;
         }, ct);
 
