@@ -5,6 +5,8 @@ stitched network sender prefix -> stitch -> receiver suffix.
 Layer k (what a stitch's sender_layer_index / receiver_layer_index count) is the stem's output for k = 0, else the output
 of the k-th block in forward order (stage 1's blocks first).
 """
+import os
+
 from torch import nn
 import torch.nn.functional as F
 
@@ -132,9 +134,9 @@ def load_stitched(sender, stitch, receiver, i=None, j=None):
 
     A sender or receiver other than the one the stitch was trained with is refused (by model key) unless i and j are given.
     """
-    sender = load_resnet(sender) if isinstance(sender, str) else sender
-    stitch = load_stitch(stitch) if isinstance(stitch, str) else stitch
-    receiver = load_resnet(receiver) if isinstance(receiver, str) else receiver
+    sender = load_resnet(sender) if isinstance(sender, (str, os.PathLike)) else sender
+    stitch = load_stitch(stitch) if isinstance(stitch, (str, os.PathLike)) else stitch
+    receiver = load_resnet(receiver) if isinstance(receiver, (str, os.PathLike)) else receiver
     m = getattr(stitch, "metadata", {})
     if i is None or j is None:
         for role, model in (("sender", sender), ("receiver", receiver)):

@@ -56,8 +56,13 @@ public sealed class ExportModelCommand : Command<ExportModelCommand.Settings>
             var info = TorchExport.WriteCheckpoint(settings.ResolvedModelsDir, key, path);
             AnsiConsole.MarkupLine($"{Markup.Escape(path)}: {Markup.Escape(info.Spec.Arch)} width {info.Spec.Width}, {(info.Spec.Trained ? "trained" : "random")}, seed {info.Spec.Seed}");
         }
-        if (settings.Sweep is not null)
-            AnsiConsole.MarkupLine($"The sweep's stitches are in {Markup.Escape(Path.Combine(settings.Sweep, SweepOutputs.StitchesFolder))} (written by sweeps since this export existed).");
+        if (settings.Sweep is { } folder)
+        {
+            var stitches = Path.Combine(folder, SweepOutputs.StitchesFolder);
+            AnsiConsole.MarkupLine(Directory.Exists(stitches)
+                ? $"The sweep's stitches are in {Markup.Escape(stitches)}."
+                : "This sweep kept no stitches: it ran before local sweeps kept them (rerun it into a new folder to get them).");
+        }
         return 0;
     }
 }
