@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using Stitching.Core.Contracts;
 using Stitching.Core.Results;
+using Stitching.Core.Stitches;
 using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Data;
 using Stitching.GpuRunner.Interop;
 using Stitching.GpuRunner.Models;
+using Stitching.GpuRunner.Stitches;
 using Stitching.GpuRunner.Sweeps;
 using Stitching.GpuRunner.Training;
 using Xunit.Abstractions;
@@ -19,9 +21,10 @@ namespace Stitching.GpuRunner.Tests.Interop;
 /// </summary>
 public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
 {
-    // Tolerance on logits between libtorch 2.10 (the engine, channels-last where its policy chooses) and PyTorch 1.13 (NCHW):
-    // the same fp32 operations with different kernels and summation orders; measured at most 7.2e-7 on these networks (Zen 4).
-    private const float LogitTolerance = 1e-4f;
+    // Tolerance on logits (and stitch outputs) between libtorch 2.10 (the engine, channels-last where its policy chooses)
+    // and PyTorch 1.13 (NCHW): the same fp32 operations with different kernels and summation orders; measured at most
+    // 7.2e-7 on these networks (Zen 4).
+    private const float OutputTolerance = 1e-4f;
     private const int TestLimit = 500;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("stitching-torch-").FullName;
@@ -63,7 +66,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"sender: engine {engine.Model(sender).Info.TestAccuracy:R}, PyTorch {accuracy:R}");
         Assert.Equal(engine.Model(sender).Info.TestAccuracy, accuracy);
         Assert.Equal(ModelsCsv.ReadFile(Path.Combine(outDir, SweepOutputs.ModelsFile)).Single(m => m.Trained && m.Seed == sender.Seed).Accuracy, accuracy);
-        AssertClose(EngineLogits(x => senderModel.call(x), data.TestImages), logits);
+        AssertClose(EngineOutputs(x => senderModel.call(x), data.TestImages), logits);
 
         // And each stitched network's accuracy is its row's in results.csv; the engine reads the kept stitch back to the same logits
         var receiverModel = engine.Model(receiver).Model;
@@ -75,8 +78,41 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(rows.Single(r => r.ReceiverLayer == task.ReceiverLayer).Accuracy, stitchedAccuracy);
             using var stitch = TorchExport.ReadStitch(stitchFile);
             var (i, j) = (senderModel.LayerIndex(task.SenderLayer), receiverModel.LayerIndex(task.ReceiverLayer));
-            AssertClose(EngineLogits(x => receiverModel.ForwardSuffix(stitch.call(senderModel.ForwardPrefix(x, i)), j), data.TestImages), stitchedLogits);
+            AssertClose(EngineOutputs(x => receiverModel.ForwardSuffix(stitch.call(senderModel.ForwardPrefix(x, i)), j), data.TestImages), stitchedLogits);
         }
+    }
+
+    [SkippableFact]
+    public async Task A_stitch_with_batch_norms_loads_strictly_in_PyTorch_and_computes_what_the_engine_computes()
+    {
+        Requirement.PyTorchInstalled();
+        // Given a strided stitch with batch norms around its conv whose statistics moved away from their defaults, and an input
+        var model = new ModelSpec("resnet(1,1,1,1)", 4, DatasetOptions.FashionMnist, 0, true, null, new TrainSettings());
+        var shape = new StitchShape(StitchKind.StridedConv, 2, 8, 16, 16, 8, BatchNorm: true);
+        using var stitch = Stitch.Create(shape, 5);
+        using var x = randn(4, 8, 16, 16); // (B, C, S, S)
+        stitch.train();
+        using (no_grad()) stitch.call(x).Dispose();
+        stitch.eval();
+        var stitchFile = Path.Combine(_dir, "bn.safetensors");
+        var inputFile = Path.Combine(_dir, "x.safetensors");
+        TorchExport.WriteStitch(stitchFile, stitch, new StitchTask(Variant.TrainedToTrained, model, "2.0", model with { Seed = 1 }, "3.0", shape, 0));
+        SafeTensorsFile.Write(inputFile, [("x", x)], new Dictionary<string, string>());
+
+        // When stitching_torch loads it (strict: every key, no other) and runs it on the same input
+        var outputFile = Path.Combine(_dir, "y.f32");
+        var (exitCode, output) = await GpuRunnerDll.RunAsync(PyTorch.Start("-c",
+            "import sys, torch; from stitching_torch import load_stitch, read_safetensors; " +
+            "s = load_stitch(sys.argv[1]); x = read_safetensors(sys.argv[2])[0]['x']; " +
+            "open(sys.argv[3], 'wb').write(s(x).detach().contiguous().numpy().astype('<f4').tobytes())",
+            stitchFile, inputFile, outputFile), TimeSpan.FromMinutes(1));
+
+        // Then its output is the engine's
+        Assert.True(exitCode == 0, output);
+        var bytes = File.ReadAllBytes(outputFile);
+        var python = new float[bytes.Length / sizeof(float)];
+        Buffer.BlockCopy(bytes, 0, python, 0, bytes.Length);
+        AssertClose(EngineOutputs(t => stitch.call(t), x), python);
     }
 
     [Fact]
@@ -114,19 +150,20 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         return (result.RootElement.GetProperty("accuracy").GetDouble(), logits);
     }
 
-    private static float[] EngineLogits(Func<Tensor, Tensor> network, Tensor images)
+    private static float[] EngineOutputs(Func<Tensor, Tensor> network, Tensor images)
     {
         using var _ = inference_mode();
-        using var logits = network(images).to(ScalarType.Float32).contiguous(); // (N, classes)
-        return logits.data<float>().ToArray();
+        using var outputs = network(images).to(ScalarType.Float32).contiguous(); // (N, classes) logits, or a stitch's (N, C, R, R)
+        return outputs.data<float>().ToArray();
     }
 
     private void AssertClose(float[] engine, float[] python)
     {
+        Assert.NotEmpty(engine);
         Assert.Equal(engine.Length, python.Length);
         var diff = engine.Zip(python, (a, b) => Math.Abs(a - b)).Max();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"max |logit difference| engine vs PyTorch: {diff:E2} over {engine.Length} logits"));
-        Assert.True(diff <= LogitTolerance, $"max |logit difference| {diff} exceeds {LogitTolerance}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"max |output difference| engine vs PyTorch: {diff:E2} over {engine.Length} values"));
+        Assert.True(diff <= OutputTolerance, $"max |output difference| {diff} exceeds {OutputTolerance}");
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

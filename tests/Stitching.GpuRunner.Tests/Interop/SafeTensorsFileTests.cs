@@ -1,7 +1,11 @@
 using Stitching.Core.Architectures;
+using Stitching.Core.Contracts;
+using Stitching.Core.Stitches;
+using Stitching.Core.Sweeps;
 using Stitching.GpuRunner.Interop;
 using Stitching.GpuRunner.Models;
 using Stitching.GpuRunner.Native;
+using Stitching.GpuRunner.Stitches;
 using Stitching.GpuRunner.Tests.Data;
 using static TorchSharp.torch;
 
@@ -50,6 +54,35 @@ public sealed class SafeTensorsFileTests
 
         Assert.Equal("previous", File.ReadAllText(path));
         Assert.Equal([path], Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public void A_stitch_with_batch_norms_reads_back_as_the_same_function_with_its_layers_in_the_metadata()
+    {
+        using var folder = new TempFolder();
+        var sender = new ModelSpec("resnet(1,1,1,1)", 4, "fashion-mnist", 0, true, null, new TrainSettings());
+        var shape = new StitchShape(StitchKind.StridedConv, 2, 8, 16, 16, 8, BatchNorm: true);
+        var task = new StitchTask(Variant.TrainedToRandom, sender, "2.0", sender with { Trained = false }, "3.0", shape, 0);
+        using var stitch = Stitch.Create(shape, 3);
+        using var images = randn(8, 8, 16, 16);
+        stitch.train();
+        using (no_grad()) stitch.call(images).Dispose(); // batch-norm statistics away from their defaults
+        stitch.eval();
+        var path = folder.File("s.safetensors");
+
+        TorchExport.WriteStitch(path, stitch, task);
+        using var read = TorchExport.ReadStitch(path);
+
+        using var expected = stitch.call(images);
+        using var actual = read.call(images);
+        Assert.Equal(expected.bytes.ToArray(), actual.bytes.ToArray());
+        var (tensors, metadata) = SafeTensorsFile.Read(path);
+        Assert.Contains(tensors, t => t.Name == "bn_in.running_mean");
+        Assert.Contains(tensors, t => t.Name == "bn_out.num_batches_tracked");
+        Assert.Equal(("strided", "2", "2.0", "2", "3.0", "3"), (metadata["stitch_kind"], metadata["factor"], metadata["sender_layer"],
+            metadata["sender_layer_index"], metadata["receiver_layer"], metadata["receiver_layer_index"]));
+        Assert.Equal(task.Receiver.Key, metadata["receiver_key"]);
+        foreach (var (_, t) in tensors) t.Dispose();
     }
 
     [Fact]
