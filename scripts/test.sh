@@ -87,6 +87,25 @@ if [ -z "$user_filter" ] && [ "${STITCHING_ISA_REPEATS:-1}" != "0" ]; then
   printf '\nISA caps the numerics tests ran under: %s\n' "${ran[*]-none}"
 fi
 
+# python/stitching_torch's own tests (the C# PyTorchInteropTests check it against the engine). Debian's python3 has the
+# system torch; a python3 earlier on PATH (pyenv, a venv) usually does not. Without torch: skipped, failed under CI=true.
+if [ -z "$user_filter" ]; then
+  py="${STITCHING_PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}"
+  printf '\n==> python/tests (%s -m unittest)\n' "$py"
+  if "$py" -c "import torch, numpy" 2>/dev/null; then
+    log="$results/python.log"
+    (cd python && "$py" -m unittest discover -s tests -t . -v) 2>&1 | tee "$log"
+    n=$(grep -oE '^Ran [0-9]+' "$log" | grep -oE '[0-9]+' || echo 0)
+    f=$(grep -oE '(failures|errors)=[0-9]+' "$log" | awk -F= '{ s += $2 } END { print s + 0 }')
+    passed=$((passed + n - f)); failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("python/tests: $f failed")
+  elif [ "${CI:-}" = "true" ]; then
+    failed=$((failed + 1)); failures+=("python/tests: $py cannot import torch and numpy under CI=true (apt-get install python3-torch python3-numpy)")
+  else
+    skipped=$((skipped + 1)); echo "skipped: $py cannot import torch and numpy (apt-get install python3-torch python3-numpy, or set STITCHING_PYTHON)"
+  fi
+fi
+
 printf '\n'
 for c in "${crashed[@]+"${crashed[@]}"}"; do echo "CRASHED: $c"; done
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done

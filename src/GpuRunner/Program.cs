@@ -40,6 +40,9 @@ app.Configure(config =>
         .WithExample("patterns", "docs/report/shapes", "--out", "/tmp/shapes-patterns");
     config.AddCommand<ExportCommand>("export").WithDescription("Local sweep folders (sweep.json + results.csv) as one long table, one row per stitch with every sweep setting: long-csv or parquet.")
         .WithExample("export", "results/demo", "results/other", "--out", "results.parquet");
+    config.AddCommand<ExportModelCommand>("export-model").WithDescription("Base models as safetensors with torchvision's parameter names, for PyTorch (python/stitching_torch); a local sweep keeps its stitches so already.")
+        .WithExample("export-model", "--sweep", "results/demo")
+        .WithExample("export-model", "--model", "MODEL_KEY", "--out", "exported");
     config.AddBranch("datasets", datasets =>
     {
         datasets.SetDescription("Datasets in the 'datasets' blob container, where runners fetch them (same Stitching__Storage__* settings as worker).");

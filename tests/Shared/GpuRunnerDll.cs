@@ -16,11 +16,19 @@ public static class GpuRunnerDll
     {
         get
         {
+            var dll = System.IO.Path.Combine(RepositoryRoot, "src", "GpuRunner", "bin", Configuration, "net10.0", "Stitching.GpuRunner.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/GpuRunner first (the test project builds it).", dll);
+        }
+    }
+
+    /// <summary>The checkout the tests were built from: the folder above the test binaries that holds Stitching.sln.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
             while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Stitching.sln"))) dir = dir.Parent;
-            var dll = System.IO.Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Stitching.sln not found above the test folder."),
-                "src", "GpuRunner", "bin", Configuration, "net10.0", "Stitching.GpuRunner.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/GpuRunner first (the test project builds it).", dll);
+            return dir?.FullName ?? throw new InvalidOperationException("Stitching.sln not found above the test folder.");
         }
     }
 

@@ -42,6 +42,9 @@ public static class Requirement
         return ChromiumPath;
     }
 
+    /// <summary>Python with torch (<see cref="PyTorch"/>) must be installed.</summary>
+    public static void PyTorchInstalled() => Require(PyTorch.Missing);
+
     public static string? AzuriteMissing => Azurite.Reachable ? null
         : $"Azurite is not running at {Azurite.Endpoint} (start it: bash scripts/start-azurite.sh, or set STITCHING_TEST_STORAGE).";
 

@@ -11,7 +11,7 @@ namespace Stitching.Platform.Tests;
 /// <summary>
 /// One experiment, two hosts: the same tiny sweep with every analysis, run by the local <c>sweep</c> command (an
 /// in-process queue over the plan) and by the queue worker (JobProcessor and the real engine against Azurite), gives
-/// the same rows bit for bit: the same jobs, the same executor, the same seeds.
+/// the same rows bit for bit, and the same stitch files: the same jobs, the same executor, the same seeds.
 /// </summary>
 [Collection(RunnerProcesses.Name)]
 public sealed class LocalAndQueueParityTests : IDisposable
@@ -51,6 +51,15 @@ public sealed class LocalAndQueueParityTests : IDisposable
         {
             var l = localResults[CellKey.Of(q)];
             Assert.Equal((l.Accuracy, l.Loss, l.Epochs, l.Converged, l.TestImages), (q.Accuracy, q.Loss, q.Epochs, q.Converged, q.TestImages));
+        }
+
+        // And each stitch the runner uploaded is the local sweep's kept stitch byte for byte: the same safetensors, weights and metadata
+        var tasks = SweepPlan.Create(spec).StitchJobs.SelectMany(j => j.Tasks()).ToDictionary(CellKey.Of);
+        foreach (var stored in queued)
+        {
+            var blob = stored.Checkpoint ?? throw new Xunit.Sdk.XunitException($"{stored.StitchId} has no uploaded stitch");
+            var uploaded = await env.Platform.Checkpoints.Container.GetBlobClient(blob[(blob.IndexOf('/') + 1)..]).DownloadContentAsync();
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, "stitches", tasks[CellKey.Of(stored.Result)].Id + ".safetensors")), uploaded.Value.Content.ToArray());
         }
 
         var localAnalyses = AnalysisCsv.ReadFile(Path.Combine(local, AnalysisCsv.FileName)).ToDictionary(CellKey.Of);

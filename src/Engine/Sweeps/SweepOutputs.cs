@@ -19,6 +19,14 @@ public static class SweepOutputs
 {
     public const string ResultsFile = "results.csv";
     public const string ModelsFile = "models.csv";
+    public const string StitchesFolder = "stitches";
+
+    /// <summary>
+    /// Where a local sweep keeps a trained stitch (<see cref="Interop.TorchExport.WriteStitch"/>, safetensors): named by the
+    /// task id, as the platform's runner names its stitch checkpoints (<c>stitches/{id}.bin</c>).
+    /// </summary>
+    public static string StitchFile(string outDirectory, StitchTask task) =>
+        Path.Combine(outDirectory, StitchesFolder, task.Id + Interop.SafeTensorsFile.Extension);
 
     /// <summary>Where a pair's matrices go: the output folder itself for a one-pair sweep, else a subfolder per pair.</summary>
     public static string PairDirectory(string outDirectory, SweepPlan plan, PairPlan pair) =>
@@ -122,7 +130,7 @@ public static class SweepOutputs
         if (patterns.Count > 0)
         {
             var json = Path.Combine(dir, PatternsFile + ".json");
-            AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, Core.Contracts.PlatformJsonContext.Indented.IReadOnlyListPatternVerdict)));
+            AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, Stitching.Domain.Contracts.PlatformJsonContext.Indented.IReadOnlyListPatternVerdict)));
             var md = Path.Combine(dir, PatternsFile + ".md");
             AtomicFile.Write(md, w => w.Write(PatternsMarkdown(patterns, interaction)));
             written.AddRange([json, md]);

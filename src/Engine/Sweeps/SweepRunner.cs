@@ -5,6 +5,7 @@ using Stitching.Domain.Results;
 using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Research;
+using Stitching.Engine.Interop;
 
 namespace Stitching.Engine.Sweeps;
 
@@ -15,7 +16,7 @@ namespace Stitching.Engine.Sweeps;
 /// <see cref="JobProcessor"/> does. Resume is the worker's: stitches whose rows are stored (results.csv, and analysis.csv
 /// when analyses were asked) are skipped, so a rerun into the same folder trains only what is missing.
 /// analysis.csv then results.csv are rewritten (atomically) after every receiver layer, as the worker stores a layer's
-/// analysis rows before its results; models.csv at the start; the matrices, analysis matrices
+/// analysis rows before its results, each trained stitch's weights before them (<see cref="SweepOutputs.StitchFile"/>); models.csv at the start; the matrices, analysis matrices
 /// (<see cref="AnalysisOutputs"/>) and results.parquet (<see cref="LongResultsTable"/>) at the end.
 /// Baselines, CKA Grams and loaded models are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
 /// </summary>
@@ -60,6 +61,8 @@ public sealed class SweepRunner(StitchEngine engine, ILogger<SweepRunner>? logge
                 var label = $"{JobIds.ForStitches(job)}: {tasks[0].Receiver.Arch} {(tasks[0].Receiver.Trained ? "trained" : "random")} layer {layer.Key} <- {tasks.Count} stitches";
                 progress?.Report(new SweepProgress(done, total, label));
                 using var trained = _executor.Run(spec, tasks, cancellationToken: cancellationToken);
+                // Before the rows: a stored row always has its stitch beside it (a stitch without a row is retrained and replaced).
+                foreach (var (task, stitch) in trained.Stitches) TorchExport.WriteStitch(SweepOutputs.StitchFile(outDirectory, task), stitch, task);
                 foreach (var r in trained.Result.Results) rows[CellKey.Of(r)] = r;
                 foreach (var a in trained.Result.Analyses) analysisRows[CellKey.Of(a)] = a;
                 if (analyses) AnalysisCsv.WriteFile(analysisPath, analysisRows.Values);

@@ -49,7 +49,10 @@ public class CommonSettings : CommandSettings
     [CommandOption("--layout <L>"), Description("auto (NHWC on CUDA, and on CPUs where every conv's channels fit the CPU's vector block; NCHW elsewhere), nchw or nhwc (forced: nhwc at narrow widths can crash libtorch on AVX2-only CPUs).")]
     public string Layout { get; init; } = "auto";
 
-    public string ResolvedModelsDir => ModelsDir ?? Path.Combine(Engine.Data.DatasetOptions.CacheHome(), "stitching", "models");
+    public string ResolvedModelsDir => ModelsDir ?? DefaultModelsDir;
+
+    /// <summary>Where base-model checkpoints are kept when no --models-dir is given.</summary>
+    public static string DefaultModelsDir => Path.Combine(Engine.Data.DatasetOptions.CacheHome(), "stitching", "models");
 
     /// <summary>The data and base-model options laid over <paramref name="spec"/>: an option given wins, one left out keeps the spec's value.</summary>
     public SweepSpec Over(SweepSpec spec) => spec with

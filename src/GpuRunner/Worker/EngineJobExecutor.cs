@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
 using Stitching.Platform.Processing;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
@@ -15,6 +14,7 @@ using Stitching.Engine.Data;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Engine.Interop;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Worker;
@@ -73,13 +73,10 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
                 CheckpointStore.ModelsDirectory(checkpointDirectory)));
             // The executor a local sweep runs too: the same stitches, seeds and analyses.
             using var trained = executor.Run(spec, tasks, t => CheckpointStore.ProgressFile(checkpointDirectory, t), ct);
+            // In the local sweep's format (safetensors with the layers and models it joins), so a platform stitch loads in
+            // PyTorch as a local one does; the file keeps CheckpointStore's name, uploaded as stitches/{sweep}/{id}.bin.
             foreach (var (task, stitch) in trained.Stitches)
-            {
-                var file = CheckpointStore.StitchFile(checkpointDirectory, task);
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                stitch.save(file + ".tmp");
-                File.Move(file + ".tmp", file, overwrite: true);
-            }
+                TorchExport.WriteStitch(CheckpointStore.StitchFile(checkpointDirectory, task), stitch, task);
             return trained.Result;
         }, ct);
 

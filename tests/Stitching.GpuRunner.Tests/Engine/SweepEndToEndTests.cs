@@ -70,6 +70,8 @@ public sealed class SweepEndToEndTests : IDisposable
         Png.AssertDrawnFile(Path.Combine(outDir, "matrices-minus-control.png"));
 
         Assert.True(File.Exists(Path.Combine(outDir, "sweep.json")));
+        // Every trained stitch is kept beside its row, as safetensors (python/stitching_torch reads them).
+        Assert.Equal(rows.Count, Directory.GetFiles(Path.Combine(outDir, SweepOutputs.StitchesFolder), "*.safetensors").Length);
         // results.parquet: the long table of the same rows, every sweep setting beside each; the folder reads back as a sweep named "out".
         var (columns, rowCount) = await ParquetShapeAsync(Path.Combine(outDir, "results.parquet"));
         Assert.Equal(LongResultsTable.Columns, columns);
