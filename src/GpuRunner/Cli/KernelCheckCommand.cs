@@ -42,6 +42,12 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         [CommandOption("--plan <FILE>"), Description("Check the plan in this JSON file (what the engine's guard sends a child process).")]
         public string? Plan { get; init; }
 
+        [CommandOption("--known"), Description("Run the minimal programs of every kernel fault met so far (KnownKernelFaults), each in a child process, and print each one's error against float64; exit 3 if one is wrong or crashes.")]
+        public bool Known { get; init; }
+
+        [CommandOption("--fault <NAME>"), Description("Run one known fault's program in this process (what --known runs in each child).")]
+        public string? Fault { get; init; }
+
         [CommandOption("--onednn <ON>"), Description("on (default) or off: check with oneDNN switched off, as the guard's fallback runs.")]
         public string OneDnnState { get; init; } = "on";
     }
@@ -55,6 +61,8 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         if (settings.Plan is not null && Environment.GetEnvironmentVariable("STITCHING_KERNEL_CHECK_CRASH") == "1")
             Environment.FailFast("simulated kernel crash (STITCHING_KERNEL_CHECK_CRASH=1)");
         if (settings.OneDnnState == "off") OneDnn.SetEnabled(false);
+        if (settings.Fault is { } name) return RunFault(KnownKernelFaults.Find(name));
+        if (settings.Known) return RunKnownFaults(settings);
         var plan = settings.Plan is { } planFile ? JsonSerializer.Deserialize<KernelCheckPlan>(File.ReadAllText(planFile)) ?? throw new InvalidDataException($"{planFile}: no plan.")
             : settings.Arch is null ? KernelCheckPlan.Generic(bf16)
             : KernelCheckPlan.For([new KernelNetwork(ResNetSpec.Parse(settings.Arch).Name, settings.Width, 1, 10)], [], [MemoryLayout.Nchw, MemoryLayout.Nhwc],
@@ -83,5 +91,38 @@ public sealed class KernelCheckCommand : Command<KernelCheckCommand.Settings>
         Console.WriteLine(result.Passed ? "passed" : $"{result.Failures.Count} failure(s)");
         if (settings.Json is { } json) File.WriteAllText(json, JsonSerializer.Serialize(result));
         return result.Passed ? 0 : FailedExitCode;
+    }
+
+    private static int RunFault(KnownKernelFaults.Fault fault)
+    {
+        var e = KnownKernelFaults.Run(fault);
+        var passed = e.Passed(fault.Dtype);
+        Console.WriteLine(FormattableString.Invariant(
+            $"{fault.Name}: output {e.Output:G3}, input gradient {e.InputGradient:G3}, weight gradient {e.WeightGradient:G3} (tolerance {KernelCheck.Tolerance(fault.Dtype):G2}): {(passed ? "ok" : "WRONG")}"));
+        return passed ? 0 : FailedExitCode;
+    }
+
+    /// <summary>Each fault in its own child: the heap-corrupting ones kill their process, which is a result here, not the end of the run.</summary>
+    private static int RunKnownFaults(Settings settings)
+    {
+        Console.WriteLine($"{HardwareDescription.Of(CPU)}; ONEDNN_MAX_CPU_ISA={Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "(native)"}; oneDNN {settings.OneDnnState}");
+        var failed = 0;
+        foreach (var fault in KnownKernelFaults.All)
+        {
+            var start = GpuRunnerSelf.Start(["kernel-check", "--fault", fault.Name, "--threads", (settings.Threads ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--onednn", settings.OneDnnState]);
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
+            using var child = System.Diagnostics.Process.Start(start)!;
+            var error = child.StandardError.ReadToEndAsync();
+            var output = child.StandardOutput.ReadToEnd().Trim();
+            child.WaitForExit();
+            var line = output.Split('\n').LastOrDefault(l => l.StartsWith(fault.Name, StringComparison.Ordinal));
+            if (child.ExitCode != 0) failed++;
+            Console.WriteLine(line is not null && child.ExitCode is 0 or FailedExitCode
+                ? $"{line} [seen on {fault.SeenOn}]"
+                : $"{fault.Name}: CRASHED (exit {child.ExitCode}: {error.Result.Split('\n').FirstOrDefault(l => l.Length > 0)?.Trim()}) [seen on {fault.SeenOn}]");
+        }
+        Console.WriteLine($"{KnownKernelFaults.All.Count - failed} of {KnownKernelFaults.All.Count} known faults absent here.");
+        return failed == 0 ? 0 : FailedExitCode;
     }
 }

@@ -137,6 +137,22 @@ public sealed class KernelCheckTests
         Assert.Contains("base model test (seed 7): train loss NaN in epoch 1", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Every_known_fault_runs_in_its_own_child_and_a_crashing_one_does_not_end_the_others()
+    {
+        // Under the AVX2 cap the NHWC 1x1 stride-2 weight gradient corrupted the heap on every CPU tried (an AMD EPYC without
+        // AVX-512, an AVX-512 Xeon, this project's Zen 4); whatever a CPU does with it, each fault gets its own line.
+        var start = GpuRunnerDll.Start("kernel-check", "--known");
+        start.Environment["COLUMNS"] = "400";
+        if (CpuFeatures.Current.Flags.Contains("avx2")) start.Environment[OneDnn.IsaVariable] = "AVX2";
+        var (exit, output) = await GpuRunnerDll.RunAsync(start, TimeSpan.FromMinutes(5));
+
+        Assert.True(exit is 0 or Stitching.Engine.Kernels.KernelCheck.FailedExitCode, output);
+        foreach (var fault in KnownKernelFaults.All)
+            Assert.Matches($@"(?m)^{System.Text.RegularExpressions.Regex.Escape(fault.Name)}: .*(: ok|: WRONG|CRASHED \(exit)", output);
+        Assert.Contains($"of {KnownKernelFaults.All.Count} known faults absent here.", output, StringComparison.Ordinal);
+    }
+
     private static async Task<(int? ExitCode, string Output)> CheckInChild(TempFolder cache, string? perturb, string[] args, bool crash = false)
     {
         var start = GpuRunnerDll.Start(["kernel-check", "--arch", "resnet(1,1,1,1)", "--width", "4", "--bf16", "false", "--threads", "1", .. args]);

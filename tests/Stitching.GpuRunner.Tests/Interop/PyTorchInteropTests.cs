@@ -6,7 +6,6 @@ using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Engine.Data;
 using Stitching.Engine.Interop;
 using Stitching.Engine.Models;
