@@ -122,7 +122,7 @@ public sealed class SweepApiTests
         // The recovery pass runs on a timer, not in a runner or after an HTTP answer.
         Assert.Equal("timerTrigger", all["RecoverSweeps"].GetProperty("type").GetString());
         Assert.Equal(Stitching.Functions.Maintenance.RecoverSweeps.Schedule, all["RecoverSweeps"].GetProperty("schedule").GetString());
-        Assert.Equal(13, all.Count);
+        Assert.Equal(14, all.Count);
 
         var expected = new Dictionary<string, (string Route, string Method)>
         {
@@ -132,6 +132,7 @@ public sealed class SweepApiTests
             ["GetResults"] = ("sweeps/{id}/results", "get"),
             ["GetResult"] = ("sweeps/{id}/results/{stitchId}", "get"),
             ["GetMatrix"] = ("sweeps/{id}/matrix", "get"),
+            ["GetPatterns"] = ("sweeps/{id}/patterns", "get"),
             ["GetReport"] = ("sweeps/{id}/report", "get"),
             ["CompareSweeps"] = ("sweeps/{a}/compare/{b}", "get"),
             ["ExportResults"] = ("results", "get"),

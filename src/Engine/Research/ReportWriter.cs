@@ -1,3 +1,4 @@
+using Stitching.Reporting.Rendering;
 using Stitching.Domain.Analysis;
 using System.Globalization;
 using System.Text;
@@ -139,8 +140,8 @@ public static partial class ReportWriter
         L("against an equivalence margin (the sweep's `patterns.md`). The interaction contrast beside the control-subtracted matrices");
         L("is `matrix-interaction.json`:");
         L();
-        var interaction = PairContrastMatrix.Create(PairContrastMatrix.InteractionTitle, pair, o.Results, PairContrastMatrix.Interaction);
-        L(Sweeps.SweepOutputs.PatternsMarkdown(Sweeps.SweepOutputs.Patterns(pair, o.Results), interaction).TrimEnd());
+        var report = SweepReport.Build(o.Plan, pair, o.Results);
+        L(PatternsMarkdown.Write(report.Patterns, report.Interaction).TrimEnd());
         L();
     }
 

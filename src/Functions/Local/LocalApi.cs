@@ -1,12 +1,12 @@
 using System.Net;
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Stitching.Functions.OpenApi;
-using Stitching.Functions.Sweeps;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Stitching.Functions.Local;
 
@@ -39,20 +39,40 @@ public static class LocalApi
         await app.RunAsync();
     }
 
+    /// <summary>
+    /// Maps every HTTP function of this assembly at its own trigger's route and methods, found by reflection from the
+    /// <c>[Function]</c> and <c>[HttpTrigger]</c> attributes, so the local host cannot drift from the function classes:
+    /// a new function class is served here without a line added.
+    /// </summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        static T Fn<T>(HttpContext c) => ActivatorUtilities.CreateInstance<T>(c.RequestServices);
-        app.MapPost("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<SubmitSweep>(c).RunAsync(c.Request, ct));
-        app.MapGet("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<ListSweeps>(c).RunAsync(c.Request, ct));
-        app.MapGet("/api/sweeps/{id}", (HttpContext c, string id, CancellationToken ct) => Fn<GetSweep>(c).RunAsync(c.Request, id, ct));
-        app.MapGet("/api/sweeps/{id}/results", (HttpContext c, string id, CancellationToken ct) => Fn<GetResults>(c).RunAsync(c.Request, id, ct));
-        app.MapGet("/api/sweeps/{id}/results/{stitchId}", (HttpContext c, string id, string stitchId, CancellationToken ct) => Fn<GetResult>(c).RunAsync(c.Request, id, stitchId, ct));
-        app.MapGet("/api/sweeps/{id}/matrix", (HttpContext c, string id, CancellationToken ct) => Fn<GetMatrix>(c).RunAsync(c.Request, id, ct));
-        app.MapGet("/api/sweeps/{a}/compare/{b}", (HttpContext c, string a, string b, CancellationToken ct) => Fn<CompareSweeps>(c).RunAsync(c.Request, a, b, ct));
-        app.MapGet("/api/results", (HttpContext c, CancellationToken ct) => Fn<ExportResults>(c).RunAsync(c.Request, ct));
-        app.MapGet("/api/sweeps/{id}/report", (HttpContext c, string id, CancellationToken ct) => Fn<GetReport>(c).RunAsync(c.Request, id, ct));
-        app.MapPost("/api/sweeps/{id}/cancel", (HttpContext c, string id, CancellationToken ct) => Fn<CancelSweep>(c).RunAsync(c.Request, id, ct));
-        app.MapPost("/api/sweeps/{id}/retry", (HttpContext c, string id, CancellationToken ct) => Fn<RetrySweep>(c).RunAsync(c.Request, id, ct));
-        app.MapGet("/api/openapi.json", (HttpContext c) => Fn<GetOpenApi>(c).Run(c.Request));
+        foreach (var (type, method, trigger) in HttpFunctions())
+            app.MapMethods("/api/" + trigger.Route, trigger.Methods!.Select(m => m.ToUpperInvariant()).ToArray(), context => InvokeAsync(type, method, context));
+    }
+
+    /// <summary>Each HTTP function: its class, its method and its trigger (route and methods as Azure reads them).</summary>
+    public static IEnumerable<(Type Type, MethodInfo Method, HttpTriggerAttribute Trigger)> HttpFunctions() =>
+        from type in typeof(LocalApi).Assembly.GetTypes()
+        from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+        where method.GetCustomAttribute<FunctionAttribute>() is not null
+        let trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null)
+        where trigger is not null
+        select (type, method, trigger);
+
+    private static async Task InvokeAsync(Type type, MethodInfo method, HttpContext context)
+    {
+        var function = ActivatorUtilities.CreateInstance(context.RequestServices, type);
+        // The parameters the Functions host binds: the request, route values by name, the cancellation token.
+        var arguments = method.GetParameters().Select(p =>
+            p.ParameterType == typeof(HttpRequest) ? context.Request
+            : p.ParameterType == typeof(CancellationToken) ? context.RequestAborted
+            : (object?)context.Request.RouteValues[p.Name!]?.ToString()).ToArray();
+        var returned = method.Invoke(function, arguments);
+        if (returned is Task task)
+        {
+            await task;
+            returned = task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
+        }
+        await ((IResult)returned!).ExecuteAsync(context);
     }
 }

@@ -1,3 +1,4 @@
+using Stitching.Domain.Analysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
@@ -16,7 +17,7 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
     [Function(nameof(GetMatrix))]
     [EndpointSummary("A similarity matrix of a sweep, as JSON or rendered")]
     [QueryParameter("format", typeof(string), "json (default), or png or svg rendered by the host's matrix renderer.", Values = ["json", "png", "svg"], Default = "json")]
-    [QueryParameter("variant", typeof(string), "The stitch variant (e.g. trained->trained, the default).")]
+    [QueryParameter("variant", typeof(string), "Which matrix, by the name of the file a local sweep writes (matrix-{variant}): a stitch variant (trained->trained, the default, or its slug trained-trained), a control-subtracted one (trained-trained-minus-random-random, trained-random-minus-random-random, random-trained-minus-random-random) or interaction (tt - rt - tr + rr, with per-cell intervals over network pairs).")]
     [QueryParameter("sender", typeof(string), "The sender architecture of the (sender, receiver) pair; the sweep's first pair when absent.")]
     [QueryParameter("receiver", typeof(string), "The receiver architecture of the pair; the sweep's first pair when absent.")]
     [ContentResponse("image/png", "The matrix rendered as PNG (format=png).")]
@@ -30,19 +31,27 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
         if (Problems.CheckId(id) is { } bad) return bad;
         var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : "json";
         if (format is not ("json" or "png" or "svg")) return Problems.BadRequest("format must be json, png or svg.");
-        SimilarityMatrix? matrix;
+        var name = request.Query["variant"].ToString() is { Length: > 0 } v ? v : Variant.TrainedToTrained.Slug();
+        if (!Variants.TryParse(name, out _) && !SweepReport.Slugs.Contains(name))
+            return Problems.BadRequest($"Unknown matrix '{name}'. Use a variant ({string.Join(", ", Variants.All.Select(x => x.Name()))}) or one of: {string.Join(", ", SweepReport.Slugs)}.");
+        PairReport? report;
         try
         {
-            var variant = request.Query["variant"].ToString() is { Length: > 0 } v ? ResultsQuery.ParseVariant(v) : Variant.TrainedToTrained;
-            matrix = await results.MatrixAsync(id, variant, QueryValues.OrNull(request.Query["sender"]), QueryValues.OrNull(request.Query["receiver"]), cancellationToken);
+            report = await results.ReportAsync(id, QueryValues.OrNull(request.Query["sender"]), QueryValues.OrNull(request.Query["receiver"]), cancellationToken);
         }
         catch (ArgumentException e)
         {
             return Problems.BadRequest(e.Message);
         }
-        if (matrix is null) return Problems.NotFound(id);
+        if (report is null) return Problems.NotFound(id);
+        if (report.Find(name) is not { } matrix)
+            return Problems.BadRequest($"This sweep has no matrix '{name}' (it needs the variants it is computed from); it has: {string.Join(", ", report.AllMatrices().Select(m => m.Slug))}.");
         if (format == "json") return TypedResults.Json(matrix, PlatformJsonContext.Default.SimilarityMatrix);
         if (renderer is null) return Problems.NotImplemented("No matrix renderer is registered; use format=json.");
-        return format == "png" ? TypedResults.File(renderer.RenderPng(matrix), "image/png") : TypedResults.Text(renderer.RenderSvg(matrix), "image/svg+xml");
+        // Differences (control-subtracted, interaction) are drawn on their own range, as the local sweep draws them.
+        var difference = !Variants.TryParse(name, out _);
+        return format == "png"
+            ? TypedResults.File(difference ? renderer.RenderDifferencePng(matrix, name) : renderer.RenderPng(matrix), "image/png")
+            : TypedResults.Text(difference ? renderer.RenderDifferenceSvg(matrix, name) : renderer.RenderSvg(matrix), "image/svg+xml");
     }
 }

@@ -1,3 +1,4 @@
+using Stitching.Domain.Analysis;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -35,7 +36,7 @@ public sealed class PatternsCommand : Command<PatternsCommand.Settings>
         {
             var dir = SweepOutputs.PairDirectory(outDirectory, plan, pair);
             Directory.CreateDirectory(dir);
-            var written = SweepOutputs.WritePatterns(dir, pair, sweep.Rows);
+            var written = SweepOutputs.WritePatterns(dir, SweepReport.Build(plan, pair, sweep.Rows));
             AnsiConsole.WriteLine($"{pair.SenderArch.Name} -> {pair.ReceiverArch.Name}: wrote {string.Join(", ", written.Select(Path.GetFileName))} to {dir}");
             var md = Path.Combine(dir, SweepOutputs.PatternsFile + ".md");
             if (File.Exists(md)) AnsiConsole.WriteLine(File.ReadAllText(md));

@@ -1,3 +1,4 @@
+using Stitching.Domain.Analysis;
 using Stitching.Domain.Results;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
@@ -48,31 +49,33 @@ public sealed class ResultsQuery(StitchingStorage storage)
         && (filter.ReceiverArch is not { Length: > 0 } ra || ResNetSpec.SameArch(receiverArch, ra));
 
     /// <summary>
-    /// The matrix of one variant for one (sender, receiver) pair of the sweep (the first pair when not given).
-    /// Cells average over model-seed pairs and stitch seeds (<see cref="CellMatrix"/>); cells not trained yet are null. Null when the sweep does not exist.
+    /// What the sweep's rows say for one (sender, receiver) pair (the first pair when not given), built by the report
+    /// builder a local sweep writes its files with (<see cref="SweepReport"/>): matrices of every variant (cells average
+    /// over model-seed pairs and stitch seeds; cells not trained yet are null), control-subtracted, interaction, patterns.
+    /// Null when the sweep does not exist.
     /// </summary>
-    public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">The sweep has no such pair.</exception>
+    public async Task<PairReport?> ReportAsync(string sweepId, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is null) return null;
         var plan = SweepPlan.Create(sweep.Spec);
         var pair = plan.Pairs.FirstOrDefault(p => (senderArch is null || ResNetSpec.SameArch(p.SenderArch.Name, senderArch)) && (receiverArch is null || ResNetSpec.SameArch(p.ReceiverArch.Name, receiverArch)))
             ?? throw new ArgumentException($"The sweep has no pair {senderArch} -> {receiverArch}.");
-        var rows = await ListAsync(sweepId, new ResultsFilter(variant.Slug(), SenderArch: pair.SenderArch.Name, ReceiverArch: pair.ReceiverArch.Name), cancellationToken);
-        return Matrix(variant, pair, rows);
+        var rows = await ListAsync(sweepId, new ResultsFilter(SenderArch: pair.SenderArch.Name, ReceiverArch: pair.ReceiverArch.Name), cancellationToken);
+        return SweepReport.Build(plan, pair, rows.Select(r => ((string?)r.StitchId, r.Result)).ToList());
     }
+
+    /// <summary>The matrix of one variant for one pair (<see cref="ReportAsync"/>); null when the sweep does not exist.</summary>
+    public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default) =>
+        (await ReportAsync(sweepId, senderArch, receiverArch, cancellationToken))?.Find(variant.Slug());
 
     /// <summary>Every (variant, pair) matrix of a sweep, in plan order: what a report shows side by side.</summary>
     public async Task<IReadOnlyList<SimilarityMatrix>> MatricesAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
     {
         var plan = SweepPlan.Create(sweep.Spec);
-        var all = await ListAsync(sweep.Id, new ResultsFilter(), cancellationToken);
-        var matrices = new List<SimilarityMatrix>();
-        foreach (var pair in plan.Pairs)
-        foreach (var variant in plan.Variants)
-            matrices.Add(Matrix(variant, pair, all.Where(s => s.Result is var r &&
-                Variants.TryParse(r.Variant, out var v) && v == variant && ResNetSpec.SameArch(r.SenderArch, pair.SenderArch.Name) && ResNetSpec.SameArch(r.ReceiverArch, pair.ReceiverArch.Name))));
-        return matrices;
+        var all = (await ListAsync(sweep.Id, new ResultsFilter(), cancellationToken)).Select(r => ((string?)r.StitchId, r.Result)).ToList();
+        return plan.Pairs.SelectMany(pair => SweepReport.Build(plan, pair, all).Matrices.Select(m => m.Matrix)).ToList();
     }
 
     /// <summary>
@@ -102,6 +105,4 @@ public sealed class ResultsQuery(StitchingStorage storage)
     public static Variant ParseVariant(string text) =>
         Variants.TryParse(text, out var v) ? v : throw new ArgumentException($"Unknown variant '{text}'. Use one of: {string.Join(", ", Variants.All.Select(x => x.Name()))}.");
 
-    private static SimilarityMatrix Matrix(Variant variant, PairPlan pair, IEnumerable<StoredResult> rows) =>
-        CellMatrix.Create($"{variant.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}", pair, rows.Select(r => ((string?)r.StitchId, r.Result)));
 }
