@@ -90,7 +90,7 @@ public sealed class JobProcessor(
             return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
 
         if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
-            return await DeferAsync(lease, m, "another worker holds it", cancellationToken);
+            return await DeferAsync(lease, m, "another worker holds it", cancellationToken, UntilLeaseEnds(job));
         if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitches!, cancellationToken))
             return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
 
@@ -103,7 +103,9 @@ public sealed class JobProcessor(
         }, cancellationToken);
         // Lost the race: the winner runs it. The message is kept (deferred, not completed) so a winner that
         // crashes cannot take the job's last message with it; once the winner is done, this copy completes as a duplicate.
-        if (claimed is null) return await DeferAsync(lease, m, "another worker claimed it first", cancellationToken);
+        if (claimed is null)
+            return await DeferAsync(lease, m, "another worker claimed it first", cancellationToken,
+                await storage.GetJobAsync(m.SweepId, m.JobId, cancellationToken) is { } winner ? UntilLeaseEnds(winner) : null);
 
         return await RunAsync(lease, sweep, claimed, cancellationToken);
     }
@@ -339,12 +341,21 @@ public sealed class JobProcessor(
         await storage.GetModelAsync(group.Sender.Key, ct) is not null && await storage.GetModelAsync(group.Receiver.Key, ct) is not null;
 
     /// <summary>A fresh copy after <see cref="JobProcessorOptions.RetryDelay"/>: waiting must not use up the message's deliveries.</summary>
-    private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
+    private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct, TimeSpan? delay = null)
     {
         _logger.LogInformation("Job {JobId} deferred: {Reason}", m.JobId, why);
-        await lease.DeferAsync(options.RetryDelay, ct);
+        await lease.DeferAsync(delay ?? options.RetryDelay, ct);
         return JobOutcome.Deferred;
     }
+
+    /// <summary>
+    /// The wait for a copy of a job another worker holds: until that worker's lease ends (a second after), not
+    /// <see cref="JobProcessorOptions.RetryDelay"/>. A dead runner's message comes back when its queue lock runs out, a lock
+    /// before its lease does; a copy every RetryDelay until then was one more message, and one more GPU execution, each time.
+    /// </summary>
+    private TimeSpan UntilLeaseEnds(JobRow job) =>
+        job is { State: JobState.Running, LeaseUntil: { } until } && until - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) is var left && left > options.RetryDelay
+            ? left : options.RetryDelay;
 
     private async Task ReleaseAsync(IJobLease lease)
     {

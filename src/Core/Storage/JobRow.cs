@@ -5,7 +5,8 @@ namespace Stitching.Core.Storage;
 
 /// <summary>
 /// A row of the jobs table (PK sweepId, RK jobId). <see cref="ETag"/> makes every state change a compare-and-swap,
-/// which is how two workers holding copies of one message decide who runs it.
+/// which is how two workers holding copies of one message decide who runs it, and how two fan-outs decide who sends it:
+/// <see cref="SendingUntil"/> is a sender's claim on a Queued, unsent row, taken by ETag before its message is sent.
 /// </summary>
 public sealed record JobRow(
     JobMessage Message,
@@ -15,10 +16,13 @@ public sealed record JobRow(
     string? Error = null,
     string? ClaimedBy = null,
     DateTimeOffset? LeaseUntil = null,
-    ETag ETag = default)
+    ETag ETag = default,
+    DateTimeOffset? SendingUntil = null)
 {
     public string SweepId => Message.SweepId;
     public string JobId => Message.JobId;
     public string Kind => Message.Kind;
     public bool IsFinished => State is JobState.Done or JobState.Failed or JobState.Cancelled;
+    /// <summary>Queued, never sent, and no live sender's claim on it: what a fan-out may claim and send.</summary>
+    public bool IsSendable(DateTimeOffset now) => State == JobState.Queued && !Sent && !(SendingUntil > now);
 }
