@@ -8,7 +8,8 @@ using Stitching.Core.Results;
 namespace Stitching.Core.Storage;
 
 /// <summary>
-/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId), jobs (PK sweepId, RK jobId),
+/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId; PK "active", RK sweepId: the sweeps the recovery pass
+/// still has work on), jobs (PK sweepId, RK jobId),
 /// results (PK sweepId, RK stitch id), analyses (PK sweepId, RK stitch id: a stitch's <see cref="AnalysisResult"/>), models (PK "models", RK model key). Every query is by partition
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
@@ -16,6 +17,16 @@ namespace Stitching.Core.Storage;
 public sealed class StitchingStorage
 {
     public const string SweepPartition = "sweep";
+
+    /// <summary>
+    /// The sweeps table's index of unfinished sweeps, one small row each (CreatedAt only): what the recovery pass reads,
+    /// so a pass costs O(active sweeps) however many finished ones the table holds.
+    /// </summary>
+    public const string ActivePartition = "active";
+
+    /// <summary>Where the row lives that says the index was built once from the sweeps written before it existed.</summary>
+    private const string MetaPartition = "meta";
+    private const string ActiveIndexBuilt = "active-index-built";
     public const string ModelPartition = "models";
 
     /// <summary>The models table's partition of <see cref="Provenance"/> records, keyed by <see cref="Provenance.Id"/>.</summary>
@@ -53,8 +64,54 @@ public sealed class StitchingStorage
 
     // ---- sweeps
 
-    public Task AddSweepAsync(SweepRecord sweep, CancellationToken cancellationToken = default) =>
-        Sweeps.AddEntityAsync(ToEntity(sweep), cancellationToken);
+    /// <summary>
+    /// The index row first: a submitter that dies between the two writes leaves an index row without a sweep, which the
+    /// recovery pass drops, rather than a Planning sweep the pass would never see.
+    /// </summary>
+    public async Task AddSweepAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
+    {
+        await MarkActiveAsync(sweep.Id, sweep.CreatedAt, cancellationToken);
+        await Sweeps.AddEntityAsync(ToEntity(sweep), cancellationToken);
+    }
+
+    /// <summary>Puts a sweep (back) in the recovery pass's index: at submission, and when a retry re-queues its jobs.</summary>
+    public Task MarkActiveAsync(string sweepId, DateTimeOffset createdAt, CancellationToken cancellationToken = default) =>
+        Sweeps.UpsertEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["CreatedAt"] = createdAt },
+            TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The index of unfinished sweeps; each row's ETag lets <see cref="RemoveActiveAsync"/> lose to a retry that re-marked it.</summary>
+    public async IAsyncEnumerable<(string SweepId, DateTimeOffset CreatedAt, ETag ETag)> ListActiveSweepsAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in Sweeps.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ActivePartition}"), cancellationToken: cancellationToken))
+            yield return (e.RowKey, e.GetDateTimeOffset("CreatedAt") ?? default, e.ETag);
+    }
+
+    /// <summary>Takes a sweep out of the index, unless its row changed since <paramref name="etag"/> was read (a retry); false then.</summary>
+    public async Task<bool> RemoveActiveAsync(string sweepId, ETag etag, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Sweeps.DeleteEntityAsync(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId)), etag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Once per storage account: indexes the Active and Planning sweeps written before the index existed (a full read of
+    /// the sweeps partition, then a marker row), so an upgraded deployment's running sweeps keep their recovery.
+    /// </summary>
+    public async Task BuildActiveIndexOnceAsync(CancellationToken cancellationToken = default)
+    {
+        if ((await Sweeps.GetEntityIfExistsAsync<TableEntity>(MetaPartition, ActiveIndexBuilt, select: ["RowKey"], cancellationToken: cancellationToken)).HasValue) return;
+        await foreach (var sweep in ListSweepsAsync(cancellationToken))
+            if (sweep.State != SweepState.Cancelled) await MarkActiveAsync(sweep.Id, sweep.CreatedAt, cancellationToken);
+        await Sweeps.UpsertEntityAsync(new TableEntity(MetaPartition, ActiveIndexBuilt) { ["At"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, cancellationToken);
+    }
 
     public async Task<SweepRecord?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
     {

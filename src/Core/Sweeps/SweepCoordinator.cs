@@ -183,23 +183,32 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// never by runners (scale-to-zero keeps none idle): records dead-lettered messages as Failed rows with their reason,
     /// plans sweeps left Planning (big ones at once, small ones whose submitter died after <see cref="PlanningTakeover"/>),
     /// re-sends jobs whose runner's lease expired <see cref="LostMessageGrace"/> ago (their message was lost), and sends
-    /// jobs whose models are ready but which were never sent.
+    /// jobs whose models are ready but which were never sent. It reads only the sweeps in the index of unfinished ones
+    /// (<see cref="StitchingStorage.ActivePartition"/>), and takes out those it finds finished or cancelled and settled.
     /// Safe to run at any time and twice at once: rows are upserted or changed by ETag, a job runs once whatever copies
     /// of its message exist, and Service Bus drops a re-sent message id.
     /// </summary>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
     {
         var deadLetters = await ReconcileDeadLettersAsync(cancellationToken);
+        await storage.BuildActiveIndexOnceAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         int planned = 0, sent = 0;
         var resent = new List<JobMessage>();
-        var sweeps = new List<SweepRecord>();
-        await foreach (var sweep in storage.ListSweepsAsync(cancellationToken)) sweeps.Add(sweep);
-        foreach (var sweep in sweeps)
+        // Only the index of unfinished sweeps: a finished or cancelled sweep leaves it below, so a pass costs O(active sweeps).
+        var active = await storage.ListActiveSweepsAsync(cancellationToken).ToListAsync(cancellationToken);
+        foreach (var (sweepId, createdAt, etag) in active)
         {
+            var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
+            if (sweep is null)
+            {
+                // Its submitter died between the index row and the sweep row (or is between them right now).
+                if (now - createdAt > PlanningTakeover) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
+                continue;
+            }
             if (sweep.State == SweepState.Cancelled)
             {
-                await SettleCancelledAsync(sweep.Id, cancellationToken);
+                if (await SettleCancelledAsync(sweep.Id, cancellationToken)) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
                 continue;
             }
             if (sweep.State == SweepState.Planning)
@@ -213,15 +222,20 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
                 continue;
             }
             var unsent = false;
+            int rows = 0, open = 0;
             await foreach (var job in storage.ListJobsAsync(sweep.Id, cancellationToken))
             {
+                rows++;
                 if (job.State == JobState.Running && job.LeaseUntil + LostMessageGrace < now
                     && await storage.TryUpdateJobAsync(job with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
                     resent.Add(job.Message);
                 unsent |= job.IsSendable(now);
+                if (!job.IsFinished) open++;
             }
             // A model finished by another sweep, or a fan-out cut short by a dying runner, leaves ready jobs unsent.
             if (unsent) sent += await FanOutAsync(sweep.Id, cancellationToken);
+            // Done, Failed and Cancelled rows change only by a retry, which puts the sweep back in the index.
+            if (open == 0 && rows >= sweep.TotalJobs) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
         }
         foreach (var chunk in resent.Chunk(SendChunk)) await queue.SendBatchAsync(chunk, cancellationToken);
         if (resent.Count > 0) _logger.LogWarning("Re-sent {Count} jobs whose runner's lease expired", resent.Count);
@@ -326,6 +340,9 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         if (sweep.State == SweepState.Cancelled)
             return new SweepRetry(sweepId, 0, [], "Nothing retried: the sweep was cancelled. Submit it again to run it.");
 
+        // Back in the recovery pass's index before and after the rows change: before, so a retry that dies halfway is
+        // still recovered; after, so a pass that saw every row finished just before cannot take the sweep out for good.
+        await storage.MarkActiveAsync(sweepId, sweep.CreatedAt, cancellationToken);
         var requeued = new List<string>();
         await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
         {
@@ -334,6 +351,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
             if (await storage.TryUpdateJobAsync(job with { State = JobState.Queued, Sent = false, SendingUntil = null, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
                 requeued.Add(job.JobId);
         }
+        if (requeued.Count > 0) await storage.MarkActiveAsync(sweepId, sweep.CreatedAt, cancellationToken);
         if (requeued.Count == 0)
             return new SweepRetry(sweepId, 0, [], $"Nothing retried: no job is {string.Join(" or ", include.Select(s => s.ToString().ToLowerInvariant()))}.");
         var sent = await FanOutAsync(sweepId, cancellationToken);
