@@ -43,6 +43,7 @@ public static class LocalApi
     {
         static T Fn<T>(HttpContext c) => ActivatorUtilities.CreateInstance<T>(c.RequestServices);
         app.MapPost("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<SubmitSweep>(c).RunAsync(c.Request, ct));
+        app.MapPost("/api/sweeps/over-limits", (HttpContext c, CancellationToken ct) => Fn<SubmitSweepOverLimits>(c).RunAsync(c.Request, ct));
         app.MapGet("/api/sweeps", (HttpContext c, CancellationToken ct) => Fn<ListSweeps>(c).RunAsync(c.Request, ct));
         app.MapGet("/api/sweeps/{id}", (HttpContext c, string id, CancellationToken ct) => Fn<GetSweep>(c).RunAsync(c.Request, id, ct));
         app.MapGet("/api/sweeps/{id}/results", (HttpContext c, string id, CancellationToken ct) => Fn<GetResults>(c).RunAsync(c.Request, id, ct));
