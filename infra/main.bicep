@@ -97,6 +97,9 @@ param jobMessageTimeToLive string = 'P7D'
 @description('Use Storage queues instead of Service Bus for jobs: the apps, the scale rule and the queue roles follow.')
 param enableStorageQueueBackend bool = false
 
+@description('Email told of failed runner executions (the alert fires in Azure Monitor either way); empty: no action group.')
+param alertEmail string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Names and constants
 // ---------------------------------------------------------------------------------------------
@@ -515,6 +518,17 @@ module runner 'modules/runner-job.bicep' = {
     scalerServiceBusRoles
     scalerQueueRoles
   ]
+}
+
+// Failed executions (a runner that cannot start exits with 4, a failed job with 1) raise an Azure Monitor alert.
+module runnerAlert 'modules/runner-alert.bicep' = {
+  scope: rg
+  params: {
+    tags: tags
+    name: 'alert-runner-failed-${resourceToken}'
+    jobId: runner.outputs.id
+    alertEmail: alertEmail
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Azure.Messaging.ServiceBus;
 using Stitching.Core.Contracts;
 using Stitching.Core.Queues;
 using Stitching.Core.Results;
@@ -32,7 +30,7 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         // Given an active sweep whose model jobs were sent, and whose models all become ready at the same moment
         await using var env = await TestPlatform.CreateAsync();
         var serviceBus = new RecordingServiceBusSender();
-        IJobQueue queue = backend == "storage" ? env.Platform.Queue : new ServiceBusJobQueue(serviceBus, new IdleReceiver(), new IdleReceiver());
+        IJobQueue queue = backend == "storage" ? env.Platform.Queue : new ServiceBusJobQueue(serviceBus, new RecordingServiceBusReceiver(), new RecordingServiceBusReceiver());
         SweepCoordinator Coordinator() => new(env.Platform.Storage, queue);
         var sweep = (await Coordinator().SubmitAsync(Spec())).Sweep!;
         var plan = SweepPlan.Create(Spec());
@@ -143,35 +141,5 @@ public sealed class SendOnceTests(ITestOutputHelper output)
                 await env.Queue.Queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
             }
         return ids;
-    }
-
-    /// <summary>A Service Bus sender that records what it sends (no network): the real queue class builds the batches.</summary>
-    private sealed class RecordingServiceBusSender : ServiceBusSender
-    {
-        private readonly ConcurrentDictionary<ServiceBusMessageBatch, List<ServiceBusMessage>> _batches = new();
-        private readonly ConcurrentQueue<ServiceBusMessage> _sent = new();
-
-        public List<string> JobIds() => _sent.Select(m => m.MessageId.Split(':')[1]).ToList();
-
-        public override ValueTask<ServiceBusMessageBatch> CreateMessageBatchAsync(CancellationToken cancellationToken = default)
-        {
-            var store = new List<ServiceBusMessage>();
-            var batch = ServiceBusModelFactory.ServiceBusMessageBatch(256 * 1024, store);
-            _batches[batch] = store;
-            return ValueTask.FromResult(batch);
-        }
-
-        public override Task SendMessagesAsync(ServiceBusMessageBatch messageBatch, CancellationToken cancellationToken = default)
-        {
-            foreach (var m in _batches[messageBatch]) _sent.Enqueue(m);
-            return Task.CompletedTask;
-        }
-    }
-
-    /// <summary>Fan-out never receives; the dead-letter receiver answers "none" to the timer.</summary>
-    private sealed class IdleReceiver : ServiceBusReceiver
-    {
-        public override Task<IReadOnlyList<ServiceBusReceivedMessage>> ReceiveMessagesAsync(int maxMessages, TimeSpan? maxWaitTime = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<ServiceBusReceivedMessage>>([]);
     }
 }

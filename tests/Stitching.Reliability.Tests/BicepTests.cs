@@ -113,6 +113,24 @@ public sealed partial class BicepTests
     }
 
     [Fact]
+    public void Failed_runner_executions_raise_an_alert_whose_description_names_the_cannot_start_exit_code()
+    {
+        var alert = Infra("modules/runner-alert.bicep");
+        var main = Infra("main.bicep");
+        // On the runner job's failed executions, wired to the job, with the email optional
+        Assert.Contains("metricName: 'Executions'", alert);
+        Assert.Matches(@"name: 'state'\s+operator: 'Include'\s+values: \[\s+'Failed'", alert);
+        Assert.Contains("targetResourceType: 'Microsoft.App/jobs'", alert);
+        Assert.Contains("jobId: runner.outputs.id", main);
+        Assert.Contains("param alertEmail string = ''", main);
+        Assert.Contains("resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail))", alert);
+        // and its description names the exit code the runner uses when it cannot start
+        var description = Regex.Match(alert, @"description: '((?:[^'\\]|\\.)*)'\n").Groups[1].Value;
+        Assert.Contains($"Exit code {Stitching.Core.Jobs.RunnerJob.CannotStartExitCode} ", description);
+        Assert.Contains("could not start", description);
+    }
+
+    [Fact]
     public void The_runner_job_takes_one_job_on_the_gpu()
     {
         var args = Regex.Match(Infra("modules/runner-job.bicep"), @"args: \[(.*?)\]", RegexOptions.Singleline).Groups[1].Value;

@@ -343,6 +343,9 @@ public sealed class JobProcessor(
     /// <summary>A fresh copy after <see cref="JobProcessorOptions.RetryDelay"/>: waiting must not use up the message's deliveries.</summary>
     private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct, TimeSpan? delay = null)
     {
+        if (m.Deferrals >= options.MaxDeferrals)
+            return await DeadLetterAsync(lease, m, JobRow.DeferralLimitExceeded,
+                $"Deferred {m.Deferrals} times (max {options.MaxDeferrals}, Stitching:Queue:MaxDeferrals); the last time because {why}.", ct);
         _logger.LogInformation("Job {JobId} deferred: {Reason}", m.JobId, why);
         await lease.DeferAsync(delay ?? options.RetryDelay, ct);
         return JobOutcome.Deferred;
@@ -375,11 +378,9 @@ public sealed class JobProcessor(
     private async Task<JobOutcome> DeadLetterAsync(IJobLease lease, JobMessage? m, string reason, string description, CancellationToken ct)
     {
         _logger.LogError("Dead-lettering {JobId}: {Reason}: {Description}", m?.JobId ?? "(unreadable)", reason, description);
-        if (m is not null)
-            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Done ? null
-                : j with { State = JobState.Failed, Error = $"{reason}: {description}", ClaimedBy = null, LeaseUntil = null }, ct);
+        var failed = m is not null && await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.DeadLettered(reason, $"{reason}: {description}"), ct) is not null;
         await lease.DeadLetterAsync(reason, description, ct);
-        if (m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
+        if (failed && m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
         return JobOutcome.DeadLettered;
     }
 

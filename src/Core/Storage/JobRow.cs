@@ -23,6 +23,18 @@ public sealed record JobRow(
     public string JobId => Message.JobId;
     public string Kind => Message.Kind;
     public bool IsFinished => State is JobState.Done or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>The dead-letter reason of a job deferred too often (<see cref="Queues.JobQueueOptions.MaxDeferrals"/>).</summary>
+    public const string DeferralLimitExceeded = "DeferralLimitExceeded";
+
+    /// <summary>
+    /// The row a dead letter of this job leaves, or null to leave it as it is. Finished rows stay; a deferral-limit dead
+    /// letter fails only a Queued row: a Running one belongs to the worker that claimed it (or, if that one died, to the
+    /// timer's re-send), and the dead-lettered message was a surplus copy.
+    /// </summary>
+    public JobRow? DeadLettered(string reason, string error) =>
+        IsFinished || reason == DeferralLimitExceeded && State != JobState.Queued ? null
+            : this with { State = JobState.Failed, Error = error, ClaimedBy = null, LeaseUntil = null };
     /// <summary>Queued, never sent, and no live sender's claim on it: what a fan-out may claim and send.</summary>
     public bool IsSendable(DateTimeOffset now) => State == JobState.Queued && !Sent && !(SendingUntil > now);
 }

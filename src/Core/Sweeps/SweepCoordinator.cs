@@ -261,8 +261,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
                 var error = $"{letter.Reason}: {letter.Description}";
                 if (letter.Message is not { } m)
                     _logger.LogWarning("Dropping an unreadable dead letter ({Reason}): {Body}", letter.Reason, letter.Body.Length <= 300 ? letter.Body : letter.Body[..300]);
-                else if (await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null
-                             : j with { State = JobState.Failed, Error = error, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+                else if (await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.DeadLettered(letter.Reason, error), cancellationToken) is not null)
                 {
                     recorded++;
                     _logger.LogWarning("Job {JobId} of sweep {SweepId} dead-lettered: {Error}", m.JobId, m.SweepId, error);
