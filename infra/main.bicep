@@ -143,6 +143,7 @@ var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
@@ -299,15 +300,40 @@ module apiMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
   }
 }
 
-// Runner: receives its job and sends the stitch jobs a finished model unlocks (OnModelDoneAsync).
+// Runner: receives its job and sends the stitch jobs a finished model unlocks (OnModelDoneAsync). Its blob roles are
+// on two containers, not the account: checkpoints read and written, datasets only read, and nothing on the
+// deployment package or the Functions host's containers, which a runner never touches.
 module runnerStorageRoles 'modules/roles/storage-roles.bicep' = {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
     principalId: runnerIdentity.outputs.principalId
     roleDefinitionIds: [
-      roles.storageBlobDataContributor
       roles.storageTableDataContributor
+    ]
+  }
+}
+
+module runnerCheckpointRoles 'modules/roles/blob-container-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: checkpointsContainerName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+    ]
+  }
+}
+
+module runnerDatasetRoles 'modules/roles/blob-container-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: datasetsContainerName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataReader
     ]
   }
 }
