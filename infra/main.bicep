@@ -134,7 +134,31 @@ var gpuProfiles = {
     memory: '220Gi'
   }
 }
-var gpu = gpuProfiles[gpuProfileType]
+// The (region, GPU profile) pairs Azure offers, from the same page as the location list above: T4 in every allowed
+// location, A100 in three of them. A pair outside this map fails the deployment at once with a message that says
+// what to change, instead of a late "workload profile not supported" from the Container Apps environment.
+var gpuRegions = {
+  'Consumption-GPU-NC8as-T4': [
+    'australiaeast'
+    'centralindia'
+    'eastus'
+    'francecentral'
+    'northcentralus'
+    'southcentralus'
+    'southeastasia'
+    'swedencentral'
+    'westeurope'
+    'westus2'
+  ]
+  'Consumption-GPU-NC24-A100': [
+    'australiaeast'
+    'eastus'
+    'swedencentral'
+  ]
+}
+var gpu = contains(gpuRegions[gpuProfileType], location)
+  ? gpuProfiles[gpuProfileType]
+  : fail('GPU profile ${gpuProfileType} (STITCHING_GPU_PROFILE) has no serverless GPUs in ${location} (AZURE_LOCATION); it is offered in: ${join(gpuRegions[gpuProfileType], ', ')}. Change one of the two with azd env set.')
 
 // Public placeholder until azd deploy pushes the real image to the registry.
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'

@@ -148,6 +148,33 @@ public sealed partial class BicepTests
     }
 
     [Fact]
+    public void Each_gpu_profile_lists_the_regions_that_offer_it_and_any_other_pair_fails_with_what_to_change()
+    {
+        var main = Infra("main.bicep");
+        var allowed = Quoted(Regex.Match(main, @"@allowed\(\[([^\]]*)\]\)\s*@metadata\(\{\s*azd: \{\s*type: 'location'").Groups[1].Value);
+        var profiles = Quoted(Regex.Match(main, @"@allowed\(\[([^\]]*)\]\)\s*param gpuProfileType string").Groups[1].Value);
+        var map = Regex.Match(main, @"^var gpuRegions = \{(.*?)^\}", RegexOptions.Singleline | RegexOptions.Multiline);
+        Assert.True(map.Success, "main.bicep has no gpuRegions map");
+        var regions = Regex.Matches(map.Groups[1].Value, @"'(?<profile>[\w-]+)': \[(?<regions>[^\]]*)\]")
+            .ToDictionary(m => m.Groups["profile"].Value, m => Quoted(m.Groups["regions"].Value));
+
+        // Every profile has its regions, all of them allowed locations; T4 is offered in every allowed location, A100 in three
+        Assert.Equal(profiles.Order(), regions.Keys.Order());
+        Assert.All(regions.Values, r => Assert.Subset(allowed.ToHashSet(), r.ToHashSet()));
+        Assert.Equal(allowed.Order(), regions["Consumption-GPU-NC8as-T4"].Order());
+        Assert.Equal(["australiaeast", "eastus", "swedencentral"], regions["Consumption-GPU-NC24-A100"].Order());
+
+        // and the profile the runner gets goes through the check, whose failure names both settings and the regions to pick from
+        Assert.Matches(@"var gpu = contains\(gpuRegions\[gpuProfileType\], location\)\s*\? gpuProfiles\[gpuProfileType\]\s*: fail\('", main);
+        var message = Regex.Match(main, @"fail\('(.*)'\)$", RegexOptions.Multiline).Groups[1].Value; // the whole line: the join inside quotes ', 
+        Assert.Contains("STITCHING_GPU_PROFILE", message);
+        Assert.Contains("AZURE_LOCATION", message);
+        Assert.Contains("${join(gpuRegions[gpuProfileType], ', ')}", message);
+
+        static List<string> Quoted(string text) => Regex.Matches(text, @"'([\w-]+)'").Select(m => m.Groups[1].Value).ToList();
+    }
+
+    [Fact]
     public void The_azd_hooks_use_only_values_that_main_bicep_outputs()
     {
         // azd hands the template's outputs to hooks as environment variables; a renamed output would leave a hook
