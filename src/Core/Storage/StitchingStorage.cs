@@ -8,7 +8,7 @@ using Stitching.Core.Results;
 namespace Stitching.Core.Storage;
 
 /// <summary>
-/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId; PK "active", RK sweepId: the sweeps the recovery pass
+/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId; PK "active", RK sweepId: which sweeps the recovery pass
 /// still has work on), jobs (PK sweepId, RK jobId),
 /// results (PK sweepId, RK stitch id), analyses (PK sweepId, RK stitch id: a stitch's <see cref="AnalysisResult"/>), models (PK "models", RK model key). Every query is by partition
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
@@ -19,8 +19,9 @@ public sealed class StitchingStorage
     public const string SweepPartition = "sweep";
 
     /// <summary>
-    /// The sweeps table's index of unfinished sweeps, one small row each (CreatedAt only): what the recovery pass reads,
-    /// so a pass costs O(active sweeps) however many finished ones the table holds.
+    /// The sweeps table's index of unfinished sweeps, one small row per sweep (CreatedAt, Open): the recovery pass asks
+    /// for the Open ones only, so it reads O(active sweeps) rows however many finished ones the table holds. A finished
+    /// sweep's row is closed (Open = false), not deleted: no component deletes anything (the offline SAS grant no 'd').
     /// </summary>
     public const string ActivePartition = "active";
 
@@ -76,23 +77,24 @@ public sealed class StitchingStorage
 
     /// <summary>Puts a sweep (back) in the recovery pass's index: at submission, and when a retry re-queues its jobs.</summary>
     public Task MarkActiveAsync(string sweepId, DateTimeOffset createdAt, CancellationToken cancellationToken = default) =>
-        Sweeps.UpsertEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["CreatedAt"] = createdAt },
+        Sweeps.UpsertEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["CreatedAt"] = createdAt, ["Open"] = true },
             TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>The index of unfinished sweeps; each row's ETag lets <see cref="RemoveActiveAsync"/> lose to a retry that re-marked it.</summary>
     public async IAsyncEnumerable<(string SweepId, DateTimeOffset CreatedAt, ETag ETag)> ListActiveSweepsAsync(
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var e in Sweeps.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ActivePartition}"), cancellationToken: cancellationToken))
+        await foreach (var e in Sweeps.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ActivePartition} and Open eq {true}"), cancellationToken: cancellationToken))
             yield return (e.RowKey, e.GetDateTimeOffset("CreatedAt") ?? default, e.ETag);
     }
 
-    /// <summary>Takes a sweep out of the index, unless its row changed since <paramref name="etag"/> was read (a retry); false then.</summary>
+    /// <summary>Closes a sweep's index row, unless it changed since <paramref name="etag"/> was read (a retry re-marked it); false then.</summary>
     public async Task<bool> RemoveActiveAsync(string sweepId, ETag etag, CancellationToken cancellationToken = default)
     {
         try
         {
-            await Sweeps.DeleteEntityAsync(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId)), etag, cancellationToken);
+            await Sweeps.UpdateEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["Open"] = false },
+                etag, TableUpdateMode.Merge, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)

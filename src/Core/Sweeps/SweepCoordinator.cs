@@ -183,8 +183,8 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// never by runners (scale-to-zero keeps none idle): records dead-lettered messages as Failed rows with their reason,
     /// plans sweeps left Planning (big ones at once, small ones whose submitter died after <see cref="PlanningTakeover"/>),
     /// re-sends jobs whose runner's lease expired <see cref="LostMessageGrace"/> ago (their message was lost), and sends
-    /// jobs whose models are ready but which were never sent. It reads only the sweeps in the index of unfinished ones
-    /// (<see cref="StitchingStorage.ActivePartition"/>), and takes out those it finds finished or cancelled and settled.
+    /// jobs whose models are ready but which were never sent. It reads only the sweeps open in the index of unfinished
+    /// ones (<see cref="StitchingStorage.ActivePartition"/>), and closes those it finds finished, or cancelled and settled.
     /// Safe to run at any time and twice at once: rows are upserted or changed by ETag, a job runs once whatever copies
     /// of its message exist, and Service Bus drops a re-sent message id.
     /// </summary>
