@@ -97,6 +97,9 @@ param jobMessageTimeToLive string = 'P7D'
 @description('Use Storage queues instead of Service Bus for jobs: the apps, the scale rule and the queue roles follow.')
 param enableStorageQueueBackend bool = false
 
+@description('Email told of failed runner executions (the alert fires in Azure Monitor either way); empty: no action group.')
+param alertEmail string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Names and constants
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +134,31 @@ var gpuProfiles = {
     memory: '220Gi'
   }
 }
-var gpu = gpuProfiles[gpuProfileType]
+// The (region, GPU profile) pairs Azure offers, from the same page as the location list above: T4 in every allowed
+// location, A100 in three of them. A pair outside this map fails the deployment at once with a message that says
+// what to change, instead of a late "workload profile not supported" from the Container Apps environment.
+var gpuRegions = {
+  'Consumption-GPU-NC8as-T4': [
+    'australiaeast'
+    'centralindia'
+    'eastus'
+    'francecentral'
+    'northcentralus'
+    'southcentralus'
+    'southeastasia'
+    'swedencentral'
+    'westeurope'
+    'westus2'
+  ]
+  'Consumption-GPU-NC24-A100': [
+    'australiaeast'
+    'eastus'
+    'swedencentral'
+  ]
+}
+var gpu = contains(gpuRegions[gpuProfileType], location)
+  ? gpuProfiles[gpuProfileType]
+  : fail('GPU profile ${gpuProfileType} (STITCHING_GPU_PROFILE) has no serverless GPUs in ${location} (AZURE_LOCATION); it is offered in: ${join(gpuRegions[gpuProfileType], ', ')}. Change one of the two with azd env set.')
 
 // Public placeholder until azd deploy pushes the real image to the registry.
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
@@ -140,6 +167,7 @@ var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
@@ -296,15 +324,40 @@ module apiMonitoringRoles 'modules/roles/monitoring-roles.bicep' = {
   }
 }
 
-// Runner: receives its job and sends the stitch jobs a finished model unlocks (OnModelDoneAsync).
+// Runner: receives its job and sends the stitch jobs a finished model unlocks (OnModelDoneAsync). Its blob roles are
+// on two containers, not the account: checkpoints read and written, datasets only read, and nothing on the
+// deployment package or the Functions host's containers, which a runner never touches.
 module runnerStorageRoles 'modules/roles/storage-roles.bicep' = {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
     principalId: runnerIdentity.outputs.principalId
     roleDefinitionIds: [
-      roles.storageBlobDataContributor
       roles.storageTableDataContributor
+    ]
+  }
+}
+
+module runnerCheckpointRoles 'modules/roles/blob-container-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: checkpointsContainerName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+    ]
+  }
+}
+
+module runnerDatasetRoles 'modules/roles/blob-container-roles.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: datasetsContainerName
+    principalId: runnerIdentity.outputs.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataReader
     ]
   }
 }
@@ -515,6 +568,17 @@ module runner 'modules/runner-job.bicep' = {
     scalerServiceBusRoles
     scalerQueueRoles
   ]
+}
+
+// Failed executions (a runner that cannot start exits with 4, a failed job with 1) raise an Azure Monitor alert.
+module runnerAlert 'modules/runner-alert.bicep' = {
+  scope: rg
+  params: {
+    tags: tags
+    name: 'alert-runner-failed-${resourceToken}'
+    jobId: runner.outputs.id
+    alertEmail: alertEmail
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

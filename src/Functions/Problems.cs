@@ -14,9 +14,13 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
 
-    /// <summary>422: the sweep is valid but bigger than <see cref="Stitching.Domain.Sweeps.SweepLimitOptions"/> allows without <c>acceptEstimate=true</c>.</summary>
+    /// <summary>422: the sweep is valid but bigger than <see cref="Stitching.Domain.Sweeps.SweepLimitOptions"/> allows; an admin may submit it over them.</summary>
     public static ProblemHttpResult OverLimits(string detail, IDictionary<string, object?> numbers) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The sweep exceeds the submission limits", extensions: numbers);
+
+    /// <summary>403: the request asks for what only an admin (the host's master key) may do; <paramref name="detail"/> says where.</summary>
+    public static ProblemHttpResult AdminRequired(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Needs the admin right");
 
     public static ProblemHttpResult NotFound(string id) => Missing($"No sweep '{id}'.");
 

@@ -34,7 +34,7 @@ public sealed record StitchingPlatform(
         var blobs = new CheckpointStore(StorageClients.Blobs(storage).GetBlobContainerClient(storage.NamePrefix + CheckpointStore.ContainerName));
         var jobQueue = JobQueues.Create(queue, storage);
         var coordinator = new SweepCoordinator(tables, jobQueue, loggerFactory.CreateLogger<SweepCoordinator>());
-        worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay };
+        worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay, MaxDeferrals = queue.MaxDeferrals };
         return new StitchingPlatform(tables, blobs, DatasetStore.Create(storage), jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
     }
 

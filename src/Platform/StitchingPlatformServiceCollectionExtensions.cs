@@ -37,6 +37,7 @@ public static class StitchingPlatformServiceCollectionExtensions
                 worker.MaxDeliveries = queue.Value.MaxDeliveries;
                 worker.LockDuration = queue.Value.LockDuration;
                 worker.RetryDelay = queue.Value.RetryDelay;
+                worker.MaxDeferrals = queue.Value.MaxDeferrals;
             });
         services.AddSingleton<IValidateOptions<StitchingStorageOptions>, ValidateStorage>();
         services.AddSingleton<IValidateOptions<JobQueueOptions>, ValidateQueue>();

@@ -34,8 +34,8 @@ public sealed class DryRunTests
         Assert.All(times, t => Assert.True(t.GetProperty("seconds").GetDouble() > 0));
         Assert.Contains(times, t => t.TryGetProperty("cost", out var c) && c.ValueKind == JsonValueKind.Number && c.GetDouble() > 0);
 
-        // And the real submission, over the default limits and so accepted only with acceptEstimate, plans exactly the jobs the dry run counted
-        var real = await Http.ExecuteAsync(await submit.RunAsync(Http.Request("POST", spec, "?acceptEstimate=true"), default));
+        // And the real submission, over the default limits and so accepted only by the admin route, plans exactly the jobs the dry run counted
+        var real = await Http.ExecuteAsync(await new SubmitSweepOverLimits(env.Platform.Coordinator).RunAsync(Http.Request("POST", spec), default));
         Assert.True(real.Status == 202, real.Body);
         Assert.Equal(estimate.GetProperty("modelJobs").GetInt32(), real.Json.GetProperty("modelJobs").GetInt32());
         Assert.Equal(estimate.GetProperty("stitchJobs").GetInt32(), real.Json.GetProperty("stitchJobs").GetInt32());

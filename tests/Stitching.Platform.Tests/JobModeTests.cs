@@ -109,7 +109,7 @@ public sealed class JobModeTests
     }
 
     [AzuriteFact]
-    public async Task Device_cuda_without_cuda_fails_at_start_naming_cuda_before_receiving_any_message()
+    public async Task Device_cuda_without_cuda_exits_with_the_cannot_start_code_naming_cuda_before_receiving_any_message()
     {
         // Given jobs on the queue; this test build uses libtorch-cpu, so CUDA is never available to it
         await using var env = await TestPlatform.CreateAsync();
@@ -118,7 +118,8 @@ public sealed class JobModeTests
         using var runner = GpuRunnerProcess.Start(env, "gpu", "cuda", QuickReceive, "--max-jobs", "1");
         var (exit, output) = await runner.WaitForExitAsync(Deadline);
 
-        Assert.True(exit != 0, output);
+        Assert.True(exit == Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode, $"exit {exit}\n{output}");
+        Assert.Equal(4, Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode); // documented in the README and the alert: never renumbered quietly
         Assert.Contains("--device cuda: CUDA is not available", output);
         var queued = (await env.Queue.Queue.PeekMessagesAsync(32)).Value;
         Assert.Equal(2, queued.Length);

@@ -8,16 +8,17 @@ namespace Stitching.Platform.Tests;
 public sealed class StuckJobTests
 {
     [AzuriteFact]
-    public async Task A_job_left_running_by_a_dead_runner_is_resent_once_its_lease_expires()
+    public async Task A_job_left_running_whose_message_was_lost_is_resent_once_its_lease_is_past_the_grace()
     {
-        // Given a model job claimed by a runner that died, its message gone
+        // Given a model job claimed by a runner that died, its message gone (lost by the queue), its lease over an hour ago
         await using var env = await TestPlatform.CreateAsync();
         var id = await env.SubmitAsync();
         await env.Queue.Queue.ClearMessagesAsync();
         var jobs = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
         var orphan = jobs.First(j => j.Kind == JobKind.Model);
         var live = jobs.Last(j => j.Kind == JobKind.Model);
-        await env.Platform.Storage.UpdateJobAsync(id, orphan.JobId, j => j with { State = JobState.Running, ClaimedBy = "dead", LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        var grace = env.Platform.Coordinator.LostMessageGrace;
+        await env.Platform.Storage.UpdateJobAsync(id, orphan.JobId, j => j with { State = JobState.Running, ClaimedBy = "dead", LeaseUntil = DateTimeOffset.UtcNow - grace - TimeSpan.FromSeconds(1) });
         await env.Platform.Storage.UpdateJobAsync(id, live.JobId, j => j with { State = JobState.Running, ClaimedBy = "alive", LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5) });
 
         // When the recovery pass (the timer's work) looks for expired leases
@@ -29,5 +30,32 @@ public sealed class StuckJobTests
         var outcomes = await TestPlatform.DrainAsync(env.Processor(new FakeExecutor()));
         Assert.Equal(JobOutcome.Done, outcomes[0]);
         Assert.Equal(JobState.Done, (await env.Platform.Storage.GetJobAsync(id, orphan.JobId))!.State);
+    }
+
+    [AzuriteFact]
+    public async Task A_dead_runners_message_comes_back_once_deferred_to_its_lease_end_and_the_timer_sends_no_second_copy()
+    {
+        // Given a model job whose runner died holding it: its row is Running under a lease with 30 s left, and its
+        // message is visible again (the queue lock, half the lease, ran out)
+        await using var env = await TestPlatform.CreateAsync();
+        var id = await env.SubmitAsync();
+        await env.Queue.Queue.ClearMessagesAsync();
+        var orphan = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).First(j => j.Kind == JobKind.Model);
+        var leaseEnd = DateTimeOffset.UtcNow.AddSeconds(30);
+        await env.Platform.Storage.UpdateJobAsync(id, orphan.JobId, j => j with { State = JobState.Running, ClaimedBy = "dead", LeaseUntil = leaseEnd });
+        await env.Platform.Queue.SendBatchAsync([orphan.Message]);
+
+        // When another runner receives it, and the recovery pass runs
+        var lease = await env.Platform.Queue.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.NotNull(lease);
+        var outcome = await env.Processor(new FakeExecutor(), "w2").ProcessAsync(lease);
+        var report = await env.Platform.Coordinator.RecoverAsync();
+
+        // Then the runner defers one copy, invisible until the lease ends (not RetryDelay, 300 ms here), and the pass
+        // re-sends nothing: one message for the job waits on the queue
+        Assert.Equal(JobOutcome.Deferred, outcome);
+        Assert.Equal(0, report.Resent);
+        Assert.Empty((await env.Queue.Queue.PeekMessagesAsync(32)).Value);
+        Assert.Equal(1, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 }

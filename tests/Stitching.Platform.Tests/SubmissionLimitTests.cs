@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -9,17 +10,19 @@ using Stitching.Functions.Sweeps;
 namespace Stitching.Platform.Tests;
 
 /// <summary>
-/// A submission over <see cref="SweepLimitOptions"/> is refused, stating its estimate and the limits, until it is
-/// resubmitted with <c>acceptEstimate=true</c>. <see cref="Specs.Small"/> has 4 stitches.
+/// A submission over <see cref="SweepLimitOptions"/> is refused, stating its estimate and the limits; only the admin
+/// route (<see cref="SubmitSweepOverLimits"/>, the host's master key) queues it, and a function key's
+/// <c>acceptEstimate=true</c> gets 403 saying so. <see cref="Specs.Small"/> has 4 stitches.
 /// </summary>
 public sealed class SubmissionLimitTests
 {
     [AzuriteFact]
-    public async Task A_sweep_over_the_stitch_limit_is_refused_and_nothing_is_stored_or_queued_until_its_estimate_is_accepted()
+    public async Task A_sweep_over_the_stitch_limit_is_refused_to_a_function_key_and_queued_only_by_the_admin_route()
     {
         // Given an API that takes at most 3 stitches per submission
         await using var env = await TestPlatform.CreateAsync();
-        var submit = new SubmitSweep(env.Platform.Coordinator, Options.Create(new SweepLimitOptions { MaxStitches = 3 }));
+        var limits = Options.Create(new SweepLimitOptions { MaxStitches = 3 });
+        var submit = new SubmitSweep(env.Platform.Coordinator, limits);
 
         // When the 4-stitch sweep is submitted, also with acceptEstimate=false
         foreach (var query in new[] { "", "?acceptEstimate=false" })
@@ -32,20 +35,41 @@ public sealed class SubmissionLimitTests
             var detail = refused.Json.GetProperty("detail").GetString()!;
             Assert.Contains("estimated at 4 stitches", detail);
             Assert.Contains("the limits are 3 stitches and 24.0 GPU hours", detail);
-            Assert.Contains("acceptEstimate=true", detail);
+            Assert.Contains("POST /api/sweeps/over-limits with the Function app's master key", detail);
             Assert.Equal((4, 3, 24.0), (refused.Json.GetProperty("stitches").GetInt32(), refused.Json.GetProperty("maxStitches").GetInt32(), refused.Json.GetProperty("maxGpuHours").GetDouble()));
             Assert.True(refused.Json.GetProperty("gpuHours").GetDouble() >= 0);
             Assert.Contains("T4", refused.Json.GetProperty("deviceClass").GetString());
         }
+
+        // And acceptEstimate=true on the function-key route is 403, saying what to use, for this sweep and for one within the limits
+        foreach (var limit in new[] { 3, 100 })
+        {
+            var forbidden = await Http.ExecuteAsync(await new SubmitSweep(env.Platform.Coordinator, Options.Create(new SweepLimitOptions { MaxStitches = limit }))
+                .RunAsync(Http.Request("POST", Specs.Small, "?acceptEstimate=true"), default));
+            Assert.Equal(403, forbidden.Status);
+            Assert.Contains("problem+json", forbidden.ContentType);
+            Assert.Contains("an admin submits it to POST /api/sweeps/over-limits with the Function app's master key", forbidden.Json.GetProperty("detail").GetString());
+        }
         Assert.Empty(await env.Platform.Storage.ListSweepsAsync().ToListAsync());
         Assert.Equal(0, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
-        // And with acceptEstimate=true the same sweep is accepted and queued
-        var accepted = await Http.ExecuteAsync(await submit.RunAsync(Http.Request("POST", Specs.Small, "?acceptEstimate=true"), default));
+        // And the admin route queues the same sweep
+        var accepted = await Http.ExecuteAsync(await new SubmitSweepOverLimits(env.Platform.Coordinator).RunAsync(Http.Request("POST", Specs.Small), default));
         Assert.True(accepted.Status == 202, accepted.Body);
         Assert.Equal(4, accepted.Json.GetProperty("stitches").GetInt32());
         Assert.Single(await env.Platform.Storage.ListSweepsAsync().ToListAsync());
         Assert.Equal(2, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public void Only_the_admin_route_waives_the_limits_and_the_functions_host_lets_only_the_master_key_call_it()
+    {
+        static AuthorizationLevel Level(Type function) => function.GetMethod("RunAsync")!.GetParameters()
+            .Select(p => p.GetCustomAttributes(typeof(HttpTriggerAttribute), false).OfType<HttpTriggerAttribute>().SingleOrDefault())
+            .Single(t => t is not null)!.AuthLevel;
+
+        Assert.Equal(AuthorizationLevel.Admin, Level(typeof(SubmitSweepOverLimits)));
+        Assert.Equal(AuthorizationLevel.Function, Level(typeof(SubmitSweep)));
     }
 
     [AzuriteFact]

@@ -41,11 +41,11 @@ public sealed class TestPlatform : IAsyncDisposable
     public StitchingPlatform Platform { get; }
     public StorageJobQueue Queue => (StorageJobQueue)Platform.Queue;
 
-    public static async Task<TestPlatform> CreateAsync(int maxDeliveries = 5, TimeSpan? retryDelay = null, TimeSpan? lockDuration = null)
+    public static async Task<TestPlatform> CreateAsync(int maxDeliveries = 5, TimeSpan? retryDelay = null, TimeSpan? lockDuration = null, int maxDeferrals = 100)
     {
         Requirement.AzuriteRunning();
         var storage = new StitchingStorageOptions { ConnectionString = Azurite.ConnectionString, NamePrefix = "t" + Guid.NewGuid().ToString("N")[..12] };
-        var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = lockDuration ?? TimeSpan.FromSeconds(30), RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(300) };
+        var queue = new JobQueueOptions { Backend = "storage", MaxDeliveries = maxDeliveries, LockDuration = lockDuration ?? TimeSpan.FromSeconds(30), RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(300), MaxDeferrals = maxDeferrals };
         var env = new TestPlatform(storage, queue);
         await env.Platform.CreateIfNotExistsAsync();
         return env;
@@ -58,6 +58,7 @@ public sealed class TestPlatform : IAsyncDisposable
         MaxDeliveries = Platform.Processor.MaxDeliveries,
         LockDuration = Platform.Processor.LockDuration,
         RetryDelay = Platform.Processor.RetryDelay,
+        MaxDeferrals = Platform.Processor.MaxDeferrals,
     });
 
     /// <summary>

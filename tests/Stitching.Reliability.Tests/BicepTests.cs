@@ -114,6 +114,24 @@ public sealed partial class BicepTests
     }
 
     [Fact]
+    public void Failed_runner_executions_raise_an_alert_whose_description_names_the_cannot_start_exit_code()
+    {
+        var alert = Infra("modules/runner-alert.bicep");
+        var main = Infra("main.bicep");
+        // On the runner job's failed executions, wired to the job, with the email optional
+        Assert.Contains("metricName: 'Executions'", alert);
+        Assert.Matches(@"name: 'state'\s+operator: 'Include'\s+values: \[\s+'Failed'", alert);
+        Assert.Contains("targetResourceType: 'Microsoft.App/jobs'", alert);
+        Assert.Contains("jobId: runner.outputs.id", main);
+        Assert.Contains("param alertEmail string = ''", main);
+        Assert.Contains("resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail))", alert);
+        // and its description names the exit code the runner uses when it cannot start
+        var description = Regex.Match(alert, @"description: '((?:[^'\\]|\\.)*)'\n").Groups[1].Value;
+        Assert.Contains($"Exit code {Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode} ", description);
+        Assert.Contains("could not start", description);
+    }
+
+    [Fact]
     public void The_runner_job_takes_one_job_on_the_gpu()
     {
         var args = Regex.Match(Infra("modules/runner-job.bicep"), @"args: \[(.*?)\]", RegexOptions.Singleline).Groups[1].Value;
@@ -128,6 +146,33 @@ public sealed partial class BicepTests
         Assert.True(location.Success, "location needs @allowed regions and azd location metadata");
         Assert.Contains("'swedencentral'", location.Groups[1].Value);
         Assert.Contains("param maxRunnerExecutions int = 1", main);
+    }
+
+    [Fact]
+    public void Each_gpu_profile_lists_the_regions_that_offer_it_and_any_other_pair_fails_with_what_to_change()
+    {
+        var main = Infra("main.bicep");
+        var allowed = Quoted(Regex.Match(main, @"@allowed\(\[([^\]]*)\]\)\s*@metadata\(\{\s*azd: \{\s*type: 'location'").Groups[1].Value);
+        var profiles = Quoted(Regex.Match(main, @"@allowed\(\[([^\]]*)\]\)\s*param gpuProfileType string").Groups[1].Value);
+        var map = Regex.Match(main, @"^var gpuRegions = \{(.*?)^\}", RegexOptions.Singleline | RegexOptions.Multiline);
+        Assert.True(map.Success, "main.bicep has no gpuRegions map");
+        var regions = Regex.Matches(map.Groups[1].Value, @"'(?<profile>[\w-]+)': \[(?<regions>[^\]]*)\]")
+            .ToDictionary(m => m.Groups["profile"].Value, m => Quoted(m.Groups["regions"].Value));
+
+        // Every profile has its regions, all of them allowed locations; T4 is offered in every allowed location, A100 in three
+        Assert.Equal(profiles.Order(), regions.Keys.Order());
+        Assert.All(regions.Values, r => Assert.Subset(allowed.ToHashSet(), r.ToHashSet()));
+        Assert.Equal(allowed.Order(), regions["Consumption-GPU-NC8as-T4"].Order());
+        Assert.Equal(["australiaeast", "eastus", "swedencentral"], regions["Consumption-GPU-NC24-A100"].Order());
+
+        // and the profile the runner gets goes through the check, whose failure names both settings and the regions to pick from
+        Assert.Matches(@"var gpu = contains\(gpuRegions\[gpuProfileType\], location\)\s*\? gpuProfiles\[gpuProfileType\]\s*: fail\('", main);
+        var message = Regex.Match(main, @"fail\('(.*)'\)$", RegexOptions.Multiline).Groups[1].Value; // the whole line: the join inside quotes ', 
+        Assert.Contains("STITCHING_GPU_PROFILE", message);
+        Assert.Contains("AZURE_LOCATION", message);
+        Assert.Contains("${join(gpuRegions[gpuProfileType], ', ')}", message);
+
+        static List<string> Quoted(string text) => Regex.Matches(text, @"'([\w-]+)'").Select(m => m.Groups[1].Value).ToList();
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed partial class FunctionSource
         ["NotFound"] = [404],
         ["NotImplemented"] = [501],
         ["OverLimits"] = [422],
+        ["AdminRequired"] = [403],
         ["Missing"] = [404],
         ["Conflict"] = [409],
     };
@@ -42,7 +43,14 @@ public sealed partial class FunctionSource
             .Where(f => !f.Contains($"{System.IO.Path.DirectorySeparatorChar}obj{System.IO.Path.DirectorySeparatorChar}") && !f.Contains($"{System.IO.Path.DirectorySeparatorChar}bin{System.IO.Path.DirectorySeparatorChar}"))
             .ToList();
         var file = Assert.Single(files);
-        var code = Declaration().Replace(Comment().Replace(File.ReadAllText(file), ""), "");
+        var text = File.ReadAllText(file);
+        // A helper that is not a function, in the function's own folder and named by it (the two submission routes share
+        // SweepSubmissionRequest), is read as part of the function: what it reads and answers, the function does.
+        foreach (var helper in Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(file)!, "*.cs"))
+            if (helper != file && Regex.IsMatch(text, $@"\b{Regex.Escape(System.IO.Path.GetFileNameWithoutExtension(helper))}\.")
+                && File.ReadAllText(helper) is var shared && !shared.Contains("[Function(", StringComparison.Ordinal))
+                text += "\n" + shared;
+        var code = Declaration().Replace(Comment().Replace(text, ""), "");
         return new FunctionSource(System.IO.Path.GetRelativePath(Repo.Root, file), code);
     }
 

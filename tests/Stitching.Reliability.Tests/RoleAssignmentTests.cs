@@ -6,8 +6,9 @@ namespace Stitching.Reliability.Tests;
 
 /// <summary>
 /// infra/main.bicep's role assignments, read from the template, against the role table in
-/// <see cref="PlatformRoles"/>: every identity holds exactly the roles its components' code needs, for both queue
-/// backends, with the template's defaults (deployer debugging access off).
+/// <see cref="PlatformRoles"/>: every identity holds exactly the roles its components' code needs, each on the scope the
+/// table says (the account, one container, the queue), for both queue backends, with the template's defaults
+/// (deployer debugging access off).
 /// </summary>
 public sealed partial class RoleAssignmentTests
 {
@@ -17,16 +18,16 @@ public sealed partial class RoleAssignmentTests
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public void Every_identity_holds_exactly_the_roles_of_the_role_table(QueueBackend backend)
+    public void Every_identity_holds_exactly_the_roles_of_the_role_table_on_its_scopes(QueueBackend backend)
     {
         // Given the template with its defaults and a deployer principal (azd always passes one)
         var assigned = Assignments(backend);
 
-        // Then each identity's roles are the table's, no more and no fewer
+        // Then each identity's roles and their scopes are the table's, no more and no fewer
         foreach (var identity in Enum.GetValues<AzureIdentity>())
         {
-            var expected = PlatformRoles.RolesOf(identity, backend).Select(r => r.Name).Order().ToList();
-            var actual = assigned.Where(a => a.Identity == identity).Select(a => a.Role.Name).Order().ToList();
+            var expected = PlatformRoles.AssignmentsOf(identity, backend).Select(r => $"{r.Role.Name} @ {r.Scope}").Order().ToList();
+            var actual = assigned.Where(a => a.Identity == identity).Select(a => $"{a.Role.Name} @ {a.Scope}").Order().ToList();
             Assert.True(expected.SequenceEqual(actual),
                 $"{identity} ({backend}): the table needs [{string.Join(", ", expected)}], main.bicep assigns [{string.Join(", ", actual)}]");
         }
@@ -42,6 +43,15 @@ public sealed partial class RoleAssignmentTests
         Assert.Contains("containerName: datasetsContainerName", upload.Body);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void The_runner_writes_only_checkpoints_reads_only_datasets_and_has_no_blob_role_on_the_account(QueueBackend backend)
+    {
+        var blob = Assignments(backend).Where(a => a.Identity == AzureIdentity.Runner && a.Role.Service == PlatformService.Blob)
+            .Select(a => $"{a.Role.Name} @ {a.Scope}").Order();
+        Assert.Equal(["Storage Blob Data Contributor @ container checkpoints", "Storage Blob Data Reader @ container datasets"], blob);
+    }
+
     [Fact]
     public void The_role_reader_sees_every_role_module_in_the_template()
     {
@@ -51,28 +61,43 @@ public sealed partial class RoleAssignmentTests
         Assert.True(modules >= 10);
     }
 
-    private sealed record Assignment(AzureIdentity Identity, BuiltInRole Role, string Module, string Body);
+    private sealed record Assignment(AzureIdentity Identity, BuiltInRole Role, string Scope, string Module, string Body);
 
     /// <summary>The role assignments main.bicep makes for one backend, with its parameter defaults.</summary>
     private static List<Assignment> Assignments(QueueBackend backend)
     {
         var roleIds = RolesVariable();
+        var containers = Regex.Matches(Main, @"^var (\w+ContainerName) = '([\w-]+)'", RegexOptions.Multiline).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         var list = new List<Assignment>();
         foreach (var (name, file, condition, body) in RoleModules())
         {
             if (!Applies(condition, backend)) continue;
             var identity = Principal().Match(body) is { Success: true } m ? IdentityNamed(m.Groups[1].Value, name) : throw new InvalidOperationException($"Module {name}: no principalId.");
+            var scope = Scope(name, file, body, containers);
             var ids = Regex.Match(body, @"roleDefinitionIds:\s*\[(.*?)\]", RegexOptions.Singleline);
             Assert.True(ids.Success, $"Module {name}: roleDefinitionIds must be a plain list of roles.<name>.");
             foreach (Match role in Regex.Matches(ids.Groups[1].Value, @"roles\.(\w+)"))
             {
                 Assert.True(roleIds.TryGetValue(role.Groups[1].Value, out var id), $"Module {name}: roles.{role.Groups[1].Value} is not in the roles variable.");
                 var builtIn = BuiltInRole.All.SingleOrDefault(r => r.Id == id) ?? throw new InvalidOperationException($"Module {name}: role {id} is not a known built-in role.");
-                list.Add(new Assignment(identity, builtIn, file, body));
+                list.Add(new Assignment(identity, builtIn, scope, file, body));
             }
         }
         return list;
     }
+
+    /// <summary>Where a role module assigns, in the role table's words (<see cref="PlatformRoles.ScopeOf"/>).</summary>
+    private static string Scope(string module, string file, string body, Dictionary<string, string> containers) => file switch
+    {
+        "storage-roles" => PlatformRoles.StorageAccountScope,
+        "blob-container-roles" => Regex.Match(body, @"containerName:\s*(\w+)") is { Success: true } c && containers.TryGetValue(c.Groups[1].Value, out var name)
+            ? PlatformRoles.ContainerScope(name) : throw new InvalidOperationException($"Module {module}: containerName must be one of the template's *ContainerName variables."),
+        "servicebus-roles" => body.Contains("queueName: serviceBus.outputs.queueName", StringComparison.Ordinal)
+            ? $"queue {PlatformRoles.JobQueue}" : throw new InvalidOperationException($"Module {module}: not on the job queue."),
+        "registry-roles" => "registry",
+        "monitoring-roles" => "application insights",
+        _ => throw new InvalidOperationException($"Module {module}: unknown role module {file}: teach RoleAssignmentTests its scope."),
+    };
 
     private static IEnumerable<(string Name, string File, string? Condition, string Body)> RoleModules() =>
         RoleModule().Matches(Main).Select(m => (m.Groups["name"].Value, m.Groups["file"].Value,

@@ -24,6 +24,7 @@ public interface IJobLease
     /// For a job that cannot run yet: sends a fresh copy of the message (new message id, delivery count 1) that becomes
     /// visible after <paramref name="delay"/>, then completes this one, so waiting never uses up deliveries.
     /// The copy is sent first: a runner that dies in between leaves a duplicate, which the job row's claim makes harmless.
+    /// The copy's <see cref="JobMessage.Deferrals"/> is this one's plus one (the body of an unparsed message is not deferred).
     /// </summary>
     Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default);
     Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken = default);

@@ -8,6 +8,10 @@ public static class JobMessageParser
 {
     public static string Serialize(JobMessage message) => JsonSerializer.Serialize(message, PlatformJsonContext.Default.JobMessage);
 
+    /// <summary>The body of a deferred copy of <paramref name="message"/>: the same job, one more deferral counted.</summary>
+    public static string DeferredCopy(JobMessage? message) =>
+        Serialize((message ?? throw new InvalidOperationException("Only a parsed job message can be deferred.")) with { Deferrals = message.Deferrals + 1 });
+
     public static (JobMessage? Message, string? Error) Parse(string body)
     {
         JobMessage? message;

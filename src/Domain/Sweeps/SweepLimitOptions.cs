@@ -5,7 +5,7 @@ namespace Stitching.Domain.Sweeps;
 /// <summary>
 /// How big a sweep the API queues without being asked twice (<c>Stitching:Limits:*</c>): one more architecture or a
 /// forgotten layer list turns an hour's sweep into a week of GPU time, so a submission whose <see cref="SweepEstimate"/>
-/// exceeds these is refused until it is resubmitted with <c>acceptEstimate=true</c>.
+/// exceeds these is refused; only an admin (the Function app's master key) may submit it anyway, at <c>/api/sweeps/over-limits</c>.
 /// </summary>
 public sealed class SweepLimitOptions
 {
@@ -43,6 +43,10 @@ public sealed class SweepLimitOptions
 
     public double GpuHours(SweepEstimate estimate) => Target(estimate).Seconds / 3600;
 
+    /// <summary>How a sweep over the limits is queued anyway: the sentence both refusals (422 over limits, 403 for acceptEstimate) end with.</summary>
+    public const string AdminWay = "to queue it anyway, an admin submits it to POST /api/sweeps/over-limits with the Function app's master key " +
+                                   "(a function key cannot waive the limits; acceptEstimate=true no longer does).";
+
     /// <summary>Null within the limits; otherwise the refusal, stating the estimate, the limits and how to go ahead.</summary>
     public string? Exceeded(SweepEstimate estimate)
     {
@@ -52,6 +56,6 @@ public sealed class SweepLimitOptions
         var estimated = string.Create(CultureInfo.InvariantCulture, $"{estimate.Stitches:N0} stitches and {hours:N1} GPU hours on {target.Device}");
         var limits = string.Create(CultureInfo.InvariantCulture, $"{MaxStitches:N0} stitches and {MaxGpuHours:N1} GPU hours");
         return $"This sweep is estimated at {estimated}; the limits are {limits} per submission ({Section}). " +
-               "Check the estimate with dryRun=true, then resubmit with acceptEstimate=true to queue it anyway.";
+               "Check the estimate with dryRun=true; " + AdminWay;
     }
 }

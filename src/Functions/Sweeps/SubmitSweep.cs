@@ -13,7 +13,9 @@ namespace Stitching.Functions.Sweeps;
 /// POST /api/sweeps: validates, plans and queues a sweep (202). With <c>?dryRun=true</c> it queues nothing and answers
 /// 200 with the <see cref="SweepEstimate"/> (jobs, stitches, FLOPs, cache memory, time per device class, and a cost
 /// when <c>pricePerGpuHour</c> is given). A sweep over the <see cref="SweepLimitOptions"/> is refused (422, stating its
-/// estimate and the limits) unless <c>?acceptEstimate=true</c>.
+/// estimate and the limits); only an admin may queue it anyway, through <see cref="SubmitSweepOverLimits"/>: the limits
+/// guard the budget, so a function key (every client has one) cannot waive them. <c>?acceptEstimate=true</c>, which once
+/// did, is answered 403 with the way to go.
 /// </summary>
 public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimitOptions>? limits = null)
 {
@@ -23,33 +25,23 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     [EndpointSummary("Submit a sweep (202), or estimate it without queuing anything (dryRun=true, 200)")]
     [QueryParameter("dryRun", typeof(bool), "true: plan and estimate only, answer 200 with the estimate and queue nothing.", Default = "false")]
     [QueryParameter("pricePerGpuHour", typeof(double), "With dryRun: a price per GPU hour in (0, 1000), to estimate each GPU's cost.")]
-    [QueryParameter("acceptEstimate", typeof(bool), "true: queue a sweep even when its estimate exceeds the configured limits (Stitching:Limits).", Default = "false")]
+    [QueryParameter("acceptEstimate", typeof(bool), "Only false here: exceeding the limits needs the admin route, POST /api/sweeps/over-limits with the host's master key; true is answered 403.", Default = "false")]
     [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
+    [ProblemResponse(StatusCodes.Status403Forbidden, "acceptEstimate=true: a function key cannot waive the limits; an admin submits over them at POST /api/sweeps/over-limits.")]
     [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
-    [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. Resubmit with acceptEstimate=true.")]
+    [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. An admin can queue it at POST /api/sweeps/over-limits.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();
-        var dryRun = Flag(request.Query["dryRun"], "dryRun", errors);
-        var acceptEstimate = Flag(request.Query["acceptEstimate"], "acceptEstimate", errors);
-        var priceText = request.Query["pricePerGpuHour"].ToString();
-        double? price = null;
-        if (priceText.Length > 0)
-        {
-            if (!double.TryParse(priceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || !(p > 0 && p < 1000))
-                errors.Add(new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{SweepSpecValidator.Truncate(priceText)}'."));
-            price = p;
-        }
-        if (errors.Count > 0) return Problems.Invalid(errors, "Bad query");
-
-        var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
-        if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
-        var (planned, invalid) = SweepCoordinator.Plan(spec);
-        if (planned is not { } plan) return Problems.Invalid(invalid);
-        if (dryRun) return TypedResults.Ok(SweepEstimate.Create(plan, price));
-        if (!acceptEstimate && SweepEstimate.Create(plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
+        var acceptEstimate = SweepSubmissionRequest.Flag(request.Query["acceptEstimate"], "acceptEstimate", errors);
+        if (errors.Count == 0 && acceptEstimate) return Problems.AdminRequired(SweepLimitOptions.AdminWay);
+        var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, errors, cancellationToken);
+        if (invalid is not null) return invalid;
+        if (submission is null) return problem!;
+        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.PricePerGpuHour));
+        if (SweepEstimate.Create(submission.Plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
             return Problems.OverLimits(refusal, new Dictionary<string, object?>
             {
                 // The numbers of the sentence, for a client to show or compare without parsing it.
@@ -59,17 +51,6 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
                 ["maxStitches"] = _limits.MaxStitches,
                 ["maxGpuHours"] = _limits.MaxGpuHours,
             });
-
-        var sweep = await coordinator.SubmitAsync(plan, cancellationToken);
-        var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
-        return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
-    }
-
-    /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>
-    private static bool Flag(Microsoft.Extensions.Primitives.StringValues value, string name, List<ValidationError> errors)
-    {
-        var text = value.ToString();
-        if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{SweepSpecValidator.Truncate(text)}'."));
-        return text == "true";
+        return await submission.QueueAsync(coordinator, request, cancellationToken);
     }
 }

@@ -20,6 +20,11 @@ public static class CliErrors
         {
             return await app.RunAsync(args);
         }
+        catch (RunnerCannotStartException e)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)} (exit {Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode}: the runner cannot start)");
+            return Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode;
+        }
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
                                    or StorageConfigurationException or OptionsValidationException or KeyNotFoundException or IncomparableSweepsException

@@ -20,7 +20,8 @@ namespace Stitching.GpuRunner.Cli;
 /// <summary>
 /// Processes jobs from the platform's queue with the real engine: until Ctrl+C or SIGTERM, or in job mode
 /// (<c>--max-jobs N</c>; a Container Apps job execution uses 1) after N messages whatever their outcome or at the
-/// first empty receive. Exit code 1 when a job failed, 143 when SIGTERM interrupted a job (its message is handed back).
+/// first empty receive. Exit code 1 when a job failed, 143 when SIGTERM interrupted a job (its message is handed back),
+/// <see cref="RunnerJob.CannotStartExitCode"/> when it cannot start (no CUDA for <c>--device cuda</c>, libtorch not loadable).
 /// Storage and queue come from configuration; the loop is <see cref="WorkerService"/> on the Generic Host.
 /// </summary>
 public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
@@ -57,15 +58,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Threads is { } threads) torch.set_num_threads(threads);
-        var device = settings.Device switch
-        {
-            "cpu" => CPU,
-            // Checked before any message is received, so a GPU runner never trains on the CPU or takes a job it cannot run.
-            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException(
-                "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
-            _ => cuda.is_available() ? CUDA : CPU,
-        };
+        var device = StartTorch(settings);
 
         var overrides = new Dictionary<string, string?>();
         if (settings.ModelsDir is { } dir) overrides[$"{JobProcessorOptions.Section}:{nameof(JobProcessorOptions.CheckpointDirectory)}"] = Path.GetFullPath(dir);
@@ -107,6 +100,31 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         finally
         {
             await ((IAsyncDisposable)host).DisposeAsync(); // the engine and, with Service Bus, its connection
+        }
+    }
+
+    /// <summary>
+    /// Loads libtorch and picks the device, before any message is received, so a runner that cannot run a job never
+    /// takes one: it exits with <see cref="RunnerJob.CannotStartExitCode"/> and the message stays on the queue.
+    /// </summary>
+    private static Device StartTorch(Settings settings)
+    {
+        try
+        {
+            if (settings.Threads is { } threads) torch.set_num_threads(threads);
+            return settings.Device switch
+            {
+                "cpu" => CPU,
+                // A GPU runner never trains on the CPU.
+                "cuda" => cuda.is_available() ? CUDA : throw new RunnerCannotStartException(
+                    "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
+                _ => cuda.is_available() ? CUDA : CPU,
+            };
+        }
+        // What TorchSharp throws when its native libraries are missing or do not match the managed ones.
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException or EntryPointNotFoundException or NotSupportedException)
+        {
+            throw new RunnerCannotStartException($"libtorch could not be loaded: {e.Message}", e);
         }
     }
 }

@@ -17,8 +17,9 @@ namespace Stitching.Platform.Coordination;
 /// What the API does with sweeps: submit (validate, store, plan the jobs, fan out), status, cancel. Fan-out sends model jobs
 /// first and a stitch job only once both its models are in the models table; a worker calls
 /// <see cref="OnModelDoneAsync"/> after each model, which sends the stitches that became ready.
-/// Sending is exactly-once in effect: job ids are deterministic, the jobs table records <c>Sent</c>, Service Bus
-/// drops a re-sent message id, and a worker's ETag claim makes any remaining duplicate a no-op.
+/// Each job is sent once: a fan-out claims a job's row by ETag before sending it and marks it <c>Sent</c> after, so
+/// concurrent fan-outs never send the same job; only a sender that dies between sending and marking leaves a duplicate,
+/// which Service Bus drops (same message id) and a worker's ETag claim makes a no-op on a Storage queue.
 /// </summary>
 public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, ILogger<SweepCoordinator>? logger = null)
 {
@@ -35,6 +36,20 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
 
     /// <summary>How long a small sweep may stay Planning before <see cref="RecoverAsync"/> takes its planning over (its submitter died).</summary>
     public TimeSpan PlanningTakeover { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a fan-out's claim on the rows it is sending holds off other fan-outs: far longer than sending one chunk
+    /// takes, so a live sender's rows are never sent twice; a dead sender's are sent by the first fan-out after it.
+    /// </summary>
+    public TimeSpan SendClaim { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a job may stay Running after its lease ran out before <see cref="RecoverAsync"/> sends it again. Its
+    /// message comes back by itself (the dead runner's queue lock runs out; the runner that receives it defers one copy
+    /// to the lease's end), so a re-send at the lease's end was a second copy, and a second GPU execution; this only
+    /// covers a message the queue lost (expired, say), with room for a cold runner start.
+    /// </summary>
+    public TimeSpan LostMessageGrace { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Dead letters <see cref="RecoverAsync"/> records per pass at most; the rest wait for the next pass.</summary>
     public int DeadLettersPerPass { get; init; } = 1000;
@@ -98,7 +113,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     {
         await storage.AddJobsAsync(models.Concat(stitches), cancellationToken);
         if (await storage.TryActivateSweepAsync(sweepId, cancellationToken)) await FanOutAsync(sweepId, cancellationToken);
-        else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await CancelAsync(sweepId, cancellationToken);
+        else if ((await storage.GetSweepAsync(sweepId, cancellationToken))?.State == SweepState.Cancelled) await SettleCancelledAsync(sweepId, cancellationToken);
     }
 
     /// <summary>The sweep's job messages, carrying the current trace (submission or planning) for the runners to join.</summary>
@@ -109,31 +124,43 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
             plan.StitchJobs.Select(g => JobMessage.ForStitches(sweepId, g) with { TraceParent = trace }).ToList());
     }
 
-    /// <summary>Sends every queued, unsent job whose inputs exist. Safe to call again at any time.</summary>
+    /// <summary>
+    /// Sends every queued, unsent job whose inputs exist, each once however many fan-outs run at the same time (runners
+    /// after each model, the timer, a retry): a chunk's rows are claimed by ETag (<see cref="JobRow.SendingUntil"/>) before
+    /// its messages go out, and only the claimed ones are sent. A claim whose sender died before marking its rows Sent
+    /// expires after <see cref="SendClaim"/>, and the next fan-out sends them. Safe to call again at any time.
+    /// </summary>
     public async Task<int> FanOutAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is null || sweep.State == SweepState.Cancelled) return 0;
 
-        var pending = new List<JobMessage>();
+        var now = DateTimeOffset.UtcNow;
+        var pending = new List<JobRow>();
         await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
-            if (!job.Sent && job.State == JobState.Queued) pending.Add(job.Message);
+            if (job.IsSendable(now)) pending.Add(job);
 
         var ready = new Dictionary<string, bool>();
         async Task<bool> Ready(ModelSpec m) =>
             ready.TryGetValue(m.Key, out var r) ? r : ready[m.Key] = await storage.GetModelAsync(m.Key, cancellationToken) is not null;
 
-        var toSend = pending.Where(m => m.Kind == JobKind.Model).ToList();
-        foreach (var m in pending.Where(m => m.Kind == JobKind.Stitch))
-            if (await Ready(m.Stitches!.Sender) && await Ready(m.Stitches.Receiver)) toSend.Add(m);
+        var toSend = pending.Where(j => j.Kind == JobKind.Model).ToList();
+        foreach (var j in pending.Where(j => j.Kind == JobKind.Stitch))
+            if (await Ready(j.Message.Stitches!.Sender) && await Ready(j.Message.Stitches.Receiver)) toSend.Add(j);
 
+        var sent = 0;
         foreach (var chunk in toSend.Chunk(SendChunk))
         {
-            await queue.SendBatchAsync(chunk, cancellationToken);
-            await storage.MarkSentAsync(sweepId, chunk.Select(m => m.JobId), cancellationToken);
+            // The claim is taken just before the chunk goes out, so SendClaim bounds one chunk's sending, not the whole fan-out's.
+            var until = DateTimeOffset.UtcNow + SendClaim;
+            var claimed = await storage.TryUpdateJobsAsync(chunk.Select(j => j with { SendingUntil = until }).ToList(), cancellationToken);
+            if (claimed.Count == 0) continue;
+            await queue.SendBatchAsync(claimed.Select(j => j.Message), cancellationToken);
+            await storage.MarkSentAsync(sweepId, claimed.Select(j => j.JobId), cancellationToken);
+            sent += claimed.Count;
         }
-        if (toSend.Count > 0) _logger.LogInformation("Sweep {SweepId}: sent {Count} jobs", sweepId, toSend.Count);
-        return toSend.Count;
+        if (sent > 0) _logger.LogInformation("Sweep {SweepId}: sent {Count} jobs", sweepId, sent);
+        return sent;
     }
 
     /// <summary>Called by a worker once a model's checkpoint and row are stored.</summary>
@@ -158,21 +185,35 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     /// The recovery pass, run by the Function app's timer (<c>RecoverSweeps</c>) and offline by the local host's loop,
     /// never by runners (scale-to-zero keeps none idle): records dead-lettered messages as Failed rows with their reason,
     /// plans sweeps left Planning (big ones at once, small ones whose submitter died after <see cref="PlanningTakeover"/>),
-    /// re-sends jobs whose runner's lease expired, and sends jobs whose models are ready but which were never sent.
+    /// re-sends jobs whose runner's lease expired <see cref="LostMessageGrace"/> ago (their message was lost), and sends
+    /// jobs whose models are ready but which were never sent. It reads only the sweeps open in the index of unfinished
+    /// ones (<see cref="StitchingStorage.ActivePartition"/>), and closes those it finds finished, or cancelled and settled.
     /// Safe to run at any time and twice at once: rows are upserted or changed by ETag, a job runs once whatever copies
     /// of its message exist, and Service Bus drops a re-sent message id.
     /// </summary>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
     {
         var deadLetters = await ReconcileDeadLettersAsync(cancellationToken);
+        await storage.BuildActiveIndexOnceAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         int planned = 0, sent = 0;
         var resent = new List<JobMessage>();
-        var sweeps = new List<SweepRecord>();
-        await foreach (var sweep in storage.ListSweepsAsync(cancellationToken)) sweeps.Add(sweep);
-        foreach (var sweep in sweeps)
+        // Only the index of unfinished sweeps: a finished or cancelled sweep leaves it below, so a pass costs O(active sweeps).
+        var active = await storage.ListActiveSweepsAsync(cancellationToken).ToListAsync(cancellationToken);
+        foreach (var (sweepId, createdAt, etag) in active)
         {
-            if (sweep.State == SweepState.Cancelled) continue;
+            var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
+            if (sweep is null)
+            {
+                // Its submitter died between the index row and the sweep row (or is between them right now).
+                if (now - createdAt > PlanningTakeover) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
+                continue;
+            }
+            if (sweep.State == SweepState.Cancelled)
+            {
+                if (await SettleCancelledAsync(sweep.Id, cancellationToken)) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
+                continue;
+            }
             if (sweep.State == SweepState.Planning)
             {
                 if (sweep.TotalJobs > InlinePlanningLimit || now - sweep.CreatedAt > PlanningTakeover)
@@ -184,15 +225,20 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
                 continue;
             }
             var unsent = false;
+            int rows = 0, open = 0;
             await foreach (var job in storage.ListJobsAsync(sweep.Id, cancellationToken))
             {
-                if (job.State == JobState.Running && job.LeaseUntil < now
+                rows++;
+                if (job.State == JobState.Running && job.LeaseUntil + LostMessageGrace < now
                     && await storage.TryUpdateJobAsync(job with { State = JobState.Queued, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
                     resent.Add(job.Message);
-                unsent |= job is { State: JobState.Queued, Sent: false };
+                unsent |= job.IsSendable(now);
+                if (!job.IsFinished) open++;
             }
             // A model finished by another sweep, or a fan-out cut short by a dying runner, leaves ready jobs unsent.
             if (unsent) sent += await FanOutAsync(sweep.Id, cancellationToken);
+            // Done, Failed and Cancelled rows change only by a retry, which puts the sweep back in the index.
+            if (open == 0 && rows >= sweep.TotalJobs) await storage.RemoveActiveAsync(sweepId, etag, cancellationToken);
         }
         foreach (var chunk in resent.Chunk(SendChunk)) await queue.SendBatchAsync(chunk, cancellationToken);
         if (resent.Count > 0) _logger.LogWarning("Re-sent {Count} jobs whose runner's lease expired", resent.Count);
@@ -218,8 +264,7 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
                 var error = $"{letter.Reason}: {letter.Description}";
                 if (letter.Message is not { } m)
                     _logger.LogWarning("Dropping an unreadable dead letter ({Reason}): {Body}", letter.Reason, letter.Body.Length <= 300 ? letter.Body : letter.Body[..300]);
-                else if (await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.IsFinished ? null
-                             : j with { State = JobState.Failed, Error = error, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+                else if (await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.DeadLettered(letter.Reason, error), cancellationToken) is not null)
                 {
                     recorded++;
                     _logger.LogWarning("Job {JobId} of sweep {SweepId} dead-lettered: {Error}", m.JobId, m.SweepId, error);
@@ -231,17 +276,38 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         return recorded;
     }
 
-    /// <summary>Marks the sweep cancelled and its queued jobs Cancelled; running jobs finish, queued messages are skipped.</summary>
+    /// <summary>
+    /// Marks the sweep cancelled and answers: two requests, whatever its size (a row-by-row cancel of a 5,000-job sweep
+    /// took half a minute). From then on its queued jobs count as cancelled (<see cref="GetStatusAsync"/>), fan-out sends
+    /// none, a runner skips any message of it it receives and marks that row Cancelled, and the recovery pass marks
+    /// the remaining rows (<see cref="SettleCancelledAsync"/>). Running jobs stop at their next lock renewal.
+    /// </summary>
     public async Task<bool> CancelAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         if (await storage.GetSweepAsync(sweepId, cancellationToken) is null) return false;
         await storage.SetSweepStateAsync(sweepId, SweepState.Cancelled, cancellationToken);
-        await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
-            if (job.State == JobState.Queued)
-                // A conflict means a worker just claimed it; that job finishes and the rest stay cancelled.
-                await storage.TryUpdateJobAsync(job with { State = JobState.Cancelled }, cancellationToken);
         _logger.LogInformation("Sweep {SweepId} cancelled", sweepId);
         return true;
+    }
+
+    /// <summary>
+    /// Marks a cancelled sweep's queued rows, and running rows whose runner's lease ran out, Cancelled, in batched
+    /// ETag-conditional transactions (a row a worker claimed meanwhile is left to that worker, which stops at its next
+    /// renewal). True when every row is finished, so the sweep needs no more recovery.
+    /// </summary>
+    public async Task<bool> SettleCancelledAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var open = new List<JobRow>();
+        var running = 0;
+        await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
+        {
+            if (job.State == JobState.Queued || job.State == JobState.Running && job.LeaseUntil < now)
+                open.Add(job with { State = JobState.Cancelled, ClaimedBy = null, LeaseUntil = null });
+            else if (job.State == JobState.Running) running++;
+        }
+        var stored = await storage.TryUpdateJobsAsync(open, cancellationToken);
+        return running == 0 && stored.Count == open.Count;
     }
 
     /// <summary>
@@ -276,14 +342,18 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         if (sweep.State == SweepState.Cancelled)
             return new SweepRetry(sweepId, 0, [], "Nothing retried: the sweep was cancelled. Submit it again to run it.");
 
+        // Back in the recovery pass's index before and after the rows change: before, so a retry that dies halfway is
+        // still recovered; after, so a pass that saw every row finished just before cannot take the sweep out for good.
+        await storage.MarkActiveAsync(sweepId, sweep.CreatedAt, cancellationToken);
         var requeued = new List<string>();
         await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
         {
             if (!include.Contains(job.State)) continue;
             // A conflict means the row changed meanwhile (a late worker, another retry): left as it now is.
-            if (await storage.TryUpdateJobAsync(job with { State = JobState.Queued, Sent = false, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+            if (await storage.TryUpdateJobAsync(job with { State = JobState.Queued, Sent = false, SendingUntil = null, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
                 requeued.Add(job.JobId);
         }
+        if (requeued.Count > 0) await storage.MarkActiveAsync(sweepId, sweep.CreatedAt, cancellationToken);
         if (requeued.Count == 0)
             return new SweepRetry(sweepId, 0, [], $"Nothing retried: no job is {string.Join(" or ", include.Select(s => s.ToString().ToLowerInvariant()))}.");
         var sent = await FanOutAsync(sweepId, cancellationToken);
@@ -313,10 +383,13 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         // While Planning not every row exists yet: the missing ones count as queued.
         var total = Math.Max(counts.Values.Sum(), sweep.TotalJobs);
         var queued = counts.GetValueOrDefault(JobState.Queued) + total - counts.Values.Sum();
-        var finished = counts.GetValueOrDefault(JobState.Done) + counts.GetValueOrDefault(JobState.Failed) + counts.GetValueOrDefault(JobState.Cancelled);
+        var cancelled = counts.GetValueOrDefault(JobState.Cancelled);
+        // A cancelled sweep's queued rows are marked by the recovery pass, not by the cancel: they will never run.
+        if (sweep.State == SweepState.Cancelled) (cancelled, queued) = (cancelled + queued, 0);
+        var finished = counts.GetValueOrDefault(JobState.Done) + counts.GetValueOrDefault(JobState.Failed) + cancelled;
         return new SweepStatus(sweep.Id, sweep.Name, sweep.State, sweep.CreatedAt, total,
             queued, counts.GetValueOrDefault(JobState.Running), counts.GetValueOrDefault(JobState.Done),
-            counts.GetValueOrDefault(JobState.Failed), counts.GetValueOrDefault(JobState.Cancelled),
+            counts.GetValueOrDefault(JobState.Failed), cancelled,
             total == 0 ? 1 : (double)finished / total, finished == total && sweep.State != SweepState.Planning, failures)
         {
             Tags = sweep.Spec.Tags, Description = sweep.Spec.Description, Warnings = warnings,

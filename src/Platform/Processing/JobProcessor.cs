@@ -93,7 +93,7 @@ public sealed class JobProcessor(
             return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
 
         if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
-            return await DeferAsync(lease, m, "another worker holds it", cancellationToken);
+            return await DeferAsync(lease, m, "another worker holds it", cancellationToken, UntilLeaseEnds(job));
         if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitches!, cancellationToken))
             return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
 
@@ -106,7 +106,9 @@ public sealed class JobProcessor(
         }, cancellationToken);
         // Lost the race: the winner runs it. The message is kept (deferred, not completed) so a winner that
         // crashes cannot take the job's last message with it; once the winner is done, this copy completes as a duplicate.
-        if (claimed is null) return await DeferAsync(lease, m, "another worker claimed it first", cancellationToken);
+        if (claimed is null)
+            return await DeferAsync(lease, m, "another worker claimed it first", cancellationToken,
+                await storage.GetJobAsync(m.SweepId, m.JobId, cancellationToken) is { } winner ? UntilLeaseEnds(winner) : null);
 
         return await RunAsync(lease, sweep, claimed, cancellationToken);
     }
@@ -342,12 +344,24 @@ public sealed class JobProcessor(
         await storage.GetModelAsync(group.Sender.Key, ct) is not null && await storage.GetModelAsync(group.Receiver.Key, ct) is not null;
 
     /// <summary>A fresh copy after <see cref="JobProcessorOptions.RetryDelay"/>: waiting must not use up the message's deliveries.</summary>
-    private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct)
+    private async Task<JobOutcome> DeferAsync(IJobLease lease, JobMessage m, string why, CancellationToken ct, TimeSpan? delay = null)
     {
+        if (m.Deferrals >= options.MaxDeferrals)
+            return await DeadLetterAsync(lease, m, JobRow.DeferralLimitExceeded,
+                $"Deferred {m.Deferrals} times (max {options.MaxDeferrals}, Stitching:Queue:MaxDeferrals); the last time because {why}.", ct);
         _logger.LogInformation("Job {JobId} deferred: {Reason}", m.JobId, why);
-        await lease.DeferAsync(options.RetryDelay, ct);
+        await lease.DeferAsync(delay ?? options.RetryDelay, ct);
         return JobOutcome.Deferred;
     }
+
+    /// <summary>
+    /// The wait for a copy of a job another worker holds: until that worker's lease ends (a second after), not
+    /// <see cref="JobProcessorOptions.RetryDelay"/>. A dead runner's message comes back when its queue lock runs out, a lock
+    /// before its lease does; a copy every RetryDelay until then was one more message, and one more GPU execution, each time.
+    /// </summary>
+    private TimeSpan UntilLeaseEnds(JobRow job) =>
+        job is { State: JobState.Running, LeaseUntil: { } until } && until - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) is var left && left > options.RetryDelay
+            ? left : options.RetryDelay;
 
     private async Task ReleaseAsync(IJobLease lease)
     {
@@ -367,11 +381,9 @@ public sealed class JobProcessor(
     private async Task<JobOutcome> DeadLetterAsync(IJobLease lease, JobMessage? m, string reason, string description, CancellationToken ct)
     {
         _logger.LogError("Dead-lettering {JobId}: {Reason}: {Description}", m?.JobId ?? "(unreadable)", reason, description);
-        if (m is not null)
-            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.State == JobState.Done ? null
-                : j with { State = JobState.Failed, Error = $"{reason}: {description}", ClaimedBy = null, LeaseUntil = null }, ct);
+        var failed = m is not null && await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.DeadLettered(reason, $"{reason}: {description}"), ct) is not null;
         await lease.DeadLetterAsync(reason, description, ct);
-        if (m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
+        if (failed && m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
         return JobOutcome.DeadLettered;
     }
 

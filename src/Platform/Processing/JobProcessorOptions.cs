@@ -15,6 +15,8 @@ public sealed class JobProcessorOptions
     public int MaxDeliveries { get; set; } = 5;
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>See <see cref="Queues.JobQueueOptions.MaxDeferrals"/>.</summary>
+    public int MaxDeferrals { get; set; } = 100;
     /// <summary>
     /// How often, at most, a stitch group's training progress is saved (at an epoch's end) and uploaded to the checkpoint
     /// store, so a redelivered job resumes there instead of from the start; zero: every epoch.

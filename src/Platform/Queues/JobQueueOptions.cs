@@ -19,6 +19,12 @@ public sealed class JobQueueOptions
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Delay before a message whose job cannot run yet (models missing, another worker on it) is seen again.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Deferred copies of one job after which the next is dead-lettered (DeferralLimitExceeded) instead: each copy is
+    /// another runner start, so a job whose models never come cannot bounce forever. 100 is about an hour of 30 s waits,
+    /// or the 2 x lock lease of a job another runner holds renewed 50 times (over 8 h with the deployed 5 min lock).
+    /// </summary>
+    public int MaxDeferrals { get; set; } = 100;
 
     public bool UsesServiceBus => Backend.Equals("servicebus", StringComparison.OrdinalIgnoreCase);
 }

@@ -44,7 +44,7 @@ public sealed class ServiceBusJobLease : IJobLease
     /// </summary>
     public async Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        var copy = new ServiceBusMessage(_message) { MessageId = Guid.NewGuid().ToString("N") };
+        var copy = new ServiceBusMessage(_message) { MessageId = Guid.NewGuid().ToString("N"), Body = BinaryData.FromString(JobMessageParser.DeferredCopy(Message)) };
         await _sender.ScheduleMessageAsync(copy, DateTimeOffset.UtcNow + delay, cancellationToken);
         await _receiver.CompleteMessageAsync(_message, cancellationToken);
     }

@@ -38,7 +38,7 @@ public sealed class StorageJobLease : IJobLease
     /// <summary>A new message with a visibility delay (its dequeue count starts again), then deletion of this one.</summary>
     public async Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        await _queue.Queue.SendMessageAsync(Body, visibilityTimeout: delay, cancellationToken: cancellationToken);
+        await _queue.Queue.SendMessageAsync(JobMessageParser.DeferredCopy(Message), visibilityTimeout: delay, cancellationToken: cancellationToken);
         await CompleteAsync(cancellationToken);
     }
 

@@ -15,8 +15,11 @@ namespace Stitching.Platform.Security;
 /// Azure identities: the API, the timer and the Functions host share the Function app's identity
 /// (<see cref="IdentityOf"/>); a Function app's code sees one AZURE_CLIENT_ID, so a timer in the same app cannot
 /// run as another identity. Offline they get separate SAS tokens, so the table keeps them apart.
-/// Storage roles are assigned on the account, Service Bus roles on the one queue (its dead-letter subqueue
-/// included), the dataset uploader's on the <c>datasets</c> container only.
+/// Storage roles are assigned on the account, except the runner's blob roles (Contributor on <c>checkpoints</c>, Reader
+/// on <c>datasets</c>, so it sees neither the deployment package nor the host's containers) and the dataset uploader's
+/// (<c>datasets</c> only); Service Bus roles on the one queue (its dead-letter subqueue included). The API's Blob Data
+/// Owner stays on the account: the Functions host creates its own containers (azure-webjobs-hosts, -secrets) at start.
+/// Offline, SAS tokens are per account and service, so the container scopes are checked against the template only.
 /// </remarks>
 public static class PlatformRoles
 {
@@ -28,6 +31,12 @@ public static class PlatformRoles
     public const string HostContainers = "azure-webjobs-hosts, azure-webjobs-secrets, app-package-*";
 
     private const DataOperations Upsert = Add | Update;
+
+    /// <summary>The scope of a role on the whole storage account.</summary>
+    public const string StorageAccountScope = "storage account";
+
+    /// <summary>The scope of a role on one blob container.</summary>
+    public static string ContainerScope(string container) => $"container {container}";
 
     public static IReadOnlyList<DataAccess> Table { get; } =
     [
@@ -81,9 +90,10 @@ public static class PlatformRoles
         new(PlatformComponent.Runner, PlatformService.Table, "models", CreateResource | Read | Upsert, BuiltInRole.StorageTableDataContributor,
             "UpsertModelAsync, GetModelAsync; UpsertProvenanceAsync writes its run's provenance once"),
         new(PlatformComponent.Runner, PlatformService.Blob, CheckpointsContainer, CreateResource | Read | Create | Write, BuiltInRole.StorageBlobDataContributor,
-            "downloads and uploads model and stitch checkpoints (uploads overwrite); WorkerService creates the container at start"),
+            "downloads and uploads model and stitch checkpoints (uploads overwrite); WorkerService creates the container at start (it exists: the template makes it)",
+            Scope: ContainerScope(CheckpointsContainer)),
         new(PlatformComponent.Runner, PlatformService.Blob, DatasetsContainer, Read | List, BuiltInRole.StorageBlobDataReader,
-            "lists the dataset's blobs with their SHA-256 metadata, then fetches and verifies the files"),
+            "lists the dataset's blobs with their SHA-256 metadata, then fetches and verifies the files", Scope: ContainerScope(DatasetsContainer)),
         new(PlatformComponent.Runner, PlatformService.ServiceBus, JobQueue, Send, BuiltInRole.ServiceBusDataSender,
             "OnModelDoneAsync sends the stitch jobs a finished model unlocks", QueueBackend.ServiceBus),
         new(PlatformComponent.Runner, PlatformService.ServiceBus, JobQueue, Receive, BuiltInRole.ServiceBusDataReceiver,
@@ -109,7 +119,7 @@ public static class PlatformRoles
 
         // ---- The `datasets upload` command (azd postprovision, as the deployer)
         new(PlatformComponent.DatasetUploader, PlatformService.Blob, DatasetsContainer, CreateResource | Read | List | Create | Write, BuiltInRole.StorageBlobDataContributor,
-            "uploads the dataset files with their SHA-256 metadata, skipping those already there"),
+            "uploads the dataset files with their SHA-256 metadata, skipping those already there", Scope: ContainerScope(DatasetsContainer)),
     ];
 
     /// <summary>Where a component's rights live in Azure: the managed identity (or person) that holds its roles.</summary>
@@ -124,6 +134,29 @@ public static class PlatformRoles
 
     public static IEnumerable<DataAccess> For(PlatformComponent component, QueueBackend backend) =>
         Table.Where(a => a.Component == component && a.AppliesTo(backend));
+
+    /// <summary>Where a row's role is assigned: its own <see cref="DataAccess.Scope"/>, or the service's default.</summary>
+    public static string ScopeOf(DataAccess access) => access.Scope ?? access.Service switch
+    {
+        PlatformService.Blob or PlatformService.Table or PlatformService.Queue => StorageAccountScope,
+        PlatformService.ServiceBus => $"queue {JobQueue}",
+        PlatformService.Registry => "registry",
+        PlatformService.Monitoring => "application insights",
+        _ => throw new ArgumentOutOfRangeException(nameof(access), access.Service, null),
+    };
+
+    /// <summary>
+    /// The role assignments one Azure identity must hold, each with its scope: those of every component it runs, less
+    /// any covered by an assignment of the same or a stronger role on the same or a wider scope (the account covers its
+    /// containers; Blob Data Owner covers Blob Data Contributor).
+    /// </summary>
+    public static IReadOnlySet<(BuiltInRole Role, string Scope)> AssignmentsOf(AzureIdentity identity, QueueBackend backend)
+    {
+        var all = Table.Where(a => IdentityOf(a.Component) == identity && a.AppliesTo(backend)).Select(a => (a.Role, Scope: ScopeOf(a))).ToHashSet();
+        all.RemoveWhere(x => all.Any(y => y != x && (y.Role == x.Role || y.Role.Includes(x.Role))
+                                                 && (y.Scope == x.Scope || y.Scope == StorageAccountScope && x.Scope.StartsWith("container ", StringComparison.Ordinal))));
+        return all;
+    }
 
     /// <summary>
     /// The roles one Azure identity must hold: those of every component it runs, less any implied by a stronger role

@@ -10,7 +10,8 @@ using Stitching.Platform.Coordination;
 namespace Stitching.Platform.Storage;
 
 /// <summary>
-/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId), jobs (PK sweepId, RK jobId),
+/// The platform's tables. Keys: sweeps (PK "sweep", RK sweepId; PK "active", RK sweepId: which sweeps the recovery pass
+/// still has work on), jobs (PK sweepId, RK jobId),
 /// results (PK sweepId, RK stitch id), analyses (PK sweepId, RK stitch id: a stitch's <see cref="AnalysisResult"/>), models (PK "models", RK model key). Every query is by partition
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
@@ -18,6 +19,17 @@ namespace Stitching.Platform.Storage;
 public sealed class StitchingStorage
 {
     public const string SweepPartition = "sweep";
+
+    /// <summary>
+    /// The sweeps table's index of unfinished sweeps, one small row per sweep (CreatedAt, Open): the recovery pass asks
+    /// for the Open ones only, so it reads O(active sweeps) rows however many finished ones the table holds. A finished
+    /// sweep's row is closed (Open = false), not deleted: no component deletes anything (the offline SAS grant no 'd').
+    /// </summary>
+    public const string ActivePartition = "active";
+
+    /// <summary>Where the row lives that says the index was built once from the sweeps written before it existed.</summary>
+    private const string MetaPartition = "meta";
+    private const string ActiveIndexBuilt = "active-index-built";
     public const string ModelPartition = "models";
 
     /// <summary>The models table's partition of <see cref="Provenance"/> records, keyed by <see cref="Provenance.Id"/>.</summary>
@@ -55,8 +67,55 @@ public sealed class StitchingStorage
 
     // ---- sweeps
 
-    public Task AddSweepAsync(SweepRecord sweep, CancellationToken cancellationToken = default) =>
-        Sweeps.AddEntityAsync(ToEntity(sweep), cancellationToken);
+    /// <summary>
+    /// The index row first: a submitter that dies between the two writes leaves an index row without a sweep, which the
+    /// recovery pass drops, rather than a Planning sweep the pass would never see.
+    /// </summary>
+    public async Task AddSweepAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
+    {
+        await MarkActiveAsync(sweep.Id, sweep.CreatedAt, cancellationToken);
+        await Sweeps.AddEntityAsync(ToEntity(sweep), cancellationToken);
+    }
+
+    /// <summary>Puts a sweep (back) in the recovery pass's index: at submission, and when a retry re-queues its jobs.</summary>
+    public Task MarkActiveAsync(string sweepId, DateTimeOffset createdAt, CancellationToken cancellationToken = default) =>
+        Sweeps.UpsertEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["CreatedAt"] = createdAt, ["Open"] = true },
+            TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The index of unfinished sweeps; each row's ETag lets <see cref="RemoveActiveAsync"/> lose to a retry that re-marked it.</summary>
+    public async IAsyncEnumerable<(string SweepId, DateTimeOffset CreatedAt, ETag ETag)> ListActiveSweepsAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in Sweeps.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ActivePartition} and Open eq {true}"), cancellationToken: cancellationToken))
+            yield return (e.RowKey, e.GetDateTimeOffset("CreatedAt") ?? default, e.ETag);
+    }
+
+    /// <summary>Closes a sweep's index row, unless it changed since <paramref name="etag"/> was read (a retry re-marked it); false then.</summary>
+    public async Task<bool> RemoveActiveAsync(string sweepId, ETag etag, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Sweeps.UpdateEntityAsync(new TableEntity(ActivePartition, StorageIds.Require(sweepId, nameof(sweepId))) { ["Open"] = false },
+                etag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Once per storage account: indexes the Active and Planning sweeps written before the index existed (a full read of
+    /// the sweeps partition, then a marker row), so an upgraded deployment's running sweeps keep their recovery.
+    /// </summary>
+    public async Task BuildActiveIndexOnceAsync(CancellationToken cancellationToken = default)
+    {
+        if ((await Sweeps.GetEntityIfExistsAsync<TableEntity>(MetaPartition, ActiveIndexBuilt, select: ["RowKey"], cancellationToken: cancellationToken)).HasValue) return;
+        await foreach (var sweep in ListSweepsAsync(cancellationToken))
+            if (sweep.State != SweepState.Cancelled) await MarkActiveAsync(sweep.Id, sweep.CreatedAt, cancellationToken);
+        await Sweeps.UpsertEntityAsync(new TableEntity(MetaPartition, ActiveIndexBuilt) { ["At"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, cancellationToken);
+    }
 
     public async Task<SweepRecord?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
     {
@@ -156,6 +215,33 @@ public sealed class StitchingStorage
             if (await TryUpdateJobAsync(next with { ETag = current.ETag }, cancellationToken) is { } stored) return stored;
         }
         throw new InvalidOperationException($"Job {jobId} kept changing under five attempts to update it.");
+    }
+
+    /// <summary>
+    /// Replaces each row if nobody changed it since it was read, as <see cref="TryUpdateJobAsync"/> does one by one, but
+    /// in ETag-conditional transactions of up to <see cref="MaxBatch"/> (several in flight): cancelling a 5,000-job sweep
+    /// or claiming a fan-out's rows is 50 requests, not 5,000. A transaction is all or nothing, so one that fails on a
+    /// changed row is retried row by row. Returns the rows stored, with their new ETags where the service returned them.
+    /// </summary>
+    public async Task<IReadOnlyList<JobRow>> TryUpdateJobsAsync(IReadOnlyList<JobRow> rows, CancellationToken cancellationToken = default)
+    {
+        var stored = new System.Collections.Concurrent.ConcurrentBag<JobRow>();
+        await Parallel.ForEachAsync(rows.Chunk(MaxBatch), new ParallelOptions { MaxDegreeOfParallelism = TransactionsInFlight, CancellationToken = cancellationToken },
+            async (chunk, ct) =>
+            {
+                try
+                {
+                    var response = await Jobs.SubmitTransactionAsync(
+                        chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(r), r.ETag)), ct);
+                    for (var k = 0; k < chunk.Length; k++) stored.Add(chunk[k] with { ETag = response.Value[k].Headers.ETag ?? default });
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+                {
+                    foreach (var row in chunk)
+                        if (await TryUpdateJobAsync(row, ct) is { } one) stored.Add(one);
+                }
+            });
+        return stored.ToList();
     }
 
     /// <summary>Records that jobs were handed to the queue, so a retried fan-out skips them.</summary>
@@ -310,6 +396,7 @@ public sealed class StitchingStorage
         ["Error"] = j.Error is { Length: > 30_000 } text ? text[..30_000] : j.Error, // a table string holds 32K UTF-16 chars
         ["ClaimedBy"] = j.ClaimedBy,
         ["LeaseUntil"] = j.LeaseUntil,
+        ["SendingUntil"] = j.SendingUntil,
         ["Message"] = JsonSerializer.Serialize(j.Message, PlatformJsonContext.Default.JobMessage),
     };
 
@@ -321,5 +408,6 @@ public sealed class StitchingStorage
         e.GetString("Error"),
         e.GetString("ClaimedBy"),
         e.GetDateTimeOffset("LeaseUntil"),
-        e.ETag);
+        e.ETag,
+        e.GetDateTimeOffset("SendingUntil"));
 }

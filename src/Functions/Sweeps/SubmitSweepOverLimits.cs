@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Functions.OpenApi;
+
+namespace Stitching.Functions.Sweeps;
+
+/// <summary>
+/// POST /api/sweeps/over-limits: the admin's submission, which queues a sweep whatever its estimate. Authorization level
+/// Admin, so only the host's master key passes the Functions host (a function key gets 401 there, before this code);
+/// the local host, on loopback only, serves it with no key like every route.
+/// </summary>
+public sealed class SubmitSweepOverLimits(SweepCoordinator coordinator)
+{
+    [Function(nameof(SubmitSweepOverLimits))]
+    [EndpointSummary("Submit a sweep over the submission limits (admin: the host's master key)")]
+    [EndpointDescription("Like POST /api/sweeps, but the limits (Stitching:Limits) are not applied. Needs the Function app's master key " +
+                         "(az functionapp keys list ... --query masterKey) in x-functions-key; a function key is refused by the host.")]
+    [QueryParameter("dryRun", typeof(bool), "true: plan and estimate only, answer 200 with the estimate and queue nothing.", Default = "false")]
+    [QueryParameter("pricePerGpuHour", typeof(double), "With dryRun: a price per GPU hour in (0, 1000), to estimate each GPU's cost.")]
+    [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
+    [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
+    [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
+    public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "sweeps/over-limits")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, [], cancellationToken);
+        if (invalid is not null) return invalid;
+        if (submission is null) return problem!;
+        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.PricePerGpuHour));
+        return await submission.QueueAsync(coordinator, request, cancellationToken);
+    }
+}

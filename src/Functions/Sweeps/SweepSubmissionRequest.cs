@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+
+namespace Stitching.Functions.Sweeps;
+
+/// <summary>
+/// What both submission routes (<see cref="SubmitSweep"/>, and the admin's <see cref="SubmitSweepOverLimits"/>) read from a
+/// request, the spec planned, and how they queue it; each route decides on the limits itself. Not a function: the
+/// API document's source scan reads this file as part of each route that names it.
+/// </summary>
+internal sealed record SweepSubmissionRequest(SweepPlan Plan, bool DryRun, double? PricePerGpuHour)
+{
+    /// <summary>
+    /// The query (<c>dryRun</c>, <c>pricePerGpuHour</c>, and whatever flags the route adds to <paramref name="errors"/>)
+    /// and the body, planned; or the problem to answer: <c>Invalid</c> for a bad query or spec (400 with the errors by
+    /// field), <c>Problem</c> for a body that is not JSON or too large (400, 413).
+    /// </summary>
+    public static async Task<(SweepSubmissionRequest? Request, ValidationProblem? Invalid, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, List<ValidationError> errors, CancellationToken cancellationToken)
+    {
+        var dryRun = Flag(request.Query["dryRun"], "dryRun", errors);
+        var priceText = request.Query["pricePerGpuHour"].ToString();
+        double? price = null;
+        if (priceText.Length > 0)
+        {
+            if (!double.TryParse(priceText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || !(p > 0 && p < 1000))
+                errors.Add(new ValidationError("pricePerGpuHour", $"pricePerGpuHour must be a number of currency units per GPU hour in (0, 1000), got '{SweepSpecValidator.Truncate(priceText)}'."));
+            price = p;
+        }
+        if (errors.Count > 0) return (null, Problems.Invalid(errors, "Bad query"), null);
+
+        var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
+        if (spec is null) return (null, null, TypedResults.Problem(error, statusCode: status, title: "Bad request body"));
+        var (planned, invalid) = SweepCoordinator.Plan(spec);
+        return planned is { } plan ? (new SweepSubmissionRequest(plan, dryRun, price), null, null) : (null, Problems.Invalid(invalid), null);
+    }
+
+    /// <summary>Stores and queues the plan; the 202 both routes answer.</summary>
+    public async Task<Accepted<SweepAccepted>> QueueAsync(SweepCoordinator coordinator, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var sweep = await coordinator.SubmitAsync(Plan, cancellationToken);
+        var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
+        return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
+    }
+
+    /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>
+    public static bool Flag(Microsoft.Extensions.Primitives.StringValues value, string name, List<ValidationError> errors)
+    {
+        var text = value.ToString();
+        if (text is not ("" or "true" or "false")) errors.Add(new ValidationError(name, $"{name} must be true or false, got '{SweepSpecValidator.Truncate(text)}'."));
+        return text == "true";
+    }
+}
