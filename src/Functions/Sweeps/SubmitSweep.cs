@@ -48,8 +48,11 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
         if (spec is null) return TypedResults.Problem(error, statusCode: status, title: "Bad request body");
         var (planned, invalid) = SweepCoordinator.Plan(spec);
         if (planned is not { } plan) return Problems.Invalid(invalid);
-        if (dryRun) return TypedResults.Ok(SweepEstimate.Create(plan, price));
-        if (!acceptEstimate && SweepEstimate.Create(plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
+        if (Dataset(spec) is not { } dataset)
+            return Problems.Invalid([new ValidationError("trainLimit",
+                $"A sweep on image folder {spec.Dataset} gives trainLimit and testLimit: the API does not read datasets, and its estimate and limits need the split sizes.")]);
+        if (dryRun) return TypedResults.Ok(SweepEstimate.Create(plan, dataset, price));
+        if (!acceptEstimate && SweepEstimate.Create(plan, dataset) is var estimate && _limits.Exceeded(estimate) is { } refusal)
             return Problems.OverLimits(refusal, new Dictionary<string, object?>
             {
                 // The numbers of the sentence, for a client to show or compare without parsing it.
@@ -64,6 +67,15 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
         return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
     }
+
+    /// <summary>
+    /// The shape the estimate plans with: a built-in dataset's own; for an image folder, whose manifest lies in the datasets
+    /// container that the API has no role on, the spec's limits as its sizes, 3 channels and 2 classes. Channels and
+    /// classes change only the stem's and the head's FLOPs, a small part of any network here; null when a limit is missing.
+    /// </summary>
+    private static Stitching.Domain.Datasets.DatasetInfo? Dataset(SweepSpec spec) =>
+        Stitching.Domain.Datasets.DatasetInfo.BuiltIn(spec.Dataset)
+        ?? (spec is { TrainLimit: { } train, TestLimit: { } test } ? new(spec.Dataset, Classes: 2, Channels: 3, train, test) : null);
 
     /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>
     private static bool Flag(Microsoft.Extensions.Primitives.StringValues value, string name, List<ValidationError> errors)
