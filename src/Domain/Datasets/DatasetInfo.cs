@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Stitching.Domain.Datasets;
 
 /// <summary>
@@ -15,6 +17,7 @@ public sealed record DatasetInfo(string Name, int Classes, int Channels, long Tr
     public const int ImageSize = 32;
 
     /// <summary>Accuracy of guessing: the datasets' classes are balanced (image folders roughly so).</summary>
+    [JsonIgnore]
     public double Chance => 1.0 / Classes;
 
     /// <summary>The built-in datasets' shapes and split sizes; null for an image folder (read its manifest).</summary>

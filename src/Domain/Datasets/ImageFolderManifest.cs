@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Stitching.Domain.Datasets;
 
 /// <summary>
@@ -11,5 +13,6 @@ public sealed record ImageFolderManifest(
     string Name, IReadOnlyList<string> ClassNames, int Channels, int ImageSize, int TrainImages, int TestImages,
     IReadOnlyList<float> Mean, IReadOnlyList<float> Std)
 {
+    [JsonIgnore] // derived: the file holds only what prepare measured
     public DatasetInfo Info => new(Name, ClassNames.Count, Channels, TrainImages, TestImages);
 }
