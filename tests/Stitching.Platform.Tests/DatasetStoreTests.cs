@@ -170,22 +170,9 @@ public sealed class DatasetStoreTests
         // Given a folder of two classes of PNGs, five of each, prepared with the command
         await using var env = await TestPlatform.CreateAsync();
         const string dataset = "images-shapes";
-        var source = Path.Combine(env.CheckpointRoot, "pictures");
-        foreach (var (name, colour) in new[] { ("circle", SkiaSharp.SKColors.Orange), ("square", SkiaSharp.SKColors.Teal) })
-        {
-            var folder = Directory.CreateDirectory(Path.Combine(source, name)).FullName;
-            for (var i = 0; i < 5; i++)
-            {
-                using var bitmap = new SkiaSharp.SKBitmap(40 + i, 24);
-                bitmap.Erase(colour);
-                using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-                await File.WriteAllBytesAsync(Path.Combine(folder, $"{i}.png"), png.ToArray());
-            }
-        }
-        var prepared = Path.Combine(env.CheckpointRoot, dataset);
-        var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "prepare", "--images", source, "--dataset", dataset, "--data-dir", prepared]);
-        Assert.True(exit == 0, output);
-        AssertSays(output, $"{dataset}: 2 classes (circle, square), 3 channel(s), 8 train and 2 test images at 32x32");
+        var source = SyntheticImages.WriteFolder(Path.Combine(env.CheckpointRoot, "pictures"), classes: 2, perClass: 5);
+        var (exit, output, prepared) = await PrepareAsync(env, source, dataset);
+        AssertSays(output, $"{dataset}: 2 classes (class-a, class-b), 3 channel(s), 8 train and 2 test images at 32x32");
 
         // When it is uploaded, twice, and listed
         (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", dataset, "--data-dir", prepared]);
@@ -213,6 +200,15 @@ public sealed class DatasetStoreTests
         Assert.True(exit == 2, output);
         AssertSays(output, $"{test}: expected a non-zero multiple of 3074 bytes");
         Assert.Empty(await env.Platform.Datasets.ListAsync());
+    }
+
+    /// <summary>Runs <c>datasets prepare</c> on <paramref name="source"/> into a folder named after the dataset; asserts it succeeded.</summary>
+    internal static async Task<(int Exit, string Output, string Folder)> PrepareAsync(TestPlatform env, string source, string dataset)
+    {
+        var prepared = Path.Combine(env.CheckpointRoot, dataset);
+        var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "prepare", "--images", source, "--dataset", dataset, "--data-dir", prepared]);
+        Assert.True(exit == 0, output);
+        return (exit, output, prepared);
     }
 
     private static void AssertSameAsSource(string folder)

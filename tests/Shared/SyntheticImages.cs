@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Stitching.GpuRunner.Tests.Data;
+namespace Stitching.Tests.Shared;
 
 /// <summary>
 /// Writes small image folders with SkiaSharp's encoders: one subfolder per class, each image one solid colour (class k
