@@ -49,6 +49,8 @@ app.Configure(config =>
         datasets.AddCommand<DatasetsUploadCommand>("upload").WithDescription("Upload a dataset from this machine's copy; skips files whose SHA-256 is already stored.")
             .WithExample("datasets", "upload", "--dataset", "fashion-mnist")
             .WithExample("datasets", "upload", "--dataset", "cifar10", "--blob-service-uri", "https://ACCOUNT.blob.core.windows.net");
+        datasets.AddCommand<DatasetsPrepareCommand>("prepare").WithDescription("Make an image-folder dataset (images-<name>) from one folder of PNG/JPEG images per class: resized to 32x32, split, checked.")
+            .WithExample("datasets", "prepare", "--images", "~/pictures/flowers", "--dataset", "images-flowers");
         datasets.AddCommand<DatasetsListCommand>("list").WithDescription("List the stored dataset files and whether each dataset is complete.");
     });
     config.AddCommand<SasCommand>("sas").WithDescription("Print KEY=VALUE lines that give one offline component only its own rights: service URIs with SAS tokens signed by Azurite's key (for env / export).")

@@ -164,6 +164,53 @@ public sealed class DatasetStoreTests
         AssertSameAsSource(fetched);
     }
 
+    [AzuriteFact]
+    public async Task A_prepared_image_folder_uploads_as_three_checked_files_that_a_runner_fetches()
+    {
+        // Given a folder of two classes of PNGs, five of each, prepared with the command
+        await using var env = await TestPlatform.CreateAsync();
+        const string dataset = "images-shapes";
+        var source = SyntheticImages.WriteFolder(Path.Combine(env.CheckpointRoot, "pictures"), classes: 2, perClass: 5);
+        var (exit, output, prepared) = await PrepareAsync(env, source, dataset);
+        AssertSays(output, $"{dataset}: 2 classes (class-a, class-b), 3 channel(s), 8 train and 2 test images at 32x32");
+
+        // When it is uploaded, twice, and listed
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", dataset, "--data-dir", prepared]);
+        Assert.True(exit == 0, output);
+        AssertSays(output, "3 uploaded, 0 already there");
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", dataset, "--data-dir", prepared]);
+        AssertSays(output, "0 uploaded, 3 already there");
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "list"]);
+        AssertSays(output, $"{dataset}: complete (3 of 3 files)");
+
+        // Then a runner fetches exactly the prepared files
+        var fetched = Path.Combine(env.CheckpointRoot, "runner-data", dataset);
+        await env.Platform.Datasets.FetchAsync(dataset, fetched);
+        Assert.Equal(DatasetFiles.Of(dataset).Order(), Directory.GetFiles(fetched).Select(Path.GetFileName).Order()!);
+        foreach (var name in DatasetFiles.Of(dataset))
+            Assert.True(File.ReadAllBytes(Path.Combine(prepared, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fetched, name))), name);
+
+        // And a damaged prepared copy is refused before anything is sent, naming the file
+        var damaged = Directory.CreateDirectory(Path.Combine(env.CheckpointRoot, "damaged", dataset)).FullName;
+        foreach (var name in DatasetFiles.Of(dataset)) File.Copy(Path.Combine(prepared, name), Path.Combine(damaged, name));
+        var test = Path.Combine(damaged, "test.bin");
+        await File.WriteAllBytesAsync(test, (await File.ReadAllBytesAsync(test))[..^1]);
+        await env.Platform.Datasets.Container.DeleteIfExistsAsync();
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", dataset, "--data-dir", damaged]);
+        Assert.True(exit == 2, output);
+        AssertSays(output, $"{test}: expected a non-zero multiple of 3074 bytes");
+        Assert.Empty(await env.Platform.Datasets.ListAsync());
+    }
+
+    /// <summary>Runs <c>datasets prepare</c> on <paramref name="source"/> into a folder named after the dataset; asserts it succeeded.</summary>
+    internal static async Task<(int Exit, string Output, string Folder)> PrepareAsync(TestPlatform env, string source, string dataset)
+    {
+        var prepared = Path.Combine(env.CheckpointRoot, dataset);
+        var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "prepare", "--images", source, "--dataset", dataset, "--data-dir", prepared]);
+        Assert.True(exit == 0, output);
+        return (exit, output, prepared);
+    }
+
     private static void AssertSameAsSource(string folder)
     {
         Assert.Equal(DatasetFiles.Of(Dataset).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order()!);

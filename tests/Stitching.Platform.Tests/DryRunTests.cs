@@ -56,4 +56,27 @@ public sealed class DryRunTests
         Assert.True(response.Json.GetProperty("errors").TryGetProperty(field, out _), response.Body);
         Assert.Empty(await env.Platform.Coordinator.ListAsync(default));
     }
+
+    [AzuriteFact]
+    public async Task An_image_folder_sweep_is_estimated_from_its_limits_and_refused_without_them()
+    {
+        // Given a sweep on a prepared image folder, whose manifest the API cannot read
+        await using var env = await TestPlatform.CreateAsync();
+        var submit = new SubmitSweep(env.Platform.Coordinator);
+        var spec = new SweepSpec { Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 8, Dataset = "images-flowers" };
+
+        // When it is dry-run without limits, then with them
+        var without = await Http.ExecuteAsync(await submit.RunAsync(
+            Http.Request("POST", JsonSerializer.Serialize(spec, PlatformJsonContext.Default.SweepSpec), "?dryRun=true"), default));
+        var with = await Http.ExecuteAsync(await submit.RunAsync(
+            Http.Request("POST", JsonSerializer.Serialize(spec with { TrainLimit = 1000, TestLimit = 200 }, PlatformJsonContext.Default.SweepSpec), "?dryRun=true"), default));
+
+        // Then the first is a problem naming trainLimit and what to give, and the second is estimated on exactly those images
+        Assert.Equal(400, without.Status);
+        Assert.Contains("gives trainLimit and testLimit", without.Json.GetProperty("errors").GetProperty("trainLimit")[0].GetString());
+        Assert.True(with.Status == 200, with.Body);
+        Assert.Equal((900, 100, 200), (with.Json.GetProperty("trainImages").GetInt32(), with.Json.GetProperty("holdoutImages").GetInt32(),
+            with.Json.GetProperty("testImages").GetInt32()));
+        Assert.Empty(await env.Platform.Coordinator.ListAsync(default));
+    }
 }

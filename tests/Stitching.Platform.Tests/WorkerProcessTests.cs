@@ -77,6 +77,37 @@ public sealed class WorkerProcessTests
     }
 
     [AzuriteFact]
+    public async Task Worker_trains_a_sweep_on_an_uploaded_image_folder_with_the_folders_class_count()
+    {
+        // Given a three-class image folder prepared and uploaded with the commands, and the tiny sweep on it submitted
+        await using var env = await TestPlatform.CreateAsync();
+        const string dataset = "images-colours";
+        var source = SyntheticImages.WriteFolder(Path.Combine(env.CheckpointRoot, "pictures"), classes: 3, perClass: 45); // 108 train, 27 test
+        var (_, _, prepared) = await DatasetStoreTests.PrepareAsync(env, source, dataset);
+        var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["datasets", "upload", "--dataset", dataset, "--data-dir", prepared]);
+        Assert.True(exit == 0, output);
+        var id = await env.SubmitAsync(Tiny.Replace("\"trainLimit\": 300", $"\"dataset\": \"{dataset}\", \"trainLimit\": 108").Replace("\"testLimit\": 100", "\"testLimit\": 27"));
+
+        // When the real worker processes its 4 jobs
+        (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "proc-1", TimeSpan.FromSeconds(150), "--max-jobs", "4");
+
+        // Then it fetched the prepared files, every job is done, and each model row carries the folder's three classes,
+        // which the sweep status judges chance by
+        Assert.True(exit == 0, output);
+        Assert.Single(output.Split('\n'), line => line.Contains($"Fetched {dataset} from blob container"));
+        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        Assert.True(status!.Finished && status.Done == 4, output);
+        var models = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Select(j => j.Message.Model).OfType<ModelSpec>().ToList();
+        Assert.Equal(2, models.Count);
+        foreach (var model in models)
+        {
+            var result = await env.Platform.Storage.GetModelAsync(model.Key);
+            Assert.Equal((dataset, 3), (result!.Dataset, result.Classes));
+        }
+        Assert.Equal(4, (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Count);
+    }
+
+    [AzuriteFact]
     public async Task A_sweep_on_a_dataset_never_uploaded_fails_at_the_first_delivery_with_a_reason_naming_the_upload_command()
     {
         // Given a sweep on Fashion-MNIST, which is on this machine's disk but was never uploaded to the datasets container

@@ -15,7 +15,7 @@ public sealed partial class ArchitectureTests
         ["Domain"] = ([], []),
         ["Reporting"] = (["Domain"], ["ScottPlot", "Parquet.Net"]),
         ["Platform"] = (["Domain"], ["Azure.Storage.Blobs", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Messaging.ServiceBus", "Azure.Identity"]),
-        ["Engine"] = (["Domain", "Reporting"], ["TorchSharp"]),
+        ["Engine"] = (["Domain", "Reporting"], ["TorchSharp", "SkiaSharp"]),
         ["DevTools"] = (["Platform", "Reporting"], []),
         ["Functions"] = (["Platform", "Reporting"], ["Microsoft.Azure.Functions.Worker", "Microsoft.Azure.Functions.Worker.Sdk",
             "Microsoft.Azure.Functions.Worker.Extensions.Http.AspNetCore", "Microsoft.Azure.Functions.Worker.Extensions.Timer",

@@ -29,6 +29,7 @@ public sealed record ModelCheckpoint(
     {
         HeldOutCurve = HeldOutCurve ?? [],
         ProvenanceId = Provenance?.Id ?? "",
+        Classes = Classes,
     };
 
     public static string WeightsPath(string directory, string key) => Path.Combine(directory, key + ".bin");

@@ -46,6 +46,8 @@ namespace Stitching.Domain.Contracts;
 [JsonSerializable(typeof(Provenance))]
 [JsonSerializable(typeof(SweepManifest))]
 [JsonSerializable(typeof(ModelCheckpoint))]
+[JsonSerializable(typeof(Datasets.ImageFolderManifest))]
+[JsonSerializable(typeof(Datasets.DatasetInfo))]
 public sealed partial class PlatformJsonContext : JsonSerializerContext
 {
     /// <summary>The same contracts written indented, for the files a person opens (sweep.json, matrices, model metadata).</summary>

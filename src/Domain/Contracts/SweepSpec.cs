@@ -18,6 +18,10 @@ public sealed record SweepSpec
     public IReadOnlyList<string> Receivers { get; init; } = ["resnet(2,2,2,2)"];
     /// <summary>Channels of the stem; stage s has width * 2^(s-1). The paper uses 64; 16 suits CPUs.</summary>
     public int Width { get; init; } = 16;
+    /// <summary>
+    /// fashion-mnist, cifar10, cifar100, or images-{name} (an image folder prepared by <c>datasets prepare</c>); its class
+    /// count sizes the heads and the chance level (<see cref="Datasets.DatasetInfo"/>).
+    /// </summary>
     public string Dataset { get; init; } = Datasets.DatasetFiles.FashionMnist;
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }

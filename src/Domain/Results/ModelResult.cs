@@ -16,6 +16,16 @@ public sealed record ModelResult(string Arch, int Width, string Dataset, int See
     /// <summary>The <see cref="Contracts.Provenance.Id"/> of the run that trained or initialized the model ("" when not recorded).</summary>
     public string ProvenanceId { get; init => field = value ?? ""; } = "";
 
+    /// <summary>
+    /// Classes of the dataset the model was trained on, from its checkpoint; 0 when not recorded (rows and files written
+    /// before it travelled, all of 10-class datasets). Kept out of models.csv and of equality so files and fixed-seed
+    /// fingerprints stay as they were; the near-chance rule reads it (<see cref="ChanceClasses"/>).
+    /// </summary>
+    public int Classes { get; init; }
+
+    /// <summary>The class count chance is measured against: <see cref="Classes"/>, or 10 where it was not recorded.</summary>
+    public int ChanceClasses => Classes > 0 ? Classes : 10;
+
     // A record compares a list by reference; a model read back from a file is the same model when its curve has the same
     // points. Value tuples compare doubles with Equals, so NaN (a metric not recorded) equals NaN.
     public bool Equals(ModelResult? other) =>

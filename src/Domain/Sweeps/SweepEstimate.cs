@@ -14,19 +14,22 @@ public sealed record SweepEstimate(
     double BaseModelTflop, double StitchTflop, double CacheMegabytesPerRunner, IReadOnlyList<DeviceTime> Times)
 {
     /// <param name="plan">The spec's plan, from <see cref="SweepCoordinator.Plan"/> (validated, as a submission plans it).</param>
-    public static SweepEstimate Create(SweepPlan plan, double? pricePerGpuHour = null)
+    /// <param name="dataset">The spec's dataset: its split sizes (for sweeps without limits), channels and classes.</param>
+    public static SweepEstimate Create(SweepPlan plan, Datasets.DatasetInfo dataset, double? pricePerGpuHour = null)
     {
         var spec = plan.Spec;
-        var (trainSet, testSet) = DatasetSizes(spec.Dataset);
+        if (dataset.Name != spec.Dataset)
+            throw new ArgumentException($"The estimate of a sweep on {spec.Dataset} was given the shape of {dataset.Name}.", nameof(dataset));
+        var (trainSet, testSet) = (dataset.TrainImages, dataset.TestImages);
         long subset = Math.Min(spec.TrainLimit ?? trainSet, trainSet);
         var holdout = (long)Math.Round(subset * spec.Stitch.HoldoutFraction);
         var train = subset - holdout;
         long test = Math.Min(spec.TestLimit ?? testSet, testSet);
 
         var tasks = plan.Stitches.ToList();
-        var stitchFlops = tasks.Sum(t => SweepFlops.Stitch(t, spec.Width, train, holdout, test, spec.Stitch.Epochs, spec.Stitch.EvalsPerEpoch))
-                          + SweepFlops.CachedPrefixes(plan, spec.Width, train + holdout + test);
-        var modelFlops = plan.Models.Sum(m => SweepFlops.BaseModel(m, subset, test));
+        var stitchFlops = tasks.Sum(t => SweepFlops.Stitch(t, spec.Width, dataset, train, holdout, test, spec.Stitch.Epochs, spec.Stitch.EvalsPerEpoch))
+                          + SweepFlops.CachedPrefixes(plan, spec.Width, dataset, train + holdout + test);
+        var modelFlops = plan.Models.Sum(m => SweepFlops.BaseModel(m, dataset, subset, test));
 
         // A job caches each of its sender layers' activations on all three splits, in bf16 at best and fp32 at worst.
         double cacheBytes = plan.StitchGroups.Select(g =>
@@ -45,13 +48,6 @@ public sealed record SweepEstimate(
         return new SweepEstimate(plan.Models.Count(), plan.StitchJobs.Count(), tasks.Count, train, holdout, test,
             Math.Round(modelFlops / 1e12, 3), Math.Round(stitchFlops / 1e12, 3), Math.Round(cacheBytes / 1e6, 1), times);
     }
-
-    /// <summary>Full training and test set sizes, for sweeps without limits.</summary>
-    public static (long Train, long Test) DatasetSizes(string dataset) => dataset switch
-    {
-        Datasets.DatasetFiles.Cifar10 => (50_000, 10_000),
-        _ => (60_000, 10_000),
-    };
 }
 
 /// <summary>The estimated time of a sweep on one device class; <see cref="Cost"/> only for GPUs when a price per hour was given.</summary>

@@ -18,7 +18,6 @@ public static partial class SweepSpecValidator
     public const int MaxStitchesPerJob = 1_000;
     public const int MinTrainLimit = 100;
     public const int MaxModelSeeds = 10;
-    public static IReadOnlyList<string> Datasets => DatasetFiles.Names;
     public const int MaxTags = 16;
     public const int MaxTagLength = 64;
     public const int MaxDescriptionLength = 2000;
@@ -37,7 +36,7 @@ public static partial class SweepSpecValidator
         var errors = new List<ValidationError>();
         void Error(string field, string message) => errors.Add(new ValidationError(field, message));
         if (width is < 1 or > 512) Error("width", "Width must be 1..512.");
-        if (dataset is null || !Datasets.Contains(dataset)) Error("dataset", $"Dataset must be one of: {string.Join(", ", Datasets)}.");
+        if (!DatasetFiles.IsKnown(dataset)) Error("dataset", $"Dataset must be {DatasetFiles.Described}.");
         if (trainLimit is < MinTrainLimit) Error("trainLimit", $"trainLimit must be at least {MinTrainLimit}.");
         if (testLimit is < 1) Error("testLimit", "testLimit must be at least 1.");
         Training(model, "model", Error);

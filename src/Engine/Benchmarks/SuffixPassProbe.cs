@@ -17,16 +17,16 @@ public static class SuffixPassProbe
 
     /// <param name="dtypes">The precisions to measure: those this device runs natively (an emulated one takes minutes a pass).</param>
     /// <remarks>NHWC is measured only where <see cref="LayoutPolicy"/> would choose it for this network and device.</remarks>
-    public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, Device device, IReadOnlyList<int> rows,
+    public static IReadOnlyList<Point> Measure(ResNetSpec receiver, int width, int inChannels, int classes, Device device, IReadOnlyList<int> rows,
         IReadOnlyList<ScalarType> dtypes, double secondsPerPoint = 3)
     {
         var points = new List<Point>();
         bool nhwcAllowed;
-        using (var probe = ResNet.Create(receiver, width, inChannels, 10, seed: 0)) nhwcAllowed = LayoutPolicy.Choose(probe, device) == MemoryLayout.Nhwc;
+        using (var probe = ResNet.Create(receiver, width, inChannels, classes, seed: 0)) nhwcAllowed = LayoutPolicy.Choose(probe, device) == MemoryLayout.Nhwc;
         foreach (var dtype in dtypes)
         foreach (var channelsLast in nhwcAllowed ? new[] { false, true } : [false])
         {
-            using var model = ResNet.Create(receiver, width, inChannels, 10, seed: 0);
+            using var model = ResNet.Create(receiver, width, inChannels, classes, seed: 0);
             model.to(device).to(dtype);
             model.UseChannelsLast(channelsLast);
             model.eval();

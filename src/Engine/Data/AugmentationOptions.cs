@@ -10,9 +10,10 @@ public sealed record AugmentationOptions
     public bool HorizontalFlip { get; init; }
 
     /// <summary>
-    /// CIFAR-10: crop + flip (the standard ResNet recipe). Fashion-MNIST: crop only; flipping is harmless for
-    /// clothing but not in the usual baselines, so it is opt-in to keep results comparable to them.
+    /// CIFAR-10 and CIFAR-100: crop + flip (the standard ResNet recipe). Fashion-MNIST: crop only; flipping is harmless for
+    /// clothing but not in the usual baselines, so it is opt-in to keep results comparable to them. An image folder: crop
+    /// only, since nothing says its classes survive a mirror (digits, text, road signs do not).
     /// </summary>
     public static AugmentationOptions For(string datasetName) =>
-        datasetName == DatasetOptions.Cifar10 ? new AugmentationOptions { HorizontalFlip = true } : new AugmentationOptions();
+        datasetName is DatasetOptions.Cifar10 or DatasetOptions.Cifar100 ? new AugmentationOptions { HorizontalFlip = true } : new AugmentationOptions();
 }

@@ -39,37 +39,7 @@ public static class Cifar10Loader
     public static RawSplit Read(string folder, bool train)
     {
         var dataFolder = DataFolder(folder);
-        var files = (train ? TrainFiles : TestFiles).Select(name => ReadChecked(Path.Combine(dataFolder, name), folder)).ToList();
-
-        var count = files.Sum(f => f.Length / RecordBytes);
-        var pixels = new byte[(long)count * ImageBytes];
-        var labels = new long[count];
-        var n = 0;
-        foreach (var data in files)
-        {
-            for (var record = 0; record < data.Length / RecordBytes; record++, n++)
-            {
-                labels[n] = data[record * RecordBytes];
-                data.AsSpan(record * RecordBytes + 1, ImageBytes).CopyTo(pixels.AsSpan(n * ImageBytes, ImageBytes));
-            }
-        }
-        return new RawSplit(pixels, labels, Channels: 3);
-    }
-
-    private static byte[] ReadChecked(string path, string folder)
-    {
-        if (!File.Exists(path))
-            throw new DatasetException(path, "a CIFAR-10 binary-version batch file", "no such file", Remedy(folder));
-        var data = File.ReadAllBytes(path);
-        if (data.Length == 0 || data.Length % RecordBytes != 0)
-            throw new DatasetException(path, $"a non-zero multiple of {RecordBytes} bytes (1 label + {ImageBytes} pixels per image)",
-                $"{data.Length} bytes", Remedy(folder));
-        for (var record = 0; record < data.Length / RecordBytes; record++)
-        {
-            var label = data[record * RecordBytes];
-            if (label >= ClassNames.Count)
-                throw new DatasetException(path, $"labels below {ClassNames.Count}", $"label {label} in record {record}", Remedy(folder));
-        }
-        return data;
+        var format = new LabelledRecords("a CIFAR-10 binary-version batch file", HeaderBytes: 1, Channels: 3, ClassNames.Count, header => header[0], Remedy(folder));
+        return format.Read((train ? TrainFiles : TestFiles).Select(name => Path.Combine(dataFolder, name)));
     }
 }

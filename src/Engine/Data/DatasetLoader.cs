@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Stitching.Domain.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,15 +20,51 @@ public static class DatasetLoader
         return (train.Count, test.Count);
     }
 
+    /// <summary>The folder the dataset's files lie in: <see cref="DatasetOptions.ResolvedFolder"/>, or the CIFAR archives' own subfolder inside it.</summary>
+    public static string FilesFolder(DatasetOptions options) => options.Name switch
+    {
+        DatasetOptions.Cifar10 => Cifar10Loader.DataFolder(options.ResolvedFolder),
+        DatasetOptions.Cifar100 => Cifar100Loader.DataFolder(options.ResolvedFolder),
+        _ => options.ResolvedFolder,
+    };
+
+    /// <summary>How to get <paramref name="dataset"/>'s files into <paramref name="folder"/>, for messages about missing ones.</summary>
+    public static string Remedy(string dataset, string folder) => dataset switch
+    {
+        DatasetOptions.FashionMnist => FashionMnistLoader.Remedy,
+        DatasetOptions.Cifar10 => Cifar10Loader.Remedy(folder),
+        DatasetOptions.Cifar100 => Cifar100Loader.Remedy(folder),
+        _ => ImageFolderLoader.Remedy(dataset, folder),
+    };
+
+    /// <summary>
+    /// The dataset's classes, channels and split sizes without reading its images: known for the built-in datasets, from
+    /// the manifest for an image folder. Native-free, like <see cref="Verify"/>; what dry runs and estimates plan with.
+    /// </summary>
+    /// <exception cref="DatasetException">An image folder's manifest is missing or malformed.</exception>
+    public static DatasetInfo Info(DatasetOptions options)
+    {
+        options.Validated();
+        return DatasetInfo.BuiltIn(options.Name) ?? ImageFolderLoader.ReadManifest(options.Name, options.ResolvedFolder).Info;
+    }
+
     // Both splits as bytes, with the dataset's class names and normalization: what Load and Verify read alike.
     private static (RawSplit Train, RawSplit Test, IReadOnlyList<string> ClassNames, float[] Mean, float[] Std) Read(DatasetOptions options)
     {
         options.Validated();
         var folder = options.ResolvedFolder;
+        if (DatasetFiles.IsImageFolder(options.Name))
+        {
+            var manifest = ImageFolderLoader.ReadManifest(options.Name, folder);
+            return (ImageFolderLoader.Read(manifest, folder, train: true), ImageFolderLoader.Read(manifest, folder, train: false),
+                manifest.ClassNames, manifest.Mean.ToArray(), manifest.Std.ToArray());
+        }
         return options.Name switch
         {
             DatasetOptions.Cifar10 => (Cifar10Loader.Read(folder, train: true), Cifar10Loader.Read(folder, train: false),
                 Cifar10Loader.ClassNames, Cifar10Loader.Mean, Cifar10Loader.Std),
+            DatasetOptions.Cifar100 => (Cifar100Loader.Read(folder, train: true), Cifar100Loader.Read(folder, train: false),
+                Cifar100Loader.ClassNames, Cifar100Loader.Mean, Cifar100Loader.Std),
             DatasetOptions.FashionMnist => (FashionMnistLoader.Read(folder, train: true), FashionMnistLoader.Read(folder, train: false),
                 FashionMnistLoader.ClassNames, FashionMnistLoader.Mean, FashionMnistLoader.Std),
             _ => throw new UnreachableException($"{options.Name} passed validation but has no loader."),

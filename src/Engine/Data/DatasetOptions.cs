@@ -5,9 +5,12 @@ public sealed record DatasetOptions
 {
     public const string FashionMnist = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
     public const string Cifar10 = Stitching.Domain.Datasets.DatasetFiles.Cifar10;
+    public const string Cifar100 = Stitching.Domain.Datasets.DatasetFiles.Cifar100;
+
+    /// <summary>The built-in datasets; any <c>images-{name}</c> prepared by <c>datasets prepare</c> is known as well.</summary>
     public static IReadOnlyList<string> KnownNames => Stitching.Domain.Datasets.DatasetFiles.Names;
 
-    /// <summary>"fashion-mnist" or "cifar10".</summary>
+    /// <summary>"fashion-mnist", "cifar10", "cifar100" or "images-{name}".</summary>
     public string Name { get; init; } = FashionMnist;
 
     /// <summary>Folder holding the dataset files; null = <see cref="DefaultFolder"/> for <see cref="Name"/>.</summary>
@@ -37,8 +40,8 @@ public sealed record DatasetOptions
     /// <summary>Throws <see cref="ArgumentException"/> for an unknown name or a limit or fraction out of range.</summary>
     public DatasetOptions Validated()
     {
-        if (!KnownNames.Contains(Name))
-            throw new ArgumentException($"Unknown dataset '{Name}'; known: {string.Join(", ", KnownNames)}.", nameof(Name));
+        if (!Stitching.Domain.Datasets.DatasetFiles.IsKnown(Name))
+            throw new ArgumentException($"Unknown dataset '{Name}'; known: {Stitching.Domain.Datasets.DatasetFiles.Described}.", nameof(Name));
         if (TrainLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(TrainLimit), TrainLimit, "must be positive or null (all)");
         if (TestLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(TestLimit), TestLimit, "must be positive or null (all)");
         if (ValidationFraction is < 0 or >= 1 || double.IsNaN(ValidationFraction))
@@ -48,13 +51,14 @@ public sealed record DatasetOptions
 
     /// <summary>
     /// Fashion-MNIST: where the Debian package dataset-fashion-mnist installs it.
-    /// CIFAR-10: $XDG_CACHE_HOME/stitching/cifar10 (~/.cache/stitching/cifar10), where <see cref="Cifar10Downloader"/> puts it.
+    /// Others: $XDG_CACHE_HOME/stitching/{name} (~/.cache/stitching/cifar10 is where <see cref="Cifar10Downloader"/> puts
+    /// CIFAR-10; <c>datasets prepare</c> writes an image folder's files to ~/.cache/stitching/images-{name}).
     /// </summary>
     public static string DefaultFolder(string name) => name switch
     {
         FashionMnist => FashionMnistLoader.PackageFolder,
-        Cifar10 => Path.Combine(CacheHome(), "stitching", "cifar10"),
-        _ => throw new ArgumentException($"Unknown dataset '{name}'; known: {string.Join(", ", KnownNames)}.", nameof(name)),
+        _ when Stitching.Domain.Datasets.DatasetFiles.IsKnown(name) => Path.Combine(CacheHome(), "stitching", name),
+        _ => throw new ArgumentException($"Unknown dataset '{name}'; known: {Stitching.Domain.Datasets.DatasetFiles.Described}.", nameof(name)),
     };
 
     /// <summary>$XDG_CACHE_HOME, or ~/.cache: where datasets and base models are kept.</summary>

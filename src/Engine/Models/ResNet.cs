@@ -25,7 +25,9 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public int Width { get; }
     public IReadOnlyList<LayerInfo> Layers { get; }
 
-    public ResNet(ResNetSpec spec, int width, int inChannels = 3, int classes = 10) : base(spec.Name)
+    /// <param name="inChannels">The dataset's image channels (1 or 3).</param>
+    /// <param name="classes">The dataset's class count: the head's outputs. No defaults: both come from the data.</param>
+    public ResNet(ResNetSpec spec, int width, int inChannels, int classes) : base(spec.Name)
     {
         Spec = spec;
         Width = width;

@@ -118,7 +118,7 @@ public sealed class StitchEngine : IDisposable
         if (NearChance.Indistinguishable(entry.Info.ToResult(), testImages))
             throw new ModelAtChanceException(string.Create(CultureInfo.InvariantCulture,
                 $"trained {spec.Arch} (seed {spec.Seed}) scores {entry.Info.TestAccuracy * 100:F1}% on {testImages} test images ({entry.Info.PredictedClasses} class(es) predicted), " +
-                $"not distinguishable from chance ({NearChance.Chance * 100:F0}%): no stitch was trained on it. Train longer or on more images " +
+                $"not distinguishable from chance ({NearChance.Chance(entry.Info.Classes) * 100:0.#}%): no stitch was trained on it. Train longer or on more images " +
                 $"(or allow it: --allow-chance-models, allowChanceModels in the spec); on a new CPU run `kernel-check`."));
         if (NearChance.Warning(entry.Info.ToResult()) is { } warning) _logger.LogWarning("{Warning}", warning);
         return entry;

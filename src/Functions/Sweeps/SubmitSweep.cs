@@ -40,8 +40,8 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
         var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, errors, cancellationToken);
         if (invalid is not null) return invalid;
         if (submission is null) return problem!;
-        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.PricePerGpuHour));
-        if (SweepEstimate.Create(submission.Plan) is var estimate && _limits.Exceeded(estimate) is { } refusal)
+        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.Dataset, submission.PricePerGpuHour));
+        if (SweepEstimate.Create(submission.Plan, submission.Dataset) is var estimate && _limits.Exceeded(estimate) is { } refusal)
             return Problems.OverLimits(refusal, new Dictionary<string, object?>
             {
                 // The numbers of the sentence, for a client to show or compare without parsing it.

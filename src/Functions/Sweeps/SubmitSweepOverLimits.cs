@@ -30,7 +30,7 @@ public sealed class SubmitSweepOverLimits(SweepCoordinator coordinator)
         var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, [], cancellationToken);
         if (invalid is not null) return invalid;
         if (submission is null) return problem!;
-        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.PricePerGpuHour));
+        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.Dataset, submission.PricePerGpuHour));
         return await submission.QueueAsync(coordinator, request, cancellationToken);
     }
 }

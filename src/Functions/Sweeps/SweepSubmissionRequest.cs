@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
 
@@ -11,7 +12,7 @@ namespace Stitching.Functions.Sweeps;
 /// request, the spec planned, and how they queue it; each route decides on the limits itself. Not a function: the
 /// API document's source scan reads this file as part of each route that names it.
 /// </summary>
-internal sealed record SweepSubmissionRequest(SweepPlan Plan, bool DryRun, double? PricePerGpuHour)
+internal sealed record SweepSubmissionRequest(SweepPlan Plan, DatasetInfo Dataset, bool DryRun, double? PricePerGpuHour)
 {
     /// <summary>
     /// The query (<c>dryRun</c>, <c>pricePerGpuHour</c>, and whatever flags the route adds to <paramref name="errors"/>)
@@ -35,8 +36,21 @@ internal sealed record SweepSubmissionRequest(SweepPlan Plan, bool DryRun, doubl
         var (spec, error, status) = await RequestBody.ReadJsonAsync(request, SweepSpecJson.TypeInfo, cancellationToken);
         if (spec is null) return (null, null, TypedResults.Problem(error, statusCode: status, title: "Bad request body"));
         var (planned, invalid) = SweepCoordinator.Plan(spec);
-        return planned is { } plan ? (new SweepSubmissionRequest(plan, dryRun, price), null, null) : (null, Problems.Invalid(invalid), null);
+        if (planned is not { } plan) return (null, Problems.Invalid(invalid), null);
+        if (DatasetOf(spec) is not { } dataset)
+            return (null, Problems.Invalid([new ValidationError("trainLimit",
+                $"A sweep on image folder {spec.Dataset} gives trainLimit and testLimit: the API does not read datasets, and its estimate and limits need the split sizes.")]), null);
+        return (new SweepSubmissionRequest(plan, dataset, dryRun, price), null, null);
     }
+
+    /// <summary>
+    /// The shape the estimate plans with: a built-in dataset's own; for an image folder, whose manifest lies in the datasets
+    /// container that the API has no role on, the spec's limits as its sizes, 3 channels and 2 classes. Channels and
+    /// classes change only the stem's and the head's FLOPs, a small part of any network here; null when a limit is missing.
+    /// </summary>
+    private static DatasetInfo? DatasetOf(SweepSpec spec) =>
+        DatasetInfo.BuiltIn(spec.Dataset)
+        ?? (spec is { TrainLimit: { } train, TestLimit: { } test } ? new(spec.Dataset, Classes: 2, Channels: 3, train, test) : null);
 
     /// <summary>Stores and queues the plan; the 202 both routes answer.</summary>
     public async Task<Accepted<SweepAccepted>> QueueAsync(SweepCoordinator coordinator, HttpRequest request, CancellationToken cancellationToken)

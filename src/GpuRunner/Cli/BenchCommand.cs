@@ -1,3 +1,4 @@
+using Stitching.Domain.Datasets;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -103,7 +104,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
 
         var receiverArch = plan.Pairs[0].ReceiverArch;
         Log($"Suffix pass throughput by rows per pass ({receiverArch.Name} from the stem, forward + input gradients)...");
-        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, device, [128, 256, 512, 1024], precisions);
+        var passes = SuffixPassProbe.Measure(receiverArch, spec.Width, run.Data.Channels, run.Data.Classes, device, [128, 256, 512, 1024], precisions);
         foreach (var p in passes) Log($"  {p.Precision} {p.Layout} {p.Rows,5} rows: {p.ImagesPerSecond:F0} images/s");
         report["suffixPasses"] = passes;
 
@@ -172,7 +173,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
         var imagesTest = run.Data.TestImages.shape[0];
         var imagesHoldout = run.Data.HoldoutImages.shape[0];
         var epochsRun = tasks.Select((t, k) => (t.Id, optimizedRows[k].Epochs)).DistinctBy(e => e.Id).ToDictionary(e => e.Id, e => e.Epochs);
-        var flops = Flops(plan, tasks, t => epochsRun[t.Id], spec, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
+        var flops = Flops(plan, tasks, t => epochsRun[t.Id], spec, run.Dataset, imagesTrain, imagesHoldout, imagesTest, settings.BaselineEpochs);
         report["baseline"] = new
         {
             seconds = Math.Round(baseSeconds, 2), stitchesPerSecond = tasks.Count / baseSeconds, epochs = settings.BaselineEpochs, precision = ComputePrecision.Fp32.Name(),
@@ -222,7 +223,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             baselineSecondSeed = baseB?[k],
         }).ToList();
         report["peakRssMB"] = PeakRssBytes() / 1e6;
-        report["exampleSweepBound"] = ExampleSweepBound(spec, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, PeakOf(enginePrecision), peak32);
+        report["exampleSweepBound"] = ExampleSweepBound(spec, run.Dataset, imagesTrain + imagesHoldout, spec.Stitch.HoldoutFraction, PeakOf(enginePrecision), peak32);
 
         if (!settings.SkipPlatform) report["platform"] = await PlatformFiguresAsync(settings.Storage, logger, cancellationToken);
 
@@ -276,14 +277,14 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// base models included): its FLOPs, and the seconds they take at this machine's measured matmul peaks (stitch
     /// work at the engine's precision, base-model training in fp32). No implementation on this machine can be faster than that.
     /// </summary>
-    private static object ExampleSweepBound(SweepSpec spec, long trainSubset, double holdoutFraction, double peakStitches, double peakFp32)
+    private static object ExampleSweepBound(SweepSpec spec, DatasetInfo dataset, long trainSubset, double holdoutFraction, double peakStitches, double peakFp32)
     {
-        const long testSetSize = 10_000; // Fashion-MNIST and CIFAR-10 alike
+        var testSetSize = dataset.TestImages;
         var full = SweepPlan.Create(spec with { SenderLayers = null, ReceiverLayers = null });
         var holdout = (long)Math.Round(trainSubset * holdoutFraction);
         var train = trainSubset - holdout;
-        var stitches = Flops(full, full.Stitches.ToList(), _ => spec.Stitch.Epochs, spec, train, holdout, testSetSize, 0).Optimized;
-        var models = full.Models.Where(m => m.Trained).Sum(m => SweepFlops.BaseModel(m, trainSubset, testSetSize));
+        var stitches = Flops(full, full.Stitches.ToList(), _ => spec.Stitch.Epochs, spec, dataset, train, holdout, testSetSize, 0).Optimized;
+        var models = full.Models.Where(m => m.Trained).Sum(m => SweepFlops.BaseModel(m, dataset, trainSubset, testSetSize));
         var seconds = stitches / (peakStitches * 1e9) + models / (peakFp32 * 1e9);
         return new
         {
@@ -301,21 +302,21 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
     /// and backward (3x its MACs) plus the suffix forward and its input-gradient backward (2x). The baseline adds the
     /// prefix forward every step; the optimized path computes each (sender, layer) prefix once per split.
     /// </summary>
-    private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, Func<StitchTask, double> epochsRun, SweepSpec spec,
+    private static FlopCount Flops(SweepPlan plan, IReadOnlyList<StitchTask> tasks, Func<StitchTask, double> epochsRun, SweepSpec spec, DatasetInfo dataset,
         long train, long holdout, long test, int baselineEpochs)
     {
         double opt = 0, baseline = 0, perStitch = 0, prefixBase = 0;
         var w = spec.Width;
         foreach (var t in tasks)
         {
-            perStitch += SweepFlops.TrainingPerImage(t, w) * train * spec.Stitch.Epochs / tasks.Count;
-            opt += SweepFlops.Stitch(t, w, train, holdout, test, epochsRun(t), spec.Stitch.EvalsPerEpoch);
+            perStitch += SweepFlops.TrainingPerImage(t, w, dataset) * train * spec.Stitch.Epochs / tasks.Count;
+            opt += SweepFlops.Stitch(t, w, dataset, train, holdout, test, epochsRun(t), spec.Stitch.EvalsPerEpoch);
             // The baseline recomputes the sender's prefix on every step and has no held-out checks.
-            var prefix = SweepFlops.PrefixPerImage(t, w);
-            baseline += (SweepFlops.TrainingPerImage(t, w) + prefix) * train * baselineEpochs + (prefix + SweepFlops.EvaluationPerImage(t, w)) * test;
+            var prefix = SweepFlops.PrefixPerImage(t, w, dataset);
+            baseline += (SweepFlops.TrainingPerImage(t, w, dataset) + prefix) * train * baselineEpochs + (prefix + SweepFlops.EvaluationPerImage(t, w, dataset)) * test;
             prefixBase += prefix * (train * baselineEpochs + test);
         }
-        var prefixOpt = SweepFlops.CachedPrefixes(plan, w, train + holdout + test);
+        var prefixOpt = SweepFlops.CachedPrefixes(plan, w, dataset, train + holdout + test);
         opt += prefixOpt;
         return new FlopCount(perStitch, opt, baseline, prefixOpt, prefixBase);
     }

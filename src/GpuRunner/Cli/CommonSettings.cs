@@ -12,10 +12,10 @@ namespace Stitching.GpuRunner.Cli;
 /// </summary>
 public class CommonSettings : CommandSettings
 {
-    [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
+    [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default), cifar10, cifar100, or images-<name> (made by `datasets prepare`).")]
     public string? Dataset { get; init; }
 
-    [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
+    [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/<dataset>).")]
     public string? DataDir { get; init; }
 
     [CommandOption("--train-limit <N>"), Description("Use a class-balanced, seeded subset of N training images (default: all).")]

@@ -22,7 +22,9 @@ public sealed class DatasetsListCommand : AsyncCommand<DatasetStorageSettings>
                     f.LastModified?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "");
             AnsiConsole.Write(table);
             var names = stored.Select(f => f.Blob).ToHashSet(StringComparer.Ordinal);
-            foreach (var dataset in DatasetFiles.Names)
+            // Image folders have no fixed list: every images-<name>/ prefix in the container is one.
+            var imageFolders = stored.Select(f => f.Blob.Split('/')[0]).Where(DatasetFiles.IsImageFolder).Distinct().Order(StringComparer.Ordinal);
+            foreach (var dataset in DatasetFiles.Names.Concat(imageFolders))
             {
                 var files = DatasetFiles.Of(dataset);
                 var present = files.Count(f => names.Contains(DatasetStore.BlobName(dataset, f)));

@@ -18,10 +18,10 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
 {
     public sealed class Settings : DatasetStorageSettings
     {
-        [CommandOption("--dataset <NAME>"), Description("fashion-mnist or cifar10.")]
+        [CommandOption("--dataset <NAME>"), Description("fashion-mnist, cifar10, cifar100, or images-<name> (prepared with `datasets prepare`).")]
         public string? Dataset { get; init; }
 
-        [CommandOption("--data-dir <DIR>"), Description("Folder with the local copy (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/cifar10).")]
+        [CommandOption("--data-dir <DIR>"), Description("Folder with the local copy (default: /usr/share/datasets/fashion-mnist, ~/.cache/stitching/<dataset>).")]
         public string? DataDir { get; init; }
 
         [CommandOption("--force"), Description("Upload every file even when the stored one has the same SHA-256 (repairs a blob whose bytes were damaged after upload).")]
@@ -29,8 +29,8 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
 
         public override ValidationResult Validate()
         {
-            if (Dataset is null) return ValidationResult.Error($"Give --dataset: {string.Join(" or ", DatasetFiles.Names)}.");
-            if (!DatasetFiles.Names.Contains(Dataset)) return ValidationResult.Error($"Unknown dataset '{Dataset}'; known: {string.Join(", ", DatasetFiles.Names)}.");
+            if (Dataset is null) return ValidationResult.Error($"Give --dataset: {DatasetFiles.Described}.");
+            if (!DatasetFiles.IsKnown(Dataset)) return ValidationResult.Error($"Unknown dataset '{Dataset}'; known: {DatasetFiles.Described}.");
             return base.Validate();
         }
     }
@@ -38,13 +38,12 @@ public sealed class DatasetsUploadCommand : AsyncCommand<DatasetsUploadCommand.S
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var dataset = settings.Dataset!;
-        var folder = settings.DataDir ?? DatasetOptions.DefaultFolder(dataset);
-        if (dataset == DatasetOptions.Cifar10) folder = Cifar10Loader.DataFolder(folder);
+        var options = new DatasetOptions { Name = dataset, Folder = settings.DataDir };
+        var folder = DatasetLoader.FilesFolder(options);
         var missing = DatasetFiles.Of(dataset).Where(f => !File.Exists(Path.Combine(folder, f))).ToList();
         if (missing.Count > 0)
         {
-            var remedy = dataset == DatasetOptions.Cifar10 ? Cifar10Loader.Remedy(folder) : FashionMnistLoader.Remedy;
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape($"{folder} lacks {string.Join(", ", missing)}; nothing was uploaded. {remedy}")}");
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape($"{folder} lacks {string.Join(", ", missing)}; nothing was uploaded. {DatasetLoader.Remedy(dataset, folder)}")}");
             return 2;
         }
         // The engine's readers check headers, lengths and labels: what a runner would refuse is refused here. Verify makes

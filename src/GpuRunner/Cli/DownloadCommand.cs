@@ -20,6 +20,7 @@ public sealed class DownloadCommand : AsyncCommand<DownloadCommand.Settings>
         {
             DatasetOptions.Cifar10 => ValidationResult.Success(),
             DatasetOptions.FashionMnist => ValidationResult.Error("Fashion-MNIST is installed by the Debian package: sudo apt-get install dataset-fashion-mnist (or pass --data-dir with the four IDX .gz files)."),
+            DatasetOptions.Cifar100 => ValidationResult.Error(Cifar100Loader.Remedy(DatasetOptions.DefaultFolder(DatasetOptions.Cifar100))),
             _ => ValidationResult.Error($"Unknown dataset '{Dataset}'. Downloadable: cifar10."),
         };
     }

@@ -19,7 +19,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
     {
         [CommandOption("--out <DIR>"), Description("Folder for report.md, its figures and the experiments' CSV files (default docs/report).")]
         public string Out { get; init; } = "docs/report";
-        [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default) or cifar10.")]
+        [CommandOption("--dataset <NAME>"), Description("fashion-mnist (default), cifar10, cifar100 or images-<name>.")]
         public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
         [CommandOption("--data-dir <DIR>"), Description("Folder with the dataset files (default: the dataset's standard folder).")]
         public string? DataDir { get; init; }

@@ -13,6 +13,9 @@ public sealed class RunContext : IDisposable
 {
     public required Device Device { get; init; }
     public required SweepData Data { get; init; }
+
+    /// <summary>The dataset's classes, channels and full split sizes (for FLOP counts and estimates).</summary>
+    public required Domain.Datasets.DatasetInfo Dataset { get; init; }
     public required ModelRepository Models { get; init; }
 
     /// <summary>Device and threads from the options <paramref name="s"/>, data as <paramref name="spec"/> says (dataset, subsets, held-out part).</summary>
@@ -36,7 +39,7 @@ public sealed class RunContext : IDisposable
         using var dataset = DatasetLoader.Load(options);
         var data = SweepData.From(dataset, device);
         log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);
-        return new RunContext { Device = device, Data = data, Models = new ModelRepository(s.ResolvedModelsDir, device, loggers.CreateLogger<ModelRepository>()) };
+        return new RunContext { Device = device, Data = data, Dataset = DatasetLoader.Info(options), Models = new ModelRepository(s.ResolvedModelsDir, device, loggers.CreateLogger<ModelRepository>()) };
     }
 
     public void Dispose() => Data.Dispose();

@@ -9,6 +9,7 @@ using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
+using Stitching.Engine.Data;
 using Stitching.Engine.Research;
 using Stitching.Engine.Sweeps;
 
@@ -214,7 +215,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
             foreach (var error in errors) AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Field)}[/]: {Markup.Escape(error.Message)}");
             return 2;
         }
-        if (settings.DryRun) return DryRun(plan, spec, settings.PricePerGpuHour);
+        if (settings.DryRun) return DryRun(plan, spec, DatasetLoader.Info(new DatasetOptions { Name = spec.Dataset, Folder = settings.DataDir }), settings.PricePerGpuHour);
         var clock = Stopwatch.StartNew();
         using var loggers = CliConsoleLoggerProvider.CreateFactory();
         var logger = loggers.CreateLogger<SweepCommand>();
@@ -274,9 +275,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         return 0;
     }
 
-    private static int DryRun(SweepPlan plan, SweepSpec spec, double? pricePerGpuHour)
+    private static int DryRun(SweepPlan plan, SweepSpec spec, Domain.Datasets.DatasetInfo dataset, double? pricePerGpuHour)
     {
-        var e = SweepEstimate.Create(plan, pricePerGpuHour);
+        var e = SweepEstimate.Create(plan, dataset, pricePerGpuHour);
         AnsiConsole.MarkupLine(Markup.Escape($"Dry run (nothing trains): {e.ModelJobs} model jobs, {e.StitchJobs} stitch jobs, {e.Stitches} stitches; " +
             $"{e.TrainImages} train, {e.HoldoutImages} held-out, {e.TestImages} test images"));
         AnsiConsole.MarkupLine(Markup.Escape($"FLOPs at the stitches' maximum epochs: {e.StitchTflop:F1} TFLOP stitches + {e.BaseModelTflop:F1} TFLOP base models; " +

@@ -18,11 +18,13 @@ public sealed class DatasetFilesTests
     [Theory]
     [InlineData(DatasetOptions.FashionMnist)]
     [InlineData(DatasetOptions.Cifar10)]
+    [InlineData("images-colours")]
     public void A_folder_holding_only_the_stored_files_loads(string name)
     {
         // Given a folder with nothing but the files a runner fetches
         using var source = new TempFolder();
         if (name == DatasetOptions.Cifar10) SyntheticCifar.WriteDataset(source.Path);
+        else if (DatasetFiles.IsImageFolder(name)) ImageFolderPreparer.Prepare(SyntheticImages.WriteFolder(source.File("pictures"), perClass: 5), name, source.Path);
         else SyntheticIdx.WriteDataset(source.Path);
         using var fetched = new TempFolder();
         foreach (var file in DatasetFiles.Of(name)) File.Copy(source.File(file), fetched.File(file));

@@ -31,4 +31,29 @@ public class NearChanceTests
         var model = Model(trained, accuracy) with { PredictedClasses = classes };
         Assert.Equal(expected, NearChance.Indistinguishable(model, testImages));
     }
+
+    [Theory]
+    [InlineData(3, 0.66, "near chance (33.3%)")]   // a three-class image folder: twice chance is two thirds
+    [InlineData(3, 0.67, null)]
+    [InlineData(100, 0.019, "near chance (1%)")]   // CIFAR-100: twice chance is 2%
+    [InlineData(100, 0.02, null)]
+    [InlineData(2, 0.74, "near chance (50%)")]     // two classes: capped halfway to perfect, not at twice chance (100%)
+    [InlineData(2, 0.75, null)]
+    public void Chance_is_one_over_the_models_own_class_count(int classes, double accuracy, string? warning)
+    {
+        var model = Model(true, accuracy) with { Classes = classes };
+
+        Assert.Equal(warning is not null, NearChance.Applies(model));
+        if (warning is null) Assert.Null(NearChance.Warning(model));
+        else Assert.Contains(warning, NearChance.Warning(model));
+    }
+
+    [Fact]
+    public void A_model_recorded_without_its_class_count_is_judged_against_ten_classes()
+    {
+        Assert.Equal(10, Model(true, 0.5).ChanceClasses);
+        // 30% of 10,000 images: far above a tenth, but not above a third.
+        Assert.False(NearChance.Indistinguishable(Model(true, 0.30) with { PredictedClasses = 9 }, 10_000));
+        Assert.True(NearChance.Indistinguishable(Model(true, 0.30) with { PredictedClasses = 3, Classes = 3 }, 10_000));
+    }
 }

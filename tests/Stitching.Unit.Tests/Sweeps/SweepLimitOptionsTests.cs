@@ -7,7 +7,7 @@ namespace Stitching.Unit.Tests.Sweeps;
 
 public class SweepLimitOptionsTests
 {
-    private static SweepEstimate Estimate(SweepSpec spec) => SweepEstimate.Create(SweepPlan.Create(spec));
+    private static SweepEstimate Estimate(SweepSpec spec) => SweepEstimate.Create(SweepPlan.Create(spec), Stitching.Domain.Datasets.DatasetInfo.BuiltIn(spec.Dataset)!);
 
     [Fact]
     public void The_defaults_pass_a_small_sweep_and_stop_the_papers_full_experiment()

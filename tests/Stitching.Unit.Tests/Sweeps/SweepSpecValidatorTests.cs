@@ -19,6 +19,42 @@ public class SweepSpecValidatorTests
         Assert.Contains("1.0 -> resnet(1,1,1,1) 2.0", error.Message);
     }
 
+    [Theory]
+    [InlineData("fashion-mnist", true)]
+    [InlineData("cifar10", true)]
+    [InlineData("cifar100", true)]
+    [InlineData("images-flowers", true)]
+    [InlineData("images-road-signs-2", true)]
+    [InlineData("cifar-10", false)]        // a typo of a built-in name is refused, not looked for on a runner
+    [InlineData("images-", false)]
+    [InlineData("images-Flowers", false)]  // names become model keys, blob names and folders: lowercase only
+    [InlineData("images-a/b", false)]
+    public void A_dataset_is_a_built_in_name_or_a_prepared_image_folder(string dataset, bool valid)
+    {
+        var errors = SweepSpecValidator.Validate(new SweepSpec { Dataset = dataset });
+
+        if (valid) Assert.Empty(errors);
+        else Assert.Contains(errors, e => e.Field == "dataset" && e.Message.Contains("images-<name>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_estimate_counts_the_stem_and_head_of_the_datasets_own_channels_and_classes()
+    {
+        var spec = new SweepSpec { Senders = ["resnet(1,1,1,1)"], Receivers = ["resnet(1,1,1,1)"], Width = 8, TrainLimit = 10_000, TestLimit = 200 };
+        var plan = SweepPlan.Create(spec);
+        Stitching.Domain.Datasets.DatasetInfo Shape(int classes, int channels) => new(spec.Dataset, classes, channels, 60_000, 10_000);
+
+        var gray10 = SweepEstimate.Create(plan, Shape(10, 1));
+        var colour10 = SweepEstimate.Create(plan, Shape(10, 3));
+        var gray100 = SweepEstimate.Create(plan, Shape(100, 1));
+
+        // A three-channel stem and a hundred-way head cost more than Fashion-MNIST's one channel and ten classes.
+        Assert.True(colour10.BaseModelTflop > gray10.BaseModelTflop);
+        Assert.True(gray100.StitchTflop > gray10.StitchTflop);
+        Assert.Equal(Stitching.Domain.Datasets.DatasetInfo.BuiltIn("fashion-mnist"), Shape(10, 1) with { Name = "fashion-mnist" });
+        Assert.Throws<ArgumentException>(() => SweepEstimate.Create(plan, Shape(10, 1) with { Name = "cifar10" }));
+    }
+
     [Fact]
     public void Unknown_optimizer_and_init_are_named()
     {
