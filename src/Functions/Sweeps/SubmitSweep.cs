@@ -29,6 +29,7 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
     [ProblemResponse(StatusCodes.Status403Forbidden, "acceptEstimate=true: a function key cannot waive the limits; an admin submits over them at POST /api/sweeps/over-limits.")]
+    [ProblemResponse(StatusCodes.Status409Conflict, "The Idempotency-Key header (optional, 1..200 printable ASCII characters) was used for another spec, or its first request is still being submitted. The same key with the same spec answers the first sweep again (202, same id), so a retried request never queues a second sweep.")]
     [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
     [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. An admin can queue it at POST /api/sweeps/over-limits.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
@@ -51,6 +52,8 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
                 ["maxStitches"] = _limits.MaxStitches,
                 ["maxGpuHours"] = _limits.MaxGpuHours,
             });
-        return await submission.QueueAsync(coordinator, request, cancellationToken);
+        var (accepted, conflict) = await submission.QueueAsync(coordinator, request, cancellationToken);
+        if (accepted is null) return conflict!;
+        return accepted;
     }
 }

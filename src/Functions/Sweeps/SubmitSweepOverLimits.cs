@@ -23,6 +23,7 @@ public sealed class SubmitSweepOverLimits(SweepCoordinator coordinator)
     [QueryParameter("pricePerGpuHour", typeof(double), "With dryRun: a price per GPU hour in (0, 1000), to estimate each GPU's cost.")]
     [RequestBody(typeof(SweepSpecJson), nameof(SweepSpecJson.TypeInfo), "The sweep spec; unknown keys are refused.")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The body is empty or not JSON.")]
+    [ProblemResponse(StatusCodes.Status409Conflict, "The Idempotency-Key header (optional, 1..200 printable ASCII characters) was used for another spec, or its first request is still being submitted. The same key with the same spec answers the first sweep again (202, same id), so a retried request never queues a second sweep.")]
     [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "sweeps/over-limits")] HttpRequest request, CancellationToken cancellationToken)
@@ -31,6 +32,8 @@ public sealed class SubmitSweepOverLimits(SweepCoordinator coordinator)
         if (invalid is not null) return invalid;
         if (submission is null) return problem!;
         if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.Dataset, submission.PricePerGpuHour));
-        return await submission.QueueAsync(coordinator, request, cancellationToken);
+        var (accepted, conflict) = await submission.QueueAsync(coordinator, request, cancellationToken);
+        if (accepted is null) return conflict!;
+        return accepted;
     }
 }

@@ -52,12 +52,28 @@ internal sealed record SweepSubmissionRequest(SweepPlan Plan, DatasetInfo Datase
         DatasetInfo.BuiltIn(spec.Dataset)
         ?? (spec is { TrainLimit: { } train, TestLimit: { } test } ? new(spec.Dataset, Classes: 2, Channels: 3, train, test) : null);
 
-    /// <summary>Stores and queues the plan; the 202 both routes answer.</summary>
-    public async Task<Accepted<SweepAccepted>> QueueAsync(SweepCoordinator coordinator, HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores and queues the plan; the 202 both routes answer. With an <c>Idempotency-Key</c> header the same key and spec
+    /// answer the first sweep again (202, same id) and the same key with another spec is a 409 (<see cref="IdempotentSubmissions"/>).
+    /// </summary>
+    public async Task<(Accepted<SweepAccepted>? Accepted, ProblemHttpResult? Problem)> QueueAsync(SweepCoordinator coordinator, HttpRequest request,
+        CancellationToken cancellationToken)
     {
-        var sweep = await coordinator.SubmitAsync(Plan, cancellationToken);
+        SweepRecord sweep;
+        if (request.Headers[IdempotentSubmissions.Header].ToString() is { Length: > 0 } key)
+        {
+            if (!IdempotentSubmissions.IsValidKey(key))
+                return (null, Problems.BadRequest($"{IdempotentSubmissions.Header} must be 1..{IdempotentSubmissions.MaxKeyLength} printable ASCII characters."));
+            var outcome = await new IdempotentSubmissions(coordinator).SubmitAsync(key, Plan, cancellationToken);
+            if (outcome.Sweep is null) return (null, Problems.Conflict(outcome.Conflict!));
+            sweep = outcome.Sweep;
+        }
+        else
+        {
+            sweep = await coordinator.SubmitAsync(Plan, cancellationToken);
+        }
         var location = $"{request.PathBase}/api/sweeps/{sweep.Id}";
-        return TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location));
+        return (TypedResults.Accepted(location, new SweepAccepted(sweep.Id, sweep.ModelJobs, sweep.StitchJobs, sweep.Stitches, location)), null);
     }
 
     /// <summary>A true/false query parameter, false when absent; anything else adds an error naming it.</summary>

@@ -27,6 +27,9 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
     private const int SendChunk = 500;
     private readonly ILogger _logger = logger ?? NullLogger<SweepCoordinator>.Instance;
 
+    /// <summary>The tables this coordinator keeps its sweeps in (what a submission's idempotency claim is stored beside).</summary>
+    public StitchingStorage Storage => storage;
+
     /// <summary>
     /// Sweeps with at most this many jobs (a few table transactions) are planned within the submit call; bigger ones
     /// (the paper's full experiment has about 1,100) are stored as Planning, so that submission answers at once, and
