@@ -122,7 +122,7 @@ public static class SweepOutputs
         if (patterns.Count > 0)
         {
             var json = Path.Combine(dir, PatternsFile + ".json");
-            AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, Core.Contracts.PlatformJsonContext.Indented.IReadOnlyListPatternVerdict)));
+            AtomicFile.Write(json, w => w.Write(System.Text.Json.JsonSerializer.Serialize(patterns, Domain.Contracts.PlatformJsonContext.Indented.IReadOnlyListPatternVerdict)));
             var md = Path.Combine(dir, PatternsFile + ".md");
             AtomicFile.Write(md, w => w.Write(PatternsMarkdown(patterns, interaction)));
             written.AddRange([json, md]);
