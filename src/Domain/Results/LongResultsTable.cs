@@ -7,12 +7,13 @@ namespace Stitching.Domain.Results;
 /// column, so the files of several sweeps concatenate into one frame (same columns, same order) and a setting that
 /// differs between sweeps is a column to group by. CSV here (invariant culture, as <see cref="ResultsCsv"/>); the typed
 /// columns (<see cref="Typed"/>: numbers, flags, unset limits as nulls) are what the reporting library writes as Parquet.
-/// Sweep columns come first, then the results.csv columns under their own names, then the model and stitch settings
+/// Sweep columns come first, then <c>stitch_id</c> (what <see cref="CurvesTable"/>'s learning-curve rows join on), then the
+/// results.csv columns under their own names, then the model and stitch settings
 /// (<c>model_*</c>, <c>stitch_*</c>). A new spec setting is one line in <see cref="Schema"/>.
 /// </summary>
 public static class LongResultsTable
 {
-    private static readonly IReadOnlyList<Column> Schema =
+    private static readonly IReadOnlyList<TableColumn<Row>> Schema =
     [
         Text("sweep_id", r => r.Sweep.SweepId),
         Text("sweep_name", r => r.Spec.Name ?? ""),
@@ -29,6 +30,9 @@ public static class LongResultsTable
         Text("sweep_stitch_seeds", r => string.Join(',', r.Spec.StitchSeeds)),
         Text("analyses", r => string.Join(',', r.Spec.Analyses)),
 
+        // The stitch's identity within its sweep (CellKey: variant, both models with their seeds and layers, stitch seed):
+        // curves.csv's rows join this one on (sweep_id, stitch_id).
+        Text("stitch_id", r => CellKey.Of(r.Result)),
         Text("variant", r => r.Result.Variant),
         Text("sender_arch", r => r.Result.SenderArch),
         Text("sender_layer", r => r.Result.SenderLayer),
@@ -90,7 +94,7 @@ public static class LongResultsTable
     /// lists when two sweeps differ in them. Not the labels (id, name, tags, description), which change nothing that trains.
     /// </summary>
     public static IReadOnlyList<string> SweepSettingColumns { get; } = Columns
-        .Where(c => c is not ("sweep_id" or "sweep_name" or "tags" or "description") && !ResultsCsv.Columns.Contains(c)).ToList();
+        .Where(c => c is not ("sweep_id" or "sweep_name" or "tags" or "description" or "stitch_id") && !ResultsCsv.Columns.Contains(c)).ToList();
 
     /// <summary>The sweep-level settings of <paramref name="spec"/> as the CSV writes them, by column name.</summary>
     public static IReadOnlyList<(string Column, string Value)> Settings(SweepSpec spec)
@@ -106,22 +110,13 @@ public static class LongResultsTable
         return csv.ToString();
     }
 
-    public static void WriteCsv(TextWriter writer, IEnumerable<SweepResults> sweeps)
-    {
-        Csv.WriteRow(writer, Columns);
-        foreach (var row in Rows(sweeps))
-            Csv.WriteRow(writer, Schema.Select(c => c.Csv(row)));
-    }
+    public static void WriteCsv(TextWriter writer, IEnumerable<SweepResults> sweeps) => TableColumn<Row>.WriteCsv(writer, Schema, Rows(sweeps));
 
     /// <summary>
     /// Every column with its CLR type (string, int, long, double, bool, or a nullable of them) and its values for
     /// <paramref name="sweeps"/>, row by row: what a typed writer (Parquet) needs without knowing the schema.
     /// </summary>
-    public static IReadOnlyList<TypedColumn> Typed(IEnumerable<SweepResults> sweeps)
-    {
-        var rows = Rows(sweeps).ToList();
-        return Schema.Select(c => new TypedColumn(c.Name, c.Type, rows.Select(c.Value).ToList())).ToList();
-    }
+    public static IReadOnlyList<TypedColumn> Typed(IEnumerable<SweepResults> sweeps) => TableColumn<Row>.Typed(Schema, Rows(sweeps));
 
     private static IEnumerable<Row> Rows(IEnumerable<SweepResults> sweeps) =>
         sweeps.SelectMany(s => s.Rows.Select(r => new Row(s, r)));
@@ -131,48 +126,9 @@ public static class LongResultsTable
         public SweepSpec Spec => Sweep.Spec;
     }
 
-    private static Column Text(string name, Func<Row, string> value) => new TextColumn(name, value);
-    private static Column Number<T>(string name, Func<Row, T> value) where T : struct => new ValueColumn<T>(name, value);
-    private static Column Optional<T>(string name, Func<Row, T?> value) where T : struct => new OptionalColumn<T>(name, value);
-
-    private static string Format(object? value) => value switch
-    {
-        null => "",
-        double d => Csv.Format(d),
-        int i => Csv.Format(i),
-        long l => Csv.Format(l),
-        bool b => Csv.Format(b),
-        _ => throw new NotSupportedException($"No CSV format for {value.GetType()}."),
-    };
-
-    private abstract class Column(string name)
-    {
-        public string Name => name;
-        public abstract Type Type { get; }
-        public abstract string Csv(Row row);
-        public abstract object? Value(Row row);
-    }
-
-    private sealed class TextColumn(string name, Func<Row, string> value) : Column(name)
-    {
-        public override Type Type => typeof(string);
-        public override string Csv(Row row) => value(row);
-        public override object? Value(Row row) => value(row);
-    }
-
-    private sealed class ValueColumn<T>(string name, Func<Row, T> value) : Column(name) where T : struct
-    {
-        public override Type Type => typeof(T);
-        public override string Csv(Row row) => Format(value(row));
-        public override object? Value(Row row) => value(row);
-    }
-
-    private sealed class OptionalColumn<T>(string name, Func<Row, T?> value) : Column(name) where T : struct
-    {
-        public override Type Type => typeof(T?);
-        public override string Csv(Row row) => Format(value(row));
-        public override object? Value(Row row) => value(row);
-    }
+    private static TableColumn<Row> Text(string name, Func<Row, string> value) => TableColumn<Row>.Text(name, value);
+    private static TableColumn<Row> Number<T>(string name, Func<Row, T> value) where T : struct => TableColumn<Row>.Number(name, value);
+    private static TableColumn<Row> Optional<T>(string name, Func<Row, T?> value) where T : struct => TableColumn<Row>.Optional(name, value);
 }
 
 /// <summary>One column of the long table: its name, CLR type and one value per row (null for an unset optional).</summary>

@@ -68,11 +68,14 @@ public static class AnalysisOutputs
                 new SimilarityMatrix(name + " (std over seeds)", pair.SenderArch.Name, pair.ReceiverArch.Name, senders, receivers, std));
     }
 
-    public static RenderOptions Options(string column, bool isAccuracy, int width = 900, int height = 800) =>
-        (isAccuracy ? RenderOptions.Default : RenderOptions.AutoRange with { ColorBarLabel = column }) with
-        {
-            Width = width, Height = height, ValueFormat = column.EndsWith("_mse", StringComparison.Ordinal) ? "0.0E+0" : "0.00",
-        };
+    /// <summary>Accuracies on the fixed 0..1 scale, differences of accuracies on a diverging one centred on 0, the rest on their own range.</summary>
+    public static RenderOptions Options(string column, bool isAccuracy, int width = 900, int height = 800)
+    {
+        var options = isAccuracy ? RenderOptions.Default
+            : DifferenceMetrics.Contains(column) ? RenderOptions.Differences(column)
+            : RenderOptions.AutoRange with { ColorBarLabel = column, ValueFormat = column.EndsWith("_mse", StringComparison.Ordinal) ? "0.0E+0" : "0.00" };
+        return options with { Width = width, Height = height };
+    }
 
     public static IReadOnlyList<string> Write(string outDirectory, SweepPlan plan, IReadOnlyList<AnalysisResult> rows, bool renderPngs = true)
     {
@@ -118,23 +121,21 @@ public static class AnalysisOutputs
                 {
                     var matrices = panels.Where(present.ContainsKey).Select(c => present[c]).ToList();
                     if (matrices.Count == 0) continue;
-                    var path = Path.Combine(dir, file);
-                    AtomicFile.WriteBytes(path, RenderGrid(matrices));
-                    written.Add(path);
+                    written.AddRange(SweepOutputs.WriteFigure(Path.Combine(dir, Path.GetFileNameWithoutExtension(file)), MatrixRenderer.MixedGridFigure(Panels(matrices))));
                 }
             }
         }
         return written;
     }
 
-    /// <summary>
-    /// Panels side by side; each accuracy on the fixed 0..1 scale, each other metric on its own range
-    /// (MatrixRenderer's grid takes one options record, so panels are rendered with the accuracy scale only when all are accuracies).
-    /// </summary>
-    private static byte[] RenderGrid(IReadOnlyList<SimilarityMatrix> matrices)
-    {
-        var allAccuracy = matrices.All(m => MatrixMetrics.Any(x => x.IsAccuracy && m.Title.EndsWith(x.Title, StringComparison.Ordinal)));
-        var options = (allAccuracy ? RenderOptions.Default : RenderOptions.AutoRange with { ColorBarLabel = "" }) with { Width = 600, Height = 540 };
-        return MatrixRenderer.RenderGridPng(matrices, options);
-    }
+    /// <summary>Panels side by side, each on its own scale (<see cref="Options"/>) because they are different metrics.</summary>
+    private static IReadOnlyList<(SimilarityMatrix, RenderOptions)> Panels(IReadOnlyList<SimilarityMatrix> matrices) =>
+        matrices.Select(m =>
+        {
+            var (column, _, isAccuracy) = MatrixMetrics.First(x => m.Title.EndsWith(x.Title, StringComparison.Ordinal));
+            return (m, Options(column, isAccuracy, width: 600, height: 540));
+        }).ToList();
+
+    /// <summary>Metrics that are a difference of two accuracies: signed, read against 0.</summary>
+    private static readonly string[] DifferenceMetrics = ["above_probe", "above_pixels", "penalty"];
 }

@@ -15,8 +15,9 @@ namespace Stitching.Engine.Sweeps;
 /// each run by the executor the queue worker runs, <see cref="StitchGroupJob"/>, one receiver layer at a time as
 /// <see cref="JobProcessor"/> does. Resume is the worker's: stitches whose rows are stored (results.csv, and analysis.csv
 /// when analyses were asked) are skipped, so a rerun into the same folder trains only what is missing.
-/// analysis.csv then results.csv are rewritten (atomically) after every receiver layer, as the worker stores a layer's
-/// analysis rows before its results, each trained stitch's weights before them (<see cref="SweepOutputs.StitchFile"/>); models.csv at the start; the matrices, analysis matrices
+/// analysis.csv then results.csv and curves.csv (<see cref="CurvesTable"/>) are rewritten (atomically) after every receiver
+/// layer, as the worker stores a layer's analysis rows before its results, each trained stitch's weights before them
+/// (<see cref="SweepOutputs.StitchFile"/>); models.csv and model-curves.csv at the start; curves.png/.svg, the matrices, analysis matrices
 /// (<see cref="AnalysisOutputs"/>) and results.parquet (<see cref="LongResultsTable"/>) at the end.
 /// Baselines, CKA Grams and loaded models are kept across <see cref="Run"/> calls, so experiments sharing a sender or receiver share them.
 /// </summary>
@@ -38,13 +39,20 @@ public sealed class SweepRunner(StitchEngine engine, ILogger<SweepRunner>? logge
         SweepManifest.WriteOrCheck(outDirectory, new SweepManifest(spec, engine.Provenance, DateTimeOffset.UtcNow));
         var resultsPath = Path.Combine(outDirectory, SweepOutputs.ResultsFile);
         var analysisPath = Path.Combine(outDirectory, AnalysisCsv.FileName);
+        var curvesPath = Path.Combine(outDirectory, CurvesTable.FileName);
+        var sweepId = SweepFolder.Id(outDirectory);
         var rows = (File.Exists(resultsPath) ? ResultsCsv.ReadFile(resultsPath) : []).ToDictionary(CellKey.Of);
+        // results.csv has no column for curves: a resumed sweep takes the stored stitches' curves back from curves.csv.
+        if (File.Exists(curvesPath))
+            foreach (var (id, curve) in CurvesTable.ReadFile(curvesPath))
+                if (rows.TryGetValue(id, out var stored)) rows[id] = stored with { Curve = curve };
         var analysisRows = (analyses && File.Exists(analysisPath) ? AnalysisCsv.ReadFile(analysisPath) : []).ToDictionary(CellKey.Of);
         bool Stored(StitchTask t) => rows.ContainsKey(CellKey.Of(t)) && (!analyses || analysisRows.ContainsKey(CellKey.Of(t)));
 
         // Model jobs first, as the queue runs them before the stitch jobs that need them.
         var models = plan.Models.Select(m => engine.Model(m, cancellationToken).Info.ToResult()).ToList();
         ModelsCsv.WriteFile(Path.Combine(outDirectory, SweepOutputs.ModelsFile), models);
+        ModelCurvesTable.WriteFile(Path.Combine(outDirectory, ModelCurvesTable.FileName), models);
 
         var jobs = plan.StitchJobs.ToList();
         var total = jobs.Sum(j => j.Count);
@@ -67,16 +75,20 @@ public sealed class SweepRunner(StitchEngine engine, ILogger<SweepRunner>? logge
                 foreach (var a in trained.Result.Analyses) analysisRows[CellKey.Of(a)] = a;
                 if (analyses) AnalysisCsv.WriteFile(analysisPath, analysisRows.Values);
                 ResultsCsv.WriteFile(resultsPath, rows.Values);
+                // Beside results.csv, so a stopped sweep keeps the curves of every stitch it kept.
+                CurvesTable.WriteFile(curvesPath, new SweepResults(sweepId, spec, rows.Values.ToList()));
                 done += tasks.Count;
                 progress?.Report(new SweepProgress(done, total, label));
             }
         }
         var results = rows.Values.ToList();
         SweepOutputs.WriteMatrices(outDirectory, plan, results);
+        var sweep = new SweepResults(sweepId, spec, results);
+        SweepOutputs.WriteCurves(outDirectory, sweep);
         var analysisList = analysisRows.Values.ToList();
         if (analyses) AnalysisOutputs.Write(outDirectory, plan, analysisList, RenderMetricPngs);
         // The long table beside results.csv: every setting on every row, for pandas and for concatenating sweeps.
-        LongResultsParquet.WriteFile(Path.Combine(outDirectory, SweepFolder.ParquetFile), [new SweepResults(SweepFolder.Id(outDirectory), spec, results)]);
+        LongResultsParquet.WriteFile(Path.Combine(outDirectory, SweepFolder.ParquetFile), [sweep]);
         return new StitchJobResult(results, analysisList);
     }
 

@@ -20,9 +20,11 @@ public static class MatrixRenderer
 
     // Untrained (null) cells: neutral grey, distinct from every colormap's ends.
     private static readonly Color MissingCellColor = Color.FromHex("#E6E6E6");
+    // A diverging map's middle (no difference) is near white, so a light grey would read as "about 0": a darker one instead.
+    private static readonly Color MissingDifferenceColor = Color.FromHex("#8C8C8C");
 
     // ScottPlot's own Fonts.Sans detection picks DejaVu Serif on bare Linux images; the paper's figures are sans.
-    private static readonly Lazy<string> SansFont = new(() =>
+    internal static readonly Lazy<string> SansFont = new(() =>
     {
         var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies();
         return new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI" }
@@ -32,58 +34,141 @@ public static class MatrixRenderer
     public static byte[] RenderPng(SimilarityMatrix matrix, RenderOptions? options = null)
     {
         options ??= RenderOptions.Default;
-        var plot = CreatePlot(matrix, options, forSvg: false);
+        var plot = CreatePlot(matrix, options, Limits([matrix], options), vector: false);
         return plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
     }
 
     public static string RenderSvg(SimilarityMatrix matrix, RenderOptions? options = null)
     {
         options ??= RenderOptions.Default;
-        var plot = CreatePlot(matrix, options, forSvg: true);
+        var plot = CreatePlot(matrix, options, Limits([matrix], options), vector: true);
         return plot.GetSvgXml(options.Width, options.Height);
     }
 
-    /// <summary>2 to 4 matrices side by side, each titled with its own title; the image is that many panels wide.</summary>
-    public static byte[] RenderGridPng(IReadOnlyList<SimilarityMatrix> matrices, RenderOptions? options = null)
+    /// <summary>
+    /// The colour limits of a figure whose panels are <paramref name="panels"/>, all drawn with <paramref name="options"/>:
+    /// one scale for every panel, so equal colours mean equal values across the figure. Sequential: [Min, Max], a null bound
+    /// taken from all panels' values. Diverging: [-L, L] centred on 0, L = <see cref="RenderOptions.Limit"/> or the largest
+    /// |value| of all panels.
+    /// </summary>
+    public static (double Min, double Max) ColorLimits(IReadOnlyList<SimilarityMatrix> panels, RenderOptions options)
     {
-        ArgumentNullException.ThrowIfNull(matrices);
-        if (matrices.Count is < 1 or > 6)
-            throw new ArgumentOutOfRangeException(nameof(matrices), matrices.Count, "A grid holds 1 to 6 matrices (the paper's figures have 4).");
-        options ??= RenderOptions.Default;
-
-        var multiplot = new Multiplot();
-        multiplot.Reset(CreatePlot(matrices[0], options, forSvg: false));
-        foreach (var m in matrices.Skip(1)) multiplot.AddPlot(CreatePlot(m, options, forSvg: false));
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        return multiplot.Render(options.Width * matrices.Count, options.Height).GetImageBytes(ImageFormat.Png);
+        var range = Limits(panels, options);
+        return (range.Min, range.Max);
     }
+
+    /// <summary>1 to 6 matrices side by side on one colour scale (<see cref="ColorLimits"/>); the image is that many panels wide.</summary>
+    public static Figure GridFigure(IReadOnlyList<SimilarityMatrix> matrices, RenderOptions? options = null)
+    {
+        IReadOnlyList<IReadOnlyList<Panel>> rows = [Row(matrices, options)];
+        return new Figure(vector => Grid(rows, vector));
+    }
+
+    public static byte[] RenderGridPng(IReadOnlyList<SimilarityMatrix> matrices, RenderOptions? options = null) => GridFigure(matrices, options).ToPng();
+
+    public static string RenderGridSvg(IReadOnlyList<SimilarityMatrix> matrices, RenderOptions? options = null) => GridFigure(matrices, options).ToSvg();
 
     /// <summary>
-    /// Two rows in one image, each on its own scale: e.g. the four raw matrices above and the control-subtracted ones
-    /// (differences in [-1, 1]) below, so a reader sees what survives the controls beside what was measured.
+    /// Panels in rows of <paramref name="columns"/>, all on one colour scale: e.g. one panel per network pair of a variant,
+    /// so a reader compares seeds by colour.
     /// </summary>
-    public static byte[] RenderTwoRowGridPng(IReadOnlyList<SimilarityMatrix> top, RenderOptions topOptions,
-        IReadOnlyList<SimilarityMatrix> bottom, RenderOptions bottomOptions)
+    public static Figure PanelsFigure(IReadOnlyList<SimilarityMatrix> matrices, int columns, RenderOptions? options = null)
     {
-        if (top.Count is < 1 or > 6 || bottom.Count is < 1 or > 6)
-            throw new ArgumentOutOfRangeException(nameof(top), "Each row holds 1 to 6 matrices.");
-        var columns = Math.Max(top.Count, bottom.Count);
-        var multiplot = new Multiplot();
-        multiplot.Reset(CreatePlot(top[0], topOptions, forSvg: false));
-        foreach (var m in top.Skip(1)) multiplot.AddPlot(CreatePlot(m, topOptions, forSvg: false));
-        for (var k = top.Count; k < columns; k++)
-        {
-            var blank = new Plot();
-            blank.Layout.Frameless();
-            blank.HideGrid();
-            multiplot.AddPlot(blank);
-        }
-        foreach (var m in bottom) multiplot.AddPlot(CreatePlot(m, bottomOptions, forSvg: false));
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, columns);
-        return multiplot.Render(Math.Max(topOptions.Width, bottomOptions.Width) * columns, topOptions.Height + bottomOptions.Height).GetImageBytes(ImageFormat.Png);
+        var rows = Rows(matrices, columns, options);
+        return new Figure(vector => Grid(rows, vector));
     }
 
-    private static Plot CreatePlot(SimilarityMatrix m, RenderOptions o, bool forSvg)
+    public static byte[] RenderPanelsPng(IReadOnlyList<SimilarityMatrix> matrices, int columns, RenderOptions? options = null) =>
+        PanelsFigure(matrices, columns, options).ToPng();
+
+    /// <summary>
+    /// Two rows in one image, each on its own scale shared by its panels: e.g. the four raw matrices above (accuracy) and
+    /// the control-subtracted ones (differences, diverging) below, so a reader sees what survives the controls beside what was measured.
+    /// </summary>
+    public static Figure TwoRowFigure(IReadOnlyList<SimilarityMatrix> top, RenderOptions topOptions,
+        IReadOnlyList<SimilarityMatrix> bottom, RenderOptions bottomOptions)
+    {
+        IReadOnlyList<IReadOnlyList<Panel>> rows = [Row(top, topOptions), Row(bottom, bottomOptions)];
+        return new Figure(vector => Grid(rows, vector));
+    }
+
+    public static byte[] RenderTwoRowGridPng(IReadOnlyList<SimilarityMatrix> top, RenderOptions topOptions,
+        IReadOnlyList<SimilarityMatrix> bottom, RenderOptions bottomOptions) => TwoRowFigure(top, topOptions, bottom, bottomOptions).ToPng();
+
+    /// <summary>
+    /// Panels side by side, each on its own scale: for a figure of different metrics (an accuracy beside a distance), where
+    /// one scale would compare unlike units.
+    /// </summary>
+    public static Figure MixedGridFigure(IReadOnlyList<(SimilarityMatrix Matrix, RenderOptions Options)> panels)
+    {
+        IReadOnlyList<IReadOnlyList<Panel>> rows = [MixedRow(panels)];
+        return new Figure(vector => Grid(rows, vector));
+    }
+
+    private const int MaxPanelsPerRow = 6;
+
+    /// <summary>One panel of a figure: the matrix, its options and the colour limits it shares with the rest of its row.</summary>
+    private sealed record Panel(SimilarityMatrix Matrix, RenderOptions Options, ScottPlot.Range Limits);
+
+    private static IReadOnlyList<Panel> Row(IReadOnlyList<SimilarityMatrix> matrices, RenderOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(matrices);
+        if (matrices.Count is < 1 or > MaxPanelsPerRow)
+            throw new ArgumentOutOfRangeException(nameof(matrices), matrices.Count, $"A row holds 1 to {MaxPanelsPerRow} matrices (the paper's figures have 4).");
+        options ??= RenderOptions.Default;
+        var limits = Limits(matrices, options);
+        return matrices.Select(m => new Panel(m, options, limits)).ToList();
+    }
+
+    private static IReadOnlyList<IReadOnlyList<Panel>> Rows(IReadOnlyList<SimilarityMatrix> matrices, int columns, RenderOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(matrices);
+        if (columns is < 1 or > MaxPanelsPerRow)
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, $"A row holds 1 to {MaxPanelsPerRow} panels.");
+        if (matrices.Count == 0) throw new ArgumentException("A figure needs at least one matrix.", nameof(matrices));
+        options ??= RenderOptions.Default;
+        // One scale for the whole figure, not per row: every panel is the same quantity.
+        var limits = Limits(matrices, options);
+        return matrices.Chunk(columns).Select(row => (IReadOnlyList<Panel>)row.Select(m => new Panel(m, options, limits)).ToList()).ToList();
+    }
+
+    private static IReadOnlyList<Panel> MixedRow(IReadOnlyList<(SimilarityMatrix Matrix, RenderOptions Options)> panels)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count is < 1 or > MaxPanelsPerRow)
+            throw new ArgumentOutOfRangeException(nameof(panels), panels.Count, $"A row holds 1 to {MaxPanelsPerRow} matrices.");
+        return panels.Select(p => new Panel(p.Matrix, p.Options, Limits([p.Matrix], p.Options))).ToList();
+    }
+
+    /// <summary>Rows of panels laid out on a grid as wide as the widest row (blank cells fill shorter rows); the figure's pixel size.</summary>
+    private static (Multiplot Plots, int Width, int Height) Grid(IReadOnlyList<IReadOnlyList<Panel>> rows, bool vector)
+    {
+        var columns = rows.Max(r => r.Count);
+        var multiplot = new Multiplot();
+        var first = true;
+        foreach (var row in rows)
+            for (var k = 0; k < columns; k++)
+            {
+                var plot = k < row.Count ? CreatePlot(row[k].Matrix, row[k].Options, row[k].Limits, vector) : Blank();
+                if (first) multiplot.Reset(plot);
+                else multiplot.AddPlot(plot);
+                first = false;
+            }
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows.Count, columns);
+        var width = rows.Max(r => r.Max(p => p.Options.Width)) * columns;
+        var height = rows.Sum(r => r.Max(p => p.Options.Height));
+        return (multiplot, width, height);
+    }
+
+    private static Plot Blank()
+    {
+        var blank = new Plot();
+        blank.Layout.Frameless();
+        blank.HideGrid();
+        return blank;
+    }
+
+    private static Plot CreatePlot(SimilarityMatrix m, RenderOptions o, ScottPlot.Range range, bool vector)
     {
         int rows = m.SenderLayers.Count, cols = m.ReceiverLayers.Count;
         if (rows == 0 || cols == 0) throw new ArgumentException($"Matrix '{m.Title}' has no layers to draw.", nameof(m));
@@ -95,7 +180,6 @@ public static class MatrixRenderer
             for (var j = 0; j < cols; j++)
                 intensities[i, j] = m.Values[i][j] ?? double.NaN;
 
-        var range = ColorRange(m, o);
         var colormap = FindColormap(o.Colormap);
         var layout = FontSizes.For(rows, cols, o);
 
@@ -103,11 +187,11 @@ public static class MatrixRenderer
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = colormap;
         heatmap.ManualRange = range;
-        heatmap.NaNCellColor = MissingCellColor;
+        heatmap.NaNCellColor = o.Diverging ? MissingDifferenceColor : MissingCellColor;
         // Cell (i, j) covers x in [j, j+1], y in [rows-i-1, rows-i]: ScottPlot puts array row 0 at the top.
         heatmap.Rectangle = new CoordinateRect(0, cols, 0, rows);
-        // The bitmap strategy embeds a raster in SVG; rectangles keep the SVG a vector drawing.
-        if (forSvg) heatmap.RenderStrategy = new Heatmap.RenderStrategies.Rectangles();
+        // The bitmap strategy embeds a raster in SVG and PDF; rectangles keep them vector drawings.
+        if (vector) heatmap.RenderStrategy = new Heatmap.RenderStrategies.Rectangles();
 
         if (o.ShowValues)
             for (var i = 0; i < rows; i++)
@@ -162,9 +246,18 @@ public static class MatrixRenderer
         return ticks;
     }
 
-    private static ScottPlot.Range ColorRange(SimilarityMatrix m, RenderOptions o)
+    private static ScottPlot.Range Limits(IReadOnlyList<SimilarityMatrix> panels, RenderOptions o)
     {
-        var present = m.Values.SelectMany(r => r).Where(v => v is { } x && !double.IsNaN(x)).Select(v => v!.Value).ToList();
+        var present = panels.SelectMany(m => m.Values).SelectMany(r => r).Where(v => v is { } x && !double.IsNaN(x)).Select(v => v!.Value).ToList();
+        if (o.Diverging)
+        {
+            if (o.Limit is { } fixedLimit && !(fixedLimit > 0 && double.IsFinite(fixedLimit)))
+                throw new ArgumentException($"A diverging scale's limit must be a positive finite number, not {fixedLimit}.", nameof(o));
+            // Symmetric about 0 so white means no difference in every panel; an all-zero figure still needs a nonzero width.
+            var limit = o.Limit ?? (present.Count > 0 ? present.Max(Math.Abs) : 0);
+            if (limit <= 0) limit = 0.5;
+            return new ScottPlot.Range(-limit, limit);
+        }
         var min = o.Min ?? (present.Count > 0 ? present.Min() : 0);
         var max = o.Max ?? (present.Count > 0 ? present.Max() : 1);
         // A constant matrix (all equal, e.g. a zero std) would make a zero-width scale; widen it so colours stay defined.

@@ -16,6 +16,7 @@ public sealed class ScottPlotMatrixRenderer(RenderOptions? options = null) : IMa
 
     public string RenderDifferenceSvg(SimilarityMatrix matrix, string colorBarLabel) => MatrixRenderer.RenderSvg(matrix, Differences(colorBarLabel));
 
+    // Same panel size as the accuracies, on the diverging scale every difference map shares.
     private RenderOptions Differences(string colorBarLabel) =>
-        (options ?? RenderOptions.Default) with { Min = null, Max = null, ColorBarLabel = colorBarLabel, ValueFormat = "+0.00;-0.00;0.00" };
+        RenderOptions.Differences(colorBarLabel) with { Width = (options ?? RenderOptions.Default).Width, Height = (options ?? RenderOptions.Default).Height };
 }

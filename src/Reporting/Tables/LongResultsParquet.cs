@@ -12,9 +12,15 @@ namespace Stitching.Reporting.Tables;
 public static class LongResultsParquet
 {
     /// <summary>One row group; <paramref name="output"/> must be seekable (a MemoryStream or a file) as Parquet.Net requires.</summary>
-    public static async Task WriteAsync(Stream output, IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(Stream output, IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default) =>
+        WriteAsync(output, LongResultsTable.Typed(sweeps), cancellationToken);
+
+    /// <summary>
+    /// Any typed long table (<see cref="LongResultsTable.Typed"/>, <see cref="CurvesTable.Typed"/>) as one row group, so
+    /// each table's CSV and Parquet come from the same column list.
+    /// </summary>
+    public static async Task WriteAsync(Stream output, IReadOnlyList<TypedColumn> columns, CancellationToken cancellationToken = default)
     {
-        var columns = LongResultsTable.Typed(sweeps);
         var fields = columns.Select(c => new DataField(c.Name, c.Type)).ToList();
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), output, cancellationToken: cancellationToken);
         using var group = writer.CreateRowGroup();
@@ -23,17 +29,23 @@ public static class LongResultsParquet
     }
 
     /// <summary>The Parquet file's bytes: written in memory, since Parquet.Net seeks (it writes the footer last) and an HTTP body cannot.</summary>
-    public static async Task<byte[]> ToBytesAsync(IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default)
+    public static Task<byte[]> ToBytesAsync(IEnumerable<SweepResults> sweeps, CancellationToken cancellationToken = default) =>
+        ToBytesAsync(LongResultsTable.Typed(sweeps), cancellationToken);
+
+    public static async Task<byte[]> ToBytesAsync(IReadOnlyList<TypedColumn> columns, CancellationToken cancellationToken = default)
     {
         using var parquet = new MemoryStream();
-        await WriteAsync(parquet, sweeps, cancellationToken);
+        await WriteAsync(parquet, columns, cancellationToken);
         return parquet.ToArray();
     }
 
     /// <summary>The Parquet file at <paramref name="path"/>, replaced atomically.</summary>
-    public static void WriteFile(string path, IEnumerable<SweepResults> sweeps) =>
+    public static void WriteFile(string path, IEnumerable<SweepResults> sweeps) => WriteFile(path, LongResultsTable.Typed(sweeps));
+
+    /// <summary>A typed long table as a Parquet file at <paramref name="path"/>, replaced atomically.</summary>
+    public static void WriteFile(string path, IReadOnlyList<TypedColumn> columns) =>
         // Synchronous for the CLI's file writers; Parquet.Net's writer is async only, and a MemoryStream never waits.
-        AtomicFile.WriteBytes(path, ToBytesAsync(sweeps).GetAwaiter().GetResult());
+        AtomicFile.WriteBytes(path, ToBytesAsync(columns).GetAwaiter().GetResult());
 
     private static Task WriteColumnAsync(ParquetRowGroupWriter group, DataField field, TypedColumn column, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
+using System.Xml.Linq;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
 using Stitching.Reporting.Tables;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
@@ -78,6 +80,25 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Equal(rows.Count, rowCount);
         var folder = SweepFolder.Read(outDir);
         Assert.Equal(("out", "synthetic", rows.Count), (folder.SweepId, folder.Spec.Dataset, folder.Rows.Count));
+        // curves.csv: every held-out check of every stitch, joined to the long table by stitch_id; drawn as curves.png/.svg.
+        var curvesPath = Path.Combine(outDir, "curves.csv");
+        var curves = CurvesTable.ReadFile(curvesPath);
+        var withCurves = rows.Where(r => r.Curve is { Count: > 0 }).ToList();
+        Assert.NotEmpty(withCurves);
+        Assert.Equal(withCurves.Count, curves.Count);
+        Assert.All(withCurves, r => Assert.Equal(r.Curve, curves[CellKey.Of(r)]));
+        Assert.Equal(withCurves.Sum(r => r.Curve!.Count), File.ReadAllLines(curvesPath).Length - 1);
+        var stitchIds = await ParquetStringsAsync(Path.Combine(outDir, "results.parquet"), "stitch_id");
+        Assert.Equal(rows.Select(CellKey.Of).Order(), stitchIds.Order());
+        Assert.Subset(stitchIds.ToHashSet(), curves.Keys.ToHashSet());
+        Png.AssertDrawnFile(Path.Combine(outDir, "curves.png"), width: 4 * CurveRenderer.PanelWidth, height: CurveRenderer.PanelHeight, minDrawnFraction: 0.02); // a panel per variant, lines on white
+        // Every combined figure also as one SVG document and one PDF (vector, for a paper); single matrices as SVG.
+        foreach (var figure in new[] { "matrices", "matrices-minus-control", "matrices-with-controls", "matrix-interaction", "curves" })
+            Assert.Equal("svg", XDocument.Load(Path.Combine(outDir, figure + ".svg")).Root!.Name.LocalName);
+        foreach (var figure in new[] { "matrices", "matrices-minus-control", "matrices-with-controls", "curves" })
+            Assert.StartsWith("%PDF-", System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(Path.Combine(outDir, figure + ".pdf")).AsSpan(0, 5)));
+        var curvesBefore = File.ReadAllText(curvesPath);
+
         var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
         var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
         Assert.Contains("different sweep", refused.Message);
@@ -85,6 +106,8 @@ public sealed class SweepEndToEndTests : IDisposable
 
         var again = new SweepRunner(engine).Run(spec, outDir).Results;
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
+        // A rerun trains nothing and takes the stored curves back from curves.csv (results.csv has no column for them).
+        Assert.Equal(curvesBefore, File.ReadAllText(curvesPath));
     }
 
     [Fact]
@@ -133,6 +156,23 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Contains("random->random is uniformly low: below trained->trained and flat", patterns);
         Assert.Contains("Depth-cut sensitivity", patterns);
         Png.AssertDrawnFile(Path.Combine(outDir, "matrices-with-controls.png"));
+        // One panel per network pair (seeds 0->1 and 2->3) for each variant, on one scale, as PNG and SVG.
+        foreach (var v in new[] { "trained-trained", "random-random" })
+        {
+            Png.AssertDrawnFile(Path.Combine(outDir, $"matrices-per-seed-{v}.png"));
+            var texts = XDocument.Load(Path.Combine(outDir, $"matrices-per-seed-{v}.svg")).Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+            Assert.Contains(texts, t => t.EndsWith("seeds 0->1", StringComparison.Ordinal));
+            Assert.Contains(texts, t => t.EndsWith("seeds 2->3", StringComparison.Ordinal));
+        }
+    }
+
+    private static async Task<string[]> ParquetStringsAsync(string path, string column)
+    {
+        await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+        var group = reader.OpenRowGroupReader(0);
+        var values = new string[group.RowCount];
+        await group.ReadAsync(reader.Schema.DataFields.Single(f => f.Name == column), values.AsMemory()!);
+        return values;
     }
 
     private static async Task<(IReadOnlyList<string> Columns, long Rows)> ParquetShapeAsync(string path)

@@ -94,4 +94,89 @@ public class MatrixRendererTests
 
         Assert.Throws<ArgumentException>(() => MatrixRenderer.RenderPng(m));
     }
+
+    private static SimilarityMatrix Constant(string title, params double?[][] values) =>
+        new(title, "resnet(1,1,1,1)", "resnet(1,1,1,1)", values.Select((_, i) => $"s{i}").ToList(), values[0].Select((_, j) => $"r{j}").ToList(), values);
+
+    [Fact]
+    public void Difference_panels_share_one_scale_symmetric_about_zero_from_the_largest_magnitude_of_any_panel()
+    {
+        var small = Constant("small", [0.1, -0.05], [0.3, null]);
+        var large = Constant("large", [-0.7, 0.2], [0.0, double.NaN]);
+
+        var (min, max) = MatrixRenderer.ColorLimits([small, large], RenderOptions.Differences("difference"));
+
+        Assert.Equal((-0.7, 0.7), (min, max)); // |-0.7| of the second panel sets both; missing and NaN cells are skipped
+        Assert.Equal((-0.3, 0.3), MatrixRenderer.ColorLimits([small], RenderOptions.Differences("difference")));
+    }
+
+    [Fact]
+    public void A_fixed_diverging_limit_overrides_the_data_and_a_non_positive_one_is_rejected()
+    {
+        var m = Constant("m", [0.1, -0.9]);
+
+        Assert.Equal((-0.25, 0.25), MatrixRenderer.ColorLimits([m], RenderOptions.Differences("d", limit: 0.25)));
+        var error = Assert.Throws<ArgumentException>(() => MatrixRenderer.ColorLimits([m], RenderOptions.Differences("d", limit: 0)));
+        Assert.Contains("positive", error.Message);
+        // An all-zero difference still gets a scale of nonzero width, centred on 0.
+        Assert.Equal((-0.5, 0.5), MatrixRenderer.ColorLimits([Constant("zero", [0.0, 0.0])], RenderOptions.Differences("d")));
+    }
+
+    [Fact]
+    public void Accuracy_panels_share_the_fixed_0_to_1_scale_and_auto_range_panels_share_their_joint_range()
+    {
+        var low = Constant("low", [0.2, 0.3]);
+        var high = Constant("high", [0.6, 0.9]);
+
+        Assert.Equal((0.0, 1.0), MatrixRenderer.ColorLimits([low, high], RenderOptions.Default));
+        Assert.Equal((0.2, 0.9), MatrixRenderer.ColorLimits([low, high], RenderOptions.AutoRange));
+    }
+
+    [Fact]
+    public void Grid_svg_is_one_well_formed_document_with_every_panel_and_one_scale_on_every_colour_bar()
+    {
+        var small = Constant("small panel", [0.01, -0.02], [0.03, 0.0]);
+        var large = Constant("large panel", [-0.6, 0.2], [0.4, 0.1]);
+
+        var svg = MatrixRenderer.RenderGridSvg([small, large], RenderOptions.Differences("difference") with { Width = 400, Height = 360 });
+
+        var doc = XDocument.Parse(svg);
+        Assert.Equal("svg", doc.Root!.Name.LocalName);
+        var texts = doc.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+        Assert.Contains("small panel", texts);
+        Assert.Contains("large panel", texts);
+        // Both colour bars run over the shared [-0.6, 0.6]: the small panel's bar carries the large panel's ticks, not its own
+        // +-0.02 ones. (ScottPlot may draw a plot twice while settling its layout, so counts are per drawn title.)
+        var titlesDrawn = texts.Count(t => t is "small panel" or "large panel");
+        Assert.Equal(titlesDrawn, texts.Count(t => t is "0.5"));
+        Assert.Equal(titlesDrawn, texts.Count(t => t is "-0.5"));
+        Assert.DoesNotContain("0.02", texts);
+    }
+
+    [Fact]
+    public void A_combined_figure_is_also_a_one_page_pdf()
+    {
+        var figure = MatrixRenderer.GridFigure([Constant("a", [0.2, 0.4]), Constant("b", [0.6, 0.8])], new RenderOptions { Width = 300, Height = 280 });
+
+        var pdf = figure.ToPdf();
+
+        var text = System.Text.Encoding.Latin1.GetString(pdf);
+        Assert.StartsWith("%PDF-", text);
+        Assert.Contains("%%EOF", text[^64..]);
+        Assert.Contains("/MediaBox [0 0 600 280]", text); // two 300-pt panels side by side
+    }
+
+    [Fact]
+    public void Two_row_and_per_seed_figures_render_as_svg_and_png_of_the_expected_size()
+    {
+        var options = new RenderOptions { Width = 300, Height = 280 };
+        var panels = Enumerable.Range(0, 5).Select(k => Constant($"seed {k}", [0.1 * k, 0.5])).ToList();
+
+        var perSeed = MatrixRenderer.RenderPanelsPng(panels, columns: 3, options);
+        var twoRows = MatrixRenderer.TwoRowFigure(panels.Take(2).ToList(), options, panels.Take(3).ToList(), RenderOptions.Differences("d") with { Width = 300, Height = 280 }).ToSvg();
+
+        Assert.Equal((3 * 300, 2 * 280), PngSize(perSeed)); // 5 panels in rows of 3
+        Assert.Equal("svg", XDocument.Parse(twoRows).Root!.Name.LocalName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatrixRenderer.RenderPanelsPng(panels, columns: 0, options));
+    }
 }

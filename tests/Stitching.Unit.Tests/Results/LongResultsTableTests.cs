@@ -56,6 +56,20 @@ public class LongResultsTableTests
     }
 
     [Fact]
+    public void Every_row_carries_its_stitch_id_in_csv_and_parquet_and_it_is_not_a_sweep_setting()
+    {
+        var rows = ReadCsv(Csv(First));
+
+        Assert.Equal(First.Rows.Select(CellKey.Of), rows.Select(r => r["stitch_id"]));
+        Assert.NotEqual(rows[0]["stitch_id"], rows[1]["stitch_id"]); // two stitch seeds of one cell are two stitches
+        Assert.Equal("trained->trained|resnet(1,2,1,2)|0|stem|resnet18|1|2.1|1", rows[1]["stitch_id"]);
+        Assert.DoesNotContain("stitch_id", LongResultsTable.SweepSettingColumns);
+        var typed = LongResultsTable.Typed([First]).Single(c => c.Name == "stitch_id");
+        Assert.Equal(typeof(string), typed.Type);
+        Assert.Equal(rows.Select(r => (object?)r["stitch_id"]), typed.Values);
+    }
+
+    [Fact]
     public void Two_sweeps_long_csv_files_have_the_same_header_and_concatenate()
     {
         var a = Csv(First).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -136,6 +150,7 @@ public class LongResultsTableTests
             var rows = read.GetProperty("rows").EnumerateArray().ToList();
             Assert.Equal(3, rows.Count);
             Assert.Equal("sweep-a", rows[0].GetProperty("sweep_id").GetString());
+            Assert.Equal(CellKey.Of(First.Rows[0]), rows[0].GetProperty("stitch_id").GetString());
             Assert.Equal("lr;bn", rows[0].GetProperty("tags").GetString());
             Assert.Equal(0.8734, rows[0].GetProperty("accuracy").GetDouble());
             Assert.True(rows[0].GetProperty("converged").GetBoolean());
