@@ -119,7 +119,7 @@ public sealed class JobModeTests
         var (exit, output) = await runner.WaitForExitAsync(Deadline);
 
         Assert.True(exit == Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode, $"exit {exit}\n{output}");
-        Assert.Equal(4, Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode); // documented in the README and the alert: never renumbered quietly
+        Assert.Equal(4, Stitching.Domain.Jobs.RunnerJob.CannotStartExitCode); // documented in docs/platform.md and the alert: never renumbered quietly
         Assert.Contains("--device cuda: CUDA is not available", output);
         var queued = (await env.Queue.Queue.PeekMessagesAsync(32)).Value;
         Assert.Equal(2, queued.Length);

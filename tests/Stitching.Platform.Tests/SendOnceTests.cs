@@ -112,7 +112,7 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         await env.Platform.Storage.AddSweepAsync(new SweepRecord(sweepId, "big", Spec(), DateTimeOffset.UtcNow, SweepState.Active, 5000, 0));
         await env.Platform.Storage.AddJobsAsync(SyntheticJobs(sweepId, 5000));
 
-        // When it is cancelled through the API, which answers the sweep's status (times printed for the README; not asserted)
+        // When it is cancelled through the API, which answers the sweep's status (times printed for docs/platform.md, Reliability; not asserted)
         var clock = Stopwatch.StartNew();
         Assert.True(await env.Platform.Coordinator.CancelAsync(sweepId));
         output.WriteLine($"cancel of 5,000 jobs (the sweep marked): {clock.Elapsed.TotalSeconds:F2} s");

@@ -3,7 +3,7 @@ namespace Stitching.Domain.Contracts;
 /// <summary>
 /// How each stitch is trained: least-squares start, then Adam (lr 1e-3, weight decay 0.01, batch 256, warm-up then
 /// cosine) until the held-out stopping rule says it has converged (<see cref="Patience"/>, <see cref="MinGainStandardErrors"/>),
-/// at most <see cref="Epochs"/>. Measured against a 20-epoch reference (README, Performance): SGD (momentum 0.9, lr 0.01)
+/// at most <see cref="Epochs"/>. Measured against a 20-epoch reference (docs/performance.md): SGD (momentum 0.9, lr 0.01)
 /// from the least-squares start matched it into trained receivers but fell far below it into random ones; Adam comes
 /// within a few points there too.
 /// </summary>

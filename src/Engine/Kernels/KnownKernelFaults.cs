@@ -17,7 +17,7 @@ namespace Stitching.Engine.Kernels;
 /// whose channels are not a multiple of 16 give wrong input gradients (relative error 0.44-0.86, or NaN) and then heap
 /// corruption, 24->24 NaN even forward; bf16 NCHW convs with output channels not a multiple of 16 are wrong forward
 /// (0.2-0.65). On the AMD EPYC family 25 (Zen 4, AVX-512 + avx512_bf16, no AMX) every case below passes natively and
-/// under the AVX2, AVX512_CORE and AVX512_CORE_BF16 caps except the AVX2 NHWC one (README, CPUs).
+/// under the AVX2, AVX512_CORE and AVX512_CORE_BF16 caps except the AVX2 NHWC one (docs/performance.md, CPUs).
 /// </para>
 /// </summary>
 public static class KnownKernelFaults

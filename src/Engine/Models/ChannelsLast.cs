@@ -6,7 +6,7 @@ namespace Stitching.Engine.Models;
 /// <summary>
 /// NHWC strides for (N, C, H, W) tensors, which TorchSharp does not expose as a memory format. oneDNN's CPU
 /// convolutions then skip the reorders to and from their own layout on every call: for these narrow networks
-/// measured 1.35-1.45x faster in training and about 1.4x in inference (see the README's performance section).
+/// measured 1.35-1.45x faster in training and about 1.4x in inference (see docs/performance.md).
 /// </summary>
 public static class ChannelsLast
 {

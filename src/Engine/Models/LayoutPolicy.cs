@@ -9,7 +9,7 @@ public enum MemoryLayout { Nchw, Nhwc }
 
 /// <summary>
 /// Chooses a network's memory layout once, from its conv shapes and the device. NHWC is faster where it is safe
-/// (oneDNN skips its reorders: 1.35-1.45x in training, see the README's Performance section), but on CPUs it is
+/// (oneDNN skips its reorders: 1.35-1.45x in training, see docs/performance.md), but on CPUs it is
 /// not safe at every width.
 /// <para>
 /// Why: on an AVX2-only CPU (AMD EPYC without AVX-512; reproduced on an AVX-512 Xeon with

@@ -6,7 +6,7 @@ namespace Stitching.Engine.Research;
 
 /// <summary>
 /// Settings of the findings report (<see cref="ReportRunner"/>). The recipe is the sweep's, the one every committed matrix
-/// uses (README, "First sweep"): width 8, 1,500 training (10% held out) and 1,000 test images, base models 15 epochs,
+/// uses (the README's first command): width 8, 1,500 training (10% held out) and 1,000 test images, base models 15 epochs,
 /// stitches from their least-squares start trained by the held-out stopping rule (<see cref="StitchSettings"/> defaults,
 /// cap 30 epochs); three independently trained pairs of base models, so that every pattern has an interval over model seeds.
 /// </summary>

@@ -57,7 +57,7 @@ public sealed class StitchEngine : IDisposable
 
     /// <summary>
     /// Rows per suffix pass when several stitches share a receiver layer. On CPUs a pass of a few hundred rows
-    /// keeps activations in cache (bigger passes measured slower, see the README's benchmark); GPUs want big passes.
+    /// keeps activations in cache (bigger passes measured slower, see docs/performance.md, Bench); GPUs want big passes.
     /// </summary>
     public int MaxRowsPerPass { get; init; } = -1;
     /// <summary>
