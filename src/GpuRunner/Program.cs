@@ -28,6 +28,11 @@ app.Configure(config =>
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
     config.AddCommand<ScaleCommand>("scale").WithDescription("Offline job scaler: one 'worker --max-jobs 1' process per waiting message, at most --jobs at a time, as KEDA runs Container Apps jobs.")
         .WithExample("scale", "--jobs", "2", "--runner-args=--threads 1");
+    config.AddCommand<SubmitCommand>("submit").WithDescription("Submit a sweep to the platform's API (the sweep command's options or --spec), with an Idempotency-Key; prints its id.")
+        .WithExample("submit", "--spec", "spec.json", "--api-url", "https://<app>.azurewebsites.net");
+    config.AddCommand<StatusCommand>("status").WithDescription("A platform sweep's state and job counts, from the API.");
+    config.AddCommand<WatchCommand>("watch").WithDescription("Follow a platform sweep's progress from the API until it finishes (exit 0: every job done).");
+    config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a platform sweep through the API; finished results stay.");
     config.AddCommand<RetryCommand>("retry").WithDescription("Re-queue a sweep's failed (or also cancelled) jobs, keeping finished results.")
         .WithExample("retry", "--sweep", "SWEEP_ID", "--include", "failed,cancelled");
     config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv, json, or long-csv/parquet with every sweep setting), or --list the sweeps.")

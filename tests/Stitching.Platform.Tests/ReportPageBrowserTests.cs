@@ -40,7 +40,7 @@ public sealed class ReportPageBrowserTests
             }
             """);
         await TestPlatform.DrainAsync(env.Processor(new FakeExecutor()));
-        await using var api = await StartApiAsync(env);
+        await using var api = await TestPlatform.StartApiAsync(env);
         var url = $"{api.Urls.First()}/api/sweeps/{id}/report";
 
         // When Chromium loads the report
@@ -68,7 +68,7 @@ public sealed class ReportPageBrowserTests
         var executor = new FakeExecutor();
         var processor = env.Processor(executor);
         while (executor.Stitches.IsEmpty) Assert.NotNull(await processor.ProcessNextAsync(TimeSpan.FromSeconds(5)));
-        await using var api = await StartApiAsync(env);
+        await using var api = await TestPlatform.StartApiAsync(env);
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
@@ -126,22 +126,4 @@ public sealed class ReportPageBrowserTests
         Headless = true,
         Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
-
-    /// <summary>The <c>serve</c> host's routes and wiring on a free loopback port, against the test platform's tables.</summary>
-    private static async Task<WebApplication> StartApiAsync(TestPlatform env)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Stitching:Storage:ConnectionString"] = Azurite.ConnectionString,
-            ["Stitching:Storage:NamePrefix"] = env.NamePrefix,
-            ["Stitching:Queue:Backend"] = "storage",
-        });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddStitching(builder.Configuration);
-        var app = builder.Build();
-        LocalApi.Map(app);
-        await app.StartAsync();
-        return app;
-    }
 }

@@ -1,3 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Stitching.Functions;
+using Stitching.Functions.Local;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -87,6 +92,24 @@ public sealed class TestPlatform : IAsyncDisposable
         var outcomes = new List<JobOutcome>();
         while (outcomes.Count < maxMessages && await processor.ProcessNextAsync(TimeSpan.FromSeconds(1.5)) is { } outcome) outcomes.Add(outcome);
         return outcomes;
+    }
+
+    /// <summary>The <c>serve</c> host's routes and wiring on a free loopback port, against the test platform's tables.</summary>
+    public static async Task<WebApplication> StartApiAsync(TestPlatform env)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stitching:Storage:ConnectionString"] = Azurite.ConnectionString,
+            ["Stitching:Storage:NamePrefix"] = env.NamePrefix,
+            ["Stitching:Queue:Backend"] = "storage",
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddStitching(builder.Configuration);
+        var app = builder.Build();
+        LocalApi.Map(app);
+        await app.StartAsync();
+        return app;
     }
 
     public async ValueTask DisposeAsync()

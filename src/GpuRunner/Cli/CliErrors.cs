@@ -28,7 +28,7 @@ public static class CliErrors
         catch (Exception e) when (e is CommandParseException or CommandRuntimeException or DatasetException or FormatException
                                    or ArgumentException or IncompatibleShapesException or InvalidDataException or FileNotFoundException
                                    or StorageConfigurationException or OptionsValidationException or KeyNotFoundException or IncomparableSweepsException
-                                   or Engine.Kernels.KernelCheckException or Engine.Training.NonFiniteTrainingException or Engine.Sweeps.ModelAtChanceException)
+                                   or ApiException or Engine.Kernels.KernelCheckException or Engine.Training.NonFiniteTrainingException or Engine.Sweeps.ModelAtChanceException)
         {
             // An option's converter (WireNameTypeConverter) says which values it takes; Spectre's own message only names the type.
             var message = e is CommandRuntimeException && e.InnerException is FormatException inner ? $"{e.Message} {inner.Message}" : e.Message;
