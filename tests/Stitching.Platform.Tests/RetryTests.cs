@@ -25,7 +25,14 @@ public sealed class RetryTests
         var fixedRunner = new FakeExecutor();
         await TestPlatform.DrainAsync(env.Processor(fixedRunner));
 
-        // Then every job is done and every stitch has its row
+        // Then each retried job is a new retry generation, which on Service Bus is a new message id: duplicate detection
+        // (1 h window) would otherwise drop the retry's message as a copy of the first send, and the job would never run
+        var rows = await env.Platform.Storage.ListJobsAsync(id).ToListAsync();
+        Assert.All(rows, r => Assert.Equal(1, r.Message.Retries));
+        Assert.All(rows, r => Assert.Equal($"{id}:{r.JobId}:r1", Stitching.Platform.Queues.ServiceBusJobQueue.MessageId(r.Message)));
+        Assert.Equal($"{id}:{rows[0].JobId}", Stitching.Platform.Queues.ServiceBusJobQueue.MessageId(rows[0].Message with { Retries = 0 }));
+
+        // And every job is done and every stitch has its row
         var done = (await env.Platform.Coordinator.GetStatusAsync(id))!;
         Assert.True(done.Finished && done.Done == done.Total && done.Failed == 0, $"{done}");
         Assert.Equal(fixedRunner.Stitches.Distinct().Count(), (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Count);

@@ -353,7 +353,9 @@ public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, 
         {
             if (!include.Contains(job.State)) continue;
             // A conflict means the row changed meanwhile (a late worker, another retry): left as it now is.
-            if (await storage.TryUpdateJobAsync(job with { State = JobState.Queued, Sent = false, SendingUntil = null, ClaimedBy = null, LeaseUntil = null }, cancellationToken) is not null)
+            // A new retry generation: on Service Bus a new message id, which duplicate detection does not drop (ServiceBusJobQueue.MessageId).
+            var retried = job with { Message = job.Message with { Retries = job.Message.Retries + 1, Deferrals = 0 }, State = JobState.Queued, Sent = false, SendingUntil = null, ClaimedBy = null, LeaseUntil = null };
+            if (await storage.TryUpdateJobAsync(retried, cancellationToken) is not null)
                 requeued.Add(job.JobId);
         }
         if (requeued.Count > 0) await storage.MarkActiveAsync(sweepId, sweep.CreatedAt, cancellationToken);

@@ -58,9 +58,16 @@ public sealed class ServiceBusJobQueue(ServiceBusSender sender, ServiceBusReceiv
         await deadLetters.DisposeAsync();
     }
 
+    /// <summary>
+    /// The id Service Bus detects duplicates by: one per job and retry generation. A concurrent second send of the same
+    /// job is dropped; a user's retry (a new generation) is not, which it would be within the detection window if the id
+    /// were the job's alone, leaving the retried row Queued and Sent with no message, never to run.
+    /// </summary>
+    public static string MessageId(JobMessage m) => m.Retries == 0 ? $"{m.SweepId}:{m.JobId}" : $"{m.SweepId}:{m.JobId}:r{m.Retries}";
+
     private static ServiceBusMessage ToServiceBus(JobMessage m) => new(JobMessageParser.Serialize(m))
     {
-        MessageId = $"{m.SweepId}:{m.JobId}",
+        MessageId = MessageId(m),
         ContentType = "application/json",
         Subject = m.Kind,
         ApplicationProperties = { ["sweepId"] = m.SweepId },
