@@ -1,7 +1,7 @@
-using Stitching.Platform.Processing;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Stitching.Domain.Jobs;
+using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
 
 namespace Stitching.DevTools;

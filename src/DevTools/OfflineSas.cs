@@ -1,13 +1,13 @@
-using Stitching.Platform.Security;
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Sas;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Sas;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Datasets;
+using Stitching.Platform.Security;
 using Stitching.Platform.Storage;
 using static Stitching.Platform.Security.DataOperations;
 

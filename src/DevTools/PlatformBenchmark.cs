@@ -1,17 +1,17 @@
-using Stitching.Platform;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
-using Stitching.Reporting.Rendering;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.DevTools;
 

@@ -6,14 +6,14 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Stitching.Platform;
 using Stitching.Domain.Contracts;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Storage;
 using Stitching.Platform.Telemetry;
+using Stitching.Reporting.Rendering;
 
 namespace Stitching.Functions;
 

@@ -1,6 +1,6 @@
 using Spectre.Console.Cli;
-using Stitching.GpuRunner.Cli;
 using Stitching.Engine.Kernels;
+using Stitching.GpuRunner.Cli;
 
 var command = args.Length > 0 ? args[0] : "";
 var trains = command is "sweep" or "train" or "report" or "bench" or "worker";

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Platform;
 

@@ -7,14 +7,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Platform;
 

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Stitching.Platform;
 using Stitching.Domain.Jobs;
-using Stitching.Platform.Processing;
 using Stitching.FaultRunner;
+using Stitching.Platform;
+using Stitching.Platform.Processing;
 
 // A runner process for the fault and load tests: the product's worker host (WorkerService on the Generic Host),
 // configured from environment variables (Stitching__Storage__ConnectionString, Stitching__Queue__LockDuration,

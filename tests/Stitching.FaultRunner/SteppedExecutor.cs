@@ -5,11 +5,11 @@ using Azure;
 using Azure.Storage.Blobs;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.Platform.Processing;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Processing;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.FaultRunner;
 

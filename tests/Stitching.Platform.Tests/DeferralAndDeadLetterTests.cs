@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
-using Stitching.Platform.Processing;
 using Stitching.Functions.Maintenance;
+using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;
 

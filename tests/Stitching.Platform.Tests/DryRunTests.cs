@@ -2,8 +2,8 @@ using System.Text.Json;
 using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

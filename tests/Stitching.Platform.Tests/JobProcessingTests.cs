@@ -1,12 +1,12 @@
 using System.Text.Json;
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
+using Stitching.Domain.Sweeps;
+using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
-using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;
 

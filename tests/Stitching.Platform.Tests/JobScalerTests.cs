@@ -1,9 +1,9 @@
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
-using Stitching.Platform.Processing;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Platform.Tests;
 

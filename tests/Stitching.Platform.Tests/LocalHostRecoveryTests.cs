@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Stitching.Domain.Contracts;
 using Stitching.DevTools;
+using Stitching.Domain.Contracts;
 using Stitching.Platform.Security;
 
 namespace Stitching.Platform.Tests;

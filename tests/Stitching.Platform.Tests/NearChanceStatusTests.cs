@@ -1,8 +1,8 @@
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Platform.Tests;
 

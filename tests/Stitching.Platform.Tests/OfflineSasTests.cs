@@ -1,15 +1,15 @@
 using Azure;
 using Azure.Data.Tables;
-using Stitching.Platform;
-using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
 using Stitching.DevTools;
-using Stitching.Platform.Security;
+using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Security;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
 using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;

@@ -1,13 +1,13 @@
 using System.Text.Json;
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
-using Stitching.Platform.Processing;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Processing;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Platform.Tests;
 

@@ -5,9 +5,9 @@ using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Tests;
 

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
-using Stitching.Reporting.Rendering;
 using Stitching.Functions;
 using Stitching.Functions.Local;
+using Stitching.Reporting.Rendering;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,8 +1,8 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
+using Stitching.Functions.Sweeps;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Functions.Sweeps;
 
 namespace Stitching.Platform.Tests;
 

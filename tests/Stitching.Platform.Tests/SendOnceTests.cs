@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
+using Stitching.Reporting.Tables;
 using Xunit.Abstractions;
 
 namespace Stitching.Platform.Tests;

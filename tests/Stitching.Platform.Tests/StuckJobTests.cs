@@ -1,6 +1,6 @@
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
 using Stitching.Platform.Processing;
 
 namespace Stitching.Platform.Tests;

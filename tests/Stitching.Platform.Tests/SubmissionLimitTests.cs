@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Platform.Tests;
 

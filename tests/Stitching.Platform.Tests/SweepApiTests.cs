@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Stitching.Platform;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Tests;
 

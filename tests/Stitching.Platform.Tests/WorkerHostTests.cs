@@ -6,13 +6,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Stitching.Platform;
-using Stitching.Domain.Jobs;
 using Stitching.DevTools;
-using Stitching.Platform.Processing;
-using Stitching.Platform.Queues;
+using Stitching.Domain.Jobs;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform;
+using Stitching.Platform.Processing;
+using Stitching.Platform.Queues;
 
 namespace Stitching.Platform.Tests;
 

@@ -1,10 +1,10 @@
+using Stitching.DevTools;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.DevTools;
-using Stitching.Platform.Processing;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Processing;
+using Stitching.Reporting.Rendering;
 
 namespace Stitching.Platform.Tests;
 

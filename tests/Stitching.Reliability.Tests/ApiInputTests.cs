@@ -1,8 +1,8 @@
 using System.Text;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Reliability.Tests;
 

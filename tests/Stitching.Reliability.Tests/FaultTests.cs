@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Reliability.Tests;
 

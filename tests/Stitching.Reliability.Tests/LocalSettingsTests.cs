@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
 
 namespace Stitching.Reliability.Tests;

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
-using Stitching.Platform;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Reliability.Tests;
 

@@ -1,5 +1,5 @@
-using Stitching.Domain.Datasets;
 using System.Text.RegularExpressions;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Domain.Contracts;
 

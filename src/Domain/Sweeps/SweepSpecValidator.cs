@@ -1,7 +1,7 @@
-using Stitching.Domain.Datasets;
 using System.Text.RegularExpressions;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Domain.Sweeps;
 

@@ -1,8 +1,8 @@
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Sweeps;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Engine.Research;
 

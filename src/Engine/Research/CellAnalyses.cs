@@ -2,12 +2,12 @@ using Microsoft.Extensions.Logging;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Reporting.Tables;
 using TorchSharp;
 using static TorchSharp.torch;
 

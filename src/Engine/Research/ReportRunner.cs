@@ -3,11 +3,11 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Reporting.Tables;
 using static TorchSharp.torch;
 
 namespace Stitching.Engine.Research;

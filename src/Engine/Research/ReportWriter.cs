@@ -1,12 +1,12 @@
-using Stitching.Reporting.Rendering;
-using Stitching.Domain.Analysis;
 using System.Globalization;
 using System.Text;
+using Stitching.Domain.Analysis;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 using static TorchSharp.torch;
 
 namespace Stitching.Engine.Research;

@@ -1,7 +1,7 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Engine.Training;
+using Stitching.Reporting.Tables;
 using TorchSharp;
 using static TorchSharp.torch;
 

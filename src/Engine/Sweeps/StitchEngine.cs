@@ -1,17 +1,17 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Hardware;
 using Stitching.Engine.Models;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Training;
+using Stitching.Reporting.Tables;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,10 +1,10 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Engine.Sweeps;
 

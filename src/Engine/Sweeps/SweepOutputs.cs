@@ -1,9 +1,9 @@
 using System.Globalization;
 using Stitching.Domain.Analysis;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Sweeps;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Engine.Sweeps;
 

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
-using Stitching.Engine.Research;
 using Stitching.Engine.Interop;
+using Stitching.Engine.Research;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Engine.Sweeps;
 

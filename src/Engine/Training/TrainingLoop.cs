@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Stitching.Domain.Results;
-using Stitching.Reporting.Tables;
 using Stitching.Engine.Stitches;
+using Stitching.Reporting.Tables;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -7,13 +7,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.Maintenance;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Functions.Local;
 

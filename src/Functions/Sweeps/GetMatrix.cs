@@ -1,14 +1,14 @@
-using Stitching.Domain.Analysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using Stitching.Domain.Analysis;
 using Stitching.Domain.Contracts;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Functions.OpenApi;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Functions.Sweeps;
 

@@ -2,12 +2,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Results;
 using Stitching.Functions.OpenApi;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Storage;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Functions.Sweeps;
 

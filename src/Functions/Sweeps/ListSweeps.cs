@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.OpenApi;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Functions.Sweeps;
 

@@ -4,8 +4,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Functions.OpenApi;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.Functions.Sweeps;
 

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
-using Stitching.Domain.Stitches;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Results;
+using Stitching.Domain.Stitches;
 using Stitching.Engine.Data;
+using Stitching.Platform.Coordination;
+using Stitching.Platform.Storage;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

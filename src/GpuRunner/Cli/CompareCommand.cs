@@ -3,14 +3,14 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Platform;
 using Stitching.Domain.Contracts;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Sweeps;
+using Stitching.Platform;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

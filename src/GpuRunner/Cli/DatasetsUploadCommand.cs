@@ -3,8 +3,8 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Engine.Data;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -2,9 +2,9 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Domain.Results;
+using Stitching.Engine.Sweeps;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Engine.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -3,9 +3,9 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Engine.Interop;
 using Stitching.Engine.Sweeps;
+using Stitching.Platform.Coordination;
 
 namespace Stitching.GpuRunner.Cli;
 

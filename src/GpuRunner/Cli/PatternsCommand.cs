@@ -1,7 +1,7 @@
-using Stitching.Domain.Analysis;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Stitching.Domain.Analysis;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Sweeps;
 

@@ -1,15 +1,15 @@
-using Stitching.Domain.Contracts;
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.DevTools;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
-using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Stitching.Platform;
 using Stitching.Domain.Datasets;
+using Stitching.Platform;
 using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Cli;

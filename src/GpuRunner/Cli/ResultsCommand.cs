@@ -4,12 +4,12 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Platform;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.GpuRunner.Cli;
 

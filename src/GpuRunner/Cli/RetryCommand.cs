@@ -2,8 +2,8 @@ using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Platform;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
 
 namespace Stitching.GpuRunner.Cli;

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Stitching.DevTools;
 using Stitching.Domain.Jobs;
 using Stitching.Platform.Queues;
-using Stitching.DevTools;
 using Stitching.Platform.Security;
 
 namespace Stitching.GpuRunner.Cli;

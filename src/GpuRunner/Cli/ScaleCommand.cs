@@ -4,9 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Stitching.Platform;
-using Stitching.Domain.Jobs;
 using Stitching.DevTools;
+using Stitching.Domain.Jobs;
+using Stitching.Platform;
 using Stitching.Platform.Processing;
 
 namespace Stitching.GpuRunner.Cli;

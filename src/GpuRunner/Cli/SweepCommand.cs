@@ -6,12 +6,12 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Data;
 using Stitching.Engine.Research;
 using Stitching.Engine.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 

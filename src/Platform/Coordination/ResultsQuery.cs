@@ -1,10 +1,10 @@
 using Stitching.Domain.Analysis;
-using Stitching.Domain.Results;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Results;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Coordination;
 

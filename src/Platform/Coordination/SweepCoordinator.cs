@@ -1,13 +1,13 @@
-using Stitching.Domain.Sweeps;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
 using Stitching.Domain.Results;
 using Stitching.Domain.Stitches;
-using Stitching.Domain.Datasets;
+using Stitching.Domain.Sweeps;
+using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;
 using Stitching.Platform.Telemetry;
 

@@ -1,10 +1,10 @@
-using Stitching.Domain.Sweeps;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
+using Stitching.Domain.Sweeps;
 using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Coordination;

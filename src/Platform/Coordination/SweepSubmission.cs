@@ -1,5 +1,5 @@
-using Stitching.Domain.Sweeps;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Sweeps;
 
 namespace Stitching.Platform.Coordination;
 

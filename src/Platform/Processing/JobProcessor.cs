@@ -2,13 +2,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Jobs;
-using Stitching.Platform.Queues;
-using Stitching.Domain.Stitches;
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
+using Stitching.Domain.Jobs;
+using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
+using Stitching.Platform.Queues;
+using Stitching.Platform.Storage;
 using Stitching.Platform.Telemetry;
 
 namespace Stitching.Platform.Processing;

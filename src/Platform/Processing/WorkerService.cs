@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Platform.Queues;
-using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Processing;

@@ -1,7 +1,7 @@
-using Stitching.Domain.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Stitching.Domain.Jobs;
 
 namespace Stitching.Platform.Processing;
 

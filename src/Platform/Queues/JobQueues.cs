@@ -1,8 +1,8 @@
-using Stitching.Domain.Jobs;
 using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Queues;
 using Stitching.Domain.Datasets;
+using Stitching.Domain.Jobs;
 using Stitching.Platform.Storage;
 
 namespace Stitching.Platform.Queues;

@@ -1,6 +1,6 @@
-using Stitching.Domain.Jobs;
 using Azure.Messaging.ServiceBus;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
 
 namespace Stitching.Platform.Queues;
 

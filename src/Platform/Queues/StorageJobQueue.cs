@@ -1,7 +1,7 @@
-using Stitching.Domain.Jobs;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Jobs;
 
 namespace Stitching.Platform.Queues;
 

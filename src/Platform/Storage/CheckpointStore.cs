@@ -1,6 +1,6 @@
-using Stitching.Domain.Datasets;
 using Azure.Storage.Blobs;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
 

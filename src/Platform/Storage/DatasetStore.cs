@@ -1,8 +1,8 @@
-using Stitching.Domain.Datasets;
-using Stitching.Domain.Contracts;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Platform.Storage;
 

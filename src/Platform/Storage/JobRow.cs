@@ -1,6 +1,6 @@
-using Stitching.Domain.Datasets;
 using Azure;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Platform.Storage;
 

@@ -1,9 +1,9 @@
-using Stitching.Domain.Datasets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
 

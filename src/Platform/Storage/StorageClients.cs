@@ -1,10 +1,10 @@
-using Stitching.Domain.Datasets;
-using Stitching.Domain.Contracts;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Platform.Storage;
 

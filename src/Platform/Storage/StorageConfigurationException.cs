@@ -1,5 +1,5 @@
-using Stitching.Domain.Datasets;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 namespace Stitching.Platform.Storage;
 
 /// <summary>

@@ -1,7 +1,7 @@
-using Stitching.Domain.Datasets;
-using Stitching.Domain.Contracts;
 using Azure;
 using Azure.Messaging.ServiceBus;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Platform.Storage;
 

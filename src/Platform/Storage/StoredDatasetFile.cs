@@ -1,5 +1,5 @@
-using Stitching.Domain.Datasets;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 namespace Stitching.Platform.Storage;
 
 /// <summary>A blob of the <c>datasets</c> container; <paramref name="Sha256"/> is null when the blob has no recorded hash.</summary>

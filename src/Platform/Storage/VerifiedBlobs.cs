@@ -1,9 +1,9 @@
-using Stitching.Domain.Datasets;
-using Stitching.Domain.Contracts;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 
 namespace Stitching.Platform.Storage;
 

@@ -1,5 +1,5 @@
-using Stitching.Domain.Datasets;
 using Stitching.Domain.Contracts;
+using Stitching.Domain.Datasets;
 namespace Stitching.Platform.Storage;
 
 /// <summary>What <see cref="VerifiedBlobs.DownloadAsync"/> came to: the hash the upload recorded and the hash of the bytes received.</summary>

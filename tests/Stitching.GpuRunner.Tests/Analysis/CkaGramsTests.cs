@@ -1,5 +1,5 @@
-using Stitching.Engine.Representations;
 using Stitching.Engine.Native;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using Stitching.Domain.Stitches;
-using Stitching.Engine.Representations;
 using Stitching.Engine.Native;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;
 using TorchSharp;

@@ -1,5 +1,5 @@
-using Stitching.Engine.Representations;
 using Stitching.Engine.Native;
+using Stitching.Engine.Representations;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Stitching.Domain.Datasets;
-using Stitching.Platform.Storage;
 using Stitching.Engine.Data;
+using Stitching.Platform.Storage;
 
 namespace Stitching.GpuRunner.Tests.Data;
 

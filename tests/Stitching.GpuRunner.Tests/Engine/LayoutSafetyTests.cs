@@ -1,6 +1,6 @@
 using System.Globalization;
-using Stitching.Domain.Contracts;
 using Stitching.Domain.Architectures;
+using Stitching.Domain.Contracts;
 using Stitching.Engine.Hardware;
 using Stitching.Engine.Models;
 using Stitching.Engine.Native;

@@ -1,12 +1,12 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

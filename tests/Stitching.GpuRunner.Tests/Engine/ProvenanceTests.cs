@@ -1,9 +1,9 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

@@ -1,12 +1,12 @@
 using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Engine.Data;
 using Stitching.Engine.Models;
 using Stitching.Engine.Native;
-using Stitching.GpuRunner.Tests.Data;
 using Stitching.Engine.Training;
+using Stitching.GpuRunner.Tests.Data;
+using Stitching.Platform.Coordination;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,11 +1,11 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Engine.Models;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Platform.Coordination;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

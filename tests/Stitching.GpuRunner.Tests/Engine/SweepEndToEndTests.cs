@@ -1,11 +1,11 @@
 using System.Xml.Linq;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
+using Stitching.Engine.Models;
+using Stitching.Engine.Sweeps;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Rendering;
 using Stitching.Reporting.Tables;
-using Stitching.Engine.Models;
-using Stitching.Engine.Sweeps;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Engine;

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Engine.Data;
@@ -12,6 +10,8 @@ using Stitching.Engine.Models;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Sweeps;
 using Stitching.Engine.Training;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -2,12 +2,12 @@ using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
 using Stitching.Engine.Interop;
 using Stitching.Engine.Models;
 using Stitching.Engine.Native;
 using Stitching.Engine.Stitches;
 using Stitching.GpuRunner.Tests.Data;
+using Stitching.Platform.Coordination;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Interop;

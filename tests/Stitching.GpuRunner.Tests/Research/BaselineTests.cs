@@ -1,10 +1,10 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Engine.Models;
 using Stitching.Engine.Sweeps;
 using Stitching.GpuRunner.Tests.Engine;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Tables;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Research;

@@ -1,7 +1,7 @@
 using Stitching.Domain.Results;
+using Stitching.Engine.Research;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Tests.Research;
 

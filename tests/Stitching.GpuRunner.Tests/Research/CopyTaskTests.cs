@@ -2,13 +2,13 @@ using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
-using Stitching.Engine.Representations;
 using Stitching.Engine.Models;
+using Stitching.Engine.Representations;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;
 using Stitching.Engine.Sweeps;
 using Stitching.GpuRunner.Tests.Engine;
+using Stitching.Platform.Coordination;
 using static TorchSharp.torch;
 
 namespace Stitching.GpuRunner.Tests.Research;

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Stitching.Domain.Results;
+using Stitching.Engine.Research;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Tests.Research;
 

@@ -1,9 +1,9 @@
 using Stitching.Domain.Contracts;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
-using Stitching.Platform.Coordination;
-using Stitching.Reporting.Tables;
 using Stitching.Domain.Sweeps;
+using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
+using Stitching.Reporting.Tables;
 
 namespace Stitching.Unit.Tests.Rendering;
 

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Xml.Linq;
 using Stitching.Domain.Architectures;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
 using Stitching.Reporting.Tables;
 
 namespace Stitching.Unit.Tests.Rendering;

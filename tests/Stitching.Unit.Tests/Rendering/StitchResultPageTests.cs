@@ -1,7 +1,7 @@
 using Stitching.Domain.Contracts;
-using Stitching.Reporting.Rendering;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
+using Stitching.Reporting.Rendering;
 using Stitching.Reporting.Tables;
 
 namespace Stitching.Unit.Tests.Rendering;

@@ -1,7 +1,7 @@
 using Stitching.Domain.Results;
+using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Unit.Tests.Results;
 

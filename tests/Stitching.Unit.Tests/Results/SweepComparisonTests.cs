@@ -1,8 +1,8 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
+using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
 using Stitching.Reporting.Tables;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Unit.Tests.Results;
 
