@@ -27,6 +27,9 @@ public sealed record StitchingPlatform(
     JobProcessorOptions Processor,
     ILoggerFactory LoggerFactory)
 {
+    /// <summary>Reads about sweeps (status, listing), beside the coordinator that changes them.</summary>
+    public SweepQueries Queries { get; } = new(Storage);
+
     public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;

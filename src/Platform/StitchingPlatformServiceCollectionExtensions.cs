@@ -61,6 +61,7 @@ public static class StitchingPlatformServiceCollectionExtensions
         services.AddSingleton(sp => new SweepCoordinator(sp.GetRequiredService<StitchingStorage>(), sp.GetRequiredService<IJobQueue>(),
             sp.GetRequiredService<ILogger<SweepCoordinator>>()));
         services.AddSingleton(sp => new ResultsQuery(sp.GetRequiredService<StitchingStorage>()));
+        services.AddSingleton(sp => new SweepQueries(sp.GetRequiredService<StitchingStorage>()));
         services.AddSingleton(sp => new StitchingPlatform(sp.GetRequiredService<StitchingStorage>(), sp.GetRequiredService<CheckpointStore>(),
             sp.GetRequiredService<DatasetStore>(), sp.GetRequiredService<IJobQueue>(), sp.GetRequiredService<SweepCoordinator>(),
             sp.GetRequiredService<ResultsQuery>(), sp.GetRequiredService<IOptions<JobProcessorOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));

@@ -44,7 +44,7 @@ public sealed class BackgroundPlanningTests
         Assert.All(jobs, j => Assert.Equal(JobState.Queued, j.State));
         Assert.Equal(4, jobs.Count(j => j is { Kind: JobKind.Model, Sent: true }));
         Assert.DoesNotContain(jobs, j => j is { Kind: JobKind.Stitch, Sent: true }); // they wait for their models
-        var status = (await coordinator.GetStatusAsync(sweep.Id))!;
+        var status = (await env.Platform.Queries.GetStatusAsync(sweep.Id))!;
         Assert.Equal(sweep.TotalJobs, status.Total);
         Assert.False(status.Finished);
     }
@@ -58,7 +58,7 @@ public sealed class BackgroundPlanningTests
         var sweep = new SweepRecord(StorageIds.NewSweepId(), "orphan", Spec("orphan"), DateTimeOffset.UtcNow.AddMinutes(-5), SweepState.Planning,
             plan.Models.Count(), plan.StitchGroups.Count(), plan.Stitches.Count());
         await env.Platform.Storage.AddSweepAsync(sweep);
-        var waiting = (await env.Platform.Coordinator.GetStatusAsync(sweep.Id))!;
+        var waiting = (await env.Platform.Queries.GetStatusAsync(sweep.Id))!;
         Assert.Equal(sweep.TotalJobs, waiting.Total);
         Assert.Equal(sweep.TotalJobs, waiting.Queued);
         Assert.False(waiting.Finished);

@@ -92,7 +92,7 @@ public sealed class DeferralAndDeadLetterTests
         var row = (await env.Platform.Storage.GetJobAsync(id, model.JobId))!;
         Assert.Equal(JobState.Failed, row.State);
         Assert.Equal("MaxDeliveryCountExceeded: Message could not be consumed after 5 delivery attempts.", row.Error);
-        var status = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+        var status = (await env.Platform.Queries.GetStatusAsync(id))!;
         Assert.Equal(5, status.Failed); // the model and the 4 stitches between the sweep's two models
         Assert.All(status.Failures, f => Assert.Contains("MaxDeliveryCountExceeded", f.Error));
         Assert.Equal(0, (await env.Queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -154,7 +154,7 @@ public sealed class DeferralAndDeadLetterTests
         Assert.Equal(JobOutcome.DeadLettered, outcome);
         var row = (await env.Platform.Storage.GetJobAsync(id, model.JobId))!;
         Assert.Equal((JobState.Running, "alive"), (row.State, row.ClaimedBy));
-        Assert.Equal(0, (await env.Platform.Coordinator.GetStatusAsync(id))!.Failed);
+        Assert.Equal(0, (await env.Platform.Queries.GetStatusAsync(id))!.Failed);
     }
 
     [Fact]

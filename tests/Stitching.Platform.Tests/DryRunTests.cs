@@ -23,7 +23,7 @@ public sealed class DryRunTests
 
         // Then nothing was stored or queued, and the estimate names jobs, FLOPs, memory and a time per device class
         Assert.True(dry.Status == 200, dry.Body);
-        Assert.Empty(await env.Platform.Coordinator.ListAsync(default));
+        Assert.Empty(await env.Platform.Queries.ListAsync(default));
         Assert.Equal(0, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         var estimate = dry.Json;
         Assert.Equal(50_176, estimate.GetProperty("stitches").GetInt32());
@@ -54,7 +54,7 @@ public sealed class DryRunTests
         var response = await Http.ExecuteAsync(await new SubmitSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST", Specs.Small, query), default));
         Assert.Equal(400, response.Status);
         Assert.True(response.Json.GetProperty("errors").TryGetProperty(field, out _), response.Body);
-        Assert.Empty(await env.Platform.Coordinator.ListAsync(default));
+        Assert.Empty(await env.Platform.Queries.ListAsync(default));
     }
 
     [AzuriteFact]
@@ -77,6 +77,6 @@ public sealed class DryRunTests
         Assert.True(with.Status == 200, with.Body);
         Assert.Equal((900, 100, 200), (with.Json.GetProperty("trainImages").GetInt32(), with.Json.GetProperty("holdoutImages").GetInt32(),
             with.Json.GetProperty("testImages").GetInt32()));
-        Assert.Empty(await env.Platform.Coordinator.ListAsync(default));
+        Assert.Empty(await env.Platform.Queries.ListAsync(default));
     }
 }

@@ -33,7 +33,7 @@ public sealed class JobProcessingTests
         Assert.Equal(4, executor.Stitches.Count);
         Assert.True(await env.Platform.Checkpoints.Container.GetBlobClient($"models/{executor.Models.First()}.bin").ExistsAsync());
 
-        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default))).Json;
+        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default))).Json;
         Assert.Equal(6, status.GetProperty("done").GetInt32());
         Assert.Equal(0, status.GetProperty("queued").GetInt32());
         Assert.Equal(1.0, status.GetProperty("progress").GetDouble());
@@ -55,7 +55,7 @@ public sealed class JobProcessingTests
         var png = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(query: "?format=png"), id, default));
         Assert.Equal(501, png.Status);
 
-        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
+        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Queries, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
         Assert.Equal(200, report.Status);
         Assert.StartsWith("text/html", report.ContentType);
         Assert.Contains("small &lt;b&gt;&amp;&quot;quoted&quot;", report.Body);
@@ -63,7 +63,7 @@ public sealed class JobProcessingTests
         Assert.Contains("results?format=csv", report.Body);
         Assert.Contains("90.00", report.Body); // trained model accuracy
 
-        var list = (await Http.ExecuteAsync(await new ListSweeps(env.Platform.Coordinator).RunAsync(Http.Request(), default))).Json;
+        var list = (await Http.ExecuteAsync(await new ListSweeps(env.Platform.Queries).RunAsync(Http.Request(), default))).Json;
         Assert.Contains(list.GetProperty("sweeps").EnumerateArray(), s => s.GetProperty("sweepId").GetString() == id);
     }
 
@@ -89,7 +89,7 @@ public sealed class JobProcessingTests
         Assert.Equal(400, (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=analysis&format=parquet"), id, default))).Status);
         Assert.Equal(400, (await Http.ExecuteAsync(await results.RunAsync(Http.Request(query: "?kind=models"), id, default))).Status);
         // and the report shows the summary, with a link to the CSV
-        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
+        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Queries, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
         Assert.Contains("trained-&gt;trained: copy accuracy", report.Body);
         Assert.Contains("trained-&gt;trained: linear CKA", report.Body);
         Assert.Contains("results?kind=analysis&amp;format=csv", report.Body);
@@ -118,7 +118,7 @@ public sealed class JobProcessingTests
         Assert.Equal(4, executor.Stitches.Count);
         Assert.Equal(4, (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Count);
         Assert.Contains(JobOutcome.Duplicate, outcomes);
-        Assert.Equal(6, (await env.Platform.Coordinator.GetStatusAsync(id))!.Done);
+        Assert.Equal(6, (await env.Platform.Queries.GetStatusAsync(id))!.Done);
         Assert.Empty((await env.Queue.Queue.PeekMessagesAsync(32)).Value);
     }
 
@@ -147,7 +147,7 @@ public sealed class JobProcessingTests
         var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
         var planned = SweepPlan.Create(sweep.Spec).Stitches.Select(JobIds.ForStitch).Order().ToList();
         Assert.Equal(planned, rows.Select(r => r.StitchId).Order());
-        var status = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+        var status = (await env.Platform.Queries.GetStatusAsync(id))!;
         Assert.True(status.Finished);
         Assert.Equal(5, status.Done);
     }
@@ -190,7 +190,7 @@ public sealed class JobProcessingTests
 
         Assert.Equal(2, outcomes.Count(o => o == JobOutcome.Retried));
         Assert.Equal(2, outcomes.Count(o => o == JobOutcome.DeadLettered));
-        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default))).Json;
+        var status = (await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default))).Json;
         Assert.Equal(6, status.GetProperty("failed").GetInt32()); // 2 models, and the 4 stitches that needed them
         Assert.Equal(0, status.GetProperty("queued").GetInt32());
         Assert.True(status.GetProperty("finished").GetBoolean());
@@ -206,7 +206,7 @@ public sealed class JobProcessingTests
         var id = await SubmitAsync(env);
         var executor = new FakeExecutor();
 
-        var cancelled = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), id, default));
+        var cancelled = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), id, default));
         var outcomes = await TestPlatform.DrainAsync(env.Processor(executor));
 
         Assert.Equal(200, cancelled.Status);
@@ -215,7 +215,7 @@ public sealed class JobProcessingTests
         Assert.Equal([JobOutcome.Cancelled, JobOutcome.Cancelled], outcomes);
         Assert.Empty(executor.Models);
         Assert.Equal(0, await env.Platform.Coordinator.FanOutAsync(id));
-        var missing = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), "nosuchsweep", default));
+        var missing = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), "nosuchsweep", default));
         Assert.Equal(404, missing.Status);
     }
 }

@@ -47,7 +47,7 @@ public sealed class JobScalerTests
         SweepStatus? status = null;
         while (DateTime.UtcNow < deadline)
         {
-            status = await env.Platform.Coordinator.GetStatusAsync(id);
+            status = await env.Platform.Queries.GetStatusAsync(id);
             if (status!.Finished || scaler.HasExited) break;
             await Task.Delay(1000);
         }

@@ -40,7 +40,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
         var jobs = SweepPlan.Create(spec).Models.Count() + SweepPlan.Create(spec).StitchJobs.Count();
         (exit, output) = await GpuRunnerProcess.RunWorkerAsync(env, "parity", TimeSpan.FromSeconds(300), "--max-jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(exit == 0, output);
-        Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished, output);
+        Assert.True((await env.Platform.Queries.GetStatusAsync(id))!.Finished, output);
 
         // Then every task row (accuracy, loss, epochs, converged, curve) and every analysis row is identical
         var localResults = ResultsCsv.ReadFile(Path.Combine(local, "results.csv")).ToDictionary(CellKey.Of);
@@ -78,7 +78,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
 
         var json = await Http.ExecuteAsync(await new GetResults(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(query: "?kind=analysis"), id, default));
         Assert.Equal(4, json.Json.GetArrayLength());
-        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Coordinator, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
+        var report = await Http.ExecuteAsync(await new GetReport(env.Platform.Queries, env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(), id, default));
         Assert.Contains("id=\"analyses\"", report.Body);
         Assert.Contains("trained-&gt;trained: copy accuracy", report.Body);
     }

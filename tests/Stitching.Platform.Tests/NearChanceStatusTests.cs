@@ -22,7 +22,7 @@ public sealed class NearChanceStatusTests
             await env.Platform.Storage.UpsertModelAsync(m.Key, new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, true, 1, 1000, m.Seed == 0 ? 0.112 : 0.9, 2.2));
 
         // When its status is read
-        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default));
+        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default));
 
         // Then it carries one warning, naming the model, its accuracy and chance
         Assert.Equal(200, status.Status);
@@ -36,7 +36,7 @@ public sealed class NearChanceStatusTests
         await using var env = await TestPlatform.CreateAsync();
         var id = await env.SubmitAsync();
 
-        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default));
+        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default));
 
         Assert.Empty(status.Json.GetProperty("warnings").EnumerateArray());
     }

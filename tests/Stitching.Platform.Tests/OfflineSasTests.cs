@@ -84,7 +84,7 @@ public sealed class OfflineSasTests
         var submitted = await api.Coordinator.SubmitAsync(System.Text.Json.JsonSerializer.Deserialize(Specs.Small, SweepSpecJson.TypeInfo)!);
         var id = submitted.Sweep!.Id;
         Assert.True((await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0);
-        Assert.NotNull(await api.Coordinator.GetStatusAsync(id));
+        Assert.NotNull(await api.Queries.GetStatusAsync(id));
         await api.Storage.ListResultsAsync(id).ToListAsync();
         await api.Coordinator.CancelAsync(id);
 
@@ -229,7 +229,7 @@ public sealed class OfflineSasTests
         Assert.Equal(Sas(PlatformComponent.Runner).Keys.Order(), environment.Keys.Order());
         environment["Stitching__Worker__ReceiveWait"] = "00:00:02";
         var outputs = new List<string>();
-        for (var i = 0; i < 6 && !(await env.Platform.Coordinator.GetStatusAsync(id))!.Finished; i++)
+        for (var i = 0; i < 6 && !(await env.Platform.Queries.GetStatusAsync(id))!.Finished; i++)
         {
             using var runner = GpuRunnerProcess.Start(env, $"sas-{i}", "cpu", environment, "--max-jobs", "1");
             var (exit, output) = await runner.WaitForExitAsync(TimeSpan.FromSeconds(120));
@@ -237,7 +237,7 @@ public sealed class OfflineSasTests
             Assert.True(exit == 0, output);
         }
 
-        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        var status = await env.Platform.Queries.GetStatusAsync(id);
         Assert.True(status!.Finished && status.Failed == 0, string.Join("\n----\n", outputs));
         Assert.NotEmpty(await env.Platform.Storage.ListResultsAsync(id).ToListAsync());
     }

@@ -89,7 +89,7 @@ public sealed class ProgressResumeProcessTests
 
     /// <summary>Both stitches stored and the sweep finished (a sweep whose model is reused may read finished before its stitch job is sent).</summary>
     private static async Task<bool> SweepFinishedAsync(TestPlatform env, string sweepId) =>
-        await env.Platform.Storage.ListResultsAsync(sweepId).CountAsync() == 2 && (await env.Platform.Coordinator.GetStatusAsync(sweepId))!.Finished;
+        await env.Platform.Storage.ListResultsAsync(sweepId).CountAsync() == 2 && (await env.Platform.Queries.GetStatusAsync(sweepId))!.Finished;
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> output)
     {

@@ -41,7 +41,7 @@ public sealed class ResultsExportTests
         return id;
     }
 
-    private static ExportResults Export(TestPlatform env) => new(env.Platform.Results, env.Platform.Coordinator);
+    private static ExportResults Export(TestPlatform env) => new(env.Platform.Results, env.Platform.Queries);
     private static CompareSweeps Compare(TestPlatform env) => new(env.Platform.Results, new ScottPlotMatrixRenderer());
 
     [AzuriteFact]

@@ -13,7 +13,7 @@ public sealed class RetryTests
         await using var env = await TestPlatform.CreateAsync(maxDeliveries: 1);
         var id = await env.SubmitAsync();
         await TestPlatform.DrainAsync(env.Processor(new FakeExecutor(failModels: true)));
-        var failed = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+        var failed = (await env.Platform.Queries.GetStatusAsync(id))!;
         Assert.True(failed.Finished && failed.Failed == failed.Total, $"{failed}");
         Assert.All(failed.Failures, f => Assert.True(f.Attempts >= 0 && f.Error.Length > 0, f.ToString()));
         var retry = new RetrySweep(env.Platform.Coordinator);
@@ -33,7 +33,7 @@ public sealed class RetryTests
         Assert.Equal($"{id}:{rows[0].JobId}", Stitching.Platform.Queues.ServiceBusJobQueue.MessageId(rows[0].Message with { Retries = 0 }));
 
         // And every job is done and every stitch has its row
-        var done = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+        var done = (await env.Platform.Queries.GetStatusAsync(id))!;
         Assert.True(done.Finished && done.Done == done.Total && done.Failed == 0, $"{done}");
         Assert.Equal(fixedRunner.Stitches.Distinct().Count(), (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Count);
 

@@ -117,14 +117,14 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         Assert.True(await env.Platform.Coordinator.CancelAsync(sweepId));
         output.WriteLine($"cancel of 5,000 jobs (the sweep marked): {clock.Elapsed.TotalSeconds:F2} s");
         clock.Restart();
-        var answer = await Http.ExecuteAsync(await new Stitching.Functions.Sweeps.CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), sweepId, default));
+        var answer = await Http.ExecuteAsync(await new Stitching.Functions.Sweeps.CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), sweepId, default));
         output.WriteLine($"POST /api/sweeps/{{id}}/cancel of 5,000 jobs, status answer included: {clock.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(200, answer.Status);
         Assert.Equal(5000, answer.Json.GetProperty("cancelled").GetInt32());
 
         // Then the sweep is cancelled and its status counts every job cancelled at once
         Assert.Equal(SweepState.Cancelled, (await env.Platform.Storage.GetSweepAsync(sweepId))!.State);
-        var status = (await env.Platform.Coordinator.GetStatusAsync(sweepId))!;
+        var status = (await env.Platform.Queries.GetStatusAsync(sweepId))!;
         Assert.Equal((5000, 0, true), (status.Cancelled, status.Queued, status.Finished));
         Assert.Equal(0, await env.Platform.Coordinator.FanOutAsync(sweepId));
 

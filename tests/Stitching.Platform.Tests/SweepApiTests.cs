@@ -95,11 +95,11 @@ public sealed class SweepApiTests
         var platform = OfflinePlatform();
         var responses = new[]
         {
-            await new GetSweep(platform.Coordinator).RunAsync(Http.Request(), id, default),
-            (Microsoft.AspNetCore.Http.IResult)await new CancelSweep(platform.Coordinator).RunAsync(Http.Request("POST"), id, default),
+            await new GetSweep(platform.Queries).RunAsync(Http.Request(), id, default),
+            (Microsoft.AspNetCore.Http.IResult)await new CancelSweep(platform.Coordinator, platform.Queries).RunAsync(Http.Request("POST"), id, default),
             await new GetResults(platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
             await new GetMatrix(platform.Results).RunAsync(Http.Request(), id, default),
-            await new GetReport(platform.Coordinator, platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
+            await new GetReport(platform.Queries, platform.Results, platform.Storage).RunAsync(Http.Request(), id, default),
             await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), id, "stitch-a", default),
             await new GetResult(platform.Results, platform.Storage).RunAsync(Http.Request(), "0123456789abcdef", id, default),
             await new CompareSweeps(platform.Results).RunAsync(Http.Request(), id, "ok", default),

@@ -20,7 +20,7 @@ public sealed class SweepListTests
 
         // When it is listed and its status read
         var list = await ListAsync(env, "");
-        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default));
+        var status = await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default));
 
         // Then both carry them as given
         var listed = Assert.Single(list.GetProperty("sweeps").EnumerateArray());
@@ -180,7 +180,7 @@ public sealed class SweepListTests
     public async Task Bad_listing_parameters_get_a_400_naming_them_before_storage_is_touched(string query, string parameter)
     {
         // The platform points at a closed port: touching storage would throw instead of answering 400.
-        var response = await Http.ExecuteAsync(await new ListSweeps(SweepApiTests.OfflinePlatform().Coordinator).RunAsync(Http.Request(query: query), default));
+        var response = await Http.ExecuteAsync(await new ListSweeps(SweepApiTests.OfflinePlatform().Queries).RunAsync(Http.Request(query: query), default));
 
         Assert.Equal(400, response.Status);
         Assert.Contains("problem+json", response.ContentType);
@@ -200,7 +200,7 @@ public sealed class SweepListTests
 
     private static async Task<JsonElement> ListAsync(TestPlatform env, string query)
     {
-        var response = await Http.ExecuteAsync(await new ListSweeps(env.Platform.Coordinator).RunAsync(Http.Request(query: query), default));
+        var response = await Http.ExecuteAsync(await new ListSweeps(env.Platform.Queries).RunAsync(Http.Request(query: query), default));
         Assert.True(response.Status == 200, response.Body);
         return response.Json;
     }

@@ -47,7 +47,7 @@ public sealed class WorkerHostTests
         var run = worker.Run;
         Assert.Equal(new WorkerRun(6, 0, false), run);
         Assert.Equal(0, run!.ExitCode);
-        Assert.True((await env.Platform.Coordinator.GetStatusAsync(id))!.Finished);
+        Assert.True((await env.Platform.Queries.GetStatusAsync(id))!.Finished);
     }
 
     [Theory]

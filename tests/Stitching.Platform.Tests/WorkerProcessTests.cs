@@ -45,7 +45,7 @@ public sealed class WorkerProcessTests
         // Then it fetched the dataset once, for its first job, and every planned stitch has one result row and the matrix renders
         Assert.True(exit == 0, output);
         Assert.Single(output.Split('\n'), line => line.Contains("Fetched fashion-mnist from blob container"));
-        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        var status = await env.Platform.Queries.GetStatusAsync(id);
         Assert.True(status!.Finished && status.Done == 4, output);
         var rows = await env.Platform.Storage.ListResultsAsync(id).ToListAsync();
         var stitchJobs = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Where(j => j.Kind == JobKind.Stitch).ToList();
@@ -95,7 +95,7 @@ public sealed class WorkerProcessTests
         // which the sweep status judges chance by
         Assert.True(exit == 0, output);
         Assert.Single(output.Split('\n'), line => line.Contains($"Fetched {dataset} from blob container"));
-        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        var status = await env.Platform.Queries.GetStatusAsync(id);
         Assert.True(status!.Finished && status.Done == 4, output);
         var models = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Select(j => j.Message.Model).OfType<ModelSpec>().ToList();
         Assert.Equal(2, models.Count);
@@ -131,7 +131,7 @@ public sealed class WorkerProcessTests
         Assert.Equal(2, (await env.Queue.Poison.PeekMessagesAsync(10)).Value.Length);
         Assert.Empty((await env.Queue.Queue.PeekMessagesAsync(10)).Value); // nothing left to retry
         // and the sweep is finished: its stitches failed with their models
-        var status = await env.Platform.Coordinator.GetStatusAsync(id);
+        var status = await env.Platform.Queries.GetStatusAsync(id);
         Assert.True(status!.Finished && status.Failed == jobs.Count, output);
         Assert.All(status.Failures, f => Assert.Contains("datasets upload --dataset fashion-mnist", f.Error));
     }

@@ -39,7 +39,7 @@ public sealed class FaultTests
         var killed = (await env.Platform.Storage.ListJobsAsync(id).ToListAsync()).Single(j => j.Message.Stitches is { } g && Specs.Tag(g.Tasks().Single()) == tag);
         Assert.Equal(JobState.Done, killed.State);
         Assert.True(killed.Attempts >= 2);
-        Assert.Equal(4, (await env.Platform.Coordinator.GetStatusAsync(id))!.Done - 2);
+        Assert.Equal(4, (await env.Platform.Queries.GetStatusAsync(id))!.Done - 2);
         await env.AssertEveryStitchAccountedForAsync(id);
     }
 
@@ -106,7 +106,7 @@ public sealed class FaultTests
         // The API is asked while storage is down; its client retries with backoff and answers once storage is back.
         var api = Task.Run(async () =>
         {
-            var response = await Http.ExecuteAsync(await new GetSweep(env.Platform.Coordinator).RunAsync(Http.Request(), id, default));
+            var response = await Http.ExecuteAsync(await new GetSweep(env.Platform.Queries).RunAsync(Http.Request(), id, default));
             return (Response: response, At: DateTime.UtcNow);
         });
         await Task.Delay(TimeSpan.FromSeconds(5)); // the outage
@@ -160,10 +160,10 @@ public sealed class FaultTests
         Assert.Equal(1, failure.Attempts);
         Assert.Contains("CheckpointUnavailable", failure.Error);
         Assert.Contains("is not in blob storage", failure.Error);
-        var badFailure = Assert.Single((await env.Platform.Coordinator.GetStatusAsync(bad.Id))!.Failures);
+        var badFailure = Assert.Single((await env.Platform.Queries.GetStatusAsync(bad.Id))!.Failures);
         Assert.Contains("vgg16", badFailure.Error);
         Assert.Equal(0, badFailure.Attempts); // refused before it was ever claimed
-        Assert.Equal(4, (await env.Platform.Coordinator.GetStatusAsync(good))!.Done);
+        Assert.Equal(4, (await env.Platform.Queries.GetStatusAsync(good))!.Done);
         await env.AssertEveryStitchAccountedForAsync(good);
         await env.AssertEveryStitchAccountedForAsync(missing.Id);
     }
@@ -178,7 +178,7 @@ public sealed class FaultTests
         Assert.True(started is not null, a.Describe());
         var tag = started!.Split(' ')[1];
 
-        var cancel = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator).RunAsync(Http.Request("POST"), id, default));
+        var cancel = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), id, default));
         Assert.Equal(200, cancel.Status);
         var status = await env.WaitFinishedAsync(id, Deadline, a);
         // Every message settled (the approximate count includes leased ones): the running job has stopped and

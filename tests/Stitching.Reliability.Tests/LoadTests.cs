@@ -33,7 +33,7 @@ public sealed class LoadTests(ITestOutputHelper output)
             var maxQueueAge = TimeSpan.Zero;
             while (true)
             {
-                var status = (await env.Platform.Coordinator.GetStatusAsync(id))!;
+                var status = (await env.Platform.Queries.GetStatusAsync(id))!;
                 if (status.Finished) break;
                 Assert.True(DateTime.UtcNow - started < TimeSpan.FromMinutes(3), string.Join("\n", runners.Select(r => r.Describe())));
                 // Storage queues are roughly FIFO: the first peeked message is about the oldest.

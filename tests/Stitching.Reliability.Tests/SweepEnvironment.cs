@@ -76,7 +76,7 @@ public sealed class SweepEnvironment : IAsyncDisposable
         SweepStatus? status = null;
         while (DateTime.UtcNow < until)
         {
-            status = await Platform.Coordinator.GetStatusAsync(sweepId);
+            status = await Platform.Queries.GetStatusAsync(sweepId);
             if (status!.Finished) return status;
             await Task.Delay(250);
         }

@@ -8,7 +8,7 @@ using Stitching.Platform.Coordination;
 
 namespace Stitching.Functions.Sweeps;
 
-public sealed class CancelSweep(SweepCoordinator coordinator)
+public sealed class CancelSweep(SweepCoordinator coordinator, SweepQueries queries)
 {
     [Function(nameof(CancelSweep))]
     [EndpointSummary("Cancel a sweep: its queued jobs become Cancelled, running ones finish; answers its status")]
@@ -19,6 +19,6 @@ public sealed class CancelSweep(SweepCoordinator coordinator)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
         if (!await coordinator.CancelAsync(id, cancellationToken)) return Problems.NotFound(id);
-        return TypedResults.Json((await coordinator.GetStatusAsync(id, cancellationToken))!, PlatformJsonContext.Default.SweepStatus);
+        return TypedResults.Json((await queries.GetStatusAsync(id, cancellationToken))!, PlatformJsonContext.Default.SweepStatus);
     }
 }

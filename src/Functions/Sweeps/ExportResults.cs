@@ -17,7 +17,7 @@ namespace Stitching.Functions.Sweeps;
 /// (long-csv when not given), or every sweep carrying a tag (<c>?tag=T</c>, newest first, as the listing orders them), with the
 /// results listing's filters. Rows come sweep by sweep in the order listed.
 /// </summary>
-public sealed class ExportResults(ResultsQuery results, SweepCoordinator coordinator)
+public sealed class ExportResults(ResultsQuery results, SweepQueries queries)
 {
     /// <summary>Most sweeps in one export: each is read whole from the results table into memory.</summary>
     public const int MaxSweeps = 50;
@@ -49,7 +49,7 @@ public sealed class ExportResults(ResultsQuery results, SweepCoordinator coordin
             // The listing's own parser and order: a tag export holds exactly the sweeps GET /api/sweeps?tag= lists.
             var (query, errors) = SweepListQuery.Parse(tags, null, null, null, null);
             if (query is null) return Problems.BadRequest(string.Join(" ", errors.Select(e => e.Message)));
-            var page = await coordinator.ListPageAsync(query with { PageSize = MaxSweeps + 1 }, cancellationToken);
+            var page = await queries.ListPageAsync(query with { PageSize = MaxSweeps + 1 }, cancellationToken);
             if (page.Sweeps.Count > MaxSweeps)
                 return Problems.BadRequest($"{MaxSweeps}+ sweeps carry tag {string.Join(", ", tags)}; at most {MaxSweeps} go into one export: list them (GET /api/sweeps?tag=) and export by sweeps=.");
             if (page.Sweeps.Count == 0) return Problems.Missing($"No sweep carries tag {string.Join(", ", tags)}.");

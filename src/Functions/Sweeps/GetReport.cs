@@ -13,7 +13,7 @@ using Stitching.Reporting.Tables;
 namespace Stitching.Functions.Sweeps;
 
 /// <summary>The report page; <c>?part=live</c> answers only its changing part, which the page's script polls while the sweep runs.</summary>
-public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
+public sealed class GetReport(SweepQueries queries, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
 {
     [Function(nameof(GetReport))]
     [EndpointSummary("A sweep's report: an HTML page with its status, matrices, base models and, when the sweep asked for analyses, their summary")]
@@ -28,7 +28,7 @@ public sealed class GetReport(SweepCoordinator coordinator, ResultsQuery results
         var part = request.Query["part"].ToString();
         if (part is not ("" or SweepReportPage.LivePart)) return Problems.BadRequest($"part must be {SweepReportPage.LivePart} or absent.");
         var sweep = await storage.GetSweepAsync(id, cancellationToken);
-        var status = await coordinator.GetStatusAsync(id, cancellationToken);
+        var status = await queries.GetStatusAsync(id, cancellationToken);
         if (sweep is null || status is null) return Problems.NotFound(id);
         var matrices = await results.MatricesAsync(sweep, cancellationToken);
         var models = new List<(string, ModelResult?)>();

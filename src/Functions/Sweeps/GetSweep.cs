@@ -8,7 +8,7 @@ using Stitching.Platform.Coordination;
 
 namespace Stitching.Functions.Sweeps;
 
-public sealed class GetSweep(SweepCoordinator coordinator)
+public sealed class GetSweep(SweepQueries queries)
 {
     [Function(nameof(GetSweep))]
     [EndpointSummary("A sweep's status and progress")]
@@ -18,7 +18,7 @@ public sealed class GetSweep(SweepCoordinator coordinator)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
-        var status = await coordinator.GetStatusAsync(id, cancellationToken);
+        var status = await queries.GetStatusAsync(id, cancellationToken);
         return status is null ? Problems.NotFound(id) : TypedResults.Json(status, PlatformJsonContext.Default.SweepStatus);
     }
 }

@@ -12,7 +12,7 @@ namespace Stitching.Functions.Sweeps;
 /// GET /api/sweeps[?tag=&amp;state=&amp;since=&amp;pageSize=&amp;continuation=]: one page of the sweeps, newest first, and the token
 /// of the next (<see cref="SweepListQuery"/>). A repeated <c>tag</c> asks for sweeps carrying all of them.
 /// </summary>
-public sealed class ListSweeps(SweepCoordinator coordinator)
+public sealed class ListSweeps(SweepQueries queries)
 {
     [Function(nameof(ListSweeps))]
     [EndpointSummary("The sweeps, newest first, filtered by tag, state and creation time, a page at a time")]
@@ -27,6 +27,6 @@ public sealed class ListSweeps(SweepCoordinator coordinator)
         var q = request.Query;
         var (query, errors) = SweepListQuery.Parse(q["tag"].ToArray(), q["state"], q["since"], q["pageSize"], q["continuation"]);
         if (query is null) return Problems.Invalid(errors, "Bad query");
-        return TypedResults.Json(await coordinator.ListPageAsync(query, cancellationToken), PlatformJsonContext.Default.SweepPage);
+        return TypedResults.Json(await queries.ListPageAsync(query, cancellationToken), PlatformJsonContext.Default.SweepPage);
     }
 }

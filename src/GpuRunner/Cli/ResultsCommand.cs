@@ -90,7 +90,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         var platform = services.GetRequiredService<StitchingPlatform>();
         if (settings.List)
         {
-            var page = await platform.Coordinator.ListPageAsync(settings.Query().Query!, cancellationToken);
+            var page = await platform.Queries.ListPageAsync(settings.Query().Query!, cancellationToken);
             if (settings.Format == "table") AnsiConsole.Write(SweepTable(page));
             else CliOutput.Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
             // Beside the rows, not in them: csv and json on standard output stay parseable.
