@@ -47,10 +47,6 @@ public static class SweepReport
 
     public static string ControlSlug(Variant v) => $"{v.Slug()}-minus-{Variant.RandomToRandom.Slug()}";
 
-    /// <summary>One report per pair of the plan, in plan order.</summary>
-    public static IReadOnlyList<PairReport> Build(SweepPlan plan, IReadOnlyList<StitchResult> rows) =>
-        plan.Pairs.Select(pair => Build(plan, pair, rows)).ToList();
-
     /// <summary>The report of <paramref name="pair"/> from the sweep's rows (rows of other pairs are ignored; architectures match by their blocks).</summary>
     public static PairReport Build(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows) =>
         Build(plan, pair, rows.Select(r => ((string?)null, r)).ToList());
@@ -61,15 +57,27 @@ public static class SweepReport
     /// </summary>
     public static PairReport Build(SweepPlan plan, PairPlan pair, IReadOnlyList<(string? Id, StitchResult Row)> stored)
     {
-        var ownRows = stored.Where(s => ResNetSpec.SameArch(s.Row.SenderArch, pair.SenderArch.Name) && ResNetSpec.SameArch(s.Row.ReceiverArch, pair.ReceiverArch.Name)).ToList();
-        var own = ownRows.Select(s => s.Row).ToList();
-        string Title(Variant v) => plan.Pairs.Count == 1 ? v.Name() : $"{v.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}";
-        var matrices = plan.Variants.Select(variant => (variant, CellMatrix.Create(Title(variant), pair,
-            ownRows.Where(s => Variants.TryParse(s.Row.Variant, out var v) && v == variant)))).ToList();
+        var own = Own(pair, stored).Select(s => s.Row).ToList();
+        var matrices = Matrices(plan, pair, stored);
         return new PairReport(pair, matrices, Controls(matrices, pair, own),
             PairContrastMatrix.Create(PairContrastMatrix.InteractionTitle, pair, own, PairContrastMatrix.Interaction),
             PaperPatterns.Evaluate(pair.SenderArch.Name, pair.ReceiverArch.Name, own, CellMatrix.HeadOnlyColumns(pair).ToHashSet()));
     }
+
+    /// <summary>
+    /// Only the accuracy matrix of each variant (what a caller that shows matrices needs, without the controls, the
+    /// interaction and the patterns' tests): rows of other pairs ignored, architectures matched by their blocks.
+    /// </summary>
+    public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<(string? Id, StitchResult Row)> stored)
+    {
+        var own = Own(pair, stored);
+        string Title(Variant v) => plan.Pairs.Count == 1 ? v.Name() : $"{v.Name()}: {pair.SenderArch.Name} -> {pair.ReceiverArch.Name}";
+        return plan.Variants.Select(variant => (variant, CellMatrix.Create(Title(variant), pair,
+            own.Where(s => Variants.TryParse(s.Row.Variant, out var v) && v == variant)))).ToList();
+    }
+
+    private static List<(string? Id, StitchResult Row)> Own(PairPlan pair, IReadOnlyList<(string? Id, StitchResult Row)> stored) =>
+        stored.Where(s => ResNetSpec.SameArch(s.Row.SenderArch, pair.SenderArch.Name) && ResNetSpec.SameArch(s.Row.ReceiverArch, pair.ReceiverArch.Name)).ToList();
 
     /// <summary>
     /// The control-subtracted matrices of a pair: each of <see cref="Controlled"/> present in the sweep minus random->random.

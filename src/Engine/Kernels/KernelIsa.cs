@@ -93,7 +93,7 @@ public static class KernelIsa
     /// Runs a <c>kernel-check</c> child with <paramref name="cap"/> as its oneDNN cap (null: none) and the probe marker
     /// set; returns its exit code (null: killed after 5 minutes) and its first FAILED line, or its last line.
     /// </summary>
-    internal static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap)
+    public static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;

@@ -38,7 +38,7 @@ public static class SweepOutputs
 
     /// <summary>One matrix per variant of a pair, from the rows of that pair (<see cref="SweepReport"/>).</summary>
     public static IReadOnlyList<(Variant Variant, SimilarityMatrix Matrix)> Matrices(SweepPlan plan, PairPlan pair, IReadOnlyList<StitchResult> rows) =>
-        SweepReport.Build(plan, pair, rows).Matrices;
+        SweepReport.Matrices(plan, pair, rows.Select(r => ((string?)null, r)).ToList());
 
     public static IReadOnlyList<string> WriteMatrices(string outDirectory, SweepPlan plan, IReadOnlyList<StitchResult> rows)
     {

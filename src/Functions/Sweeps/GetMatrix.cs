@@ -34,16 +34,8 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
         var name = request.Query["variant"].ToString() is { Length: > 0 } v ? v : Variant.TrainedToTrained.Slug();
         if (!Variants.TryParse(name, out _) && !SweepReport.Slugs.Contains(name))
             return Problems.BadRequest($"Unknown matrix '{name}'. Use a variant ({string.Join(", ", Variants.All.Select(x => x.Name()))}) or one of: {string.Join(", ", SweepReport.Slugs)}.");
-        PairReport? report;
-        try
-        {
-            report = await results.ReportAsync(id, QueryValues.OrNull(request.Query["sender"]), QueryValues.OrNull(request.Query["receiver"]), cancellationToken);
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
-        if (report is null) return Problems.NotFound(id);
+        var (report, problem) = await PairReportRequest.ReadAsync(results, request, id, cancellationToken);
+        if (report is null) return problem!;
         if (report.Find(name) is not { } matrix)
             return Problems.BadRequest($"This sweep has no matrix '{name}' (it needs the variants it is computed from); it has: {string.Join(", ", report.AllMatrices().Select(m => m.Slug))}.");
         if (format == "json") return TypedResults.Json(matrix, PlatformJsonContext.Default.SimilarityMatrix);

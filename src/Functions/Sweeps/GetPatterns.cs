@@ -26,16 +26,8 @@ public sealed class GetPatterns(ResultsQuery results)
         if (Problems.CheckId(id) is { } bad) return bad;
         var format = request.Query["format"].ToString() is { Length: > 0 } f ? f : "json";
         if (format is not ("json" or "md")) return Problems.BadRequest("format must be json or md.");
-        PairReport? report;
-        try
-        {
-            report = await results.ReportAsync(id, QueryValues.OrNull(request.Query["sender"]), QueryValues.OrNull(request.Query["receiver"]), cancellationToken);
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
-        if (report is null) return Problems.NotFound(id);
+        var (report, problem) = await PairReportRequest.ReadAsync(results, request, id, cancellationToken);
+        if (report is null) return problem!;
         return format == "json"
             ? TypedResults.Json(report.Patterns, PlatformJsonContext.Default.IReadOnlyListPatternVerdict)
             : TypedResults.Text(PatternsMarkdown.Write(report.Patterns, report.Interaction), "text/markdown");

@@ -188,24 +188,13 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        SweepSpec spec;
-        try
+        // A spec file that is missing or not a spec is an ArgumentException naming it, which CliErrors reports (exit 2).
+        var baseSpec = settings.BaseSpec();
+        var spec = settings.ToSpec(baseSpec);
+        // Resuming with other settings would mix results of two recipes: name each setting that differs.
+        if (settings.Resume is { } resume && SweepSpecDiff.TrainingDifferences(baseSpec, spec) is { Count: > 0 } differences)
         {
-            spec = settings.ToSpec();
-            if (settings.Resume is { } resume)
-            {
-                // Resuming with other settings would mix results of two recipes: name each setting that differs.
-                var stored = settings.BaseSpec();
-                if (SweepSpecDiff.TrainingDifferences(stored, spec) is { Count: > 0 } differences)
-                {
-                    AnsiConsole.MarkupLine(Markup.Escape($"--resume {resume}: these options change what trains, so the folder's results would mix two recipes: {string.Join("; ", differences)}. Use another --out for a new sweep."));
-                    return 2;
-                }
-            }
-        }
-        catch (ArgumentException e)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            AnsiConsole.MarkupLine(Markup.Escape($"--resume {resume}: these options change what trains, so the folder's results would mix two recipes: {string.Join("; ", differences)}. Use another --out for a new sweep."));
             return 2;
         }
         // The API's validator, before anything trains: a typo in --optimizer or --init fails here, not after the base models.

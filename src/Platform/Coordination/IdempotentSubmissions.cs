@@ -19,7 +19,7 @@ namespace Stitching.Platform.Coordination;
 /// </summary>
 public sealed class IdempotentSubmissions(SweepCoordinator coordinator)
 {
-    private readonly StitchingStorage storage = coordinator.Storage;
+    private readonly StitchingStorage _storage = coordinator.Storage;
 
     public const string Partition = "idempotency";
     public const string Header = "Idempotency-Key";
@@ -39,22 +39,21 @@ public sealed class IdempotentSubmissions(SweepCoordinator coordinator)
         var claim = new TableEntity(Partition, row) { ["Body"] = body, ["ClaimedAt"] = DateTimeOffset.UtcNow };
         try
         {
-            await storage.Sweeps.AddEntityAsync(claim, cancellationToken);
+            await _storage.Sweeps.AddEntityAsync(claim, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            var existing = (await storage.Sweeps.GetEntityAsync<TableEntity>(Partition, row, cancellationToken: cancellationToken)).Value;
+            var existing = (await _storage.Sweeps.GetEntityAsync<TableEntity>(Partition, row, cancellationToken: cancellationToken)).Value;
             if (existing.GetString("Body") != body)
                 return new(null, $"The {Header} '{key}' was used for another spec; a key names one submission. Use a new key for a new sweep.");
-            if (existing.GetString("SweepId") is { Length: > 0 } sweepId && await storage.GetSweepAsync(sweepId, cancellationToken) is { } first)
+            if (existing.GetString("SweepId") is { Length: > 0 } sweepId && await _storage.GetSweepAsync(sweepId, cancellationToken) is { } first)
                 return new(first, null);
             if (existing.GetDateTimeOffset("ClaimedAt") is { } at && DateTimeOffset.UtcNow - at < StaleClaim)
                 return new(null, $"A request with the {Header} '{key}' is still being submitted; ask again in a few seconds.");
             // The first submitter died between its claim and its sweep: this request takes the claim over (by ETag, so only one does).
-            claim.ETag = existing.ETag;
             try
             {
-                await storage.Sweeps.UpdateEntityAsync(claim, existing.ETag, TableUpdateMode.Replace, cancellationToken);
+                await _storage.Sweeps.UpdateEntityAsync(claim, existing.ETag, TableUpdateMode.Replace, cancellationToken);
             }
             catch (RequestFailedException again) when (again.Status == 412)
             {
@@ -63,7 +62,7 @@ public sealed class IdempotentSubmissions(SweepCoordinator coordinator)
         }
         var sweep = await coordinator.SubmitAsync(plan, cancellationToken);
         claim["SweepId"] = sweep.Id;
-        await storage.Sweeps.UpsertEntityAsync(claim, TableUpdateMode.Replace, cancellationToken);
+        await _storage.Sweeps.UpsertEntityAsync(claim, TableUpdateMode.Replace, cancellationToken);
         return new(sweep, null);
     }
 

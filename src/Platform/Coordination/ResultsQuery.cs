@@ -55,7 +55,19 @@ public sealed class ResultsQuery(StitchingStorage storage)
     /// Null when the sweep does not exist.
     /// </summary>
     /// <exception cref="ArgumentException">The sweep has no such pair.</exception>
-    public async Task<PairReport?> ReportAsync(string sweepId, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default)
+    public async Task<PairReport?> ReportAsync(string sweepId, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default) =>
+        await PairRowsAsync(sweepId, senderArch, receiverArch, cancellationToken) is { } p ? SweepReport.Build(p.Plan, p.Pair, p.Rows) : null;
+
+    /// <summary>The matrix of one variant for one pair, without the rest of the report; null when the sweep does not exist.</summary>
+    public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default) =>
+        await PairRowsAsync(sweepId, senderArch, receiverArch, cancellationToken) is { } p
+            ? SweepReport.Matrices(p.Plan, p.Pair, p.Rows).FirstOrDefault(m => m.Variant == variant).Matrix
+            : null;
+
+    /// <summary>The sweep's plan, the pair asked for (the first when not given) and that pair's stored rows with their ids.</summary>
+    /// <exception cref="ArgumentException">The sweep has no such pair.</exception>
+    private async Task<(SweepPlan Plan, PairPlan Pair, IReadOnlyList<(string? Id, StitchResult Row)> Rows)?> PairRowsAsync(string sweepId, string? senderArch,
+        string? receiverArch, CancellationToken cancellationToken)
     {
         var sweep = await storage.GetSweepAsync(sweepId, cancellationToken);
         if (sweep is null) return null;
@@ -63,19 +75,15 @@ public sealed class ResultsQuery(StitchingStorage storage)
         var pair = plan.Pairs.FirstOrDefault(p => (senderArch is null || ResNetSpec.SameArch(p.SenderArch.Name, senderArch)) && (receiverArch is null || ResNetSpec.SameArch(p.ReceiverArch.Name, receiverArch)))
             ?? throw new ArgumentException($"The sweep has no pair {senderArch} -> {receiverArch}.");
         var rows = await ListAsync(sweepId, new ResultsFilter(SenderArch: pair.SenderArch.Name, ReceiverArch: pair.ReceiverArch.Name), cancellationToken);
-        return SweepReport.Build(plan, pair, rows.Select(r => ((string?)r.StitchId, r.Result)).ToList());
+        return (plan, pair, rows.Select(r => ((string?)r.StitchId, r.Result)).ToList());
     }
-
-    /// <summary>The matrix of one variant for one pair (<see cref="ReportAsync"/>); null when the sweep does not exist.</summary>
-    public async Task<SimilarityMatrix?> MatrixAsync(string sweepId, Variant variant, string? senderArch = null, string? receiverArch = null, CancellationToken cancellationToken = default) =>
-        (await ReportAsync(sweepId, senderArch, receiverArch, cancellationToken))?.Find(variant.Slug());
 
     /// <summary>Every (variant, pair) matrix of a sweep, in plan order: what a report shows side by side.</summary>
     public async Task<IReadOnlyList<SimilarityMatrix>> MatricesAsync(SweepRecord sweep, CancellationToken cancellationToken = default)
     {
         var plan = SweepPlan.Create(sweep.Spec);
         var all = (await ListAsync(sweep.Id, new ResultsFilter(), cancellationToken)).Select(r => ((string?)r.StitchId, r.Result)).ToList();
-        return plan.Pairs.SelectMany(pair => SweepReport.Build(plan, pair, all).Matrices.Select(m => m.Matrix)).ToList();
+        return plan.Pairs.SelectMany(pair => SweepReport.Matrices(plan, pair, all).Select(m => m.Matrix)).ToList();
     }
 
     /// <summary>
