@@ -91,9 +91,10 @@ public static class KernelIsa
 
     /// <summary>
     /// Runs a <c>kernel-check</c> child with <paramref name="cap"/> as its oneDNN cap (null: none) and the probe marker
-    /// set; returns its exit code (null: killed after 5 minutes) and its first FAILED line, or its last line.
+    /// set; returns its exit code (null: killed after <paramref name="timeout"/>, 5 minutes by default) and its first
+    /// FAILED line, or its last line.
     /// </summary>
-    public static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap)
+    public static (int? Exit, string Output) RunProbe(ProcessStartInfo start, string? cap, TimeSpan? timeout = null)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -104,7 +105,7 @@ public static class KernelIsa
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the kernel check ({start.FileName}).");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
