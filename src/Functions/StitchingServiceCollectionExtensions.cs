@@ -12,7 +12,7 @@ using Stitching.Domain.Sweeps;
 using Stitching.Platform;
 using Stitching.Platform.Coordination;
 using Stitching.Platform.Storage;
-using Stitching.Platform.Telemetry;
+using Stitching.Execution;
 using Stitching.Reporting.Rendering;
 
 namespace Stitching.Functions;

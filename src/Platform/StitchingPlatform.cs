@@ -5,6 +5,7 @@ using Stitching.Domain.Jobs;
 using Stitching.Domain.Results;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
+using Stitching.Execution;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs.Models;
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
 

@@ -9,8 +9,8 @@ using Stitching.Reporting.Tables;
 namespace Stitching.Platform.Tests;
 
 /// <summary>
-/// One experiment, two hosts: the same tiny sweep with every analysis, run by the local <c>sweep</c> command (an
-/// in-process queue over the plan) and by the queue worker (JobProcessor and the real engine against Azurite), gives
+/// One experiment, two hosts: the same tiny sweep with every analysis, run by the local <c>sweep</c> command (the job
+/// processor over an in-memory queue and the output folder) and by the queue worker (JobProcessor and the real engine against Azurite), gives
 /// the same rows bit for bit, and the same stitch files: the same jobs, the same executor, the same seeds.
 /// </summary>
 [Collection(RunnerProcesses.Name)]

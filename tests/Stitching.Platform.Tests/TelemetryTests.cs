@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Stitching.Platform.Telemetry;
+using Stitching.Execution;
 
 namespace Stitching.Platform.Tests;
 

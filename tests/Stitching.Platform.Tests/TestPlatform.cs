@@ -13,6 +13,7 @@ using Stitching.Domain.Jobs;
 using Stitching.Functions;
 using Stitching.Functions.Local;
 using Stitching.Platform;
+using Stitching.Execution;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;

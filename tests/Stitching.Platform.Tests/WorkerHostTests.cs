@@ -11,6 +11,7 @@ using Stitching.Domain.Jobs;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
 using Stitching.Platform;
+using Stitching.Execution;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Queues;
 

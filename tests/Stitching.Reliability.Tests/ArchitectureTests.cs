@@ -13,9 +13,10 @@ public sealed partial class ArchitectureTests
     private static readonly Dictionary<string, (string[] Projects, string[] Packages)> Allowed = new()
     {
         ["Domain"] = ([], []),
+        ["Execution"] = (["Domain"], []),
         ["Reporting"] = (["Domain"], ["ScottPlot", "Parquet.Net"]),
-        ["Platform"] = (["Domain"], ["Azure.Storage.Blobs", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Messaging.ServiceBus", "Azure.Identity"]),
-        ["Engine"] = (["Domain", "Reporting"], ["TorchSharp", "SkiaSharp"]),
+        ["Platform"] = (["Domain", "Execution"], ["Azure.Storage.Blobs", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Messaging.ServiceBus", "Azure.Identity"]),
+        ["Engine"] = (["Domain", "Execution", "Reporting"], ["TorchSharp", "SkiaSharp"]),
         ["DevTools"] = (["Platform", "Reporting"], []),
         ["Functions"] = (["Platform", "Reporting"], ["Microsoft.Azure.Functions.Worker", "Microsoft.Azure.Functions.Worker.Sdk",
             "Microsoft.Azure.Functions.Worker.Extensions.Http.AspNetCore", "Microsoft.Azure.Functions.Worker.Extensions.Timer",

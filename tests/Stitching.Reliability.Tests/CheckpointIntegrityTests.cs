@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs.Models;
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
 
@@ -14,13 +15,13 @@ public sealed class CheckpointIntegrityTests
         var source = Path.Combine(env.WorkDirectory, "source");
         var bytes = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
         Directory.CreateDirectory(Path.Combine(source, "models"));
-        await File.WriteAllBytesAsync(CheckpointStore.ModelFile(source, "m1"), bytes);
+        await File.WriteAllBytesAsync(CheckpointFiles.ModelFile(source, "m1"), bytes);
         await store.UploadModelAsync("m1", source);
 
         // Intact: downloaded and cached.
         var good = Path.Combine(env.WorkDirectory, "good");
         await store.DownloadModelAsync("m1", good);
-        Assert.Equal(bytes, await File.ReadAllBytesAsync(CheckpointStore.ModelFile(good, "m1")));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(CheckpointFiles.ModelFile(good, "m1")));
 
         var blob = store.Container.GetBlobClient("models/m1.bin");
         var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
@@ -34,7 +35,7 @@ public sealed class CheckpointIntegrityTests
 
             Assert.Contains("corrupt or truncated", e.Message);
             Assert.Contains(metadata[CheckpointStore.Sha256Metadata], e.Message);
-            Assert.False(File.Exists(CheckpointStore.ModelFile(cache, "m1")), what);
+            Assert.False(File.Exists(CheckpointFiles.ModelFile(cache, "m1")), what);
             Assert.Empty(Directory.Exists(Path.Combine(cache, "models")) ? Directory.GetFiles(Path.Combine(cache, "models")) : []);
         }
 

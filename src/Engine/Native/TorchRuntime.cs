@@ -72,7 +72,7 @@ public static class TorchRuntime
     }
 
     /// <summary>The device training runs on: CUDA when present, CPU otherwise.</summary>
-    public static torch.Device DefaultDevice => torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+    public static torch.Device DefaultDevice => Hardware.DeviceChoice.Pick("auto");
 
     private static string RuntimeInformationRid() =>
         System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "linux-arm64" : "linux-x64";

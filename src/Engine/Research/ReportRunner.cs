@@ -34,7 +34,7 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
         using var engine = new StitchEngine(data, models, device, options.Stitch, 2L << 30, loggers);
         var provenance = engine.Provenance;   // before the run writes anything: its outputs may be tracked files
         Directory.CreateDirectory(outDirectory);
-        using var research = new SweepRunner(engine) { CkaImages = options.CkaImages, RenderMetricPngs = false };
+        using var research = new LocalSweep(engine) { CkaImages = options.CkaImages, RenderMetricPngs = false };
         var outcomes = new List<ExperimentOutcome>();
         foreach (var experiment in experiments)
         {

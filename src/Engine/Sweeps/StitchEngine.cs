@@ -84,7 +84,7 @@ public sealed class StitchEngine : IDisposable
 
     /// <summary>The most bytes of activations cached at once so far: at most <see cref="CacheBudgetBytes"/>.</summary>
     public long PeakCachedBytes => Math.Max(_peakCachedBytes, _cache.CachedBytes);
-    /// <summary>Where this engine and the runners built on it (<see cref="SweepRunner"/>, <see cref="StitchGroupJob"/>) log.</summary>
+    /// <summary>Where this engine and the runners built on it (<see cref="LocalSweep"/>, <see cref="StitchGroupJob"/>) log.</summary>
     public ILoggerFactory Loggers { get; }
 
     private long _peakCachedBytes;

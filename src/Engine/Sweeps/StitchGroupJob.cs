@@ -2,6 +2,7 @@ using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Results;
 using Stitching.Domain.Sweeps;
+using Stitching.Engine.Interop;
 using Stitching.Engine.Research;
 using Stitching.Engine.Stitches;
 using Stitching.Reporting.Tables;
@@ -10,8 +11,8 @@ namespace Stitching.Engine.Sweeps;
 
 /// <summary>
 /// The one executor of a stitch-group job (a <see cref="StitchGroup"/>'s tasks, or the part of them still missing),
-/// shared by the local sweep (<see cref="SweepRunner"/>, an in-process queue) and the queue worker
-/// (<see cref="Worker.EngineJobExecutor"/>): trains the task stitches one receiver layer at a time on the engine and runs
+/// behind both executors a job processor runs: a local sweep's (<see cref="LocalJobExecutor"/>) and the queue worker's
+/// (the runner's EngineJobExecutor), through <see cref="RunAndSave"/>: trains the task stitches one receiver layer at a time on the engine and runs
 /// the spec's analyses on them (<see cref="CellAnalyses"/>). Lives as long as its engine: cached activations,
 /// baselines and CKA Grams are reused by the next job. A new sender starts from an empty activation cache, so a
 /// long-lived runner does not fill its budget with senders it will not see again.
@@ -61,6 +62,19 @@ public sealed class StitchGroupJob(StitchEngine engine) : IDisposable
         return new TrainedStitches(
             new StitchJobResult(sorted.Select(k => results[k]).ToList(), rows.Count == 0 ? [] : sorted.Select(k => rows[k]).ToList()),
             sorted.Select(k => stitches[k]).ToList());
+    }
+
+    /// <summary>
+    /// What a job processor's executor does with a stitch job: <see cref="Run"/> with the group's progress saved under
+    /// <paramref name="checkpointDirectory"/> (<see cref="CheckpointFiles.ProgressFile"/>), and each trained stitch written
+    /// where the processor stores it from (<see cref="CheckpointFiles.StitchFile"/>), as safetensors with the layers and
+    /// models it joins, so a stitch loads in PyTorch wherever it was trained.
+    /// </summary>
+    public StitchJobResult RunAndSave(SweepSpec spec, IReadOnlyList<StitchTask> tasks, string checkpointDirectory, CancellationToken cancellationToken = default)
+    {
+        using var trained = Run(spec, tasks, t => CheckpointFiles.ProgressFile(checkpointDirectory, t), cancellationToken);
+        foreach (var (task, stitch) in trained.Stitches) TorchExport.WriteStitch(CheckpointFiles.StitchFile(checkpointDirectory, task), stitch, task);
+        return trained.Result;
     }
 
     public void Dispose() => _analyses?.Dispose();

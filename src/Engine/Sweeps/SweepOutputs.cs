@@ -27,8 +27,9 @@ public static class SweepOutputs
     /// Where a local sweep keeps a trained stitch (<see cref="Interop.TorchExport.WriteStitch"/>, safetensors): named by the
     /// task id, as the platform's runner names its stitch checkpoints (<c>stitches/{id}.bin</c>).
     /// </summary>
-    public static string StitchFile(string outDirectory, StitchTask task) =>
-        Path.Combine(outDirectory, StitchesFolder, task.Id + Interop.SafeTensorsFile.Extension);
+    public static string StitchFile(string outDirectory, StitchTask task) => StitchFile(outDirectory, task.Id);
+
+    public static string StitchFile(string outDirectory, string taskId) => Path.Combine(outDirectory, StitchesFolder, taskId + Interop.SafeTensorsFile.Extension);
 
     /// <summary>Where a pair's matrices go: the output folder itself for a one-pair sweep, else a subfolder per pair.</summary>
     public static string PairDirectory(string outDirectory, SweepPlan plan, PairPlan pair) =>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Stitching.Engine.Data;
 using static TorchSharp.torch;
 
@@ -17,6 +19,22 @@ public sealed record SweepData(
     double HoldoutFraction,
     Func<Tensor, Generator, Tensor>? Augment) : IDisposable
 {
+    /// <summary>
+    /// The one way a dataset is loaded for training, by the CLI's commands and the queue worker alike: validated options,
+    /// the files read (<see cref="DatasetLoader.Load"/>), the tensors moved to <paramref name="device"/>, and both steps logged.
+    /// </summary>
+    public static SweepData Load(DatasetOptions options, Device device, ILogger log)
+    {
+        options = options.Validated();
+        log.LogInformation("Loading {Dataset} from {Folder} on {Device} ({Threads} threads; {Hardware}); train {TrainLimit}, test {TestLimit}", options.Name,
+            options.ResolvedFolder, device.type.ToString().ToLowerInvariant(), TorchSharp.torch.get_num_threads(), Hardware.HardwareDescription.Of(device),
+            options.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all", options.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all");
+        using var dataset = DatasetLoader.Load(options);
+        var data = From(dataset, device);
+        log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);
+        return data;
+    }
+
     public static SweepData From(ImageDataset data, Device device, bool augment = true)
     {
         var options = AugmentationOptions.For(data.Name);

@@ -119,7 +119,7 @@ public sealed class BenchCommand : AsyncCommand<BenchCommand.Settings>
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             var clock = Stopwatch.StartNew();
             using var engine = new StitchEngine(run.Data, run.Models, device, stitch, settings.CacheMegabytes * 1024L * 1024L, loggers);
-            using var runner = new SweepRunner(engine);
+            using var runner = new LocalSweep(engine);
             // A benchmark times the engine: its (often tiny) base models need not beat chance.
             var rows = runner.Run(spec with { Stitch = stitch, AllowChanceModels = true }, dir, cancellationToken: cancellationToken).Results;
             return new EngineRun(rows, clock.Elapsed.TotalSeconds, engine.ComputeType, engine.PeakCachedBytes);

@@ -73,7 +73,7 @@ public class CommonSettings : CommandSettings
         var spec = Over(new SweepSpec());
         var errors = Stitching.Domain.Sweeps.SweepSpecValidator.ValidateData(spec.Width, spec.Dataset, TrainLimit, TestLimit, spec.Model);
         if (errors.Count > 0) return ValidationResult.Error(string.Join(" ", errors.Select(e => $"{OptionOf(e.Field)}: {e.Message}")));
-        if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
+        if (Engine.Hardware.DeviceChoice.Problem(Device) is { } device) return ValidationResult.Error(device);
         if (Layout is not ("auto" or "nchw" or "nhwc")) return ValidationResult.Error($"--layout must be auto, nchw or nhwc, got '{Layout}'.");
         return ValidationResult.Success();
     }

@@ -24,21 +24,12 @@ public sealed class RunContext : IDisposable
         var log = loggers.CreateLogger<RunContext>();
         if (s.Threads is { } threads) torch.set_num_threads(threads);
         LayoutPolicy.Override = LayoutPolicy.Parse(s.Layout);
-        var device = s.Device switch
-        {
-            "cpu" => CPU,
-            "cuda" => cuda.is_available() ? CUDA : throw new ArgumentException("--device cuda was given but CUDA is not available on this machine."),
-            _ => cuda.is_available() ? CUDA : CPU,
-        };
+        var device = Engine.Hardware.DeviceChoice.Pick(s.Device);
         var options = new DatasetOptions
         {
             Name = spec.Dataset, Folder = s.DataDir, TrainLimit = spec.TrainLimit, TestLimit = spec.TestLimit, ValidationFraction = spec.Stitch.HoldoutFraction,
         }.Validated();
-        log.LogInformation("Loading {Dataset} from {Folder} on {Device} ({Threads} threads; {Hardware})", options.Name, options.ResolvedFolder,
-            device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), Engine.Hardware.HardwareDescription.Of(device));
-        using var dataset = DatasetLoader.Load(options);
-        var data = SweepData.From(dataset, device);
-        log.LogInformation("  {TrainImages} train, {HeldOutImages} held out, {TestImages} test images", data.TrainImages.shape[0], data.HoldoutImages.shape[0], data.TestImages.shape[0]);
+        var data = SweepData.Load(options, device, log);
         return new RunContext { Device = device, Data = data, Dataset = DatasetLoader.Info(options), Models = new ModelRepository(s.ResolvedModelsDir, device, loggers.CreateLogger<ModelRepository>()) };
     }
 

@@ -7,7 +7,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Stitching.Domain.Datasets;
 using Stitching.Platform.Storage;
-using Stitching.Platform.Telemetry;
+using Stitching.Execution;
 
 namespace Stitching.GpuRunner.Cli;
 

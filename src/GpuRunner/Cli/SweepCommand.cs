@@ -225,7 +225,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
 
         IReadOnlyList<StitchResult> Run(IProgress<SweepProgress> progress)
         {
-            using var runner = new SweepRunner(engine) { CkaImages = settings.CkaImages };
+            using var runner = new LocalSweep(engine) { CkaImages = settings.CkaImages };
             return runner.Run(spec, settings.Out, progress, cancellationToken).Results;
         }
 

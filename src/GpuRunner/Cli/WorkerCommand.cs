@@ -10,6 +10,7 @@ using Stitching.DevTools;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.GpuRunner.Worker;
+using Stitching.Execution;
 using Stitching.Platform.Processing;
 using Stitching.Platform.Storage;
 using TorchSharp;
@@ -51,7 +52,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
             if (MaxJobs is < 1) return ValidationResult.Error($"--max-jobs must be at least 1, got {MaxJobs}.");
             if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
             if (CacheMegabytes < 0) return ValidationResult.Error($"--cache-mb must not be negative, got {CacheMegabytes}.");
-            if (Device is not ("auto" or "cpu" or "cuda")) return ValidationResult.Error($"--device must be auto, cpu or cuda, got '{Device}'.");
+            if (Engine.Hardware.DeviceChoice.Problem(Device) is { } device) return ValidationResult.Error(device);
             return ValidationResult.Success();
         }
     }
@@ -112,14 +113,12 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         try
         {
             if (settings.Threads is { } threads) torch.set_num_threads(threads);
-            return settings.Device switch
-            {
-                "cpu" => CPU,
-                // A GPU runner never trains on the CPU.
-                "cuda" => cuda.is_available() ? CUDA : throw new RunnerCannotStartException(
-                    "--device cuda: CUDA is not available (no NVIDIA GPU or driver visible, or a CPU build of libtorch; the GPU image is built with -p:TorchBackend=cuda). Use --device cpu or auto to run on the CPU."),
-                _ => cuda.is_available() ? CUDA : CPU,
-            };
+            // A GPU runner never trains on the CPU: --device cuda without CUDA stops the runner before it takes a message.
+            return Engine.Hardware.DeviceChoice.Pick(settings.Device);
+        }
+        catch (Engine.Hardware.DeviceUnavailableException e)
+        {
+            throw new RunnerCannotStartException(e.Message, e);
         }
         // What TorchSharp throws when its native libraries are missing or do not match the managed ones.
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException or EntryPointNotFoundException or NotSupportedException)

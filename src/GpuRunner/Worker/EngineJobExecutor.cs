@@ -25,7 +25,7 @@ namespace Stitching.GpuRunner.Worker;
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations. A stitch job runs on
 /// <see cref="StitchGroupJob"/>, the executor the local sweep runs, with the spec's analyses.
 /// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Platform.Storage.CheckpointStore"/> uploads;
-/// a stitch group saves its training progress to <see cref="CheckpointStore.ProgressFile"/> and resumes from it.
+/// a stitch group saves its training progress to <see cref="CheckpointFiles.ProgressFile"/> and resumes from it.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
 /// dataset missing or corrupt in storage fails the job at once (<see cref="DatasetUnavailableException"/>).
@@ -60,7 +60,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         {
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
             var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, model.HoldoutFraction));
-            var repository = new ModelRepository(CheckpointStore.ModelsDirectory(checkpointDirectory), device, _loggers.CreateLogger<ModelRepository>());
+            var repository = new ModelRepository(CheckpointFiles.ModelsDirectory(checkpointDirectory), device, _loggers.CreateLogger<ModelRepository>());
             var (network, info) = repository.GetOrCreate(model, data, ct);
             network.Dispose();
             return info.ToResult();
@@ -70,14 +70,9 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
         RunExclusiveAsync(spec.Dataset, () =>
         {
             var executor = Executor(new EngineKey(new DataKey(spec.Dataset, spec.TrainLimit, spec.TestLimit, spec.Stitch.HoldoutFraction), spec.Stitch,
-                CheckpointStore.ModelsDirectory(checkpointDirectory)));
-            // The executor a local sweep runs too: the same stitches, seeds and analyses.
-            using var trained = executor.Run(spec, tasks, t => CheckpointStore.ProgressFile(checkpointDirectory, t), ct);
-            // In the local sweep's format (safetensors with the layers and models it joins), so a platform stitch loads in
-            // PyTorch as a local one does; the file keeps CheckpointStore's name, uploaded as stitches/{sweep}/{id}.bin.
-            foreach (var (task, stitch) in trained.Stitches)
-                TorchExport.WriteStitch(CheckpointStore.StitchFile(checkpointDirectory, task), stitch, task);
-            return trained.Result;
+                CheckpointFiles.ModelsDirectory(checkpointDirectory)));
+            // The executor a local sweep runs too: the same stitches, seeds, analyses and stitch files.
+            return executor.RunAndSave(spec, tasks, checkpointDirectory, ct);
         }, ct);
 
     /// <summary>
@@ -123,14 +118,10 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             oldest.Data.Dispose();
             _data.RemoveAt(0);
         }
-        var options = new DatasetOptions
+        var data = SweepData.Load(new DatasetOptions
         {
             Name = key.Dataset, Folder = DatasetFolder(key.Dataset), TrainLimit = key.TrainLimit, TestLimit = key.TestLimit, ValidationFraction = key.HoldoutFraction,
-        }.Validated();
-        _logger.LogInformation("Loading {Dataset} from {Folder} (train {TrainLimit}, test {TestLimit})", options.Name, options.ResolvedFolder,
-            key.TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "all", key.TestLimit?.ToString(CultureInfo.InvariantCulture) ?? "all");
-        using var dataset = DatasetLoader.Load(options);
-        var data = SweepData.From(dataset, device);
+        }, device, _logger);
         _data.Add((key, data));
         return data;
     }

@@ -9,7 +9,7 @@ using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;
-using Stitching.Platform.Telemetry;
+using Stitching.Execution;
 
 namespace Stitching.Platform.Coordination;
 
@@ -21,7 +21,7 @@ namespace Stitching.Platform.Coordination;
 /// concurrent fan-outs never send the same job; only a sender that dies between sending and marking leaves a duplicate,
 /// which Service Bus drops (same message id) and a worker's ETag claim makes a no-op on a Storage queue.
 /// </summary>
-public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, ILogger<SweepCoordinator>? logger = null)
+public sealed class SweepCoordinator(StitchingStorage storage, IJobQueue queue, ILogger<SweepCoordinator>? logger = null) : ISweepFanOut
 {
     /// <summary>Messages sent per round trip before the rows are marked sent: bounds what a crash can resend.</summary>
     private const int SendChunk = 500;

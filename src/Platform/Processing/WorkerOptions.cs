@@ -1,3 +1,4 @@
+using Stitching.Execution;
 using Stitching.Domain.Jobs;
 namespace Stitching.Platform.Processing;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Stitching.Execution;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Platform.Queues;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Stitching.Execution;
 using Stitching.Domain.Jobs;
 
 namespace Stitching.Platform.Processing;

@@ -4,6 +4,8 @@ using Stitching.Domain.Datasets;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
 
+using Stitching.Domain.Jobs;
+
 namespace Stitching.Platform.Storage;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace Stitching.Platform.Storage;
 /// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and
 /// never reaches the local cache or the engine.
 /// </summary>
-public sealed class CheckpointStore(BlobContainerClient container)
+public sealed class CheckpointStore(BlobContainerClient container) : ICheckpointStore
 {
     public const string ContainerName = "checkpoints";
     public const string Sha256Metadata = VerifiedBlobs.Sha256Metadata;
@@ -25,16 +27,6 @@ public sealed class CheckpointStore(BlobContainerClient container)
 
     public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
-    // The local checkpoint folder's layout, in one place for the worker (which uploads and downloads) and the engine's
-    // executor (which writes and reads): models/{key}.bin|.json, stitches/{task id}.bin, progress/{stitch id}.bin.
-    public static string ModelsDirectory(string checkpointDirectory) => Path.Combine(checkpointDirectory, "models");
-
-    public static string ModelFile(string checkpointDirectory, string modelKey, string extension = ".bin") =>
-        Path.Combine(ModelsDirectory(checkpointDirectory), StorageIds.Require(modelKey, nameof(modelKey)) + extension);
-
-    /// <summary>Where the executor saves a trained stitch for the worker to upload (<see cref="UploadStitchAsync"/>).</summary>
-    public static string StitchFile(string checkpointDirectory, StitchTask task) => Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
-
     public async Task<bool> ModelExistsAsync(string modelKey, CancellationToken cancellationToken = default) =>
         await Container.GetBlobClient(ModelBlob(modelKey, ".bin")).ExistsAsync(cancellationToken);
 
@@ -42,7 +34,7 @@ public sealed class CheckpointStore(BlobContainerClient container)
     {
         foreach (var ext in ModelExtensions)
         {
-            var file = ModelFile(checkpointDirectory, modelKey, ext);
+            var file = CheckpointFiles.ModelFile(checkpointDirectory, modelKey, ext);
             if (!File.Exists(file))
             {
                 if (ext == ".bin") throw new FileNotFoundException($"The engine wrote no checkpoint for model {modelKey}.", file);
@@ -60,7 +52,7 @@ public sealed class CheckpointStore(BlobContainerClient container)
     {
         foreach (var ext in ModelExtensions)
         {
-            var file = ModelFile(checkpointDirectory, modelKey, ext);
+            var file = CheckpointFiles.ModelFile(checkpointDirectory, modelKey, ext);
             if (File.Exists(file)) continue;
             var blob = Container.GetBlobClient(ModelBlob(modelKey, ext));
             var download = await VerifiedBlobs.DownloadAsync(blob, file, cancellationToken);
@@ -86,14 +78,7 @@ public sealed class CheckpointStore(BlobContainerClient container)
         return $"{Container.Name}/{blob.Name}";
     }
 
-    /// <summary>
-    /// The local progress file of the stitch group whose first task is <paramref name="first"/>: the engine saves the
-    /// group's training state there at epoch ends and resumes from it.
-    /// </summary>
-    public static string ProgressFile(string checkpointDirectory, StitchTask first) =>
-        Path.Combine(checkpointDirectory, "progress", JobIds.ForStitch(first) + ".bin");
-
-    /// <summary>Uploads a group's progress file (<see cref="ProgressFile"/>) to <c>progress/{sweepId}/{stitchId}.bin</c>.</summary>
+    /// <summary>Uploads a group's progress file (<see cref="CheckpointFiles.ProgressFile"/>) to <c>progress/{sweepId}/{stitchId}.bin</c>.</summary>
     public Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
         VerifiedBlobs.UploadAsync(ProgressBlob(sweepId, first), file, cancellationToken);
 
@@ -103,6 +88,8 @@ public sealed class CheckpointStore(BlobContainerClient container)
     /// </summary>
     public async Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
         (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, first), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
+
+    public bool IsTransient(Exception exception) => StorageFailures.Is(exception);
 
     private BlobClient ProgressBlob(string sweepId, StitchTask first) =>
         Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{JobIds.ForStitch(first)}.bin");

@@ -1,3 +1,4 @@
+using Stitching.Domain.Jobs;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
 namespace Stitching.Platform.Storage;

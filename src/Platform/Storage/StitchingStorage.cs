@@ -7,6 +7,8 @@ using Stitching.Domain.Datasets;
 using Stitching.Domain.Results;
 using Stitching.Platform.Coordination;
 
+using Stitching.Domain.Jobs;
+
 namespace Stitching.Platform.Storage;
 
 /// <summary>
@@ -16,7 +18,7 @@ namespace Stitching.Platform.Storage;
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
 /// </summary>
-public sealed class StitchingStorage
+public sealed class StitchingStorage : ISweepStore
 {
     public const string SweepPartition = "sweep";
 
@@ -193,8 +195,8 @@ public sealed class StitchingStorage
     {
         try
         {
-            var response = await Jobs.UpdateEntityAsync(ToEntity(row), row.ETag, TableUpdateMode.Replace, cancellationToken);
-            return row with { ETag = response.Headers.ETag ?? default };
+            var response = await Jobs.UpdateEntityAsync(ToEntity(row), VersionOf(row), TableUpdateMode.Replace, cancellationToken);
+            return row with { ETag = response.Headers.ETag?.ToString() };
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
@@ -232,8 +234,8 @@ public sealed class StitchingStorage
                 try
                 {
                     var response = await Jobs.SubmitTransactionAsync(
-                        chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(r), r.ETag)), ct);
-                    for (var k = 0; k < chunk.Length; k++) stored.Add(chunk[k] with { ETag = response.Value[k].Headers.ETag ?? default });
+                        chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(r), VersionOf(r))), ct);
+                    for (var k = 0; k < chunk.Length; k++) stored.Add(chunk[k] with { ETag = response.Value[k].Headers.ETag?.ToString() });
                 }
                 catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
                 {
@@ -408,6 +410,9 @@ public sealed class StitchingStorage
         e.GetString("Error"),
         e.GetString("ClaimedBy"),
         e.GetDateTimeOffset("LeaseUntil"),
-        e.ETag,
+        e.ETag.ToString(),
         e.GetDateTimeOffset("SendingUntil"));
+
+    /// <summary>The row's ETag as the table service takes it (a domain row carries it as an opaque string).</summary>
+    private static ETag VersionOf(JobRow row) => row.ETag is null ? default : new ETag(row.ETag);
 }

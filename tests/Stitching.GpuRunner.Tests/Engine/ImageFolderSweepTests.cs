@@ -44,7 +44,7 @@ public sealed class ImageFolderSweepTests : IDisposable
         // When it runs with chance-level models refused, as a real sweep does
         using (var engine = new StitchEngine(data, models, CPU, spec.Stitch, 1L << 30) { RefuseChanceModels = true })
         {
-            var rows = new SweepRunner(engine).Run(spec, _folder.File("out")).Results;
+            var rows = new LocalSweep(engine).Run(spec, _folder.File("out")).Results;
 
             // Then every stitch ran and scored on the folder's 30 test images
             Assert.Equal(4, rows.Count); // 4 variants x 1 sender layer x 1 receiver layer

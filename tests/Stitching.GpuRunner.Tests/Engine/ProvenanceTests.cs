@@ -45,7 +45,7 @@ public sealed class ProvenanceTests : IDisposable
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
 
         // When it runs
-        using var runner = new SweepRunner(engine);
+        using var runner = new LocalSweep(engine);
         var rows = runner.Run(spec, outDir).Results;
 
         // Then sweep.json holds the record once, and every result row, file row and model row refers to it

@@ -28,7 +28,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
 
-        var rows = new SweepRunner(engine).Run(spec, outDir).Results;
+        var rows = new LocalSweep(engine).Run(spec, outDir).Results;
 
         Assert.Equal(4 * 5 * 5, rows.Count); // 4 variants x 5 sender layers x 5 receiver layers
         Assert.All(rows, r => Assert.InRange(r.Accuracy, 0, 1));
@@ -100,11 +100,11 @@ public sealed class SweepEndToEndTests : IDisposable
         var curvesBefore = File.ReadAllText(curvesPath);
 
         var changed = spec with { Stitch = spec.Stitch with { Epochs = 3 } };
-        var refused = Assert.Throws<ArgumentException>(() => new SweepRunner(engine).Run(changed, outDir));
+        var refused = Assert.Throws<ArgumentException>(() => new LocalSweep(engine).Run(changed, outDir));
         Assert.Contains("different sweep", refused.Message);
         Assert.Contains("stitch.epochs: ", refused.Message); // the setting that differs, named
 
-        var again = new SweepRunner(engine).Run(spec, outDir).Results;
+        var again = new LocalSweep(engine).Run(spec, outDir).Results;
         Assert.Equal(rows.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)), again.Select(r => (r.Variant, r.SenderLayer, r.ReceiverLayer, r.Accuracy)));
         // A rerun trains nothing and takes the stored curves back from curves.csv (results.csv has no column for them).
         Assert.Equal(curvesBefore, File.ReadAllText(curvesPath));
@@ -126,7 +126,7 @@ public sealed class SweepEndToEndTests : IDisposable
         var outDir = Path.Combine(_dir, "seeds");
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
 
-        var rows = new SweepRunner(engine).Run(spec, outDir).Results;
+        var rows = new LocalSweep(engine).Run(spec, outDir).Results;
 
         Assert.Equal(2 * 2 * 3 * 3, rows.Count); // 2 seed pairs x 2 variants x 3 x 3 layers
         Assert.Equal([(0, 1), (2, 3)], rows.Select(r => (r.SenderSeed, r.ReceiverSeed)).Distinct().Order());

@@ -51,7 +51,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         var modelsDir = Path.Combine(_dir, "models");
         var outDir = Path.Combine(_dir, "sweep");
         using var engine = new StitchEngine(data, new ModelRepository(modelsDir, CPU), CPU, spec.Stitch, 1L << 30);
-        var rows = new SweepRunner(engine).Run(spec, outDir).Results;
+        var rows = new LocalSweep(engine).Run(spec, outDir).Results;
         var tasks = SweepPlan.Create(spec).StitchJobs.SelectMany(j => j.Tasks()).ToList();
         Assert.Equal(["upsample2+conv1x1", "conv2x2s2"], tasks.Select(t => t.Shape.KindName));
 

@@ -28,7 +28,7 @@ public sealed class BaselineTests : IDisposable
         };
         using var engine = new StitchEngine(data, new ModelRepository(Path.Combine(_dir, "models"), CPU), CPU, spec.Stitch, 1L << 30);
         var log = new ListLogger();
-        using var runner = new SweepRunner(engine, log.For<SweepRunner>()) { RenderMetricPngs = false };
+        using var runner = new LocalSweep(engine, log.For<LocalSweep>()) { RenderMetricPngs = false };
 
         var (results, rows) = runner.Run(spec, Path.Combine(_dir, "out"));
 

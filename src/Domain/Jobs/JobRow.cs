@@ -1,11 +1,10 @@
-using Azure;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
 
-namespace Stitching.Platform.Storage;
+namespace Stitching.Domain.Jobs;
 
 /// <summary>
-/// A row of the jobs table (PK sweepId, RK jobId). <see cref="ETag"/> makes every state change a compare-and-swap,
+/// A row of the jobs table (PK sweepId, RK jobId). <see cref="ETag"/> (the store's opaque version of the row) makes every state change a compare-and-swap,
 /// which is how two workers holding copies of one message decide who runs it, and how two fan-outs decide who sends it:
 /// <see cref="SendingUntil"/> is a sender's claim on a Queued, unsent row, taken by ETag before its message is sent.
 /// </summary>
@@ -17,7 +16,7 @@ public sealed record JobRow(
     string? Error = null,
     string? ClaimedBy = null,
     DateTimeOffset? LeaseUntil = null,
-    ETag ETag = default,
+    string? ETag = null,
     DateTimeOffset? SendingUntil = null)
 {
     public string SweepId => Message.SweepId;
@@ -25,7 +24,7 @@ public sealed record JobRow(
     public string Kind => Message.Kind;
     public bool IsFinished => State is JobState.Done or JobState.Failed or JobState.Cancelled;
 
-    /// <summary>The dead-letter reason of a job deferred too often (<see cref="Queues.JobQueueOptions.MaxDeferrals"/>).</summary>
+    /// <summary>The dead-letter reason of a job deferred too often (the queue options' MaxDeferrals).</summary>
     public const string DeferralLimitExceeded = "DeferralLimitExceeded";
 
     /// <summary>

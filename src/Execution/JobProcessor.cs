@@ -6,12 +6,8 @@ using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
-using Stitching.Platform.Coordination;
-using Stitching.Platform.Queues;
-using Stitching.Platform.Storage;
-using Stitching.Platform.Telemetry;
 
-namespace Stitching.Platform.Processing;
+namespace Stitching.Execution;
 
 /// <summary>
 /// One delivery, start to finish, with no host: skip cancelled sweeps, claim the job row by ETag, fetch the
@@ -20,13 +16,13 @@ namespace Stitching.Platform.Processing;
 /// then dead-lettered and recorded Failed; a message that can never succeed is dead-lettered at once.
 /// </summary>
 public sealed class JobProcessor(
-    StitchingStorage storage,
-    CheckpointStore checkpoints,
+    ISweepStore storage,
+    ICheckpointStore checkpoints,
     IJobQueue queue,
-    SweepCoordinator coordinator,
+    ISweepFanOut coordinator,
     IJobExecutor executor,
     JobProcessorOptions options,
-    ILogger<JobProcessor>? logger = null)
+    ILogger? logger = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<JobProcessor>.Instance;
 
@@ -145,6 +141,14 @@ public sealed class JobProcessor(
             _logger.LogWarning("Job {JobId}: queue lock lost, work abandoned", m.JobId);
             return JobOutcome.LockLost;
         }
+        catch (Exception e) when (options.FailFast)
+        {
+            // Nobody retries for a local sweep: the job is marked Failed and the engine's own exception reaches the caller.
+            await StopAsync(stopRenewing, renewal);
+            await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j with { State = JobState.Failed, Error = e.ToString(), ClaimedBy = null, LeaseUntil = null }, CancellationToken.None);
+            await lease.CompleteAsync(CancellationToken.None);
+            throw;
+        }
         catch (CheckpointUnavailableException e) // missing or corrupt input: no retry can fix it
         {
             await StopAsync(stopRenewing, renewal);
@@ -190,7 +194,7 @@ public sealed class JobProcessor(
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
     }
 
-    /// <summary>The provenance records the rows about to be stored refer to, each written once per process (<see cref="StitchingStorage.UpsertProvenanceAsync"/>).</summary>
+    /// <summary>The provenance records the rows about to be stored refer to, each written once per process (<see cref="ISweepStore.UpsertProvenanceAsync"/>).</summary>
     private async Task StoreProvenanceAsync(IEnumerable<string> ids, CancellationToken ct)
     {
         foreach (var id in ids.Distinct())
@@ -213,7 +217,7 @@ public sealed class JobProcessor(
         foreach (var layer in missing.GroupBy(t => t.ReceiverLayer))
         {
             var tasks = layer.ToList();
-            var progress = CheckpointStore.ProgressFile(options.CheckpointDirectory, tasks[0]);
+            var progress = CheckpointFiles.ProgressFile(options.CheckpointDirectory, tasks[0]);
             // An earlier delivery's progress, if one was uploaded: the engine resumes from it. This runner's own file is newer.
             if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, tasks[0], progress, ct))
                 _logger.LogInformation("Job {JobId}: resuming layer {Layer} from uploaded progress", m.JobId, layer.Key);
@@ -228,7 +232,7 @@ public sealed class JobProcessor(
                 var stitchId = JobIds.ForStitch(tasks[k]);
                 // Before the result row: a stored result means the stitch is finished, its analyses included.
                 if (analyses.Count > 0) await storage.UpsertAnalysisAsync(m.SweepId, stitchId, analyses[k], ct);
-                var stitchFile = CheckpointStore.StitchFile(options.CheckpointDirectory, tasks[k]);
+                var stitchFile = CheckpointFiles.StitchFile(options.CheckpointDirectory, tasks[k]);
                 var checkpoint = File.Exists(stitchFile) ? await checkpoints.UploadStitchAsync(m.SweepId, stitchId, stitchFile, ct) : null;
                 await storage.UpsertResultAsync(m.SweepId, new StoredResult(stitchId, results[k], options.WorkerId, checkpoint), ct);
                 _logger.LogInformation("Stitch {StitchId} done: {Accuracy:P1}", stitchId, results[k].Accuracy);
@@ -279,7 +283,7 @@ public sealed class JobProcessor(
                     uploaded = saved;
                     _logger.LogInformation("Job {JobId}: progress uploaded", m.JobId);
                 }
-                catch (Exception e) when (e is IOException || StorageFailures.Is(e))
+                catch (Exception e) when (e is IOException || checkpoints.IsTransient(e))
                 {
                     _logger.LogWarning(e, "Job {JobId}: progress upload failed; trying again at the next save", m.JobId);
                 }
@@ -327,7 +331,7 @@ public sealed class JobProcessor(
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (StorageFailures.Is(e))
+        catch (Exception e) when (checkpoints.IsTransient(e))
         {
             _logger.LogWarning(e, "Lock renewal failed");
             await lockLost.CancelAsync();
@@ -372,7 +376,7 @@ public sealed class JobProcessor(
             await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
             _logger.LogInformation("Job {JobId}: runner stopping, message handed back", lease.Message?.JobId ?? "(unreadable)");
         }
-        catch (Exception e) when (StorageFailures.Is(e) || e is OperationCanceledException)
+        catch (Exception e) when (checkpoints.IsTransient(e) || e is OperationCanceledException)
         {
             _logger.LogWarning(e, "Job {JobId}: could not hand the message back; it returns when its lock runs out", lease.Message?.JobId ?? "(unreadable)");
         }

@@ -1,5 +1,5 @@
 using Stitching.Domain.Jobs;
-namespace Stitching.Platform.Processing;
+namespace Stitching.Execution;
 
 /// <summary>How a worker treats its deliveries; bound from <c>Stitching:Queue</c> and <c>Stitching:Worker</c>.</summary>
 public sealed class JobProcessorOptions
@@ -13,9 +13,14 @@ public sealed class JobProcessorOptions
     /// <summary>How long one receive waits for a message; in job mode (<c>--max-jobs</c>) an empty receive ends the runner.</summary>
     public TimeSpan ReceiveWait { get; set; } = TimeSpan.FromSeconds(20);
     public int MaxDeliveries { get; set; } = 5;
+    /// <summary>
+    /// A failed job throws the engine's exception to the caller (its row marked Failed) instead of being retried or
+    /// dead-lettered: for a local sweep, where the caller is the person waiting for it.
+    /// </summary>
+    public bool FailFast { get; set; }
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>See <see cref="Queues.JobQueueOptions.MaxDeferrals"/>.</summary>
+    /// <summary>Deferrals before a job is dead-lettered with <see cref="JobRow.DeferralLimitExceeded"/> (the queue options' MaxDeferrals).</summary>
     public int MaxDeferrals { get; set; } = 100;
     /// <summary>
     /// How often, at most, a stitch group's training progress is saved (at an epoch's end) and uploaded to the checkpoint

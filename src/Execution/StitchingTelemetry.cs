@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Stitching.Domain.Contracts;
 
-namespace Stitching.Platform.Telemetry;
+namespace Stitching.Execution;
 
 /// <summary>
 /// The platform's traces: one <see cref="ActivitySource"/> for submission, planning, job processing and result writing,

@@ -1,5 +1,5 @@
 using Stitching.Domain.Jobs;
-namespace Stitching.Platform.Processing;
+namespace Stitching.Execution;
 
 /// <summary>What a runner's loop came to: messages handled, how many of them failed, and whether a stop interrupted one.</summary>
 public sealed record WorkerRun(int Messages, int Failed, bool Interrupted)
