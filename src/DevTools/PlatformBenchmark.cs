@@ -85,7 +85,7 @@ public static class PlatformBenchmark
         await Parallel.ForEachAsync(models, cancellationToken, async (m, ct) => await platform.Storage.UpsertModelAsync(m.Key,
             new ModelResult(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, m.Training.Epochs, m.TrainLimit ?? 0, 0, 0), ct));
         var fanOut = Stopwatch.StartNew();
-        var sent = await platform.Coordinator.FanOutAsync(sweep.Id, cancellationToken);
+        var sent = await platform.Coordinator.FanOut.FanOutAsync(sweep.Id, cancellationToken);
         var fanOutSeconds = fanOut.Elapsed.TotalSeconds;
         var all = clock.Elapsed.TotalSeconds;
         log?.LogInformation("  {Sent:N0} stitch jobs sent in {FanOutSeconds:F1} s; every job on the queue {Seconds:F1} s after submission", sent, fanOutSeconds, all);

@@ -19,7 +19,7 @@ public sealed class JobProcessor(
     ISweepStore storage,
     ICheckpointStore checkpoints,
     IJobQueue queue,
-    ISweepFanOut coordinator,
+    ISweepFanOut fanOut,
     IJobExecutor executor,
     JobProcessorOptions options,
     ILogger? logger = null)
@@ -75,7 +75,7 @@ public sealed class JobProcessor(
         if (job.IsFinished)
         {
             // A model's stitches may not have been sent if the worker that finished it stopped before fanning out.
-            if (job.State == JobState.Done && m.Kind == JobKind.Model) await coordinator.OnModelDoneAsync(m.SweepId, cancellationToken);
+            if (job.State == JobState.Done && m.Kind == JobKind.Model) await fanOut.OnModelDoneAsync(m.SweepId, cancellationToken);
             await lease.CompleteAsync(cancellationToken);
             return JobOutcome.Duplicate;
         }
@@ -168,7 +168,7 @@ public sealed class JobProcessor(
 
         // Done is terminal and the result row is already stored, so it is written whatever changed meanwhile.
         await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j with { State = JobState.Done, Error = null, LeaseUntil = null }, cancellationToken);
-        if (m.Kind == JobKind.Model) await coordinator.OnModelDoneAsync(m.SweepId, cancellationToken);
+        if (m.Kind == JobKind.Model) await fanOut.OnModelDoneAsync(m.SweepId, cancellationToken);
         await lease.CompleteAsync(cancellationToken);
         // The line the CLI prints per finished group (label and seconds), so a runner's log can be followed the same way.
         _logger.LogInformation("Job {JobId} done: {Label} in {Seconds:F0} s", m.JobId, Label(m), clock.Elapsed.TotalSeconds);
@@ -387,7 +387,7 @@ public sealed class JobProcessor(
         _logger.LogError("Dead-lettering {JobId}: {Reason}: {Description}", m?.JobId ?? "(unreadable)", reason, description);
         var failed = m is not null && await storage.UpdateJobAsync(m.SweepId, m.JobId, j => j.DeadLettered(reason, $"{reason}: {description}"), ct) is not null;
         await lease.DeadLetterAsync(reason, description, ct);
-        if (failed && m is { Kind: JobKind.Model, Model: { } model }) await coordinator.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
+        if (failed && m is { Kind: JobKind.Model, Model: { } model }) await fanOut.FailDependentsAsync(m.SweepId, model, $"{reason}: {Shorten(description)}", ct);
         return JobOutcome.DeadLettered;
     }
 

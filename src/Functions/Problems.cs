@@ -32,9 +32,6 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 
-    public static ProblemHttpResult NotImplemented(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status501NotImplemented, title: "Not implemented");
-
     /// <summary>
     /// Null when <paramref name="id"/> may reach storage; otherwise the 400 to answer. Route values arrive decoded,
     /// so "%2e%2e" is already ".." here and is refused like it.

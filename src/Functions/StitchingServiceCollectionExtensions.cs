@@ -13,17 +13,15 @@ using Stitching.Platform;
 using Stitching.Platform.Coordination;
 using Stitching.Platform.Storage;
 using Stitching.Execution;
-using Stitching.Reporting.Rendering;
 
 namespace Stitching.Functions;
 
 public static class StitchingServiceCollectionExtensions
 {
-    /// <summary>The API's wiring: the platform and its parts from <c>Stitching:*</c> configuration, limits, renderer, startup.</summary>
+    /// <summary>The API's wiring: the platform and its parts from <c>Stitching:*</c> configuration, limits, startup.</summary>
     public static IServiceCollection AddStitching(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddStitchingPlatform(configuration);
-        services.AddSingleton<IMatrixRenderer>(new ScottPlotMatrixRenderer());
         services.AddStitchingJson();
         services.AddOptions<SweepLimitOptions>().Bind(configuration.GetSection(SweepLimitOptions.Section))
             .ValidateOnStart();

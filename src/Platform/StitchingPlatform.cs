@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Results;
@@ -31,25 +34,36 @@ public sealed record StitchingPlatform(
     /// <summary>Reads about sweeps (status, listing), beside the coordinator that changes them.</summary>
     public SweepQueries Queries { get; } = new(Storage);
 
-    public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null)
-    {
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var tables = new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix);
-        var blobs = new CheckpointStore(StorageClients.Blobs(storage).GetBlobContainerClient(storage.NamePrefix + CheckpointStore.ContainerName));
-        var jobQueue = JobQueues.Create(queue, storage);
-        var coordinator = new SweepCoordinator(tables, jobQueue, loggerFactory.CreateLogger<SweepCoordinator>());
-        worker ??= new JobProcessorOptions { MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay, MaxDeferrals = queue.MaxDeferrals };
-        return new StitchingPlatform(tables, blobs, DatasetStore.Create(storage), jobQueue, coordinator, new ResultsQuery(tables), worker, loggerFactory);
-    }
+    /// <summary>
+    /// A platform from options rather than configuration (tests, benchmarks, the local timer's own identity), wired by
+    /// the hosts' one composition root, <see cref="StitchingPlatformServiceCollectionExtensions.AddStitchingPlatform"/>,
+    /// with these options in place of the bound ones. Parts are created when first used: a caller that only takes the
+    /// coordinator never creates a blob client (<see cref="CreateCoordinator"/>).
+    /// </summary>
+    public static StitchingPlatform Create(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker = null, ILoggerFactory? loggerFactory = null) =>
+        Services(storage, queue, worker, loggerFactory).GetRequiredService<StitchingPlatform>();
 
     /// <summary>
     /// The recovery timer's part of the platform: tables and the job queue, no blob client (the timer never touches a
     /// blob, so offline its SAS environment has no blob URI). Never creates anything: the timer has no right to. The local
-    /// host registers the same parts over its own named clients (<c>LocalRecoveryLoop.AddTimerCoordinator</c>).
+    /// host registers it under its own identity (<c>LocalRecoveryLoop.AddTimerCoordinator</c>).
     /// </summary>
     public static SweepCoordinator CreateCoordinator(StitchingStorageOptions storage, JobQueueOptions queue, ILoggerFactory? loggerFactory = null) =>
-        new(new StitchingStorage(StorageClients.Tables(storage), storage.NamePrefix), JobQueues.Create(queue, storage),
-            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SweepCoordinator>());
+        Services(storage, queue, null, loggerFactory).GetRequiredService<SweepCoordinator>();
+
+    private static ServiceProvider Services(StitchingStorageOptions storage, JobQueueOptions queue, JobProcessorOptions? worker, ILoggerFactory? loggerFactory)
+    {
+        var services = new ServiceCollection();
+        services.AddStitchingPlatform(new ConfigurationBuilder().Build());
+        services.AddSingleton(Options.Create(storage));
+        services.AddSingleton(Options.Create(queue));
+        services.AddSingleton(Options.Create(worker ?? new JobProcessorOptions
+        {
+            MaxDeliveries = queue.MaxDeliveries, LockDuration = queue.LockDuration, RetryDelay = queue.RetryDelay, MaxDeferrals = queue.MaxDeferrals,
+        }));
+        services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        return services.BuildServiceProvider();
+    }
 
     /// <summary>
     /// Creates tables, the checkpoints container and (Storage backend) queues; Service Bus queues are provisioned by infra.
@@ -79,5 +93,5 @@ public sealed record StitchingPlatform(
     }
 
     public JobProcessor CreateProcessor(IJobExecutor executor, JobProcessorOptions? options = null) =>
-        new(Storage, Checkpoints, Queue, Coordinator, executor, options ?? Processor, LoggerFactory.CreateLogger<JobProcessor>());
+        new(Storage, Checkpoints, Queue, Coordinator.FanOut, executor, options ?? Processor, LoggerFactory.CreateLogger<JobProcessor>());
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Stitching.Tests.Shared;
 
@@ -43,24 +42,7 @@ public static class GpuRunnerDll
     /// <summary>Runs until exit; on timeout kills the process tree and returns null as the exit code.</summary>
     public static async Task<(int? ExitCode, string Output)> RunAsync(ProcessStartInfo start, TimeSpan timeout)
     {
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timer = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(timer.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            lock (output) return (null, output.ToString());
-        }
-        process.WaitForExit(); // flushes the redirected output
-        lock (output) return (process.ExitCode, output.ToString());
+        using var process = CapturedProcess.Start(start);
+        return await process.WaitAsync(timeout);
     }
 }

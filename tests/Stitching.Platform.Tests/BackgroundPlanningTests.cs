@@ -37,7 +37,7 @@ public sealed class BackgroundPlanningTests
         Assert.Equal(12, sweep.StitchJobs);
         Assert.Equal(expected.Stitches.Count(), sweep.Stitches);
         Assert.Equal(SweepState.Planning, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State); // nothing plans it in the background
-        await coordinator.RecoverAsync();
+        await coordinator.Recovery.RecoverAsync();
         Assert.Equal(SweepState.Active, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State);
         var jobs = await env.Platform.Storage.ListJobsAsync(sweep.Id).ToListAsync();
         Assert.Equal(sweep.TotalJobs, jobs.Count);
@@ -83,9 +83,9 @@ public sealed class BackgroundPlanningTests
         // the planner had written some rows when the cancel came
         await env.Platform.Storage.AddJobsAsync(plan.StitchGroups.Take(5).Select(g => JobMessage.ForStitches(sweep.Id, g)));
 
-        Assert.True(await env.Platform.Coordinator.CancelAsync(sweep.Id));
+        Assert.True(await env.Platform.Coordinator.Control.CancelAsync(sweep.Id));
         await env.Platform.Coordinator.PlanAsync(sweep.Id);
-        await env.Platform.Coordinator.RecoverAsync(); // the cancel answers at once; the timer marks the rows
+        await env.Platform.Coordinator.Recovery.RecoverAsync(); // the cancel answers at once; the timer marks the rows
 
         Assert.Equal(SweepState.Cancelled, (await env.Platform.Storage.GetSweepAsync(sweep.Id))!.State);
         var jobs = await env.Platform.Storage.ListJobsAsync(sweep.Id).ToListAsync();

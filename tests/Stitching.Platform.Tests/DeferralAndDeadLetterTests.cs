@@ -98,7 +98,7 @@ public sealed class DeferralAndDeadLetterTests
         Assert.Equal(0, (await env.Queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
         // and a second pass changes nothing
-        Assert.False((await env.Platform.Coordinator.RecoverAsync()).DidAnything);
+        Assert.False((await env.Platform.Coordinator.Recovery.RecoverAsync()).DidAnything);
     }
 
     [AzuriteFact]
@@ -130,7 +130,7 @@ public sealed class DeferralAndDeadLetterTests
         Assert.Equal(0, (await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
         // and the timer consumes the dead letter, leaving the row as the runner recorded it
-        await env.Platform.Coordinator.ReconcileDeadLettersAsync();
+        await env.Platform.Coordinator.Recovery.ReconcileDeadLettersAsync();
         Assert.Equal(0, (await env.Queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(row.Error, (await env.Platform.Storage.GetJobAsync(id, stitch.JobId))!.Error);
     }
@@ -148,7 +148,7 @@ public sealed class DeferralAndDeadLetterTests
 
         // When a runner receives the copy, and the timer reconciles its dead letter
         var outcome = await env.Processor(new FakeExecutor(), "w2").ProcessAsync(await ReceiveAsync(env));
-        await env.Platform.Coordinator.ReconcileDeadLettersAsync();
+        await env.Platform.Coordinator.Recovery.ReconcileDeadLettersAsync();
 
         // Then the copy is dead-lettered, but the row stays the live worker's, and the stitches that need the model wait on
         Assert.Equal(JobOutcome.DeadLettered, outcome);

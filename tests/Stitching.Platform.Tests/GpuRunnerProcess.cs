@@ -8,12 +8,11 @@ namespace Stitching.Platform.Tests;
 /// <summary>The built <c>Stitching.GpuRunner</c> run as a child process against a <see cref="TestPlatform"/>, configured by environment only.</summary>
 public sealed class GpuRunnerProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly CapturedProcess _process;
 
     private string _command = "";
 
-    private GpuRunnerProcess(Process process) => _process = process;
+    private GpuRunnerProcess(CapturedProcess process) => _process = process;
 
     public static string Dll => GpuRunnerDll.Path;
 
@@ -21,23 +20,9 @@ public sealed class GpuRunnerProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The live processes this one started (Linux: read from /proc).</summary>
-    public IReadOnlyList<int> Children() => Directory.GetDirectories("/proc")
-        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1).Where(pid => pid > 0)
-        .Where(pid =>
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // state, ppid, ...
-                return fields[0] != "Z" && fields[1] == _process.Id.ToString(CultureInfo.InvariantCulture);
-            }
-            catch (IOException) { return false; } // exited meanwhile
-        }).ToList();
+    public IReadOnlyList<int> Children() => _process.Children();
 
-    public string Output
-    {
-        get { lock (_output) return _output.ToString(); }
-    }
+    public string Output => _process.Output;
 
     /// <summary>
     /// Starts <c>worker --device {device} --threads 1 {args}</c>; <paramref name="environment"/> adds to or overrides the
@@ -62,11 +47,7 @@ public sealed class GpuRunnerProcess : IDisposable
         start.Environment["Stitching__Queue__MaxDeliveries"] = env.Platform.Processor.MaxDeliveries.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
 
-        var runner = new GpuRunnerProcess(Process.Start(start)!);
-        runner._process.OutputDataReceived += (_, e) => { lock (runner._output) runner._output.AppendLine(e.Data); };
-        runner._process.ErrorDataReceived += (_, e) => { lock (runner._output) runner._output.AppendLine(e.Data); };
-        runner._process.BeginOutputReadLine();
-        runner._process.BeginErrorReadLine();
+        var runner = new GpuRunnerProcess(CapturedProcess.Start(start));
         runner._command = args[0];
         return runner;
     }
@@ -88,25 +69,15 @@ public sealed class GpuRunnerProcess : IDisposable
     /// <summary>Waits for the process to exit; kills it and throws at the deadline.</summary>
     public async Task<(int ExitCode, string Output)> WaitForExitAsync(TimeSpan timeout)
     {
-        using var timer = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(timer.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{_command} did not exit within {timeout}:\n{Output}");
-        }
-        _process.WaitForExit(); // flushes the redirected output
-        return (_process.ExitCode, Output);
+        var (exit, output) = await _process.WaitAsync(timeout);
+        return exit is { } code ? (code, output) : throw new TimeoutException($"{_command} did not exit within {timeout}:\n{output}");
     }
 
     /// <summary>SIGKILL: the runner dies mid-step, as on a lost node or an out-of-memory kill, with no chance to hand its message back.</summary>
     public void KillHard()
     {
         if (Kill(_process.Id, 9) != 0) throw new InvalidOperationException($"kill -KILL {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
-        _process.WaitForExit();
+        _process.Kill();
     }
 
     /// <summary>SIGTERM, as Container Apps sends on scale-in or at the replica timeout.</summary>
@@ -115,11 +86,7 @@ public sealed class GpuRunnerProcess : IDisposable
         if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
-    public void Dispose()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

@@ -50,7 +50,7 @@ public sealed class JobModeTests
                 await env.Platform.Queue.SendBatchAsync([model.Message, model.Message]);
                 break;
             case Case.Cancelled:
-                await env.Platform.Coordinator.CancelAsync(id);
+                await env.Platform.Coordinator.Control.CancelAsync(id);
                 await env.Platform.Queue.SendBatchAsync([model.Message, model.Message]);
                 break;
             case Case.Deferred: // its models are not trained

@@ -214,7 +214,7 @@ public sealed class JobProcessingTests
         Assert.Equal(6, cancelled.Json.GetProperty("cancelled").GetInt32());
         Assert.Equal([JobOutcome.Cancelled, JobOutcome.Cancelled], outcomes);
         Assert.Empty(executor.Models);
-        Assert.Equal(0, await env.Platform.Coordinator.FanOutAsync(id));
+        Assert.Equal(0, await env.Platform.Coordinator.FanOut.FanOutAsync(id));
         var missing = await Http.ExecuteAsync(await new CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), "nosuchsweep", default));
         Assert.Equal(404, missing.Status);
     }

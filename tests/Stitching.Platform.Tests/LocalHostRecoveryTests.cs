@@ -80,8 +80,7 @@ public sealed class LocalHostRecoveryTests
     /// <summary>The built local host, killed on dispose; its output is kept for failure messages.</summary>
     private sealed class LocalHost : IDisposable
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
+        private readonly CapturedProcess _process;
 
         public LocalHost(TestPlatform env, int port, IReadOnlyDictionary<string, string>? environment = null)
         {
@@ -89,7 +88,7 @@ public sealed class LocalHostRecoveryTests
             var runnerBin = Path.GetDirectoryName(GpuRunnerProcess.Dll)!;
             var dll = Path.GetFullPath(Path.Combine(runnerBin, "..", "..", "..", "..", "Functions", "bin",
                 Path.GetFileName(Path.GetDirectoryName(runnerBin))!, "net10.0", "Stitching.Functions.dll"));
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo("dotnet");
             start.ArgumentList.Add(dll);
             start.ArgumentList.Add("serve");
             start.Environment["Stitching__Storage__ConnectionString"] = Azurite.ConnectionString;
@@ -98,25 +97,14 @@ public sealed class LocalHostRecoveryTests
             start.Environment["Stitching__Local__Port"] = port.ToString(CultureInfo.InvariantCulture);
             start.Environment["Stitching__Local__RecoveryInterval"] = "00:00:01";
             foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-            _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
+            _process = CapturedProcess.Start(start);
         }
 
         public bool HasExited => _process.HasExited;
 
-        public string Output
-        {
-            get { lock (_output) return _output.ToString(); }
-        }
+        public string Output => _process.Output;
 
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-        }
+        public void Dispose() => _process.Dispose();
     }
 
     private static int FreePort()

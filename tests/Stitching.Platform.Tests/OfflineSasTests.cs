@@ -86,7 +86,7 @@ public sealed class OfflineSasTests
         Assert.True((await env.Queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0);
         Assert.NotNull(await api.Queries.GetStatusAsync(id));
         await api.Storage.ListResultsAsync(id).ToListAsync();
-        await api.Coordinator.CancelAsync(id);
+        await api.Coordinator.Control.CancelAsync(id);
 
         // Cannot: receive a job (the runner's right), write or read a checkpoint blob, delete a table, container or queue
         var queue = (StorageJobQueue)api.Queue;
@@ -179,7 +179,7 @@ public sealed class OfflineSasTests
         await env.Queue.Poison.SendMessageAsync(JobMessageParser.Serialize(dead.Message));
         var (tables, queue, coordinator) = TimerAs(env.NamePrefix, env.QueueOptions);
 
-        var report = await coordinator.RecoverAsync();
+        var report = await coordinator.Recovery.RecoverAsync();
         Assert.Equal(1, report.DeadLettersRecorded);
         Assert.Empty((await env.Queue.Poison.PeekMessagesAsync()).Value);
         Assert.Equal(JobState.Failed, (await tables.GetJobAsync(id, dead.JobId))!.State);

@@ -34,15 +34,15 @@ public sealed partial class RecoveryScopeTests
             finished.Add(await AddSweepAsync(storage, JobState.Done));
             finished.Add(await AddSweepAsync(storage, JobState.Failed));
             var cancelled = await AddSweepAsync(storage, null);
-            await coordinator.CancelAsync(cancelled);
+            await coordinator.Control.CancelAsync(cancelled);
             finished.Add(cancelled);
         }
 
         // When the timer runs once (which settles the cancelled rows and drops the finished sweeps), then again
-        await coordinator.RecoverAsync();
+        await coordinator.Recovery.RecoverAsync();
         foreach (var id in finished) Assert.DoesNotContain(await storage.ListJobsAsync(id).ToListAsync(), j => j.State == JobState.Queued);
         requests.Clear();
-        await coordinator.RecoverAsync();
+        await coordinator.Recovery.RecoverAsync();
 
         // Then the second pass lists the jobs of, and reads the rows of, the 2 active sweeps only, and never lists all sweeps
         Assert.Equal(active.Order(), requests.JobPartitionsListed().Order());
@@ -60,11 +60,11 @@ public sealed partial class RecoveryScopeTests
         var storage = env.Platform.Storage;
         var failed = await AddSweepAsync(storage, JobState.Failed);
         await storage.MarkActiveAsync("orphan", DateTimeOffset.UtcNow - env.Platform.Coordinator.PlanningTakeover - TimeSpan.FromMinutes(1));
-        await env.Platform.Coordinator.RecoverAsync();
+        await env.Platform.Coordinator.Recovery.RecoverAsync();
         Assert.Empty(await storage.ListActiveSweepsAsync().ToListAsync());
 
         // When the failed jobs are retried
-        await env.Platform.Coordinator.RetryAsync(failed, new HashSet<JobState> { JobState.Failed });
+        await env.Platform.Coordinator.Control.RetryAsync(failed, new HashSet<JobState> { JobState.Failed });
 
         // Then the sweep is back in the index, so the timer looks after it again
         Assert.Equal([failed], (await storage.ListActiveSweepsAsync().ToListAsync()).Select(a => a.SweepId));

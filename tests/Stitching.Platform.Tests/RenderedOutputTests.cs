@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Stitching.Domain.Contracts;
 using Stitching.Domain.Results;
 using Stitching.Functions;
 using Stitching.Functions.Sweeps;
@@ -13,14 +12,6 @@ public sealed class RenderedOutputTests
 {
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    [Fact]
-    public void AddStitching_registers_the_ScottPlot_renderer()
-    {
-        var services = new ServiceCollection().AddLogging().AddStitching(new ConfigurationBuilder().Build()).BuildServiceProvider();
-
-        Assert.IsType<ScottPlotMatrixRenderer>(services.GetService<IMatrixRenderer>());
-    }
-
     [AzuriteFact]
     public async Task Matrix_endpoint_answers_png_and_svg_and_results_endpoint_answers_the_engines_csv()
     {
@@ -28,11 +19,10 @@ public sealed class RenderedOutputTests
         await using var env = await TestPlatform.CreateAsync();
         var id = await env.SubmitAsync();
         await TestPlatform.DrainAsync(env.Processor(new FakeExecutor()));
-        var renderer = new ScottPlotMatrixRenderer();
 
         // When the matrix is asked for as PNG and SVG, and the results as CSV
-        var png = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results, renderer).RunAsync(Http.Request(query: "?format=png"), id, default));
-        var svg = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results, renderer).RunAsync(Http.Request(query: "?format=svg"), id, default));
+        var png = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(query: "?format=png"), id, default));
+        var svg = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(query: "?format=svg"), id, default));
         var csv = await Http.ExecuteAsync(await new GetResults(env.Platform.Results, env.Platform.Storage).RunAsync(Http.Request(query: "?format=csv"), id, default));
 
         // Then each is the real thing
@@ -43,6 +33,9 @@ public sealed class RenderedOutputTests
         Assert.Equal(200, svg.Status);
         Assert.StartsWith("image/svg+xml", svg.ContentType);
         Assert.Contains("<svg", svg.Body);
+        // drawn by the one renderer a local sweep draws its matrix files with
+        var json = await Http.ExecuteAsync(await new GetMatrix(env.Platform.Results).RunAsync(Http.Request(), id, default));
+        Assert.Equal(MatrixRenderer.RenderSvg(System.Text.Json.JsonSerializer.Deserialize(json.Body, PlatformJsonContext.Default.SimilarityMatrix)!), svg.Body);
         Assert.Equal(200, csv.Status);
         Assert.StartsWith("text/csv", csv.ContentType);
         var lines = csv.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -39,7 +39,7 @@ public sealed class ReportParityTests
         var plan = SweepPlan.Create((await env.Platform.Storage.GetSweepAsync(id))!.Spec);
         var rows = (await env.Platform.Storage.ListResultsAsync(id).ToListAsync()).Select(r => ((string?)r.StitchId, r.Result)).ToList();
         var local = SweepReport.Build(plan, plan.Pairs[0], rows);
-        var matrices = new GetMatrix(env.Platform.Results, new ScottPlotMatrixRenderer());
+        var matrices = new GetMatrix(env.Platform.Results);
 
         // Then every matrix a local sweep writes as matrix-{slug} is served under that name, as the same JSON, and renders
         Assert.Equal(SweepReport.Slugs.Order(), local.AllMatrices().Select(m => m.Slug).Order());

@@ -42,7 +42,7 @@ public sealed class ResultsExportTests
     }
 
     private static ExportResults Export(TestPlatform env) => new(env.Platform.Results, env.Platform.Queries);
-    private static CompareSweeps Compare(TestPlatform env) => new(env.Platform.Results, new ScottPlotMatrixRenderer());
+    private static CompareSweeps Compare(TestPlatform env) => new(env.Platform.Results);
 
     [AzuriteFact]
     public async Task One_sweeps_results_come_as_long_csv_and_parquet_with_its_settings_on_every_row()

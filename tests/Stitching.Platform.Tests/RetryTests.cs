@@ -48,7 +48,7 @@ public sealed class RetryTests
     {
         await using var env = await TestPlatform.CreateAsync();
         var id = await env.SubmitAsync();
-        await env.Platform.Coordinator.CancelAsync(id);
+        await env.Platform.Coordinator.Control.CancelAsync(id);
         var retry = new RetrySweep(env.Platform.Coordinator);
 
         var cancelled = await Http.ExecuteAsync(await retry.RunAsync(Http.Request("POST", query: "?include=failed,cancelled"), id, default));

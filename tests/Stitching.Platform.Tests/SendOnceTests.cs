@@ -45,8 +45,8 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         var fanOuts = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
         {
             start.SignalAndWait();
-            if (i < 4) await Coordinator().OnModelDoneAsync(sweep.Id);
-            else await Coordinator().RecoverAsync();
+            if (i < 4) await Coordinator().FanOut.OnModelDoneAsync(sweep.Id);
+            else await Coordinator().Recovery.RecoverAsync();
         }));
         await Task.WhenAll(fanOuts);
 
@@ -72,7 +72,7 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         await env.Platform.Storage.UpdateJobAsync(id, models[1].JobId, j => j with { Sent = false, SendingUntil = DateTimeOffset.UtcNow.AddMinutes(5) });
 
         // When a fan-out runs
-        var sent = await env.Platform.Coordinator.FanOutAsync(id);
+        var sent = await env.Platform.Coordinator.FanOut.FanOutAsync(id);
 
         // Then only the dead sender's job goes out, once
         Assert.Equal(1, sent);
@@ -114,7 +114,7 @@ public sealed class SendOnceTests(ITestOutputHelper output)
 
         // When it is cancelled through the API, which answers the sweep's status (times printed for docs/platform.md, Reliability; not asserted)
         var clock = Stopwatch.StartNew();
-        Assert.True(await env.Platform.Coordinator.CancelAsync(sweepId));
+        Assert.True(await env.Platform.Coordinator.Control.CancelAsync(sweepId));
         output.WriteLine($"cancel of 5,000 jobs (the sweep marked): {clock.Elapsed.TotalSeconds:F2} s");
         clock.Restart();
         var answer = await Http.ExecuteAsync(await new Stitching.Functions.Sweeps.CancelSweep(env.Platform.Coordinator, env.Platform.Queries).RunAsync(Http.Request("POST"), sweepId, default));
@@ -126,11 +126,11 @@ public sealed class SendOnceTests(ITestOutputHelper output)
         Assert.Equal(SweepState.Cancelled, (await env.Platform.Storage.GetSweepAsync(sweepId))!.State);
         var status = (await env.Platform.Queries.GetStatusAsync(sweepId))!;
         Assert.Equal((5000, 0, true), (status.Cancelled, status.Queued, status.Finished));
-        Assert.Equal(0, await env.Platform.Coordinator.FanOutAsync(sweepId));
+        Assert.Equal(0, await env.Platform.Coordinator.FanOut.FanOutAsync(sweepId));
 
         // and the recovery pass marks the rows themselves (batched: the time is printed, not asserted)
         clock.Restart();
-        await env.Platform.Coordinator.RecoverAsync();
+        await env.Platform.Coordinator.Recovery.RecoverAsync();
         output.WriteLine($"recovery pass marking 5,000 rows cancelled: {clock.Elapsed.TotalSeconds:F2} s");
         Assert.All(await env.Platform.Storage.ListJobsAsync(sweepId).ToListAsync(), j => Assert.Equal(JobState.Cancelled, j.State));
     }

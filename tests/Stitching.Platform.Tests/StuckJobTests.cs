@@ -22,7 +22,7 @@ public sealed class StuckJobTests
         await env.Platform.Storage.UpdateJobAsync(id, live.JobId, j => j with { State = JobState.Running, ClaimedBy = "alive", LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5) });
 
         // When the recovery pass (the timer's work) looks for expired leases
-        var report = await env.Platform.Coordinator.RecoverAsync();
+        var report = await env.Platform.Coordinator.Recovery.RecoverAsync();
 
         // Then only the orphan is queued again, and a worker finishes it
         Assert.Equal(1, report.Resent);
@@ -49,7 +49,7 @@ public sealed class StuckJobTests
         var lease = await env.Platform.Queue.ReceiveAsync(TimeSpan.FromSeconds(5));
         Assert.NotNull(lease);
         var outcome = await env.Processor(new FakeExecutor(), "w2").ProcessAsync(lease);
-        var report = await env.Platform.Coordinator.RecoverAsync();
+        var report = await env.Platform.Coordinator.Recovery.RecoverAsync();
 
         // Then the runner defers one copy, invisible until the lease ends (not RetryDelay, 300 ms here), and the pass
         // re-sends nothing: one message for the job waits on the queue

@@ -56,7 +56,7 @@ public sealed class WorkerProcessTests
         Assert.All(rows, r => Assert.InRange(r.Result.Accuracy, 0, 1));
         var matrix = await env.Platform.Results.MatrixAsync(id, Variant.TrainedToTrained);
         Assert.Equal(4, matrix!.Values.SelectMany(row => row).Count(a => a is not null));
-        Png.AssertDrawn(new ScottPlotMatrixRenderer().RenderPng(matrix));
+        Png.AssertDrawn(MatrixRenderer.RenderPng(matrix));
 
         // When a stitch message is duplicated, and another is redelivered after its runner died mid-job (lease expired)
         var duplicate = stitchJobs[0];

@@ -143,7 +143,7 @@ public sealed class FaultTests
         await env.Platform.Storage.AddJobsAsync(plan.StitchGroups.Select(g => JobMessage.ForStitches(missing.Id, g)));
         await env.Platform.Storage.AddSweepAsync(missing);
         foreach (var m in plan.Models) await env.Platform.Storage.UpsertModelAsync(m.Key, new(m.Arch, m.Width, m.Dataset, m.Seed, m.Trained, 1, 1000, 0.9, 0.3));
-        await env.Platform.Coordinator.FanOutAsync(missing.Id);
+        await env.Platform.Coordinator.FanOut.FanOutAsync(missing.Id);
 
         using var a = env.StartRunner("a", epochMs: 50);
         await env.WaitFinishedAsync(good, Deadline, a);

@@ -1,8 +1,4 @@
-using Azure.Data.Tables;
-using Azure.Messaging.ServiceBus;
-using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +7,7 @@ using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
 using Stitching.Domain.Sweeps;
 using Stitching.Functions.Maintenance;
+using Stitching.Platform;
 using Stitching.Platform.Coordination;
 using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;
@@ -31,9 +28,8 @@ public sealed class LocalRecoveryLoop(IServiceProvider services, TimeSpan interv
 
     /// <summary>
     /// Registers the timer's own coordinator, keyed <see cref="TimerSection"/>, when that section gives keys: its own
-    /// table, queue and Service Bus clients, named <see cref="TimerSection"/> among the host's Azure clients (same retries
-    /// and credential), from <c>Stitching:*</c> with the keys under <see cref="TimerSection"/> put in their place (a
-    /// connection string left out of them is blanked when they give a service URI, so the API's does not win).
+    /// table, queue and Service Bus clients, from <c>Stitching:*</c> with the keys under <see cref="TimerSection"/> put in
+    /// their place (a connection string left out of them is blanked when they give a service URI, so the API's does not win).
     /// </summary>
     public static void AddTimerCoordinator(IServiceCollection services, IConfiguration configuration)
     {
@@ -46,21 +42,10 @@ public sealed class LocalRecoveryLoop(IServiceProvider services, TimeSpan interv
         var timer = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
         var storage = timer.GetSection(StitchingStorageOptions.Section).Get<StitchingStorageOptions>() ?? new();
         var queue = timer.GetSection(JobQueueOptions.Section).Get<JobQueueOptions>() ?? new();
-        services.AddAzureClients(clients =>
-        {
-            clients.AddClient<TableServiceClient, TableClientOptions>((options, credential) => StorageClients.Tables(storage, options, credential)).WithName(TimerSection);
-            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, credential) => StorageClients.Queues(storage, options, credential)).WithName(TimerSection);
-            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>((options, credential) => JobQueues.ServiceBus(queue, options, credential)).WithName(TimerSection);
-        });
-        // No blob client: the timer never touches a blob, so offline its SAS environment has no blob URI.
-        services.AddKeyedSingleton(TimerSection, (sp, _) => new SweepCoordinator(
-            new StitchingStorage(Client<TableServiceClient>(sp), storage.NamePrefix),
-            JobQueues.Create(queue, storage.NamePrefix, () => Client<QueueServiceClient>(sp), () => Client<ServiceBusClient>(sp)),
-            sp.GetRequiredService<ILogger<SweepCoordinator>>()));
+        // The platform's own wiring (StitchingPlatform.CreateCoordinator) under the timer's options: the same clients,
+        // retries and credential as every host, and no blob client, since the timer never touches a blob.
+        services.AddKeyedSingleton(TimerSection, (sp, _) => StitchingPlatform.CreateCoordinator(storage, queue, sp.GetRequiredService<ILoggerFactory>()));
     }
-
-    private static T Client<T>(IServiceProvider services) where T : class =>
-        services.GetRequiredService<IAzureClientFactory<T>>().CreateClient(TimerSection);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -18,7 +18,7 @@ public sealed class CancelSweep(SweepCoordinator coordinator, SweepQueries queri
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps/{id}/cancel")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
-        if (!await coordinator.CancelAsync(id, cancellationToken)) return Problems.NotFound(id);
+        if (!await coordinator.Control.CancelAsync(id, cancellationToken)) return Problems.NotFound(id);
         return TypedResults.Json((await queries.GetStatusAsync(id, cancellationToken))!, PlatformJsonContext.Default.SweepStatus);
     }
 }

@@ -15,7 +15,7 @@ namespace Stitching.Functions.Sweeps;
 /// Sweep B against sweep A (<see cref="SweepComparison"/>): <c>GET /api/sweeps/{a}/compare/{b}?variant=&amp;sender=&amp;receiver=&amp;format=json|svg|png|html</c>.
 /// The difference is B − A; cells outside both sweeps' spreads are marked. Sweeps that cannot be compared answer 409.
 /// </summary>
-public sealed class CompareSweeps(ResultsQuery results, IMatrixRenderer? renderer = null)
+public sealed class CompareSweeps(ResultsQuery results)
 {
     [Function(nameof(CompareSweeps))]
     [EndpointSummary("Sweep b minus sweep a, cell by cell for one variant, with the cells outside both sweeps' seed spreads marked")]
@@ -29,7 +29,6 @@ public sealed class CompareSweeps(ResultsQuery results, IMatrixRenderer? rendere
     [ProblemResponse(StatusCodes.Status400BadRequest, "An id, format, variant or pair is invalid.")]
     [ProblemResponse(StatusCodes.Status404NotFound, "Sweep a or b does not exist.")]
     [ProblemResponse(StatusCodes.Status409Conflict, "The sweeps cannot be compared: other datasets or architectures, a variant one did not run, or no layer in common.")]
-    [ProblemResponse(StatusCodes.Status501NotImplemented, "No matrix renderer is registered (png, svg).")]
     public async Task<Results<JsonHttpResult<SweepComparison>, FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{a}/compare/{b}")] HttpRequest request, string a, string b, CancellationToken cancellationToken)
     {
@@ -55,10 +54,9 @@ public sealed class CompareSweeps(ResultsQuery results, IMatrixRenderer? rendere
             return Problems.BadRequest(e.Message);
         }
         if (format == "json") return TypedResults.Json(comparison, PlatformJsonContext.Default.SweepComparison);
-        if (format == "html") return TypedResults.Text(ComparisonPage.Html(comparison, renderer), "text/html; charset=utf-8");
-        if (renderer is null) return Problems.NotImplemented("No matrix renderer is registered; use format=json or html.");
+        if (format == "html") return TypedResults.Text(ComparisonPage.Html(comparison), "text/html; charset=utf-8");
         return format == "png"
-            ? TypedResults.File(renderer.RenderDifferencePng(comparison.Difference, ComparisonPage.ColorBarLabel), "image/png")
-            : TypedResults.Text(renderer.RenderDifferenceSvg(comparison.Difference, ComparisonPage.ColorBarLabel), "image/svg+xml");
+            ? TypedResults.File(MatrixRenderer.RenderDifferencePng(comparison.Difference, ComparisonPage.ColorBarLabel), "image/png")
+            : TypedResults.Text(MatrixRenderer.RenderDifferenceSvg(comparison.Difference, ComparisonPage.ColorBarLabel), "image/svg+xml");
     }
 }

@@ -12,11 +12,11 @@ using Stitching.Reporting.Tables;
 
 namespace Stitching.Functions.Sweeps;
 
-public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = null)
+public sealed class GetMatrix(ResultsQuery results)
 {
     [Function(nameof(GetMatrix))]
     [EndpointSummary("A similarity matrix of a sweep, as JSON or rendered")]
-    [QueryParameter("format", typeof(string), "json (default), or png or svg rendered by the host's matrix renderer.", Values = ["json", "png", "svg"], Default = "json")]
+    [QueryParameter("format", typeof(string), "json (default), or png or svg drawn as a local sweep draws its matrices.", Values = ["json", "png", "svg"], Default = "json")]
     [QueryParameter("variant", typeof(string), "Which matrix, by the name of the file a local sweep writes (matrix-{variant}): a stitch variant (trained->trained, the default, or its slug trained-trained), a control-subtracted one (trained-trained-minus-random-random, trained-random-minus-random-random, random-trained-minus-random-random) or interaction (tt - rt - tr + rr, with per-cell intervals over network pairs).")]
     [QueryParameter("sender", typeof(string), "The sender architecture of the (sender, receiver) pair; the sweep's first pair when absent.")]
     [QueryParameter("receiver", typeof(string), "The receiver architecture of the pair; the sweep's first pair when absent.")]
@@ -24,7 +24,6 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
     [ContentResponse("image/svg+xml", "The matrix rendered as SVG (format=svg).")]
     [ProblemResponse(StatusCodes.Status400BadRequest, "The id, format, variant or pair is invalid.")]
     [ProblemResponse(StatusCodes.Status404NotFound, "No sweep has this id.")]
-    [ProblemResponse(StatusCodes.Status501NotImplemented, "No matrix renderer is registered (png, svg).")]
     public async Task<Results<JsonHttpResult<SimilarityMatrix>, FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "sweeps/{id}/matrix")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -39,11 +38,10 @@ public sealed class GetMatrix(ResultsQuery results, IMatrixRenderer? renderer = 
         if (report.Find(name) is not { } matrix)
             return Problems.BadRequest($"This sweep has no matrix '{name}' (it needs the variants it is computed from); it has: {string.Join(", ", report.AllMatrices().Select(m => m.Slug))}.");
         if (format == "json") return TypedResults.Json(matrix, PlatformJsonContext.Default.SimilarityMatrix);
-        if (renderer is null) return Problems.NotImplemented("No matrix renderer is registered; use format=json.");
         // Differences (control-subtracted, interaction) are drawn on their own range, as the local sweep draws them.
         var difference = !Variants.TryParse(name, out _);
         return format == "png"
-            ? TypedResults.File(difference ? renderer.RenderDifferencePng(matrix, name) : renderer.RenderPng(matrix), "image/png")
-            : TypedResults.Text(difference ? renderer.RenderDifferenceSvg(matrix, name) : renderer.RenderSvg(matrix), "image/svg+xml");
+            ? TypedResults.File(difference ? MatrixRenderer.RenderDifferencePng(matrix, name) : MatrixRenderer.RenderPng(matrix), "image/png")
+            : TypedResults.Text(difference ? MatrixRenderer.RenderDifferenceSvg(matrix, name) : MatrixRenderer.RenderSvg(matrix), "image/svg+xml");
     }
 }

@@ -13,7 +13,7 @@ using Stitching.Reporting.Tables;
 namespace Stitching.Functions.Sweeps;
 
 /// <summary>The report page; <c>?part=live</c> answers only its changing part, which the page's script polls while the sweep runs.</summary>
-public sealed class GetReport(SweepQueries queries, ResultsQuery results, StitchingStorage storage, IMatrixRenderer? renderer = null)
+public sealed class GetReport(SweepQueries queries, ResultsQuery results, StitchingStorage storage)
 {
     [Function(nameof(GetReport))]
     [EndpointSummary("A sweep's report: an HTML page with its status, matrices, base models and, when the sweep asked for analyses, their summary")]
@@ -36,10 +36,10 @@ public sealed class GetReport(SweepQueries queries, ResultsQuery results, Stitch
             models.Add((m.Key, await storage.GetModelAsync(m.Key, cancellationToken)));
         var analyses = await results.AnalysesAsync(id, new ResultsFilter(), cancellationToken);
         if (part == SweepReportPage.LivePart)
-            return TypedResults.Text(SweepReportPage.Live(status, matrices, models, renderer, analyses), "text/html; charset=utf-8");
+            return TypedResults.Text(SweepReportPage.Live(status, matrices, models, pictures: true, analyses), "text/html; charset=utf-8");
         // The page drops any key from this link (SweepReportPage.WithoutKey); its script sends the key as a header instead.
         var code = request.Query["code"].ToString();
         var csv = $"results?format=csv{(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : "")}";
-        return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, renderer, csv, analyses), "text/html; charset=utf-8");
+        return TypedResults.Text(SweepReportPage.Html(sweep, status, matrices, models, pictures: true, csv, analyses), "text/html; charset=utf-8");
     }
 }

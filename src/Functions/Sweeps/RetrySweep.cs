@@ -24,9 +24,9 @@ public sealed class RetrySweep(SweepCoordinator coordinator)
     {
         if (Problems.CheckId(id) is { } bad) return bad;
         var text = request.Query["include"].ToString();
-        if (SweepCoordinator.ParseRetryStates(text.Length == 0 ? "failed" : text) is not { } include)
+        if (SweepControl.ParseRetryStates(text.Length == 0 ? "failed" : text) is not { } include)
             return Problems.Invalid([new ValidationError("include", $"include lists failed and/or cancelled, comma-separated; got '{(text.Length > 40 ? text[..40] : text)}'.")], "Bad query");
-        var retry = await coordinator.RetryAsync(id, include, cancellationToken);
+        var retry = await coordinator.Control.RetryAsync(id, include, cancellationToken);
         return retry is null ? Problems.NotFound(id) : TypedResults.Json(retry, PlatformJsonContext.Default.SweepRetry);
     }
 }

@@ -65,13 +65,12 @@ public sealed class CompareCommand : AsyncCommand<CompareCommand.Settings>
             : (await platform.Value.Results.SweepResultsAsync([sweep], filter, cancellationToken))[0];
         var comparison = SweepComparison.Compare(await ReadAsync(settings.A), await ReadAsync(settings.B), variant, settings.Sender, settings.Receiver);
 
-        var renderer = new ScottPlotMatrixRenderer();
         switch (settings.Format)
         {
             case "json": CliOutput.Write(settings.Out, w => w.Write(JsonSerializer.Serialize(comparison, PlatformJsonContext.Default.SweepComparison))); break;
-            case "html": CliOutput.Write(settings.Out, w => w.Write(ComparisonPage.Html(comparison, renderer))); break;
-            case "svg": CliOutput.Write(settings.Out, w => w.Write(renderer.RenderDifferenceSvg(comparison.Difference, ComparisonPage.ColorBarLabel))); break;
-            case "png": AtomicFile.WriteBytes(settings.Out!, renderer.RenderDifferencePng(comparison.Difference, ComparisonPage.ColorBarLabel)); break;
+            case "html": CliOutput.Write(settings.Out, w => w.Write(ComparisonPage.Html(comparison))); break;
+            case "svg": CliOutput.Write(settings.Out, w => w.Write(MatrixRenderer.RenderDifferenceSvg(comparison.Difference, ComparisonPage.ColorBarLabel))); break;
+            case "png": AtomicFile.WriteBytes(settings.Out!, MatrixRenderer.RenderDifferencePng(comparison.Difference, ComparisonPage.ColorBarLabel)); break;
             default: Print(comparison); break;
         }
         return 0;

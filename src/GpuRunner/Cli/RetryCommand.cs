@@ -22,7 +22,7 @@ public sealed class RetryCommand : AsyncCommand<RetryCommand.Settings>
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Sweep)) return ValidationResult.Error("Give --sweep ID (see: results --list).");
-            if (SweepCoordinator.ParseRetryStates(Include) is null)
+            if (SweepControl.ParseRetryStates(Include) is null)
                 return ValidationResult.Error($"--include lists failed and/or cancelled, comma-separated; got '{Include}'.");
             return ValidationResult.Success();
         }
@@ -32,7 +32,7 @@ public sealed class RetryCommand : AsyncCommand<RetryCommand.Settings>
     {
         await using var services = PlatformConfiguration.Services();
         var platform = services.GetRequiredService<StitchingPlatform>();
-        var retry = await platform.Coordinator.RetryAsync(settings.Sweep!, SweepCoordinator.ParseRetryStates(settings.Include)!, cancellationToken);
+        var retry = await platform.Coordinator.Control.RetryAsync(settings.Sweep!, SweepControl.ParseRetryStates(settings.Include)!, cancellationToken);
         if (retry is null)
         {
             AnsiConsole.MarkupLine($"[red]No sweep '{Markup.Escape(settings.Sweep!)}'.[/] See: results --list");

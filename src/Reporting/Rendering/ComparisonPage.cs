@@ -8,14 +8,14 @@ namespace Stitching.Reporting.Rendering;
 
 /// <summary>
 /// A <see cref="SweepComparison"/> as one HTML page: the B − A matrix (inline SVG data URI, as the sweep report draws
-/// matrices, or a table without a renderer), the rule that marks cells, the layers left out, the settings that differ,
+/// matrices, or a table alone when no picture is asked for), the rule that marks cells, the layers left out, the settings that differ,
 /// and every cell's means and spreads. Every string from a user or from storage is HTML-encoded.
 /// </summary>
 public static class ComparisonPage
 {
     public const string ColorBarLabel = "accuracy B − A";
 
-    public static string Html(SweepComparison c, IMatrixRenderer? renderer)
+    public static string Html(SweepComparison c, bool picture = true)
     {
         static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
         static string P(double? v) => v is { } x && !double.IsNaN(x) ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "&middot;";
@@ -24,9 +24,9 @@ public static class ComparisonPage
             .Append(E($"{c.SweepB} − {c.SweepA}")).Append("</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 6px;text-align:right}.out{font-weight:bold}</style></head><body>");
         html.Append("<h1>").Append(E(c.Variant)).Append(": B − A</h1><p>A = <code>").Append(E(c.SweepA)).Append("</code>, B = <code>").Append(E(c.SweepB))
             .Append("</code>; ").Append(E($"{c.SenderArch} -> {c.ReceiverArch} on {c.Dataset}")).Append(".</p><p>").Append(E(SweepComparison.Rule)).Append("</p>");
-        if (renderer is not null)
+        if (picture)
             html.Append("<img alt=\"").Append(E(c.Difference.Title)).Append("\" src=\"data:image/svg+xml;base64,")
-                .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(renderer.RenderDifferenceSvg(c.Difference, ColorBarLabel)))).Append("\">");
+                .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(MatrixRenderer.RenderDifferenceSvg(c.Difference, ColorBarLabel)))).Append("\">");
 
         html.Append("<h2>Settings that differ</h2>");
         if (c.SettingDifferences.Count == 0) html.Append("<p>None.</p>");

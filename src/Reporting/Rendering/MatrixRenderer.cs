@@ -46,6 +46,19 @@ public static class MatrixRenderer
     }
 
     /// <summary>
+    /// A matrix of differences (one sweep minus another, a variant minus its control) on the diverging scale every
+    /// difference map shares, centred on 0, at the size of <paramref name="options"/> (default: the accuracies' size).
+    /// </summary>
+    public static byte[] RenderDifferencePng(SimilarityMatrix matrix, string colorBarLabel, RenderOptions? options = null) =>
+        RenderPng(matrix, Differences(colorBarLabel, options));
+
+    public static string RenderDifferenceSvg(SimilarityMatrix matrix, string colorBarLabel, RenderOptions? options = null) =>
+        RenderSvg(matrix, Differences(colorBarLabel, options));
+
+    private static RenderOptions Differences(string colorBarLabel, RenderOptions? size) =>
+        RenderOptions.Differences(colorBarLabel) with { Width = (size ?? RenderOptions.Default).Width, Height = (size ?? RenderOptions.Default).Height };
+
+    /// <summary>
     /// The colour limits of a figure whose panels are <paramref name="panels"/>, all drawn with <paramref name="options"/>:
     /// one scale for every panel, so equal colours mean equal values across the figure. Sequential: [Min, Max], a null bound
     /// taken from all panels' values. Diverging: [-L, L] centred on 0, L = <see cref="RenderOptions.Limit"/> or the largest

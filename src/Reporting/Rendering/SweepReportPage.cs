@@ -11,7 +11,7 @@ namespace Stitching.Reporting.Rendering;
 /// The sweep report: progress, base-model accuracies, the matrices side by side, the analyses' summary when the sweep
 /// asked for analyses (per variant, a table per metric of the cells' means), failures, a link to the CSV.
 /// Every string that came from a user or from storage is HTML-encoded; images are inline SVG data URIs
-/// (an SVG in an img element runs no script), or tables when no renderer is registered.
+/// (an SVG in an img element runs no script), or tables alone when pictures are not asked for.
 /// No function key ever goes into the page: the CSV link is relative and keyless (a key in a link lands in the
 /// browser's history, in logs and, through Referer, wherever the page links to), and the page sends no Referer,
 /// since the address it was opened with may carry <c>?code=</c> itself.
@@ -34,7 +34,7 @@ public static class SweepReportPage
     public const string AnalysisCsvHref = "results?kind=analysis&format=csv";
 
     public static string Html(SweepRecord sweep, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, string csvHref, IReadOnlyList<AnalysisResult>? analyses = null)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, bool pictures, string csvHref, IReadOnlyList<AnalysisResult>? analyses = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
@@ -47,7 +47,7 @@ public static class SweepReportPage
             .Append("<code>x-functions-key</code> header or <code>&amp;code=</code>)");
         if (analyses is { Count: > 0 }) html.Append("; <a href=\"").Append(E(AnalysisCsvHref)).Append("\">analyses as CSV</a>");
         html.Append("</p>");
-        AppendLive(html, status, matrices, models, renderer, analyses ?? []);
+        AppendLive(html, status, matrices, models, pictures, analyses ?? []);
         html.Append("<section id=\"cell\"></section>");
         html.Append("<script>").Append(Script.Replace("{poll}", (PollSeconds * 1000).ToString(inv)).Replace("{part}", LivePart)).Append("</script>");
         return html.Append("</body></html>").ToString();
@@ -55,10 +55,10 @@ public static class SweepReportPage
 
     /// <summary>The part of the page that changes while the sweep runs: the <c>#live</c> element alone.</summary>
     public static string Live(SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, IReadOnlyList<AnalysisResult>? analyses = null)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, bool pictures, IReadOnlyList<AnalysisResult>? analyses = null)
     {
         var html = new StringBuilder();
-        AppendLive(html, status, matrices, models, renderer, analyses ?? []);
+        AppendLive(html, status, matrices, models, pictures, analyses ?? []);
         return html.ToString();
     }
 
@@ -83,7 +83,7 @@ public static class SweepReportPage
         "td a{color:inherit}#cell td,#cell th{text-align:left}#cell:not(:empty){border-top:1px solid #ccc;margin-top:1em}pre{white-space:pre-wrap;max-width:60em}";
 
     private static void AppendLive(StringBuilder html, SweepStatus status, IReadOnlyList<SimilarityMatrix> matrices,
-        IReadOnlyList<(string Key, ModelResult? Result)> models, IMatrixRenderer? renderer, IReadOnlyList<AnalysisResult> analyses)
+        IReadOnlyList<(string Key, ModelResult? Result)> models, bool pictures, IReadOnlyList<AnalysisResult> analyses)
     {
         var inv = CultureInfo.InvariantCulture;
         var cells = matrices.Sum(m => m.Values.Sum(r => r.Length));
@@ -108,10 +108,10 @@ public static class SweepReportPage
         foreach (var m in matrices)
         {
             html.Append("<figure><figcaption>").Append(E(m.Title)).Append("</figcaption>");
-            if (renderer is not null)
+            if (pictures)
             {
                 html.Append("<img alt=\"").Append(E(m.Title)).Append("\" src=\"data:image/svg+xml;base64,")
-                    .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(renderer.RenderSvg(m)))).Append("\">");
+                    .Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(MatrixRenderer.RenderSvg(m)))).Append("\">");
                 // An image has no links: the numbers behind it, each opening its row, are one click away.
                 html.Append("<details><summary>cells</summary>");
                 AppendTable(html, m);

@@ -24,7 +24,7 @@ public class ComparisonPageTests
     [Fact]
     public void Page_shows_the_rule_the_setting_that_differs_and_marks_the_cell_with_names_encoded()
     {
-        var html = ComparisonPage.Html(Comparison(), renderer: null);
+        var html = ComparisonPage.Html(Comparison(), picture: false);
 
         Assert.Contains("<code>&lt;a&gt;</code>", html);
         Assert.Contains("b&amp;c", html);
@@ -38,7 +38,7 @@ public class ComparisonPageTests
     [Fact]
     public void Difference_svg_marks_the_cell_outside_both_spreads()
     {
-        var svg = new ScottPlotMatrixRenderer().RenderDifferenceSvg(Comparison().Difference, ComparisonPage.ColorBarLabel);
+        var svg = MatrixRenderer.RenderDifferenceSvg(Comparison().Difference, ComparisonPage.ColorBarLabel);
 
         Assert.Contains("+0.20*", svg);
     }

@@ -50,7 +50,7 @@ public sealed class StitchResultPageTests
         var status = new SweepStatus(Sweep.Id, Sweep.Name, SweepState.Active, Sweep.CreatedAt, 2, 1, 0, 1, 0, 0, 0.5, false, []);
         var matrix = new SimilarityMatrix("m", "a", "b", ["stem"], ["1.0", "2.0"], [[0.75, null]]) { StitchIds = [["stitch-x", null]] };
 
-        var live = SweepReportPage.Live(status, [matrix], [], null);
+        var live = SweepReportPage.Live(status, [matrix], [], pictures: false);
 
         Assert.Contains("<a data-cell href=\"results/stitch-x?format=html\">0.750</a>", live);
         Assert.Contains("<td>&middot;</td>", live);

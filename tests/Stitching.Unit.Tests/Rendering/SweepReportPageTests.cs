@@ -11,7 +11,7 @@ public sealed class SweepReportPageTests
     {
         var sweep = new SweepRecord("0123456789abcdef0123456789abcdef", "keys", new SweepSpec(), DateTimeOffset.UnixEpoch, SweepState.Active, 1, 1);
         var status = new SweepStatus(sweep.Id, sweep.Name, SweepState.Active, sweep.CreatedAt, 2, 2, 0, 0, 0, 0, 0, false, []);
-        return SweepReportPage.Html(sweep, status, [], [], null, csvHref);
+        return SweepReportPage.Html(sweep, status, [], [], pictures: false, csvHref);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class SweepReportPageTests
             Warnings = ["trained resnet(1,1,1,1) (seed 0) scores 11.2%, near chance (10%): its matrices measure <nothing>"],
         };
 
-        var html = SweepReportPage.Live(status, [], [], null);
+        var html = SweepReportPage.Live(status, [], [], pictures: false);
 
         var warning = html.IndexOf("<ul id=\"warnings\"><li><strong>Warning:</strong> trained resnet(1,1,1,1) (seed 0) scores 11.2%", StringComparison.Ordinal);
         Assert.True(warning >= 0, html);
@@ -56,7 +56,7 @@ public sealed class SweepReportPageTests
         var status = new SweepStatus(sweep.Id, sweep.Name, SweepState.Active, sweep.CreatedAt, 2, 0, 0, 1, 1, 0, 1, true,
             [new JobFailure("model-x", JobKind.Model, "System.IO.IOException: <disk> full\n   at Stitching.Engine.Save()", 5)]);
 
-        var html = SweepReportPage.Html(sweep, status, [], [], null, "results?format=csv");
+        var html = SweepReportPage.Html(sweep, status, [], [], pictures: false, "results?format=csv");
 
         Assert.Contains("<code>model-x</code> (model, 5 attempts): <details><summary>System.IO.IOException: &lt;disk&gt; full</summary>", html);
         Assert.Contains("at Stitching.Engine.Save()</pre>", html);
