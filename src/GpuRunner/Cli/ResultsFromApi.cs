@@ -10,8 +10,8 @@ namespace Stitching.GpuRunner.Cli;
 /// <summary>
 /// <c>results</c> against the API (its URL and function key, never storage credentials): the listing from
 /// <c>GET /api/sweeps</c>, one sweep's rows from <c>GET /api/sweeps/{id}/results</c>, several sweeps' long table from
-/// <c>GET /api/results</c>. The API renders CSV, JSON and Parquet itself, so what is written is what it sent, byte for
-/// byte the same as the storage path writes (the same writers on both sides).
+/// <c>GET /api/results</c>. The API renders CSV, JSON and Parquet itself with the writers the storage path uses, so what
+/// is written is what it sent (the CSV files equal the storage path's byte for byte: ServiceCliTests).
 /// </summary>
 public static class ResultsFromApi
 {
