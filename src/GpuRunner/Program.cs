@@ -33,9 +33,9 @@ app.Configure(config =>
     config.AddCommand<StatusCommand>("status").WithDescription("A platform sweep's state and job counts, from the API.");
     config.AddCommand<WatchCommand>("watch").WithDescription("Follow a platform sweep's progress from the API until it finishes (exit 0: every job done).");
     config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a platform sweep through the API; finished results stay.");
-    config.AddCommand<RetryCommand>("retry").WithDescription("Re-queue a sweep's failed (or also cancelled) jobs, keeping finished results.")
+    config.AddCommand<RetryCommand>("retry").WithDescription("Re-queue a platform sweep's failed (or also cancelled) jobs through the API, keeping finished results.")
         .WithExample("retry", "--sweep", "SWEEP_ID", "--include", "failed,cancelled");
-    config.AddCommand<ResultsCommand>("results").WithDescription("Show a sweep's results from the result tables (table, csv, json, or long-csv/parquet with every sweep setting), or --list the sweeps.")
+    config.AddCommand<ResultsCommand>("results").WithDescription("Show a platform sweep's results from the API (table, csv, json, or long-csv/parquet with every sweep setting), or --list the sweeps.")
         .WithExample("results", "--sweep", "SWEEP_ID", "--variant", "trained->trained", "--format", "csv", "--out", "results.csv")
         .WithExample("results", "--sweep", "SWEEP_A,SWEEP_B", "--format", "parquet", "--out", "results.parquet");
     config.AddCommand<CompareCommand>("compare").WithDescription("Sweep B minus sweep A, cell by cell, marking differences outside both sweeps' seed spreads; each a local sweep folder or a platform sweep id.")

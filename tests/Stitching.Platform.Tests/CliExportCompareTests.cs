@@ -85,9 +85,9 @@ public sealed class CliExportCompareTests : IDisposable
         Directory.CreateDirectory(_root);
         var parquet = Path.Combine(_root, "platform.parquet");
 
-        var results = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(120), ["results", "--sweep", $"{a},{b}", "--format", "parquet", "--out", parquet]);
+        var results = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(120), ["results", "--from-storage", "--sweep", $"{a},{b}", "--format", "parquet", "--out", parquet]);
         var compare = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(120), ["compare", a, b]);
-        var missing = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(120), ["results", "--sweep", $"{a},no-such-sweep", "--format", "long-csv"]);
+        var missing = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(120), ["results", "--from-storage", "--sweep", $"{a},no-such-sweep", "--format", "long-csv"]);
 
         Assert.True(results.ExitCode == 0, results.Output);
         await using (var reader = await ParquetReader.CreateAsync(parquet))

@@ -72,7 +72,7 @@ public sealed class LocalAndQueueParityTests : IDisposable
 
         // The CLI's results command reads the same rows from the tables
         var cliCsv = Path.Combine(_dir, "analysis-cli.csv");
-        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--sweep", id, "--kind", "analysis", "--format", "csv", "--out", cliCsv]);
+        (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--from-storage", "--sweep", id, "--kind", "analysis", "--format", "csv", "--out", cliCsv]);
         Assert.True(exit == 0, output);
         Assert.Equal(served, AnalysisCsv.ReadFile(cliCsv));
 

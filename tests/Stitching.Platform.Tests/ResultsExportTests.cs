@@ -63,7 +63,8 @@ public sealed class ResultsExportTests
         var lines = csv.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(string.Join(',', LongResultsTable.Columns), lines[0]);
         Assert.Equal(9, lines.Length);
-        Assert.All(lines.Skip(1), l => Assert.StartsWith($"{id},\"seeds 0, 1\",,,fashion-mnist,16,1000,,0,1,\"0,1\",", l));
+        // The spec leaves width out: every row carries the default it was planned with (SweepSpec.Width).
+        Assert.All(lines.Skip(1), l => Assert.StartsWith($"{id},\"seeds 0, 1\",,,fashion-mnist,{new SweepSpec().Width},1000,,0,1,\"0,1\",", l));
         Assert.Equal(200, parquet.Status);
         Assert.Equal("application/vnd.apache.parquet", parquet.ContentType); // IANA's type for Parquet
         Assert.Contains($"{id}-results.parquet", parquet.Headers.ContentDisposition.ToString());

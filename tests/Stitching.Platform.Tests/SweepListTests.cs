@@ -134,17 +134,22 @@ public sealed class SweepListTests
         Assert.True(spec.Stitch.Patience > 0, "a missing patience must not turn early stopping off");
     }
 
-    [AzuriteFact]
-    public async Task Results_list_in_the_cli_takes_the_same_filters_and_continuation_as_the_api()
+    [AzuriteTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Results_list_in_the_cli_takes_the_same_filters_and_continuation_as_the_api(bool fromStorage)
     {
-        // Given three sweeps, two tagged a
+        // Given three sweeps, two tagged a, read through the API (no storage settings) or the operator's storage path
         await using var env = await TestPlatform.CreateAsync();
         await AddAsync(env, "a-old", T0, tags: ["a"]);
         await AddAsync(env, "a-new", T0.AddHours(1), tags: ["a"]);
         await AddAsync(env, "b-newest", T0.AddHours(2), tags: ["b"]);
+        await using var api = fromStorage ? null : await TestPlatform.StartApiAsync(env);
+        var path = fromStorage ? ["--from-storage"] : Array.Empty<string>();
+        var environment = api is null ? null : new Dictionary<string, string> { ["Stitching__Storage__ConnectionString"] = "", ["STITCHING_API_URL"] = api.Urls.Single() };
         async Task<JsonElement> Cli(params string[] args)
         {
-            var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--list", "--format", "json", .. args]);
+            var (exit, output) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", .. path, "--list", "--format", "json", .. args], environment);
             Assert.True(exit == 0, output);
             return JsonDocument.Parse(output).RootElement;
         }
@@ -159,7 +164,7 @@ public sealed class SweepListTests
         Assert.Equal(["a-old"], Ids(second));
         Assert.False(second.TryGetProperty("continuation", out _));
         Assert.Equal(["b-newest", "a-new", "a-old"], Ids(await Cli("--since", "2026-11-01")));
-        var (bad, message) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", "--list", "--state", "done"]);
+        var (bad, message) = await GpuRunnerProcess.RunAsync(env, TimeSpan.FromSeconds(60), ["results", .. path, "--list", "--state", "done"], environment);
         Assert.NotEqual(0, bad);
         Assert.Contains("--state: state must be one of Active, Cancelled, Planning", message);
     }

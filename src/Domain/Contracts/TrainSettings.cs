@@ -6,7 +6,8 @@ namespace Stitching.Domain.Contracts;
 /// </summary>
 public sealed record TrainSettings
 {
-    public int Epochs { get; init; } = 6;
+    /// <summary>Epochs of base-model training: 15, the recipe of every committed matrix (the README's first command, the report).</summary>
+    public int Epochs { get; init; } = 15;
     public int BatchSize { get; init; } = 128;
     /// <summary>Peak learning rate, reached after <see cref="WarmupEpochs"/>.</summary>
     public double LearningRate { get; init; } = 0.05;

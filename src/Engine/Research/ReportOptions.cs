@@ -5,18 +5,20 @@ using Stitching.Domain.Sweeps;
 namespace Stitching.Engine.Research;
 
 /// <summary>
-/// Settings of the findings report (<see cref="ReportRunner"/>). The recipe is the sweep's, the one every committed matrix
-/// uses (the README's first command): width 8, 1,500 training (10% held out) and 1,000 test images, base models 15 epochs,
-/// stitches from their least-squares start trained by the held-out stopping rule (<see cref="StitchSettings"/> defaults,
-/// cap 30 epochs); three independently trained pairs of base models, so that every pattern has an interval over model seeds.
+/// Settings of the findings report (<see cref="ReportRunner"/>). The recipe is the sweep's defaults, the one every committed
+/// matrix uses (the README's first command): width (<see cref="SweepSpec.Width"/>), base-model epochs
+/// (<see cref="TrainSettings.Epochs"/>) and stitches from their least-squares start trained by the held-out stopping rule
+/// (<see cref="StitchSettings"/>) are read from those records, not repeated here. The report adds its own sizes: 1,500
+/// training (10% held out) and 1,000 test images where a sweep takes the whole dataset, and three independently trained
+/// pairs of base models, so that every pattern has an interval over model seeds.
 /// </summary>
 public sealed record ReportOptions
 {
     public string Dataset { get; init; } = Stitching.Domain.Datasets.DatasetFiles.FashionMnist;
-    public int Width { get; init; } = 8;
+    public int Width { get; init; } = new SweepSpec().Width;
     public int? TrainLimit { get; init; } = 1500;
     public int? TestLimit { get; init; } = 1000;
-    public int ModelEpochs { get; init; } = 15;
+    public int ModelEpochs { get; init; } = new TrainSettings().Epochs;
     /// <summary>Base models' initialization (<see cref="TrainSettings.RandomInit"/>).</summary>
     public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
     /// <summary>Most epochs per stitch (task, copy, pixel baseline, linear probe): a cap, the stopping rule ends each stitch.</summary>

@@ -8,7 +8,7 @@ namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
 /// The platform's HTTP API as the CLI's service commands use it (<c>submit</c>, <c>status</c>, <c>watch</c>,
-/// <c>cancel</c>): its URL and function key from the options, else <c>STITCHING_API_URL</c> / <c>STITCHING_API_KEY</c>,
+/// <c>cancel</c>, <c>results</c>, <c>retry</c>): its URL and function key from the options, else <c>STITCHING_API_URL</c> / <c>STITCHING_API_KEY</c>,
 /// else <c>~/.config/stitching/api.json</c> (<c>{"url": ..., "key": ...}</c>). Never storage credentials: what a user
 /// may do is what the key allows. Requests that fail in transit or with a 5xx are tried again (3 tries), submission with
 /// the same Idempotency-Key, so a retry never queues a second sweep.
@@ -68,6 +68,26 @@ public sealed class ApiClient(HttpClient http) : IDisposable
     {
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/cancel"), cancellationToken);
         return (await response.Content.ReadFromJsonAsync(PlatformJsonContext.Default.SweepStatus, cancellationToken))!;
+    }
+
+    /// <summary>POST api/sweeps/{id}/retry?include=...: what was re-queued, or why nothing was.</summary>
+    public async Task<SweepRetry> RetryAsync(string sweepId, string include, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post,
+            $"api/sweeps/{Uri.EscapeDataString(sweepId)}/retry?include={Uri.EscapeDataString(include)}"), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync(PlatformJsonContext.Default.SweepRetry, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// GET of a read-only route (<c>api/sweeps?...</c>, <c>api/sweeps/{id}/results?...</c>, <c>api/results?...</c>) with
+    /// its query built from the pairs whose value is given; the body as the API sent it (JSON, CSV or Parquet bytes).
+    /// </summary>
+    public async Task<byte[]> GetAsync(string route, IEnumerable<(string Name, string? Value)> query, CancellationToken cancellationToken)
+    {
+        var pairs = query.Where(p => p.Value is { Length: > 0 }).Select(p => $"{Uri.EscapeDataString(p.Name)}={Uri.EscapeDataString(p.Value!)}").ToList();
+        var uri = pairs.Count == 0 ? route : $"{route}?{string.Join('&', pairs)}";
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken)

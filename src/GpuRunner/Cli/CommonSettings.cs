@@ -24,13 +24,13 @@ public class CommonSettings : CommandSettings
     [CommandOption("--test-limit <N>"), Description("Use a class-balanced, seeded subset of N test images (default: all).")]
     public int? TestLimit { get; init; }
 
-    [CommandOption("--width <W>"), Description("Stem channels; stage s has W*2^(s-1). 64 as in the paper, 16 for CPU runs. Default 16.")]
+    [CommandOption("--width <W>"), Description("Stem channels; stage s has W*2^(s-1). 64 as in the paper; default 8 (SweepSpec), the README's and the report's recipe.")]
     public int? Width { get; init; }
 
     [CommandOption("--models-dir <DIR>"), Description("Where base-model checkpoints are kept and reused (default: ~/.cache/stitching/models).")]
     public string? ModelsDir { get; init; }
 
-    [CommandOption("--model-epochs <N>"), Description("Epochs to train each base model (default 6).")]
+    [CommandOption("--model-epochs <N>"), Description("Epochs to train each base model (default 15, TrainSettings).")]
     public int? ModelEpochs { get; init; }
 
     [CommandOption("--model-lr <LR>"), Description("Peak learning rate of base-model SGD (default 0.05).")]

@@ -13,10 +13,14 @@ using Stitching.Reporting.Tables;
 
 namespace Stitching.GpuRunner.Cli;
 
-/// <summary>Reads a sweep's results (or the list of sweeps) straight from the result tables, as a table, CSV or JSON.</summary>
+/// <summary>
+/// A sweep's results (or the list of sweeps) as a table, CSV, JSON or the long table, from the API with its URL and key
+/// (<see cref="ResultsFromApi"/>: the routes GET /api/sweeps, /api/sweeps/{id}/results and /api/results). With
+/// <c>--from-storage</c>, the operator's path: straight from the result tables with the <c>Stitching__Storage__*</c> settings.
+/// </summary>
 public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ApiSettings
     {
         [CommandOption("--list"), Description("List the sweeps instead of one sweep's results.")]
         public bool List { get; init; }
@@ -57,6 +61,9 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         [CommandOption("--out <FILE>"), Description("Write to FILE instead of standard output.")]
         public string? Out { get; init; }
 
+        [CommandOption("--from-storage"), Description("Operator path: read the result tables with the storage settings (Stitching__Storage__*) instead of the API.")]
+        public bool FromStorage { get; init; }
+
         public override ValidationResult Validate()
         {
             if (Format is not ("table" or "csv" or "json" or "long-csv" or "parquet"))
@@ -67,6 +74,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
             if (Format == "table" && Out is not null) return ValidationResult.Error("--out needs --format csv, json, long-csv or parquet.");
             if (Format == "parquet" && Out is null) return ValidationResult.Error("--format parquet needs --out FILE.");
             if (Format is not ("long-csv" or "parquet") && Sweep?.Contains(',') == true) return ValidationResult.Error("Several sweeps (--sweep ID1,ID2) need --format long-csv or parquet.");
+            if (FromStorage && (ApiUrl is not null || ApiKey is not null)) return ValidationResult.Error("--from-storage reads storage, not the API: leave out --api-url and --api-key.");
             if (!List && (Tags.Length > 0 || State is not null || Since is not null || PageSize is not null || Continuation is not null))
                 return ValidationResult.Error("--tag, --state, --since, --page-size and --continuation filter --list.");
             var (_, errors) = Query();
@@ -86,15 +94,13 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (!settings.FromStorage) return await ResultsFromApi.RunAsync(settings, cancellationToken);
         await using var services = PlatformConfiguration.Services();
         var platform = services.GetRequiredService<StitchingPlatform>();
         if (settings.List)
         {
             var page = await platform.Queries.ListPageAsync(settings.Query().Query!, cancellationToken);
-            if (settings.Format == "table") AnsiConsole.Write(SweepTable(page));
-            else CliOutput.Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
-            // Beside the rows, not in them: csv and json on standard output stay parseable.
-            if (settings.Format == "csv" && page.Continuation is { } token) Console.Error.WriteLine($"More sweeps: --continuation {token}");
+            WriteList(settings, page);
             return 0;
         }
         var filter = new ResultsFilter(settings.Variant, settings.SenderLayer, settings.ReceiverLayer);
@@ -129,6 +135,15 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         return 0;
     }
 
+    /// <summary>The listing in the format asked for, the same from storage and from the API.</summary>
+    internal static void WriteList(Settings settings, SweepPage page)
+    {
+        if (settings.Format == "table") AnsiConsole.Write(SweepTable(page));
+        else CliOutput.Write(settings.Out, w => WriteSweeps(w, page, settings.Format));
+        // Beside the rows, not in them: csv and json on standard output stay parseable.
+        if (settings.Format == "csv" && page.Continuation is { } token) Console.Error.WriteLine($"More sweeps: --continuation {token}");
+    }
+
     /// <summary>json: the API's page (sweeps and continuation); csv: one row per sweep, tags joined by ';'.</summary>
     private static void WriteSweeps(TextWriter w, SweepPage page, string format)
     {
@@ -154,7 +169,7 @@ public sealed class ResultsCommand : AsyncCommand<ResultsCommand.Settings>
         return table;
     }
 
-    private static Table ResultTable(IReadOnlyList<StoredResult> rows)
+    internal static Table ResultTable(IReadOnlyList<StoredResult> rows)
     {
         var table = new Table().AddColumns("Variant", "Sender", "Layer", "Receiver", "Layer", "Stitch", "Seed", "Accuracy", "Loss", "Seconds");
         foreach (var r in rows.Select(x => x.Result))

@@ -1,4 +1,5 @@
 using Stitching.Domain.Contracts;
+using Stitching.Engine.Research;
 
 namespace Stitching.GpuRunner.Tests.Cli;
 
@@ -19,6 +20,28 @@ public sealed class SweepCommandDefaultsTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Equal(new StitchSettings(), SweepManifest.Read(outDir)!.Spec.Stitch);
+    }
+
+    [Fact]
+    public async Task Sweep_report_and_the_readmes_first_command_share_one_set_of_defaults()
+    {
+        // Given the defaults of the spec's records, the one place they live
+        var spec = new SweepSpec();
+        Assert.Equal((8, 15), (spec.Width, spec.Model.Epochs));
+
+        // Then the report starts from them rather than from numbers of its own
+        var report = new ReportOptions();
+        Assert.Equal((spec.Width, spec.Model.Epochs, spec.Stitch.Epochs), (report.Width, report.ModelEpochs, report.StitchEpochs));
+        Assert.Equal(spec.Stitch with { Epochs = report.StitchEpochs }, report.Stitch);
+
+        // And the README's first command spells out the same values, so it is the default sweep on a subset
+        var readme = await File.ReadAllTextAsync(Path.Combine(GpuRunnerDll.RepositoryRoot, "README.md"));
+        var first = readme.Split('\n').First(l => l.StartsWith("dotnet run --project src/GpuRunner -c Release -- sweep ", StringComparison.Ordinal));
+        Assert.Contains($"--width {spec.Width} ", first, StringComparison.Ordinal);
+        Assert.Contains($"--model-epochs {spec.Model.Epochs} ", first, StringComparison.Ordinal);
+
+        // And the sweep command with no options plans exactly the default spec
+        Assert.Equal(spec, await DryRunSpecAsync(), SpecComparer.Instance);
     }
 
     [Theory]

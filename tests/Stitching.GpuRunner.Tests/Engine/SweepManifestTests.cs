@@ -22,7 +22,7 @@ public sealed class SweepManifestTests : IDisposable
         SweepManifest.WriteOrCheck(_dir, Manifest(spec with { Tags = ["b", "c"], Description = null }));
         Assert.Equal(written, File.ReadAllText(Path.Combine(_dir, SweepManifest.FileName)));
         Assert.Contains("\"a\"", written);
-        Assert.Throws<ArgumentException>(() => SweepManifest.WriteOrCheck(_dir, Manifest(spec with { Width = 8 })));
+        Assert.Throws<ArgumentException>(() => SweepManifest.WriteOrCheck(_dir, Manifest(spec with { Width = spec.Width * 2 }))); // another width
     }
 
     [Fact]
