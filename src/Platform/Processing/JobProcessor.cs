@@ -4,6 +4,7 @@ using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 using Stitching.Platform.Coordination;
@@ -182,12 +183,28 @@ public sealed class JobProcessor(
         var model = m.Model!;
         // Model keys are shared across sweeps: a model another sweep trained is reused, not retrained.
         if (await storage.GetModelAsync(model.Key, ct) is not null && await checkpoints.ModelExistsAsync(model.Key, ct)) return;
-        var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
+        var result = await TrainModelResumingAsync(m, model, ct);
         using var activity = StitchingTelemetry.StartSweep("Write model", m.SweepId)?.SetTag("stitching.model_key", model.Key);
         await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
         await StoreProvenanceAsync([result.ProvenanceId], ct);
         await storage.UpsertModelAsync(model.Key, result, ct);
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
+    }
+
+    /// <summary>
+    /// A model's training resumes from epoch progress as a stitch group's does (<see cref="RunStitchesAsync"/>): an earlier
+    /// delivery's uploaded progress is fetched first, and this delivery's is uploaded while it trains, so a runner stopped at
+    /// its replica timeout (or killed) costs the next delivery only the epochs since the last upload.
+    /// </summary>
+    private async Task<ModelResult> TrainModelResumingAsync(JobMessage m, ModelSpec model, CancellationToken ct)
+    {
+        var id = CheckpointStore.ModelProgressId(model.Key);
+        var progress = CheckpointStore.ProgressFile(options.CheckpointDirectory, id);
+        if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, id, progress, ct))
+            _logger.LogInformation("Job {JobId}: resuming model {ModelKey} from uploaded progress", m.JobId, model.Key);
+        var result = await WhileUploadingProgressAsync(m, id, progress, () => executor.TrainModelAsync(model, options.CheckpointDirectory, ct), ct);
+        if (File.Exists(progress)) File.Delete(progress); // the uploaded copy stays (no delete right); a trained model is never retrained
+        return result;
     }
 
     /// <summary>The provenance records the rows about to be stored refer to, each written once per process (<see cref="StitchingStorage.UpsertProvenanceAsync"/>).</summary>
@@ -215,9 +232,9 @@ public sealed class JobProcessor(
             var tasks = layer.ToList();
             var progress = CheckpointStore.ProgressFile(options.CheckpointDirectory, tasks[0]);
             // An earlier delivery's progress, if one was uploaded: the engine resumes from it. This runner's own file is newer.
-            if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, tasks[0], progress, ct))
+            if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, CheckpointStore.ProgressId(tasks[0]), progress, ct))
                 _logger.LogInformation("Job {JobId}: resuming layer {Layer} from uploaded progress", m.JobId, layer.Key);
-            var (results, analyses) = await WhileUploadingProgressAsync(m, tasks[0], progress, () => executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct), ct);
+            var (results, analyses) = await WhileUploadingProgressAsync(m, CheckpointStore.ProgressId(tasks[0]), progress, () => executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct), ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
             if (analyses.Count != (spec.Analyses.Count > 0 ? tasks.Count : 0))
                 throw new InvalidOperationException($"The executor returned {analyses.Count} analysis rows for {tasks.Count} stitches and {spec.Analyses.Count} analyses.");
@@ -240,10 +257,10 @@ public sealed class JobProcessor(
         }
     }
 
-    private async Task<T> WhileUploadingProgressAsync<T>(JobMessage m, StitchTask first, string file, Func<Task<T>> train, CancellationToken ct)
+    private async Task<T> WhileUploadingProgressAsync<T>(JobMessage m, string progressId, string file, Func<Task<T>> train, CancellationToken ct)
     {
         using var stopUploading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var uploads = UploadProgressAsync(m, first, file, stopUploading.Token);
+        var uploads = UploadProgressAsync(m, progressId, file, stopUploading.Token);
         try
         {
             return await train();
@@ -260,7 +277,7 @@ public sealed class JobProcessor(
     /// progress file when the engine has saved a newer one, from a copy, so the engine may replace the file meanwhile.
     /// A failed upload is logged and tried again at the next save: the group trains on either way.
     /// </summary>
-    private async Task UploadProgressAsync(JobMessage m, StitchTask first, string file, CancellationToken stop)
+    private async Task UploadProgressAsync(JobMessage m, string progressId, string file, CancellationToken stop)
     {
         var period = options.ProgressInterval > TimeSpan.FromSeconds(1) ? options.ProgressInterval : TimeSpan.FromSeconds(1);
         var uploaded = DateTime.MinValue;
@@ -275,7 +292,7 @@ public sealed class JobProcessor(
                 try
                 {
                     File.Copy(file, copy, overwrite: true);
-                    await checkpoints.UploadProgressAsync(m.SweepId, first, copy, stop);
+                    await checkpoints.UploadProgressAsync(m.SweepId, progressId, copy, stop);
                     uploaded = saved;
                     _logger.LogInformation("Job {JobId}: progress uploaded", m.JobId);
                 }
