@@ -31,6 +31,9 @@ public sealed class JobProcessor(
 {
     private readonly ILogger _logger = logger ?? NullLogger<JobProcessor>.Instance;
 
+    /// <summary>Whether the delivery being processed has uploaded training progress (<see cref="ReleaseAsync"/> reads it).</summary>
+    private bool _progressUploaded;
+
     /// <summary>Receives and processes one message; null when none arrived within <paramref name="maxWait"/>.</summary>
     public async Task<JobOutcome?> ProcessNextAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
@@ -93,7 +96,11 @@ public sealed class JobProcessor(
         if (InvalidPayload(m) is { } invalid)
             return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
 
-        if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
+        // A copy delivered for the first time while another worker holds the row is a surplus copy: it waits for that lease.
+        // A message delivered before came back because its lock ran out: the worker that held it died or lost it (one that
+        // lost it stops at its next renewal, finding the row claimed here), so it is taken over now, from the uploaded
+        // progress, instead of deferring a copy to the lease's end, which cost one more execution per dead runner.
+        if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId && lease.DeliveryCount == 1)
             return await DeferAsync(lease, m, "another worker holds it", cancellationToken, UntilLeaseEnds(job));
         if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitches!, cancellationToken))
             return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
@@ -117,6 +124,7 @@ public sealed class JobProcessor(
     private async Task<JobOutcome> RunAsync(IJobLease lease, SweepRecord sweep, JobRow claimed, CancellationToken cancellationToken)
     {
         var m = claimed.Message;
+        _progressUploaded = false;
         using var lockLost = new CancellationTokenSource();
         using var sweepCancelled = new CancellationTokenSource();
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lockLost.Token, sweepCancelled.Token);
@@ -294,6 +302,7 @@ public sealed class JobProcessor(
                     File.Copy(file, copy, overwrite: true);
                     await checkpoints.UploadProgressAsync(m.SweepId, progressId, copy, stop);
                     uploaded = saved;
+                    _progressUploaded = true;
                     _logger.LogInformation("Job {JobId}: progress uploaded", m.JobId);
                 }
                 catch (Exception e) when (e is IOException || StorageFailures.Is(e))
@@ -386,8 +395,13 @@ public sealed class JobProcessor(
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
-            _logger.LogInformation("Job {JobId}: runner stopping, message handed back", lease.Message?.JobId ?? "(unreadable)");
+            // A stop (the replica timeout's SIGTERM) after this delivery uploaded progress hands back a fresh copy, counted as
+            // a deferral, not a delivery: a job that moves on at each stop must not dead-letter after MaxDeliveries stops. One
+            // that made no progress uses a delivery, so a job that can never get anywhere still ends dead-lettered.
+            if (_progressUploaded && lease.Message is not null) await lease.DeferAsync(TimeSpan.Zero, grace.Token);
+            else await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
+            _logger.LogInformation("Job {JobId}: runner stopping, message handed back{Progress}", lease.Message?.JobId ?? "(unreadable)",
+                _progressUploaded ? " as a fresh copy (progress was uploaded)" : "");
         }
         catch (Exception e) when (StorageFailures.Is(e) || e is OperationCanceledException)
         {

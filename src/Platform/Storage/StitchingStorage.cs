@@ -16,7 +16,7 @@ namespace Stitching.Platform.Storage;
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
 /// </summary>
-public sealed class StitchingStorage
+public sealed partial class StitchingStorage
 {
     public const string SweepPartition = "sweep";
 
