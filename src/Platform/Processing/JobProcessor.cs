@@ -49,6 +49,7 @@ public sealed class JobProcessor(
     public async Task<JobOutcome> ProcessAsync(IJobLease lease, CancellationToken cancellationToken = default)
     {
         using var activity = lease.Message is { } m ? StitchingTelemetry.StartJob(m, lease.DeliveryCount) : null;
+        _progressUploaded = false; // per delivery: a stop before this one trains must not read the last job's uploads
         try
         {
             var outcome = await HandleAsync(lease, cancellationToken);
@@ -124,7 +125,6 @@ public sealed class JobProcessor(
     private async Task<JobOutcome> RunAsync(IJobLease lease, SweepRecord sweep, JobRow claimed, CancellationToken cancellationToken)
     {
         var m = claimed.Message;
-        _progressUploaded = false;
         using var lockLost = new CancellationTokenSource();
         using var sweepCancelled = new CancellationTokenSource();
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lockLost.Token, sweepCancelled.Token);
