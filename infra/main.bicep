@@ -63,10 +63,15 @@ param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
 @description('Runner image; empty until azd deploy has pushed one (azd sets SERVICE_RUNNER_IMAGE_NAME).')
 param runnerImageName string = ''
 
-@description('Seconds one runner execution may take before it is killed; keep above the longest stitch.')
+@description('Seconds one runner execution may take before it is stopped (the job\'s replicaTimeout). The API gets it too (Stitching__Limits__ReplicaTimeoutSeconds): it sizes every job to half of it and refuses a sweep whose single model or stitch cannot fit.')
 @minValue(600)
 @maxValue(86400)
 param replicaTimeoutSeconds int = 7200
+
+@description('Messages one runner execution takes before it exits (worker --max-jobs); it also exits at the first empty receive and takes no new job once less than one job budget is left of replicaTimeoutSeconds. docs/platform.md, "Jobs per execution", says why 8.')
+@minValue(1)
+@maxValue(1000)
+param runnerMaxJobs int = 8
 
 @description('Times Container Apps retries a failed execution. 0: rely on Service Bus redelivery instead.')
 @minValue(0)
@@ -494,6 +499,9 @@ var stitchingSettings = {
   // TimeSpan format (hh:mm:ss), which .NET configuration binds; the queue gets the ISO 8601 form.
   Stitching__Queue__LockDuration: '00:${padLeft(string(queueLockSeconds / 60), 2, '0')}:${padLeft(string(queueLockSeconds % 60), 2, '0')}'
   Stitching__Queue__MaxDeliveries: string(maxDeliveryCount)
+  // The runner job's replicaTimeout, from the same parameter: the API sizes every job to fit it (JobFit) and a runner in
+  // job mode takes no job that could outlive it (WorkerService).
+  Stitching__Limits__ReplicaTimeoutSeconds: string(replicaTimeoutSeconds)
 }
 
 module api 'modules/functionapp.bicep' = {
@@ -549,6 +557,7 @@ module runner 'modules/runner-job.bicep' = {
     memory: gpu.memory
     replicaTimeout: replicaTimeoutSeconds
     replicaRetryLimit: replicaRetryLimit
+    maxJobs: runnerMaxJobs
     maxExecutions: maxRunnerExecutions
     env: concat(
       map(items(stitchingSettings), setting => { name: setting.key, value: setting.value }),

@@ -2,11 +2,16 @@
 # Offline stack: Azurite (blob/queue/table on 127.0.0.1:10000-10002), the API on 127.0.0.1:7071 (the Functions
 # classes served by plain ASP.NET Core, since Functions Core Tools cannot run here) and runners under the cloud's rules.
 #   scripts/offline.sh [--jobs N]     job mode (default, N = 2): as KEDA runs Container Apps jobs, one fresh
-#                                     "worker --max-jobs 1" process per waiting message, at most N at a time, each
-#                                     in a new empty folder; nothing runs while the queue is empty
+#                                     "worker --max-jobs M" process per waiting message, at most N at a time, each
+#                                     in a new empty folder and stopped at the replica timeout; nothing runs while
+#                                     the queue is empty
 #   scripts/offline.sh --runners N    N long-lived runners instead (kinder than Azure: they idle and keep caches)
 #   scripts/offline.sh --jobs 0       Azurite and the API only
 #   RUNNER_ARGS="--threads 1" ...     extra options for each "Stitching.GpuRunner worker"
+#   STITCHING_REPLICA_TIMEOUT=600 ... the runner job's replica timeout in seconds (default 7200, infra/main.bicep's):
+#                                     the API sizes jobs to it and refuses what cannot fit, the scaler stops
+#                                     executions at it, and a runner takes no job that could outlive it
+#   STITCHING_RUNNER_MAX_JOBS=M ...   messages per execution (default: main.bicep's runnerMaxJobs)
 # The API host also runs the recovery timer's work (plans big sweeps, re-sends jobs of dead runners, records dead
 # letters) every 10 s (Stitching__Local__RecoveryInterval=00:00:10), as the Function app's timer does in Azure.
 # An Azurite already listening on 127.0.0.1:10002 (e.g. from scripts/start-azurite.sh) is used as it is.
@@ -26,6 +31,8 @@ mkdir -p "$state/azurite" "$state/data" "$state/logs"
 export Stitching__Storage__ConnectionString="UseDevelopmentStorage=true"
 export Stitching__Queue__Backend="storage"
 export Stitching__Worker__CheckpointDirectory="$state/checkpoints"
+# One replica timeout for the API, the scaler and each execution, as main.bicep gives the same value to all of them.
+export Stitching__Limits__ReplicaTimeoutSeconds="${STITCHING_REPLICA_TIMEOUT:-7200}"
 
 pids=()
 # SIGTERM: the scaler hands it on to its executions, which give their messages back before exiting.
@@ -66,7 +73,7 @@ env "${uploader_env[@]}" dotnet "$state/runner/Stitching.GpuRunner.dll" datasets
 
 if [ "$mode" = jobs ] && [ "$count" -gt 0 ]; then
   # The scaler reads the queue length and its executions inherit the runner's SAS, as the job's identity in Azure.
-  env "${runner_env[@]}" dotnet "$state/runner/Stitching.GpuRunner.dll" scale --jobs "$count" --runner-args="${RUNNER_ARGS:-}" >"$state/logs/scaler.log" 2>&1 &
+  env "${runner_env[@]}" dotnet "$state/runner/Stitching.GpuRunner.dll" scale --jobs "$count" ${STITCHING_RUNNER_MAX_JOBS:+--max-jobs "$STITCHING_RUNNER_MAX_JOBS"} --runner-args="${RUNNER_ARGS:-}" >"$state/logs/scaler.log" 2>&1 &
   pids+=($!)
 elif [ "$mode" = runners ] && [ "$count" -gt 0 ]; then
   for i in $(seq 1 "$count"); do

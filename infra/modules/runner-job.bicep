@@ -1,6 +1,7 @@
 // GPU runner: an event-triggered Container Apps job. KEDA polls the Service Bus queue and starts
-// one execution per waiting message; each execution runs `worker --max-jobs 1`, takes one job,
-// trains the stitch and exits, so a GPU is only billed while a stitch runs.
+// one execution per waiting message; each execution runs `worker --max-jobs N`, takes up to N jobs one
+// after the other and exits at the first empty receive, so a GPU is only billed while jobs run and a
+// cold start (image pull, GPU allocation) is paid once for up to N jobs.
 
 @description('Location for the job.')
 param location string
@@ -50,6 +51,10 @@ param memory string
 @minValue(60)
 param replicaTimeout int
 
+@description('Messages one execution takes before it exits (worker --max-jobs).')
+@minValue(1)
+param maxJobs int
+
 @description('Retries of a failed execution by Container Apps (Service Bus redelivery is separate).')
 @minValue(0)
 @maxValue(10)
@@ -87,6 +92,10 @@ var scaleRule = empty(storageQueueAccountName)
         accountName: storageQueueAccountName
         queueName: queueName
         queueLength: '1'
+        // Visible messages only: a deferred copy waits invisible (a delayed send) and would otherwise start an execution
+        // that finds nothing. KEDA falls back to counting all at 32 or more (keda.sh/docs/scalers/azure-storage-queue).
+        // Service Bus needs no such option: its scaler counts active messages, and a deferred copy is scheduled, not active.
+        queueLengthStrategy: 'visibleonly'
       }
       identity: scalerIdentityId
     }
@@ -142,12 +151,12 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
         {
           name: 'runner'
           image: image
-          // Appended to the image's ENTRYPOINT (dotnet Stitching.GpuRunner.dll): one job per execution, and
+          // Appended to the image's ENTRYPOINT (dotnet Stitching.GpuRunner.dll): up to maxJobs jobs per execution, and
           // on the GPU or not at all (a runner without CUDA fails at start instead of training on the CPU).
           args: [
             'worker'
             '--max-jobs'
-            '1'
+            string(maxJobs)
             '--device'
             'cuda'
           ]

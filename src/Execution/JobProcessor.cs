@@ -4,6 +4,7 @@ using Stitching.Domain.Architectures;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Results;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
 
@@ -26,6 +27,9 @@ public sealed class JobProcessor(
 {
     private readonly ILogger _logger = logger ?? NullLogger<JobProcessor>.Instance;
 
+    /// <summary>Whether the delivery being processed has uploaded training progress (<see cref="ReleaseAsync"/> reads it).</summary>
+    private bool _progressUploaded;
+
     /// <summary>Receives and processes one message; null when none arrived within <paramref name="maxWait"/>.</summary>
     public async Task<JobOutcome?> ProcessNextAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
@@ -41,6 +45,7 @@ public sealed class JobProcessor(
     public async Task<JobOutcome> ProcessAsync(IJobLease lease, CancellationToken cancellationToken = default)
     {
         using var activity = lease.Message is { } m ? StitchingTelemetry.StartJob(m, lease.DeliveryCount) : null;
+        _progressUploaded = false; // per delivery: a stop before this one trains must not read the last job's uploads
         try
         {
             var outcome = await HandleAsync(lease, cancellationToken);
@@ -88,7 +93,11 @@ public sealed class JobProcessor(
         if (InvalidPayload(m) is { } invalid)
             return await DeadLetterAsync(lease, m, "InvalidJob", invalid, cancellationToken);
 
-        if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId)
+        // A copy delivered for the first time while another worker holds the row is a surplus copy: it waits for that lease.
+        // A message delivered before came back because its lock ran out: the worker that held it died or lost it (one that
+        // lost it stops at its next renewal, finding the row claimed here), so it is taken over now, from the uploaded
+        // progress, instead of deferring a copy to the lease's end, which cost one more execution per dead runner.
+        if (job.State == JobState.Running && job.LeaseUntil > DateTimeOffset.UtcNow && job.ClaimedBy != options.WorkerId && lease.DeliveryCount == 1)
             return await DeferAsync(lease, m, "another worker holds it", cancellationToken, UntilLeaseEnds(job));
         if (m.Kind == JobKind.Stitch && !await ModelsReadyAsync(m.Stitches!, cancellationToken))
             return await DeferAsync(lease, m, "its models are not trained yet", cancellationToken);
@@ -186,12 +195,28 @@ public sealed class JobProcessor(
         var model = m.Model!;
         // Model keys are shared across sweeps: a model another sweep trained is reused, not retrained.
         if (await storage.GetModelAsync(model.Key, ct) is not null && await checkpoints.ModelExistsAsync(model.Key, ct)) return;
-        var result = await executor.TrainModelAsync(model, options.CheckpointDirectory, ct);
+        var result = await TrainModelResumingAsync(m, model, ct);
         using var activity = StitchingTelemetry.StartSweep("Write model", m.SweepId)?.SetTag("stitching.model_key", model.Key);
         await checkpoints.UploadModelAsync(model.Key, options.CheckpointDirectory, ct);
         await StoreProvenanceAsync([result.ProvenanceId], ct);
         await storage.UpsertModelAsync(model.Key, result, ct);
         _logger.LogInformation("Model {ModelKey} trained: {Accuracy:P1}", model.Key, result.Accuracy);
+    }
+
+    /// <summary>
+    /// A model's training resumes from epoch progress as a stitch group's does (<see cref="RunStitchesAsync"/>): an earlier
+    /// delivery's uploaded progress is fetched first, and this delivery's is uploaded while it trains, so a runner stopped at
+    /// its replica timeout (or killed) costs the next delivery only the epochs since the last upload.
+    /// </summary>
+    private async Task<ModelResult> TrainModelResumingAsync(JobMessage m, ModelSpec model, CancellationToken ct)
+    {
+        var id = CheckpointFiles.ModelProgressId(model.Key);
+        var progress = CheckpointFiles.ProgressFile(options.CheckpointDirectory, id);
+        if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, id, progress, ct))
+            _logger.LogInformation("Job {JobId}: resuming model {ModelKey} from uploaded progress", m.JobId, model.Key);
+        var result = await WhileUploadingProgressAsync(m, id, progress, () => executor.TrainModelAsync(model, options.CheckpointDirectory, ct), ct);
+        if (File.Exists(progress)) File.Delete(progress); // the uploaded copy stays (no delete right); a trained model is never retrained
+        return result;
     }
 
     /// <summary>The provenance records the rows about to be stored refer to, each written once per process (<see cref="ISweepStore.UpsertProvenanceAsync"/>).</summary>
@@ -219,9 +244,9 @@ public sealed class JobProcessor(
             var tasks = layer.ToList();
             var progress = CheckpointFiles.ProgressFile(options.CheckpointDirectory, tasks[0]);
             // An earlier delivery's progress, if one was uploaded: the engine resumes from it. This runner's own file is newer.
-            if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, tasks[0], progress, ct))
+            if (!File.Exists(progress) && await checkpoints.DownloadProgressAsync(m.SweepId, CheckpointFiles.ProgressId(tasks[0]), progress, ct))
                 _logger.LogInformation("Job {JobId}: resuming layer {Layer} from uploaded progress", m.JobId, layer.Key);
-            var (results, analyses) = await WhileUploadingProgressAsync(m, tasks[0], progress, () => executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct), ct);
+            var (results, analyses) = await WhileUploadingProgressAsync(m, CheckpointFiles.ProgressId(tasks[0]), progress, () => executor.TrainStitchesAsync(spec, tasks, options.CheckpointDirectory, ct), ct);
             if (results.Count != tasks.Count) throw new InvalidOperationException($"The executor returned {results.Count} results for {tasks.Count} stitches.");
             if (analyses.Count != (spec.Analyses.Count > 0 ? tasks.Count : 0))
                 throw new InvalidOperationException($"The executor returned {analyses.Count} analysis rows for {tasks.Count} stitches and {spec.Analyses.Count} analyses.");
@@ -244,10 +269,10 @@ public sealed class JobProcessor(
         }
     }
 
-    private async Task<T> WhileUploadingProgressAsync<T>(JobMessage m, StitchTask first, string file, Func<Task<T>> train, CancellationToken ct)
+    private async Task<T> WhileUploadingProgressAsync<T>(JobMessage m, string progressId, string file, Func<Task<T>> train, CancellationToken ct)
     {
         using var stopUploading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var uploads = UploadProgressAsync(m, first, file, stopUploading.Token);
+        var uploads = UploadProgressAsync(m, progressId, file, stopUploading.Token);
         try
         {
             return await train();
@@ -264,7 +289,7 @@ public sealed class JobProcessor(
     /// progress file when the engine has saved a newer one, from a copy, so the engine may replace the file meanwhile.
     /// A failed upload is logged and tried again at the next save: the group trains on either way.
     /// </summary>
-    private async Task UploadProgressAsync(JobMessage m, StitchTask first, string file, CancellationToken stop)
+    private async Task UploadProgressAsync(JobMessage m, string progressId, string file, CancellationToken stop)
     {
         var period = options.ProgressInterval > TimeSpan.FromSeconds(1) ? options.ProgressInterval : TimeSpan.FromSeconds(1);
         var uploaded = DateTime.MinValue;
@@ -279,8 +304,9 @@ public sealed class JobProcessor(
                 try
                 {
                     File.Copy(file, copy, overwrite: true);
-                    await checkpoints.UploadProgressAsync(m.SweepId, first, copy, stop);
+                    await checkpoints.UploadProgressAsync(m.SweepId, progressId, copy, stop);
                     uploaded = saved;
+                    _progressUploaded = true;
                     _logger.LogInformation("Job {JobId}: progress uploaded", m.JobId);
                 }
                 catch (Exception e) when (e is IOException || checkpoints.IsTransient(e))
@@ -373,8 +399,13 @@ public sealed class JobProcessor(
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
-            _logger.LogInformation("Job {JobId}: runner stopping, message handed back", lease.Message?.JobId ?? "(unreadable)");
+            // A stop (the replica timeout's SIGTERM) after this delivery uploaded progress hands back a fresh copy, counted as
+            // a deferral, not a delivery: a job that moves on at each stop must not dead-letter after MaxDeliveries stops. One
+            // that made no progress uses a delivery, so a job that can never get anywhere still ends dead-lettered.
+            if (_progressUploaded && lease.Message is not null) await lease.DeferAsync(TimeSpan.Zero, grace.Token);
+            else await lease.AbandonAsync(TimeSpan.Zero, grace.Token);
+            _logger.LogInformation("Job {JobId}: runner stopping, message handed back{Progress}", lease.Message?.JobId ?? "(unreadable)",
+                _progressUploaded ? " as a fresh copy (progress was uploaded)" : "");
         }
         catch (Exception e) when (checkpoints.IsTransient(e) || e is OperationCanceledException)
         {

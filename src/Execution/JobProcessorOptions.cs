@@ -23,7 +23,7 @@ public sealed class JobProcessorOptions
     /// <summary>Deferrals before a job is dead-lettered with <see cref="JobRow.DeferralLimitExceeded"/> (the queue options' MaxDeferrals).</summary>
     public int MaxDeferrals { get; set; } = 100;
     /// <summary>
-    /// How often, at most, a stitch group's training progress is saved (at an epoch's end) and uploaded to the checkpoint
+    /// How often, at most, a stitch group's or a model's training progress is saved (at an epoch's end) and uploaded to the checkpoint
     /// store, so a redelivered job resumes there instead of from the start; zero: every epoch.
     /// </summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -18,6 +18,10 @@ public static class Problems
     public static ProblemHttpResult OverLimits(string detail, IDictionary<string, object?> numbers) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The sweep exceeds the submission limits", extensions: numbers);
 
+    /// <summary>422: one job of the sweep (one model's training, or one stitch) cannot fit a runner execution (<see cref="Stitching.Domain.Sweeps.JobFit"/>).</summary>
+    public static ProblemHttpResult JobTooLong(string detail, IDictionary<string, object?> numbers) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "A job of the sweep cannot fit the runner's replica timeout", extensions: numbers);
+
     /// <summary>403: the request asks for what only an admin (the host's master key) may do; <paramref name="detail"/> says where.</summary>
     public static ProblemHttpResult AdminRequired(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Needs the admin right");

@@ -26,7 +26,7 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark the optimized sweep against the straightforward baseline; prints and writes JSON.");
     config.AddCommand<PlatformBenchCommand>("bench-platform").WithDescription("Time submission and fan-out of the paper's full experiment against storage (Azurite by default), and matrix rendering; prints and writes JSON.");
     config.AddCommand<WorkerCommand>("worker").WithDescription("Process jobs from the platform queue (Stitching__Storage__*, Stitching__Queue__*) until Ctrl+C or --max-jobs.");
-    config.AddCommand<ScaleCommand>("scale").WithDescription("Offline job scaler: one 'worker --max-jobs 1' process per waiting message, at most --jobs at a time, as KEDA runs Container Apps jobs.")
+    config.AddCommand<ScaleCommand>("scale").WithDescription("Offline job scaler: one 'worker --max-jobs N' process per waiting message, at most --jobs at a time, each stopped at the replica timeout, as KEDA runs Container Apps jobs.")
         .WithExample("scale", "--jobs", "2", "--runner-args=--threads 1");
     config.AddCommand<SubmitCommand>("submit").WithDescription("Submit a sweep to the platform's API (the sweep command's options or --spec), with an Idempotency-Key; prints its id.")
         .WithExample("submit", "--spec", "spec.json", "--api-url", "https://<app>.azurewebsites.net");

@@ -31,7 +31,7 @@ public sealed class ProgressResumeProcessTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(240);
 
     // Save and upload at every epoch: a test cannot wait for the 30 s default.
-    private static readonly Dictionary<string, string> EveryEpoch = new() { ["Stitching__Worker__ProgressInterval"] = "00:00:00" };
+    internal static readonly Dictionary<string, string> EveryEpoch = new() { ["Stitching__Worker__ProgressInterval"] = "00:00:00" };
 
     [AzuriteFact]
     public async Task A_runner_killed_mid_group_has_the_job_resumed_from_its_uploaded_progress_with_the_uninterrupted_results()
@@ -91,12 +91,14 @@ public sealed class ProgressResumeProcessTests
     private static async Task<bool> SweepFinishedAsync(TestPlatform env, string sweepId) =>
         await env.Platform.Storage.ListResultsAsync(sweepId).CountAsync() == 2 && (await env.Platform.Queries.GetStatusAsync(sweepId))!.Finished;
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> output)
+    /// <summary>Polls <paramref name="condition"/> until it holds, or fails after the deadline with the runner's output.</summary>
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> output, TimeSpan? deadline = null)
     {
+        var limit = deadline ?? Deadline;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            if (clock.Elapsed > Deadline) throw new TimeoutException($"Not reached within {Deadline}:\n{output()}");
+            if (clock.Elapsed > limit) throw new TimeoutException($"Not reached within {limit}:\n{output()}");
             await Task.Delay(200);
         }
     }

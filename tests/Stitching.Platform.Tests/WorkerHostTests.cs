@@ -51,6 +51,32 @@ public sealed class WorkerHostTests
         Assert.True((await env.Platform.Queries.GetStatusAsync(id))!.Finished);
     }
 
+    [AzuriteFact]
+    public async Task A_job_mode_worker_takes_no_new_job_once_less_than_one_job_budget_is_left_of_the_replica_timeout()
+    {
+        // Given six queued jobs and a worker whose replica timeout leaves 10 ms in which to take jobs (half is the job budget)
+        await using var env = await TestPlatform.CreateAsync();
+        await env.SubmitAsync(Specs.Small);
+        var host = WorkerHost(new()
+        {
+            ["Stitching:Storage:ConnectionString"] = Azurite.ConnectionString,
+            ["Stitching:Storage:NamePrefix"] = env.NamePrefix,
+            ["Stitching:Queue:Backend"] = "storage",
+            ["Stitching:Worker:CheckpointDirectory"] = Path.Combine(Path.GetTempPath(), "stitching-tests", Guid.NewGuid().ToString("N")),
+            ["Stitching:Worker:MaxJobs"] = "6",
+            ["Stitching:Limits:ReplicaTimeoutSeconds"] = "0.02",
+        });
+        var worker = host.Services.GetRequiredService<WorkerService>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // When it runs
+        await host.RunAsync(timeout.Token);
+
+        // Then it took its first job (an execution always takes one) and then exited instead of taking a second
+        Assert.False(timeout.IsCancellationRequested, "the host did not stop itself");
+        Assert.Equal(new WorkerRun(1, 0, false), worker.Run);
+    }
+
     [Theory]
     [InlineData("Stitching:Worker:ReceiveWait", "00:00:00", "Stitching:Worker:ReceiveWait must be a positive time span")]
     [InlineData("Stitching:Worker:MaxJobs", "0", "Stitching:Worker:MaxJobs must be at least 1")]

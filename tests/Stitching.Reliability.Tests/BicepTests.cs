@@ -131,11 +131,42 @@ public sealed partial class BicepTests
         Assert.Contains("could not start", description);
     }
 
-    [Fact]
-    public void The_runner_job_takes_one_job_on_the_gpu()
+    /// <summary>The job's arguments, a Bicep expression (<c>string(maxJobs)</c>) written as <c>{maxJobs}</c>.</summary>
+    private static List<string> JobArguments()
     {
-        var args = Regex.Match(Infra("modules/runner-job.bicep"), @"args: \[(.*?)\]", RegexOptions.Singleline).Groups[1].Value;
-        Assert.Equal(["worker", "--max-jobs", "1", "--device", "cuda"], Regex.Matches(args, "'([^']*)'").Select(m => m.Groups[1].Value));
+        var block = Regex.Match(Infra("modules/runner-job.bicep"), @"args:\s*\[(?<items>[^\]]*)\]");
+        Assert.True(block.Success, "runner-job.bicep has no args array");
+        return Regex.Matches(block.Groups["items"].Value, @"'([^']*)'|string\((\w+)\)")
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : "{" + m.Groups[2].Value + "}").ToList();
+    }
+
+    [Fact]
+    public void The_runner_job_takes_up_to_max_jobs_on_the_gpu_with_the_offline_scalers_default()
+    {
+        Assert.Equal(["worker", "--max-jobs", "{maxJobs}", "--device", "cuda"], JobArguments());
+        var main = Infra("main.bicep");
+        Assert.Contains("maxJobs: runnerMaxJobs", main);
+        // One default for both: the Bicep parameter, the azd parameter file and the offline scaler (RunnerJob.DefaultMaxJobs)
+        Assert.Contains($"param runnerMaxJobs int = {Stitching.Domain.Jobs.RunnerJob.DefaultMaxJobs}\n", main);
+        Assert.Contains($"${{STITCHING_RUNNER_MAX_JOBS={Stitching.Domain.Jobs.RunnerJob.DefaultMaxJobs}}}", Infra("main.parameters.json"));
+    }
+
+    [Fact]
+    public void The_storage_queue_scale_rule_counts_only_visible_messages_as_the_offline_scaler_does()
+    {
+        // A deferred copy is an invisible message until its delay ends; counting it would start an execution for nothing.
+        Assert.Contains("queueLengthStrategy: 'visibleonly'", Infra("modules/runner-job.bicep"));
+    }
+
+    [Fact]
+    public void The_api_and_the_runner_know_the_jobs_replica_timeout_from_the_same_parameter()
+    {
+        var main = Infra("main.bicep");
+        Assert.Contains("replicaTimeout: replicaTimeoutSeconds", main);
+        Assert.Contains("replicaTimeout: replicaTimeout\n", Infra("modules/runner-job.bicep"));
+        // stitchingSettings reach both apps (Queue_lock_and_max_deliveries_... checks that), so JobFit and WorkerService read the job's value
+        Assert.Contains("Stitching__Limits__ReplicaTimeoutSeconds: string(replicaTimeoutSeconds)", main);
+        Assert.Contains($"param replicaTimeoutSeconds int = {new Stitching.Domain.Sweeps.SweepLimitOptions().ReplicaTimeoutSeconds}\n", main);
     }
 
     [Fact]
@@ -199,9 +230,17 @@ public sealed partial class BicepTests
         // A CUDA base image doubled the image (~10 GB) past what a 2-vCPU remote build pushes in azd's 20 minutes.
         var dockerfile = File.ReadAllText(Path.Combine(Repo.Root, "src", "GpuRunner", "Dockerfile"));
         var stages = Regex.Matches(dockerfile, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(["mcr.microsoft.com/dotnet/sdk:10.0", "mcr.microsoft.com/dotnet/runtime:10.0-noble"], stages);
+        // The cuda-lock stage (scratch, for exporting the lock files) is not last: a plain build's target stays the runtime image
+        Assert.Equal(["mcr.microsoft.com/dotnet/sdk:10.0", "scratch", "mcr.microsoft.com/dotnet/runtime:10.0-noble"], stages);
         Assert.DoesNotContain("nvidia/cuda", dockerfile);
-        Assert.Contains("-p:TorchBackend=cuda", dockerfile);
+        Assert.Contains("ARG TORCH_BACKEND=cuda\n", dockerfile);
+        Assert.Contains("-p:TorchBackend=$TORCH_BACKEND", dockerfile);
+        // The CUDA graph restores --locked-mode against packages.cuda.lock.json, the file a cuda restore reads and writes
+        Assert.Contains("$restore --locked-mode", dockerfile);
+        Assert.Contains("<NuGetLockFilePath Condition=\"'$(TorchBackend)' == 'cuda'\">packages.cuda.lock.json</NuGetLockFilePath>",
+            File.ReadAllText(Path.Combine(Repo.Root, "Directory.Build.props")));
+        foreach (var project in new[] { "Domain", "Platform", "Reporting", "DevTools", "Engine", "GpuRunner" })
+            Assert.Contains($"COPY --from=build /src/src/{project}/packages.cuda.lock.json src/{project}/", dockerfile);
         Assert.Matches(@"(?m)^USER \$APP_UID", dockerfile);
     }
 
@@ -211,11 +250,7 @@ public sealed partial class BicepTests
     [Fact]
     public void The_runner_job_runs_the_same_arguments_as_the_offline_scaler()
     {
-        // The offline scaler starts RunnerJob.Arguments("cpu"); the Container Apps job must run the same with cuda.
-        var job = Infra("modules/runner-job.bicep");
-        var block = System.Text.RegularExpressions.Regex.Match(job, @"args:\s*\[(?<items>[^\]]*)\]");
-        Assert.True(block.Success, "runner-job.bicep has no args array");
-        var args = System.Text.RegularExpressions.Regex.Matches(block.Groups["items"].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(Stitching.Domain.Jobs.RunnerJob.Arguments("cuda"), args);
+        // The offline scaler starts RunnerJob.Arguments("cpu", N); the Container Apps job must run the same with cuda.
+        Assert.Equal(Stitching.Domain.Jobs.RunnerJob.Arguments("cuda", maxJobs: 17).Select(a => a == "17" ? "{maxJobs}" : a), JobArguments());
     }
 }

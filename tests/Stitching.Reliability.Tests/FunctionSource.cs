@@ -20,6 +20,7 @@ public sealed partial class FunctionSource
         ["NotFound"] = [404],
         ["NotImplemented"] = [501],
         ["OverLimits"] = [422],
+        ["JobTooLong"] = [422],
         ["AdminRequired"] = [403],
         ["Missing"] = [404],
         ["Conflict"] = [409],

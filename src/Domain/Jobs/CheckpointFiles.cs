@@ -5,7 +5,7 @@ namespace Stitching.Domain.Jobs;
 
 /// <summary>
 /// The layout of a checkpoint directory, in one place for the job processor (which stores and fetches) and the engine's
-/// executor (which writes and reads): <c>models/{key}.bin|.json</c>, <c>stitches/{task id}.bin</c>, <c>progress/{stitch id}.bin</c>.
+/// executor (which writes and reads): <c>models/{key}.bin|.json</c>, <c>stitches/{task id}.bin</c>, <c>progress/{progress id}.bin</c> (a stitch group's or a model's).
 /// </summary>
 public static class CheckpointFiles
 {
@@ -18,9 +18,17 @@ public static class CheckpointFiles
     public static string StitchFile(string checkpointDirectory, StitchTask task) => Path.Combine(checkpointDirectory, "stitches", task.Id + ".bin");
 
     /// <summary>
-    /// The progress file of the stitch group whose first task is <paramref name="first"/>: the engine saves the group's
-    /// training state there at epoch ends and resumes from it.
+    /// The progress id of the stitch group whose first task is <paramref name="first"/>: its stitch id. The engine saves the
+    /// group's training state at epoch ends under <see cref="ProgressFile(string, string)"/> and resumes from it.
     /// </summary>
-    public static string ProgressFile(string checkpointDirectory, StitchTask first) =>
-        Path.Combine(checkpointDirectory, "progress", JobIds.ForStitch(first) + ".bin");
+    public static string ProgressId(StitchTask first) => JobIds.ForStitch(first);
+
+    /// <summary>The progress id of a model's training, <c>model-{modelKey}</c>: it resumes from epoch progress as a stitch group does.</summary>
+    public static string ModelProgressId(string modelKey) => "model-" + StorageIds.Require(modelKey, nameof(modelKey));
+
+    /// <summary>The local progress file of <paramref name="progressId"/> (<see cref="ProgressId"/>, <see cref="ModelProgressId"/>).</summary>
+    public static string ProgressFile(string checkpointDirectory, string progressId) =>
+        Path.Combine(checkpointDirectory, "progress", StorageIds.Require(progressId, nameof(progressId)) + ".bin");
+
+    public static string ProgressFile(string checkpointDirectory, StitchTask first) => ProgressFile(checkpointDirectory, ProgressId(first));
 }

@@ -1,5 +1,4 @@
 using Stitching.Domain.Contracts;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Domain.Jobs;
 
@@ -17,9 +16,10 @@ public interface ICheckpointStore
     Task DownloadModelAsync(string modelKey, string checkpointDirectory, CancellationToken cancellationToken = default);
     /// <summary>Stores a trained stitch's file; returns the name its result row carries.</summary>
     Task<string> UploadStitchAsync(string sweepId, string stitchId, string file, CancellationToken cancellationToken = default);
-    Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default);
-    /// <summary>Puts a group's stored progress at <paramref name="file"/>; false when none was stored.</summary>
-    Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default);
+    /// <summary>Stores training progress (a stitch group's or a model's, <see cref="CheckpointFiles.ProgressId"/>, <see cref="CheckpointFiles.ModelProgressId"/>).</summary>
+    Task UploadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default);
+    /// <summary>Puts stored progress at <paramref name="file"/>; false when none was stored.</summary>
+    Task<bool> DownloadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default);
     /// <summary>
     /// A failure of the services behind this store and its platform's queue and tables that a job outlives (the next
     /// progress upload or lock renewal tries again), as opposed to a bug.

@@ -8,7 +8,9 @@ namespace Stitching.Domain.Jobs;
 /// The seam to the training engine. Checkpoints live under <c>checkpointDirectory</c>:
 /// <c>models/{ModelSpec.Key}.bin</c> plus <c>.json</c> metadata, which <see cref="TrainModelAsync"/> writes and
 /// <see cref="TrainStitchesAsync"/> reads (the worker has downloaded both models first); a stitch may save
-/// <c>stitches/{StitchTask.Id}.bin</c>, which the worker uploads. Cancellation means the job's queue lock was lost
+/// <c>stitches/{StitchTask.Id}.bin</c>, which the worker uploads. Both save their training progress at epoch ends under
+/// <c>progress/{progressId}.bin</c> and resume from a file found there (the worker uploads it while they train and downloads
+/// an earlier delivery's first: <see cref="CheckpointFiles.ProgressFile(string, string)"/>). Cancellation means the job's queue lock was lost
 /// or the runner is stopping: stop promptly and throw <see cref="OperationCanceledException"/>.
 /// </summary>
 public interface IJobExecutor

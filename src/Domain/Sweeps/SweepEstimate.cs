@@ -20,11 +20,7 @@ public sealed record SweepEstimate(
         var spec = plan.Spec;
         if (dataset.Name != spec.Dataset)
             throw new ArgumentException($"The estimate of a sweep on {spec.Dataset} was given the shape of {dataset.Name}.", nameof(dataset));
-        var (trainSet, testSet) = (dataset.TrainImages, dataset.TestImages);
-        long subset = Math.Min(spec.TrainLimit ?? trainSet, trainSet);
-        var holdout = (long)Math.Round(subset * spec.Stitch.HoldoutFraction);
-        var train = subset - holdout;
-        long test = Math.Min(spec.TestLimit ?? testSet, testSet);
+        var (subset, train, holdout, test) = Images(spec, dataset);
 
         var tasks = plan.Stitches.ToList();
         var stitchFlops = tasks.Sum(t => SweepFlops.Stitch(t, spec.Width, dataset, train, holdout, test, spec.Stitch.Epochs, spec.Stitch.EvalsPerEpoch))
@@ -47,6 +43,23 @@ public sealed record SweepEstimate(
         }).ToList();
         return new SweepEstimate(plan.Models.Count(), plan.StitchJobs.Count(), tasks.Count, train, holdout, test,
             Math.Round(modelFlops / 1e12, 3), Math.Round(stitchFlops / 1e12, 3), Math.Round(cacheBytes / 1e6, 1), times);
+    }
+
+    /// <summary>
+    /// Whether each job fits one runner execution, on the API's deployed device (<see cref="JobFit"/>); set by the API's
+    /// dry run, null from the CLI's local estimate.
+    /// </summary>
+    public JobFit? Jobs { get; init; }
+
+    /// <summary>
+    /// The images a sweep's jobs see: the training subset (base models train on it), its stitch-training and held-out
+    /// parts, and the test images; one rule for the estimate and <see cref="JobFit"/>.
+    /// </summary>
+    public static (long Subset, long Train, long Holdout, long Test) Images(SweepSpec spec, Datasets.DatasetInfo dataset)
+    {
+        long subset = Math.Min(spec.TrainLimit ?? dataset.TrainImages, dataset.TrainImages);
+        var holdout = (long)Math.Round(subset * spec.Stitch.HoldoutFraction);
+        return (subset, subset - holdout, holdout, Math.Min(spec.TestLimit ?? dataset.TestImages, dataset.TestImages));
     }
 }
 

@@ -22,20 +22,42 @@ public sealed class SweepLimitOptions
     /// </summary>
     public string DeviceClass { get; set; } = "Consumption-GPU-NC8as-T4";
 
+    /// <summary>
+    /// Seconds a runner execution may run before Container Apps stops it: the runner job's <c>replicaTimeout</c>, which
+    /// <c>infra/main.bicep</c> passes to the API from the same parameter (<c>replicaTimeoutSeconds</c>), and
+    /// <c>scripts/offline.sh</c> to its scaler. Every job is sized to fit it (<see cref="JobFit"/>); not waivable by an admin.
+    /// </summary>
+    public double ReplicaTimeoutSeconds { get; set; } = 7_200;
+
+    /// <summary>
+    /// The share of <see cref="ReplicaTimeoutSeconds"/> one job's estimate may take. The rest is margin: the GPU
+    /// throughput of <see cref="DeviceCalibration"/> is an estimate, not a measurement, and the estimate leaves out the
+    /// image pull, start-up, downloads and analyses.
+    /// </summary>
+    public double JobShare { get; set; } = 0.5;
+
+    /// <summary>The seconds one job's estimate may take.</summary>
+    public double JobBudgetSeconds => ReplicaTimeoutSeconds * JobShare;
+
     /// <summary>Null when the options make sense; otherwise what to fix, for the host to refuse to start with.</summary>
     public string? Problem()
     {
         if (MaxStitches < 1) return $"{Section}:MaxStitches must be at least 1, got {MaxStitches}.";
         if (!(MaxGpuHours > 0)) return $"{Section}:MaxGpuHours must be above 0, got {MaxGpuHours}.";
+        if (!(ReplicaTimeoutSeconds > 0)) return $"{Section}:ReplicaTimeoutSeconds must be above 0 (the runner job's replicaTimeout), got {ReplicaTimeoutSeconds}.";
+        if (!(JobShare is > 0 and <= 1)) return $"{Section}:JobShare must be in (0, 1], got {JobShare}.";
         if (string.IsNullOrWhiteSpace(DeviceClass) || Gpus().Count() != 1)
             return $"{Section}:DeviceClass must name one GPU device class ({string.Join("; ", DeviceCalibration.Table.Where(d => d.IsGpu).Select(d => d.Name))}), got '{DeviceClass}'.";
         return null;
     }
 
+    /// <summary>The calibration of <see cref="DeviceClass"/>: what jobs are sized on.</summary>
+    public DeviceCalibration Device => Gpus().First();
+
     /// <summary>The estimated time on <see cref="DeviceClass"/>.</summary>
     public DeviceTime Target(SweepEstimate estimate)
     {
-        var name = Gpus().First().Name;
+        var name = Device.Name;
         return estimate.Times.First(t => t.Device == name);
     }
 

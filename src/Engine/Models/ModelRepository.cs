@@ -22,7 +22,15 @@ public sealed class ModelRepository(string directory, Device device, ILogger<Mod
 
     public string Directory { get; } = directory;
 
-    public (ResNet Model, ModelCheckpoint Info) GetOrCreate(ModelSpec spec, SweepData data, CancellationToken cancellationToken = default)
+    public (ResNet Model, ModelCheckpoint Info) GetOrCreate(ModelSpec spec, SweepData data, CancellationToken cancellationToken = default) =>
+        GetOrCreate(spec, data, null, cancellationToken);
+
+    /// <param name="progress">
+    /// Where a trained model's training state is saved at epoch ends (at most once per interval; zero: every epoch) and
+    /// resumed from; null: nothing is saved. A queue runner passes one, so a job stopped mid-training resumes.
+    /// </param>
+    public (ResNet Model, ModelCheckpoint Info) GetOrCreate(ModelSpec spec, SweepData data, (string File, TimeSpan Interval)? progress,
+        CancellationToken cancellationToken = default)
     {
         var arch = ResNetSpec.Parse(spec.Arch);
         var model = ResNet.Create(arch, spec.Width, data.Channels, data.Classes, spec.InitSeed, spec.Training.RandomInit);
@@ -59,22 +67,24 @@ public sealed class ModelRepository(string directory, Device device, ILogger<Mod
         {
             var clock = Stopwatch.StartNew();
             var layout = spec.Trained ? LayoutPolicy.Choose(model, device) : model.Layout;
-            var curve = new List<double>();
+            IReadOnlyList<double> curve = [];
             if (spec.Trained)
             {
                 // The held-out accuracy after each epoch is the learning curve: printed, and kept in the metadata and
                 // models.csv, so whether a base model reached its plateau can be read, not assumed.
                 _logger.LogInformation("Training {Arch} (seed {Seed}) for {Epochs} epochs on {TrainImages} images ({HeldOutImages} held out)",
                     spec.Arch, spec.Seed, spec.Training.Epochs, data.TrainImages.shape[0], data.HoldoutImages.shape[0]);
-                ModelTrainer.Train(model, data.TrainImages, data.TrainLabels, spec.Training, spec.Seed, data.Augment,
+                // The key names the run: another model's (or another data split's) file is never resumed from.
+                var checkpoint = progress is not var (file, interval) ? null
+                    : new LoopCheckpoint(file, $"{spec.Key}|{data.TrainImages.shape[0]}|{data.HoldoutImages.shape[0]}", interval, _logger);
+                curve = ModelTrainer.Train(model, data.TrainImages, data.TrainLabels, spec.Training, spec.Seed, data.Augment,
                     (epoch, loss, heldOut) =>
                     {
-                        if (heldOut is { } h) curve.Add(h);
                         if (heldOut is { } a)
                             _logger.LogInformation("  {Arch} epoch {Epoch}/{Epochs}: train loss {Loss:F3}, held-out accuracy {HeldOutAccuracy:P1}", spec.Arch, epoch, spec.Training.Epochs, loss, a);
                         else _logger.LogInformation("  {Arch} epoch {Epoch}/{Epochs}: train loss {Loss:F3}", spec.Arch, epoch, spec.Training.Epochs, loss);
                     },
-                    data.HoldoutImages.shape[0] > 0 ? (data.HoldoutImages, data.HoldoutLabels) : null, cancellationToken);
+                    data.HoldoutImages.shape[0] > 0 ? (data.HoldoutImages, data.HoldoutLabels) : null, checkpoint, cancellationToken);
             }
             string batchNorm = "training";
             if (!spec.Trained)

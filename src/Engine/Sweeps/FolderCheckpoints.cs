@@ -1,6 +1,5 @@
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Jobs;
-using Stitching.Domain.Sweeps;
 
 namespace Stitching.Engine.Sweeps;
 
@@ -27,9 +26,9 @@ public sealed class FolderCheckpoints(string outDirectory) : ICheckpointStore
         return Task.FromResult(Path.GetRelativePath(outDirectory, target));
     }
 
-    public Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task UploadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) => Task.FromResult(false);
+    public Task<bool> DownloadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default) => Task.FromResult(false);
 
     public bool IsTransient(Exception exception) => exception is IOException;
 }

@@ -11,25 +11,32 @@ public static class ModelTrainer
     /// <param name="augment">Batched augmentation (images, generator) to images; null for none.</param>
     /// <param name="onEpoch">Called after each epoch with (epoch, mean train loss, held-out accuracy or null without <paramref name="heldOut"/>).</param>
     /// <param name="heldOut">Images and labels scored after each epoch (in eval mode), never trained on.</param>
-    public static void Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
+    /// <param name="checkpoint">
+    /// Where the training state is saved at epoch ends and resumed from (<see cref="TrainingLoop"/>): a run killed mid-training
+    /// (a runner stopped at its replica timeout) continues after the saved epoch and ends with the uninterrupted weights.
+    /// </param>
+    /// <returns>The held-out accuracy after each epoch (empty without <paramref name="heldOut"/>), the resumed epochs' included.</returns>
+    public static IReadOnlyList<double> Train(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
         Func<Tensor, Generator, Tensor>? augment = null, Action<int, double, double?>? onEpoch = null,
-        (Tensor Images, Tensor Labels)? heldOut = null, CancellationToken cancellationToken = default)
+        (Tensor Images, Tensor Labels)? heldOut = null, LoopCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         model.UsePreferredLayout(images.device); // before the optimizer: it holds the parameters
+        IReadOnlyList<double> curve;
         try
         {
-            TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, heldOut, cancellationToken);
+            curve = TrainEpochs(model, images, labels, settings, seed, augment, onEpoch, heldOut, checkpoint, cancellationToken);
         }
         finally
         {
             model.UseChannelsLast(false); // checkpoints are saved plain contiguous
         }
         model.eval();
+        return curve;
     }
 
-    private static void TrainEpochs(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
+    private static IReadOnlyList<double> TrainEpochs(ResNet model, Tensor images, Tensor labels, TrainSettings settings, int seed,
         Func<Tensor, Generator, Tensor>? augment, Action<int, double, double?>? onEpoch, (Tensor Images, Tensor Labels)? heldOut,
-        CancellationToken cancellationToken)
+        LoopCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         long n = images.shape[0];
         var warmup = (long)(settings.WarmupEpochs * TrainingLoop.StepsPerEpoch(n, settings.BatchSize));
@@ -48,7 +55,7 @@ public static class ModelTrainer
                 return [new HoldoutScore(e.Loss, e.Accuracy, null)];
             }
             : null;
-        TrainingLoop.Run([model],
+        var result = TrainingLoop.Run([model],
             _ => optim.SGD(model.parameters(), settings.LearningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay),
             n, images.device, loop, seed,
             (idx, _, generator) =>
@@ -60,6 +67,8 @@ public static class ModelTrainer
                 loss.backward();
                 return loss;
             },
-            check, (epoch, loss) => onEpoch?.Invoke(epoch, loss, heldOutAccuracy), cancellationToken: cancellationToken);
+            check, (epoch, loss) => onEpoch?.Invoke(epoch, loss, heldOutAccuracy), checkpoint, cancellationToken);
+        // One check per epoch, at its end (CheckAtStart off): the loop's curve, which a resumed run carries from its file.
+        return result.Members[0].Curve.Select(p => p.Accuracy).ToList();
     }
 }

@@ -31,17 +31,18 @@ public sealed class SubmitSweep(SweepCoordinator coordinator, IOptions<SweepLimi
     [ProblemResponse(StatusCodes.Status403Forbidden, "acceptEstimate=true: a function key cannot waive the limits; an admin submits over them at POST /api/sweeps/over-limits.")]
     [ProblemResponse(StatusCodes.Status409Conflict, "The Idempotency-Key header (optional, 1..200 printable ASCII characters) was used for another spec, or its first request is still being submitted. The same key with the same spec answers the first sweep again (202, same id), so a retried request never queues a second sweep.")]
     [ProblemResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than 64 KB.")]
-    [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. An admin can queue it at POST /api/sweeps/over-limits.")]
+    [ProblemResponse(StatusCodes.Status422UnprocessableEntity, "The sweep's estimate exceeds the limits; the problem states both. An admin can queue it at POST /api/sweeps/over-limits. Or one job (a model's training, or a single stitch) cannot fit the runner's replica timeout: the problem states its estimate and the limit, and no route queues it.")]
     public async Task<Results<Accepted<SweepAccepted>, Ok<SweepEstimate>, ValidationProblem, ProblemHttpResult>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sweeps")] HttpRequest request, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();
         var acceptEstimate = SweepSubmissionRequest.Flag(request.Query["acceptEstimate"], "acceptEstimate", errors);
         if (errors.Count == 0 && acceptEstimate) return Problems.AdminRequired(SweepLimitOptions.AdminWay);
-        var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, errors, cancellationToken);
+        var (submission, invalid, problem) = await SweepSubmissionRequest.ReadAsync(request, errors, _limits, cancellationToken);
         if (invalid is not null) return invalid;
         if (submission is null) return problem!;
-        if (submission.DryRun) return TypedResults.Ok(SweepEstimate.Create(submission.Plan, submission.Dataset, submission.PricePerGpuHour));
+        if (submission.DryRun) return TypedResults.Ok(submission.Estimate());
+        if (submission.TooLong() is { } tooLong) return tooLong;
         if (SweepEstimate.Create(submission.Plan, submission.Dataset) is var estimate && _limits.Exceeded(estimate) is { } refusal)
             return Problems.OverLimits(refusal, new Dictionary<string, object?>
             {

@@ -12,15 +12,16 @@ namespace Stitching.Functions.Sweeps;
 /// request, the spec planned, and how they queue it; each route decides on the limits itself. Not a function: the
 /// API document's source scan reads this file as part of each route that names it.
 /// </summary>
-internal sealed record SweepSubmissionRequest(SweepPlan Plan, DatasetInfo Dataset, bool DryRun, double? PricePerGpuHour)
+internal sealed record SweepSubmissionRequest(SweepPlan Plan, DatasetInfo Dataset, JobFit Fit, bool DryRun, double? PricePerGpuHour)
 {
     /// <summary>
     /// The query (<c>dryRun</c>, <c>pricePerGpuHour</c>, and whatever flags the route adds to <paramref name="errors"/>)
-    /// and the body, planned; or the problem to answer: <c>Invalid</c> for a bad query or spec (400 with the errors by
-    /// field), <c>Problem</c> for a body that is not JSON or too large (400, 413).
+    /// and the body, planned with its stitch jobs sized to the runner's replica timeout (<see cref="JobFit"/>); or the
+    /// problem to answer: <c>Invalid</c> for a bad query or spec (400 with the errors by field), <c>Problem</c> for a body
+    /// that is not JSON or too large (400, 413).
     /// </summary>
     public static async Task<(SweepSubmissionRequest? Request, ValidationProblem? Invalid, ProblemHttpResult? Problem)> ReadAsync(
-        HttpRequest request, List<ValidationError> errors, CancellationToken cancellationToken)
+        HttpRequest request, List<ValidationError> errors, SweepLimitOptions limits, CancellationToken cancellationToken)
     {
         var dryRun = Flag(request.Query["dryRun"], "dryRun", errors);
         var priceText = request.Query["pricePerGpuHour"].ToString();
@@ -40,8 +41,27 @@ internal sealed record SweepSubmissionRequest(SweepPlan Plan, DatasetInfo Datase
         if (DatasetOf(spec) is not { } dataset)
             return (null, Problems.Invalid([new ValidationError("trainLimit",
                 $"A sweep on image folder {spec.Dataset} gives trainLimit and testLimit: the API does not read datasets, and its estimate and limits need the split sizes.")]), null);
-        return (new SweepSubmissionRequest(plan, dataset, dryRun, price), null, null);
+        var (sized, fit) = JobFit.Size(plan, dataset, limits);
+        return (new SweepSubmissionRequest(sized, dataset, fit, dryRun, price), null, null);
     }
+
+    /// <summary>The dry run's answer: the sized plan's estimate, with how its jobs fit (also when one cannot).</summary>
+    public SweepEstimate Estimate() => SweepEstimate.Create(Plan, Dataset, PricePerGpuHour) with { Jobs = Fit };
+
+    /// <summary>
+    /// 422 for a sweep whose single unit cannot fit one runner execution, whatever the route: no admin can waive a replica
+    /// timeout. Null when every job fits.
+    /// </summary>
+    public ProblemHttpResult? TooLong() => Fit.Problem is { } detail
+        ? Problems.JobTooLong(detail, new Dictionary<string, object?>
+        {
+            // The numbers of the sentence, for a client to show or compare without parsing it.
+            ["deviceClass"] = Fit.Device,
+            ["estimatedSeconds"] = Math.Max(Fit.LongestModelJobSeconds, Fit.LongestStitchJobSeconds),
+            ["jobBudgetSeconds"] = Fit.BudgetSeconds,
+            ["replicaTimeoutSeconds"] = Fit.ReplicaTimeoutSeconds,
+        })
+        : null;
 
     /// <summary>
     /// The shape the estimate plans with: a built-in dataset's own; for an image folder, whose manifest lies in the datasets

@@ -1,11 +1,13 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stitching.DevTools;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Sweeps;
 using Stitching.Platform;
 using Stitching.Platform.Processing;
 
@@ -13,7 +15,8 @@ namespace Stitching.GpuRunner.Cli;
 
 /// <summary>
 /// <c>scale</c>: the offline stand-in for KEDA + Container Apps jobs (<see cref="LocalJobScaler"/>): one
-/// <c>worker --max-jobs 1</c> process per waiting message, each in a fresh folder, until Ctrl+C or SIGTERM.
+/// <c>worker --max-jobs N</c> process per waiting message, each in a fresh folder and stopped at the replica timeout
+/// (<c>Stitching:Limits:ReplicaTimeoutSeconds</c>, as the API sizes jobs), until Ctrl+C or SIGTERM.
 /// Storage and queue come from the same configuration as <c>worker</c>, which each execution inherits.
 /// </summary>
 public sealed class ScaleCommand : AsyncCommand<ScaleCommand.Settings>
@@ -32,10 +35,14 @@ public sealed class ScaleCommand : AsyncCommand<ScaleCommand.Settings>
         [CommandOption("--poll <SECONDS>"), Description("Seconds between queue-length checks (default 2).")]
         public double PollSeconds { get; init; } = 2;
 
+        [CommandOption("--max-jobs <N>"), Description("Messages each execution takes at most, like main.bicep's runnerMaxJobs (default: RunnerJob.DefaultMaxJobs).")]
+        public int MaxJobs { get; init; } = RunnerJob.DefaultMaxJobs;
+
         public override ValidationResult Validate()
         {
             if (Jobs is < 1 or > 64) return ValidationResult.Error($"--jobs must be 1..64, got {Jobs}.");
             if (Device is not ("cpu" or "cuda")) return ValidationResult.Error($"--device must be cpu or cuda, got '{Device}'.");
+            if (MaxJobs < 1) return ValidationResult.Error($"--max-jobs must be at least 1, got {MaxJobs}.");
             if (PollSeconds is <= 0 or > 60) return ValidationResult.Error($"--poll must be in (0, 60] seconds, got {PollSeconds}.");
             return ValidationResult.Success();
         }
@@ -57,10 +64,13 @@ public sealed class ScaleCommand : AsyncCommand<ScaleCommand.Settings>
             return start;
         }, loggerFactory.CreateLogger<LocalJobScaler>())
         {
-            MaxExecutions = settings.Jobs, Device = settings.Device, PollInterval = TimeSpan.FromSeconds(settings.PollSeconds),
+            MaxExecutions = settings.Jobs, Device = settings.Device, PollInterval = TimeSpan.FromSeconds(settings.PollSeconds), MaxJobs = settings.MaxJobs,
+            // The replica timeout the API sizes jobs with (Stitching:Limits:ReplicaTimeoutSeconds, which the executions inherit too).
+            ReplicaTimeout = TimeSpan.FromSeconds(PlatformConfiguration.Build().GetSection(SweepLimitOptions.Section).Get<SweepLimitOptions>()?.ReplicaTimeoutSeconds
+                                                  ?? new SweepLimitOptions().ReplicaTimeoutSeconds),
             ExtraArguments = settings.RunnerArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries),
         };
-        AnsiConsole.MarkupLine($"Scaling {Markup.Escape(string.Join(' ', RunnerJob.Arguments(settings.Device)))} executions: at most {settings.Jobs} at a time, one per waiting message. Ctrl+C stops.");
+        AnsiConsole.MarkupLine($"Scaling {Markup.Escape(string.Join(' ', RunnerJob.Arguments(settings.Device, settings.MaxJobs)))} executions: at most {settings.Jobs} at a time, one per waiting message, each stopped at {scaler.ReplicaTimeout?.TotalSeconds:F0} s. Ctrl+C stops.");
         await scaler.RunAsync(stop.Token);
         return 0;
     }

@@ -25,7 +25,7 @@ namespace Stitching.GpuRunner.Worker;
 /// are kept across jobs: consecutive stitches of the same sender layer reuse its activations. A stitch job runs on
 /// <see cref="StitchGroupJob"/>, the executor the local sweep runs, with the spec's analyses.
 /// Checkpoints go to <c>{checkpointDirectory}/models</c>, the layout <see cref="Stitching.Platform.Storage.CheckpointStore"/> uploads;
-/// a stitch group saves its training progress to <see cref="CheckpointFiles.ProgressFile"/> and resumes from it.
+/// a stitch group and a model's training save their progress to <see cref="CheckpointFiles.ProgressFile(string, string)"/> and resume from it.
 /// Datasets come only from the <c>datasets</c> blob container, as in Azure where the runner image has none: before each
 /// job the dataset is fetched into <c>{dataDirectory}/{dataset}</c> and verified (kept there for the next job), and a
 /// dataset missing or corrupt in storage fails the job at once (<see cref="DatasetUnavailableException"/>).
@@ -49,7 +49,7 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
 
     public Provenance? FindProvenance(string provenanceId) => EngineProvenance.Find(provenanceId);
 
-    /// <summary>How often, at most, a stitch group saves its progress file (<see cref="StitchEngine.ProgressInterval"/>).</summary>
+    /// <summary>How often, at most, a stitch group or a model saves its progress file (<see cref="StitchEngine.ProgressInterval"/>).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where datasets are fetched to, one subfolder per dataset.</summary>
@@ -61,7 +61,8 @@ public sealed class EngineJobExecutor(Device device, DatasetStore datasets, stri
             // A model key does not include a test subset (sweeps share models), so models are scored on the whole test set.
             var data = Data(new DataKey(model.Dataset, model.TrainLimit, TestLimit: null, model.HoldoutFraction));
             var repository = new ModelRepository(CheckpointFiles.ModelsDirectory(checkpointDirectory), device, _loggers.CreateLogger<ModelRepository>());
-            var (network, info) = repository.GetOrCreate(model, data, ct);
+            // Saved at epoch ends for the worker to upload, and resumed from when an earlier delivery's was downloaded.
+            var (network, info) = repository.GetOrCreate(model, data, (CheckpointFiles.ProgressFile(checkpointDirectory, CheckpointFiles.ModelProgressId(model.Key)), ProgressInterval), ct);
             network.Dispose();
             return info.ToResult();
         }, ct);

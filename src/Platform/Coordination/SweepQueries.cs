@@ -19,12 +19,14 @@ public sealed class SweepQueries(StitchingStorage storage)
         var counts = new Dictionary<JobState, int>();
         var failures = new List<JobFailure>();
         var trained = new List<ModelSpec>();
-        await foreach (var job in storage.ListJobsAsync(sweepId, cancellationToken))
+        // Counted from the rows without their messages; only the few model rows are read whole, for their specs.
+        await foreach (var job in storage.ListJobCountRowsAsync(sweepId, cancellationToken))
         {
             counts[job.State] = counts.GetValueOrDefault(job.State) + 1;
             if (job.State == JobState.Failed) failures.Add(new JobFailure(job.JobId, job.Kind, job.Error ?? "", job.Attempts));
-            if (job.Message.Model is { Trained: true } model) trained.Add(model);
         }
+        await foreach (var job in storage.ListModelJobsAsync(sweepId, cancellationToken))
+            if (job.Message.Model is { Trained: true } model) trained.Add(model);
         // Whatever the job's state: another sweep may have trained the same model (same key) already.
         var warnings = new List<string>();
         foreach (var model in trained)

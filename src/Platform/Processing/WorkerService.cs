@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Stitching.Execution;
 using Stitching.Domain.Datasets;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Sweeps;
 using Stitching.Platform.Queues;
 using Stitching.Platform.Storage;
 
@@ -13,16 +14,22 @@ namespace Stitching.Platform.Processing;
 /// The runner's loop as a hosted service (<see cref="StitchingPlatformServiceCollectionExtensions.AddStitchingWorker"/>),
 /// with any <see cref="IJobExecutor"/>. Without <see cref="WorkerOptions.MaxJobs"/> it receives and processes jobs until
 /// the host stops. In job mode (a Container Apps job execution, started by the scaler for one message) it stops after
-/// that many messages whatever their outcome, or at the first receive that finds the queue empty, and then stops the
-/// host. When storage or the queue stays unreachable past the SDK's own retries, the loop waits with exponential
+/// that many messages whatever their outcome, at the first receive that finds the queue empty, or once less than one job's
+/// budget is left of the execution's replica timeout (<see cref="SweepLimitOptions"/>), and then stops the host. When storage or the queue stays unreachable past the SDK's own retries, the loop waits with exponential
 /// backoff (1 s doubling to 10 s) and carries on. A stop mid-job (SIGTERM: the host's console lifetime) hands the
 /// message back (see <see cref="JobProcessor.ProcessAsync"/>). Recovery (expired leases, planning, dead letters) is
 /// not a runner's work: the Function app's timer does it (<c>RecoverSweeps</c>), since scale-to-zero keeps no idle runner.
 /// </summary>
 public sealed class WorkerService(StitchingPlatform platform, IJobExecutor executor, IOptions<WorkerOptions> options,
-    IHostApplicationLifetime lifetime, ILogger<WorkerService> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, ILogger<WorkerService> logger, IOptions<SweepLimitOptions>? limits = null) : BackgroundService
 {
     private readonly int? _maxJobs = options.Value.MaxJobs;
+
+    /// <summary>
+    /// Job mode: how long after start a new job may still be taken. Every job is sized to fit one job budget
+    /// (<see cref="JobFit"/>), so a job taken later could outlive the execution's replica timeout and be killed.
+    /// </summary>
+    private readonly TimeSpan _takeJobsFor = limits?.Value is { } l ? TimeSpan.FromSeconds(l.ReplicaTimeoutSeconds - l.JobBudgetSeconds) : TimeSpan.MaxValue;
 
     /// <summary>What the loop came to; null until it ends (or when the host stopped before it began).</summary>
     public WorkerRun? Run { get; private set; }
@@ -41,8 +48,14 @@ public sealed class WorkerService(StitchingPlatform platform, IJobExecutor execu
         int messages = 0, failed = 0;
         var interrupted = false;
         var backoff = TimeSpan.Zero;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested && (_maxJobs is null || messages < _maxJobs))
         {
+            if (_maxJobs is not null && messages > 0 && clock.Elapsed > _takeJobsFor)
+            {
+                logger.LogInformation("Less than one job's budget left of the replica timeout after {Minutes:F0} min; job-mode runner exits", clock.Elapsed.TotalMinutes);
+                break;
+            }
             IJobLease? lease = null;
             try
             {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Stitching.Execution;
 using Stitching.Domain.Jobs;
+using Stitching.Domain.Sweeps;
 
 namespace Stitching.Platform.Processing;
 
@@ -20,6 +21,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<JobProcessorOptions>, ValidateProcessor>();
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, ValidateWorker>();
+        // The replica timeout and job budget the API sizes jobs with (Stitching:Limits): job mode takes no job that could outlive it.
+        services.AddOptions<SweepLimitOptions>().Bind(configuration.GetSection(SweepLimitOptions.Section));
         services.AddSingleton<WorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerService>());
         return services;

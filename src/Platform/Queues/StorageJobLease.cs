@@ -38,14 +38,15 @@ public sealed class StorageJobLease : IJobLease
     /// <summary>A new message with a visibility delay (its dequeue count starts again), then deletion of this one.</summary>
     public async Task DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        await _queue.Queue.SendMessageAsync(JobMessageParser.DeferredCopy(Message), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        await _queue.Queue.SendMessageAsync(JobMessageParser.DeferredCopy(Message), visibilityTimeout: delay, timeToLive: StorageJobQueue.NeverExpires, cancellationToken: cancellationToken);
         await CompleteAsync(cancellationToken);
     }
 
     public async Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken = default)
     {
         var envelope = new DeadLetterEnvelope(reason, description, Body, DateTimeOffset.UtcNow);
-        await _queue.Poison.SendMessageAsync(JsonSerializer.Serialize(envelope, PlatformJsonContext.Default.DeadLetterEnvelope), cancellationToken);
+        await _queue.Poison.SendMessageAsync(JsonSerializer.Serialize(envelope, PlatformJsonContext.Default.DeadLetterEnvelope), visibilityTimeout: null,
+            timeToLive: StorageJobQueue.NeverExpires, cancellationToken);
         await CompleteAsync(cancellationToken);
     }
 

@@ -25,8 +25,15 @@ public sealed class StorageJobQueue(QueueClient queue, QueueClient poison, TimeS
     {
         // The queue service has no batch send; a few requests in flight keep a large fan-out reasonably quick.
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (m, ct) => await Queue.SendMessageAsync(JobMessageParser.Serialize(m), ct));
+            async (m, ct) => await Queue.SendMessageAsync(JobMessageParser.Serialize(m), visibilityTimeout: null, timeToLive: NeverExpires, ct));
     }
+
+    /// <summary>
+    /// A Storage queue drops a message at its time-to-live (7 days unless told) without a dead letter, which would leave
+    /// its row Queued and Sent for good: a job waiting behind a long sweep must wait, not vanish. -1 s: never expires.
+    /// (Service Bus dead-letters an expired message instead, which the timer turns into a Failed row: infra/main.bicep's jobMessageTimeToLive.)
+    /// </summary>
+    internal static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 
     public async Task<IJobLease?> ReceiveAsync(TimeSpan maxWait, CancellationToken cancellationToken = default)
     {

@@ -10,9 +10,10 @@ namespace Stitching.Platform.Storage;
 
 /// <summary>
 /// The <c>checkpoints</c> container: <c>models/{modelKey}.bin</c> and <c>.json</c> (shared by every sweep that needs
-/// that model), <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it) and, while a stitch group trains,
-/// <c>progress/{sweepId}/{stitchId of its first task}.bin</c>. Locally the engine uses the same layout under its
-/// checkpoint directory: <c>models/{modelKey}.bin</c>, <c>stitches/{stitchTaskId}.bin</c>, <c>progress/{stitchId}.bin</c>.
+/// that model), <c>stitches/{sweepId}/{stitchId}.bin</c> (its result row names it) and, while a stitch group or a model
+/// trains, <c>progress/{sweepId}/{stitchId of its first task}.bin</c> or <c>progress/{sweepId}/model-{modelKey}.bin</c>.
+/// Locally the engine uses the same layout under its checkpoint directory: <c>models/{modelKey}.bin</c>,
+/// <c>stitches/{stitchTaskId}.bin</c>, <c>progress/{progressId}.bin</c>.
 /// Every uploaded file carries the SHA-256 of its bytes in the blob's <c>sha256</c> metadata; a download whose bytes
 /// do not match (truncated, corrupted or replaced) is refused with <see cref="CheckpointUnavailableException"/> and
 /// never reaches the local cache or the engine.
@@ -78,21 +79,21 @@ public sealed class CheckpointStore(BlobContainerClient container) : ICheckpoint
         return $"{Container.Name}/{blob.Name}";
     }
 
-    /// <summary>Uploads a group's progress file (<see cref="CheckpointFiles.ProgressFile"/>) to <c>progress/{sweepId}/{stitchId}.bin</c>.</summary>
-    public Task UploadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
-        VerifiedBlobs.UploadAsync(ProgressBlob(sweepId, first), file, cancellationToken);
+    /// <summary>Uploads a progress file (<see cref="CheckpointFiles.ProgressFile(string, string)"/>) to <c>progress/{sweepId}/{progressId}.bin</c>.</summary>
+    public Task UploadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default) =>
+        VerifiedBlobs.UploadAsync(ProgressBlob(sweepId, progressId), file, cancellationToken);
 
     /// <summary>
-    /// Downloads a group's uploaded progress file to <paramref name="file"/>; false when none was uploaded. A copy that
-    /// fails its SHA-256 check is not used: the group then starts from the beginning, which is slower but as correct.
+    /// Downloads an uploaded progress file to <paramref name="file"/>; false when none was uploaded. A copy that fails its
+    /// SHA-256 check is not used: the training then starts from the beginning, which is slower but as correct.
     /// </summary>
-    public async Task<bool> DownloadProgressAsync(string sweepId, StitchTask first, string file, CancellationToken cancellationToken = default) =>
-        (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, first), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
+    public async Task<bool> DownloadProgressAsync(string sweepId, string progressId, string file, CancellationToken cancellationToken = default) =>
+        (await VerifiedBlobs.DownloadAsync(ProgressBlob(sweepId, progressId), file, cancellationToken)).Status == VerifiedDownloadStatus.Verified;
 
     public bool IsTransient(Exception exception) => StorageFailures.Is(exception);
 
-    private BlobClient ProgressBlob(string sweepId, StitchTask first) =>
-        Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{JobIds.ForStitch(first)}.bin");
+    private BlobClient ProgressBlob(string sweepId, string progressId) =>
+        Container.GetBlobClient($"progress/{StorageIds.Require(sweepId, nameof(sweepId))}/{StorageIds.Require(progressId, nameof(progressId))}.bin");
 
     private static string ModelBlob(string modelKey, string extension) => $"models/{StorageIds.Require(modelKey, nameof(modelKey))}{extension}";
 }

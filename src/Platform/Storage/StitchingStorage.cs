@@ -18,7 +18,7 @@ namespace Stitching.Platform.Storage;
 /// (Azurite has no secondary indexes either); filters on other columns scan the partition, at the service where
 /// the table's filter language can say them, here in memory otherwise.
 /// </summary>
-public sealed class StitchingStorage : ISweepStore
+public sealed partial class StitchingStorage : ISweepStore
 {
     public const string SweepPartition = "sweep";
 
