@@ -33,6 +33,8 @@ public static class CopyingSummary
         return new(name, perPair, test.Mean, low, high, true);
     }
 
+    private static bool IsPair(CopyingDistance d, string a, string b) => (d.StartA == a && d.StartB == b) || (d.StartA == b && d.StartB == a);
+
     private static IEnumerable<IGrouping<(int, int), T>> ByPair<T>(IEnumerable<T> items, Func<T, (int, int)> key) => items.GroupBy(key).OrderBy(g => g.Key);
 
     /// <summary>The statistics the answer rests on, in the order the markdown states them.</summary>
@@ -47,6 +49,7 @@ public static class CopyingSummary
             rows.Where(r => (r.SenderSeed, r.ReceiverSeed) == p && r.Kind == kind && r.Start == start).Average(r => r.NmseFromStart);
         var least = StitchInit.LeastSquares.Name();
         var pytorch = StitchInit.Default.Name();
+        var identity = StitchInit.Identity.Name();
         return
         [
             Statistic("log10(task-to-LS-copy / task-to-task across starts)", pairs.Select(p => Math.Log10(ToLs(p) / AcrossStarts(p))).ToList()),
@@ -55,6 +58,15 @@ public static class CopyingSummary
             Statistic("log10(task-to-LS-copy from PyTorch init / from least squares)", pairs.Select(p => Math.Log10(ToLs(p, pytorch) / ToLs(p, least))).ToList()),
             Statistic("placebo move / task move, least-squares start", pairs.Select(p => Moved(p, "placebo", least) / Moved(p, "task", least)).ToList()),
             Statistic("placebo move / task move, PyTorch init", pairs.Select(p => Moved(p, "placebo", pytorch) / Moved(p, "task", pytorch)).ToList()),
+            // The same question between the two starts that already reproduce the receiver's path (least squares, identity), on the
+            // cells where both exist: a start that the recipe cannot train from (PyTorch's init, far from everything) cannot make it.
+            Statistic("log10(LS/identity-start task-to-LS-copy / LS-to-identity-start distance)", pairs.Select(p =>
+            {
+                var between = distances.Where(d => (d.SenderSeed, d.ReceiverSeed) == p && IsPair(d, least, identity)).ToList();
+                var cells = between.Select(d => (d.SenderLayer, d.ReceiverLayer)).ToHashSet();
+                var toLs = task.Where(r => (r.SenderSeed, r.ReceiverSeed) == p && (r.Start == least || r.Start == identity) && cells.Contains((r.SenderLayer, r.ReceiverLayer)));
+                return between.Count == 0 ? double.NaN : Math.Log10(toLs.Average(r => r.NmseLsCopy) / between.Average(d => d.Nmse));
+            }).Where(double.IsFinite).ToList()),
             Statistic("agreement with receiver: task - LS copy", ByPair(rows, r => (r.SenderSeed, r.ReceiverSeed)).Select(g =>
                 g.Where(r => r.Kind == "task").Average(r => r.Agreement) - g.Where(r => r.Kind == "ls-copy").Average(r => r.Agreement)).ToList()),
         ];
@@ -100,6 +112,13 @@ public static class CopyingSummary
         L("The trade-off rows (cross-entropy + lambda x nMSE to the expected representation, from PyTorch's init, stitch seed 0, on the");
         L($"cells {string.Join(", ", options.TradeOffCells.Select(i => $"{options.Cells[i].Sender}->{options.Cells[i].Receiver}"))}) sit between the task stitch (lambda 0, `task default` above) and the LS copy (lambda -> infinity).");
         L();
+        L("## Distances between task stitches, by their starts (nMSE, means over pairs, cells and seeds)");
+        L();
+        L("| start A | start B | stitch pairs | nMSE between them |");
+        L("|---|---|---|---|");
+        foreach (var g in distances.GroupBy(d => string.CompareOrdinal(d.StartA, d.StartB) <= 0 ? (d.StartA, d.StartB) : (d.StartB, d.StartA)).OrderBy(g => g.Key))
+            L($"| {g.Key.Item1} | {g.Key.Item2} | {g.Count()} | {F(g.Average(d => d.Nmse))} |");
+        L();
         L("## Per cell (means over pairs and seeds)");
         L();
         L("| cell | seed-to-seed nMSE | task-to-task across starts | task-to-LS copy | LS copy accuracy | task accuracy | task agreement | LS copy agreement |");
@@ -120,7 +139,7 @@ public static class CopyingSummary
     /// <summary>The answer in words, read from the intervals, whichever way they fall.</summary>
     public static IReadOnlyList<string> Answer(IReadOnlyList<PairStatistic> s)
     {
-        var (nearer, acrossScaled, lsScaled, startDependence, placeboLs, placeboDefault, agreement) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+        var (nearer, acrossScaled, lsScaled, startDependence, placeboLs, placeboDefault, nearerTrained, agreement) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
         string Interval(PairStatistic x) => x.Tested ? $"{F(x.Mean)} [{F(x.Low)}, {F(x.High)}]" : $"{F(x.Mean)} (untested)";
         return
         [
@@ -128,6 +147,9 @@ public static class CopyingSummary
                 : nearer.Below(0) ? "**Task-trained stitches end nearer the least-squares copy than each other**"
                 : "**Cannot tell whether task-trained stitches end nearer each other or nearer the least-squares copy**") +
             $": log10 of (distance to the LS copy / distance between stitches from different starts) = {Interval(nearer)} over pairs.",
+            (nearerTrained.Above(0) ? "Between the least-squares and identity starts alone, task stitches end nearer each other than the LS copy"
+                : nearerTrained.Below(0) ? "Between the least-squares and identity starts alone, task stitches end nearer the LS copy than each other"
+                : "Between the least-squares and identity starts alone, cannot tell") + $" (log10 ratio {Interval(nearerTrained)}).",
             $"In seed-to-seed units: stitches from different starts are {Interval(acrossScaled)} seed-distances apart, and {Interval(lsScaled)} from the LS copy.",
             (startDependence.Above(0) ? "Where a stitch ends depends on its start: from PyTorch's init it ends farther from the LS copy than from the least-squares start"
                 : startDependence.Below(0) ? "From PyTorch's init a stitch ends nearer the LS copy than from the least-squares start"
