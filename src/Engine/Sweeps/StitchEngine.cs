@@ -187,11 +187,14 @@ public sealed class StitchEngine : IDisposable
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
-            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1,
+            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: IsHeadOnly(receiver, j),
             TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High, Curve: TrainingCurve.Thin(outcomes[k].Curve),
             ProvenanceId: Provenance.Id, Stop: outcomes[k].Stop),
             members[k].Stitch)).ToList();
     }
+
+    /// <summary>Whether only pooling and the classifier follow the receiver's layer <paramref name="j"/> (results' head_only; the probe's readout).</summary>
+    public static bool IsHeadOnly(ResNet receiver, int j) => j == receiver.Layers.Count - 1;
 
     /// <summary>A task's stitch at PyTorch's init (seeded by the task's id) with its sender's activations on each split.</summary>
     private StitchMember Member(StitchTask task, CancellationToken cancellationToken)
