@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """How far each early-stopped stitch is from its long-run accuracy (issue 23.4).
 
-Usage: python3 scripts/stopping-compare.py CAP_DIR RULE_DIR [RULE_DIR ...]
+Usage: python3 scripts/stopping-compare.py CAP_DIR RULE_DIR [RULE_DIR ...]   (a folder or its results.csv)
 CAP_DIR is a sweep run with --patience 0 (every stitch to the cap, best held-out check kept); each RULE_DIR the same sweep
 (same seeds, cells, recipe and precision) under a stopping rule. Same seeds and schedule give the same trajectory up to
 the stop, so the difference is what stopping early cost. Prints one line per stitch and a summary per RULE_DIR.
 """
 import csv, os, statistics, sys
 
-def load(folder):
-    rows = csv.DictReader(open(os.path.join(folder, "results.csv")))
+def load(path):
+    # A sweep folder or its results.csv itself (docs/report/stopping keeps the files).
+    rows = csv.DictReader(open(path if path.endswith(".csv") else os.path.join(path, "results.csv")))
     return {(r["variant"], r["sender_layer"], r["receiver_layer"], r["sender_seed"], r["receiver_seed"], r["stitch_seed"]): r for r in rows}
 
 cap = load(sys.argv[1])
