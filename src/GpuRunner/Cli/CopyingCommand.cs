@@ -34,6 +34,8 @@ public sealed class CopyingCommand : AsyncCommand<CopyingCommand.Settings>
         public string? TradeOffCells { get; init; }
         [CommandOption("--stitch-epochs <N>"), Description("Epoch cap of every stitch (default: the sweep's, 30).")]
         public int? StitchEpochs { get; init; }
+        [CommandOption("--lr <LR>"), Description("Peak learning rate of every stitch (default: the sweep's, 0.001); the placebo uses the same.")]
+        public double? LearningRate { get; init; }
         [CommandOption("--precision <P>"), Description("fp32 (default: research runs are fp32, so no result depends on a CPU's bf16), bf16 or auto.")]
         [TypeConverter(typeof(WireNameTypeConverter<ComputePrecision>))]
         public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
@@ -56,7 +58,7 @@ public sealed class CopyingCommand : AsyncCommand<CopyingCommand.Settings>
                 Cells = List(Cells, CopyingOptions.ParseCell, d.Cells),
                 Lambdas = List(Lambdas, s => double.Parse(s, CultureInfo.InvariantCulture), d.Lambdas),
                 TradeOffCells = List(TradeOffCells, s => int.Parse(s, CultureInfo.InvariantCulture), d.TradeOffCells),
-                Stitch = d.Stitch with { Precision = Precision, Epochs = StitchEpochs ?? d.Stitch.Epochs },
+                Stitch = d.Stitch with { Precision = Precision, Epochs = StitchEpochs ?? d.Stitch.Epochs, LearningRate = LearningRate ?? d.Stitch.LearningRate },
                 Command = "dotnet run --project src/GpuRunner -c Release -- " + string.Join(' ', args.Select(a => a.Contains(' ') || a.Contains('(') ? $"\"{a}\"" : a)),
             };
         }
