@@ -3,7 +3,7 @@ using Stitching.Engine.Kernels;
 using Stitching.GpuRunner.Cli;
 
 var command = args.Length > 0 ? args[0] : "";
-var trains = command is "sweep" or "train" or "report" or "bench" or "worker";
+var trains = command is "sweep" or "train" or "report" or "copying" or "bench" or "worker";
 // Before any command calls libtorch: a command that trains runs on a oneDNN ISA whose kernels passed the self-check here.
 if (trains)
 {
@@ -22,6 +22,7 @@ app.Configure(config =>
         .WithExample("sweep", "--sender", "resnet(1,1,1,1)", "--receiver", "resnet(2,2,2,2)", "--width", "16", "--train-limit", "10000", "--variants", "all", "--out", "results/demo");
     config.AddCommand<ReportCommand>("report").WithDescription("Run the documented stitching experiment and write a Markdown findings report with figures.")
         .WithExample("report", "--out", "docs/report");
+    config.AddCommand<CopyingCommand>("copying").WithDescription("The copying experiment (issue 23.1): task stitches from several starts and seeds, the least-squares copy, placebos and a trade-off curve, read over network pairs; writes copying.csv and copying.md.");
     config.AddCommand<TrainCommand>("train").WithDescription("Train (or reuse) one base model and print its test accuracy.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark the optimized sweep against the straightforward baseline; prints and writes JSON.");
     config.AddCommand<PlatformBenchCommand>("bench-platform").WithDescription("Time submission and fan-out of the paper's full experiment against storage (Azurite by default), and matrix rendering; prints and writes JSON.");

@@ -37,13 +37,20 @@ public sealed record StitchSettings
     /// <summary>Fraction of the training subset held out for early stopping; never the test set.</summary>
     public double HoldoutFraction { get; init; } = DefaultHoldoutFraction;
     public const double DefaultHoldoutFraction = 0.1;
-    /// <summary>Held-out evaluations per epoch (plus one before training); the best one's weights are kept. 0: no checks, the last weights are kept and nothing stops early (the benchmark baseline's recipe).</summary>
+    /// <summary>
+    /// Held-out checks per epoch, evenly spaced, the last at the epoch's end (at most one per step), plus one before training;
+    /// the best one's weights are kept. 0: no checks, the last weights are kept and nothing stops early (the benchmark
+    /// baseline's recipe).
+    /// </summary>
     public int EvalsPerEpoch { get; init; } = 4;
     /// <summary>
-    /// A stitch has converged, and stops, when <see cref="Patience"/> held-out checks after warm-up brought no gain of more
-    /// than <see cref="MinGainStandardErrors"/> standard errors over the last gain; 0 disables early stopping.
+    /// In epochs: a stitch stops when this many epochs of held-out checks after warm-up brought no gain of more than
+    /// <see cref="MinGainStandardErrors"/> standard errors over the last gain (converged, or no-gain when nothing ever beat the
+    /// start: <see cref="Results.StopReason"/>); 0 disables early stopping. Counted in epochs, not checks, so the rule does
+    /// not change with the number of steps an epoch has (before issue 23: 4 checks, which at 6 steps an epoch was 2/3 of an epoch).
     /// </summary>
-    public int Patience { get; init; } = 4;
+    public double Patience { get; init; } = DefaultPatienceEpochs;
+    public const double DefaultPatienceEpochs = 2;
     /// <summary>
     /// Standard errors of the paired per-image held-out loss difference a check must beat its reference by to count as a
     /// gain (a one-sided paired z-test; the gain needed shrinks as the held-out set grows). 2: about 2% false gains.

@@ -58,6 +58,7 @@ public static class LongResultsTable
         Number("accuracy_low", r => r.Result.AccuracyLow),
         Number("accuracy_high", r => r.Result.AccuracyHigh),
         Text("provenance_id", r => r.Result.ProvenanceId),
+        Text("stop_reason", r => r.Result.Stop.Name()),
 
         Number("model_epochs", r => r.Spec.Model.Epochs),
         Number("model_batch_size", r => r.Spec.Model.BatchSize),

@@ -1,3 +1,5 @@
+using Stitching.Domain.Contracts;
+
 namespace Stitching.Domain.Results;
 
 /// <summary>
@@ -13,10 +15,10 @@ public static class ResultsCsv
         "variant", "sender_arch", "sender_layer", "receiver_arch", "receiver_layer", "stitch_kind", "stitch_params",
         "epochs", "train_images", "accuracy", "loss", "seconds",
         "sender_seed", "receiver_seed", "stitch_seed", "device", "hardware", "precision", "layout", "converged", "head_only", "test_images", "accuracy_low", "accuracy_high",
-        "provenance_id",
+        "provenance_id", "stop_reason",
     ];
 
-    // Files written before the provenance, converged, head_only, interval and provenance_id columns existed still read; those fields take the record's defaults.
+    // Files written before the provenance, converged, head_only, interval, provenance_id and stop_reason columns existed still read; those fields take the record's defaults.
     private static readonly IReadOnlyList<string> Required = Columns.Take(12).ToArray();
 
     public static void Write(TextWriter writer, IEnumerable<StitchResult> rows)
@@ -30,6 +32,7 @@ public static class ResultsCsv
                 Csv.Format(r.SenderSeed), Csv.Format(r.ReceiverSeed), Csv.Format(r.StitchSeed), r.Device,
                 r.Hardware, r.Precision, r.Layout, Csv.Format(r.Converged), Csv.Format(r.HeadOnly),
                 Csv.Format(r.TestImages), Csv.Format(r.AccuracyLow), Csv.Format(r.AccuracyHigh), r.ProvenanceId,
+                r.Stop.Name(),
             ]);
     }
 
@@ -47,7 +50,8 @@ public static class ResultsCsv
             r.Int("sender_seed", 0), r.Int("receiver_seed", 0), r.Int("stitch_seed", 0), r.String("device", "cpu"),
             r.String("hardware", ""), r.String("precision", ""), r.String("layout", ""), r.Bool("converged", false), r.Bool("head_only", false),
             r.Int("test_images", 0), r.Double("accuracy_low", double.NaN), r.Double("accuracy_high", double.NaN),
-            ProvenanceId: r.String("provenance_id", ""))).ToList();
+            ProvenanceId: r.String("provenance_id", ""),
+            Stop: WireNames.Parse<StopReason>(r.String("stop_reason", "unrecorded"), "stop_reason"))).ToList();
     }
 
     public static IReadOnlyList<StitchResult> ReadFile(string path)

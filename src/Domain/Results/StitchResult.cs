@@ -14,6 +14,8 @@ namespace Stitching.Domain.Results;
 /// was held out, and in results.csv, which has no column for it (the result table and the API carry it).
 /// ProvenanceId: the <see cref="Contracts.Provenance.Id"/> of the run that computed the row (its record is written once per
 /// run: sweep.json, the provenance rows of the models table); "" in rows written before it was recorded.
+/// Stop: which rule ended training (<see cref="StopReason"/>: converged after a gain, no gain over the start, the cap, or no
+/// rule); Converged is true for the first two. Unrecorded in rows written before it was recorded.
 /// </summary>
 public sealed record StitchResult(
     string Variant,
@@ -41,4 +43,5 @@ public sealed record StitchResult(
     double AccuracyLow = double.NaN,
     double AccuracyHigh = double.NaN,
     IReadOnlyList<CurvePoint>? Curve = null,
-    string ProvenanceId = "");
+    string ProvenanceId = "",
+    StopReason Stop = StopReason.Unrecorded);

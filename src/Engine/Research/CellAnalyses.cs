@@ -121,20 +121,24 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<Cel
     }
 
     /// <summary>
-    /// Linear-probe baseline of the task's sender layer: its features (B, C, H, W) through a 1x1 conv to one channel per
-    /// class and global average pooling, which equals a linear readout of the average-pooled features (pooling commutes
-    /// with a 1x1 conv). Started from the least-squares fit of the one-hot labels (every position of the map regressed on the
-    /// label), then trained with the task's recipe and stopping rule, so it starts no worse placed than a task stitch does
-    /// from its own least-squares fit. It is the baseline of what a
-    /// stitch plus the head can do: in a head-only column task minus probe is what the receiver's classifier adds to the
-    /// best such readout. Pooling discards where features are, so at early layers it is a weak readout (C numbers per image).
+    /// Linear-probe baseline of the task's sender layer: its features (B, C, H, W) through a conv to one channel per class and
+    /// global average pooling. Into an ordinary receiver layer the conv is 1x1, which equals a linear readout of the
+    /// average-pooled features (pooling commutes with a 1x1 conv): C numbers per image. Into a head-only column (only pooling
+    /// and the classifier follow the stitch) the probe takes the stitch's own kind (k x k with stride k, or 1x1 after an
+    /// upsampling, which pooling makes a 1x1), so it reads the same k^2 C block-averaged features the stitch plus head does and
+    /// the comparison is between equal readouts (issue 23.5: a stride-k stitch read k^2 C features against the pooled probe's C).
+    /// Started from the least-squares fit of the one-hot labels (every position of the map regressed on the label), then trained
+    /// with the task's recipe and stopping rule, so it starts no worse placed than a task stitch does from its own least-squares
+    /// fit. In a head-only column task minus probe is then what the receiver's fixed classifier adds to, or costs, the same readout.
     /// </summary>
     private double Probe(StitchTask task, StitchSettings settings, CancellationToken ct)
     {
-        var key = $"{task.Sender.Key}/{task.SenderLayer}/s{task.StitchSeed}";
-        if (_probes.TryGetValue(key, out var cached)) return cached;
         var layer = ArchitectureCatalog.Layer(ResNetSpec.Parse(task.Sender.Arch), task.Sender.Width, task.SenderLayer);
-        var shape = new StitchShape(StitchKind.Conv1x1, 1, layer.Channels, _data.Classes, layer.Height, layer.Height);
+        var shape = HeadOnly(task) && task.Shape.Kind == StitchKind.StridedConv
+            ? task.Shape with { OutChannels = _data.Classes, BatchNorm = false }                                   // the stitch's own k^2 C readout
+            : new StitchShape(StitchKind.Conv1x1, 1, layer.Channels, _data.Classes, layer.Height, layer.Height);  // pooled: C features
+        var key = $"{task.Sender.Key}/{task.SenderLayer}/s{task.StitchSeed}/{shape.KindName}{shape.Factor}";
+        if (_probes.TryGetValue(key, out var cached)) return cached;
         using var stitch = Stitch.Create(shape, StitchEngine.StableSeed(key + "/probe"));
         stitch.to(_device);
         var train = engine.Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, ct);
@@ -142,13 +146,13 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<Cel
         var test = engine.Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, ct);
         var fitImages = (int)Math.Min(settings.InitImages > 0 ? settings.InitImages : long.MaxValue, _data.TrainImages.shape[0]);
         using (var oneHot = nn.functional.one_hot(_data.TrainLabels.slice(0, 0, fitImages, 1), _data.Classes).to(ScalarType.Float32)
-                   .view(fitImages, _data.Classes, 1, 1).expand(fitImages, _data.Classes, layer.Height, layer.Height).contiguous()) // (N, classes, H, W)
+                   .view(fitImages, _data.Classes, 1, 1).expand(fitImages, _data.Classes, shape.OutSize, shape.OutSize).contiguous()) // (N, classes, R, R)
         using (var target = ActivationSource.Cached(x => x, oneHot, ScalarType.Float32))
             StitchInitializer.FitLeastSquares(stitch, train, target, settings.Ridge, fitImages);
         var accuracy = TrainOne(task, stitch, train, holdout, test, settings with { Init = StitchInit.LeastSquares }, ct,
             h => nn.functional.adaptive_avg_pool2d(h, 1).flatten(1)); // (B, classes)
         _probes[key] = accuracy;
-        _logger.LogInformation("Linear probe {Arch} {Layer}: {Accuracy:P1}", task.Sender.Arch, task.SenderLayer, accuracy);
+        _logger.LogInformation("Linear probe {Arch} {Layer} ({Kind}): {Accuracy:P1}", task.Sender.Arch, task.SenderLayer, shape.KindName, accuracy);
         return accuracy;
     }
 
@@ -184,6 +188,12 @@ public sealed class CellAnalyses(StitchEngine engine, int ckaImages, ILogger<Cel
         var outcome = StitchGroupTrainer.Train([member], suffix ?? Suffix(task, ct), _data.TrainLabels, hasHoldout ? _data.HoldoutLabels : null,
             _data.TestLabels, settings, task.StitchSeed, cancellationToken: ct);
         return outcome[0].Accuracy;
+    }
+
+    private bool HeadOnly(StitchTask task)
+    {
+        var receiver = engine.Model(task.Receiver).Model;
+        return StitchEngine.IsHeadOnly(receiver, receiver.LayerIndex(task.ReceiverLayer));
     }
 
     private static LayerInfo ReceiverLayer(StitchTask task) =>

@@ -21,7 +21,7 @@ public static class CopyTask
     /// <paramref name="settings"/>, as a task stitch (<see cref="TrainingLoop"/>): with a held-out split
     /// (<paramref name="holdoutInput"/>, <paramref name="holdoutTarget"/>) its MSE is checked
     /// <see cref="StitchSettings.EvalsPerEpoch"/> times per epoch, the weights of the lowest held-out MSE are kept, and
-    /// training stops, converged, once <see cref="StitchSettings.Patience"/> checks after warm-up brought no significant
+    /// training stops, converged, once <see cref="StitchSettings.Patience"/> epochs of checks after warm-up brought no significant
     /// gain in the per-image MSE (<see cref="StitchGroupTrainer.SignificantlyLower"/>). Without one it runs to the cap.
     /// </summary>
     public static CopyOutcome Train(Stitch stitch, ActivationSource input, ActivationSource target,

@@ -62,7 +62,7 @@ public static partial class ReportWriter
         L($"| provenance id | `{provenance.Id}` (the `provenance_id` of every results.csv row, and each sweep.json's provenance) |");
         L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
         L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on the training images only (the held-out images choose stitch weights, so the frozen networks never fit them), {options.Model.RandomInit.Name()} initialization; seeds {string.Join(", ", options.SenderSeeds)} (senders) and {string.Join(", ", options.ReceiverSeeds)} (receivers), paired by position |");
-        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer.Name()} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, and a stitch stops, converged, after {stitch.Patience} checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs; {stitch.Precision.Name()} precision; test split used once |");
+        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer.Name()} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, and a stitch stops after {F(stitch.Patience)} epochs of checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs; {stitch.Precision.Name()} precision; test split used once |");
         L($"| copy stitches | trained on the copying task (MSE to the receiver's own activations at the replaced layer) from PyTorch's default init, same optimizer and schedule, stopped by the same held-out rule on the held-out MSE |");
         L($"| least-squares stitches | exact normal equations over the training split: the copying task's optimum, and (with the fit's images covering the split) the task stitches' starting point |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
@@ -177,8 +177,10 @@ public static partial class ReportWriter
     {
         L(Sections[5]);
         L();
-        L("Linear probe: the sender layer's average-pooled features through a trained linear readout (what any linear readout of");
-        L("the sender reaches; a stitch into a head-only column is one). Pixel baseline: a stitch of the same kind from the raw pixels");
+        L("Linear probe: the sender layer's average-pooled features (C per image) through a trained linear readout; in a head-only");
+        L("column (where a stitch plus the head is itself a linear readout of the sender) the probe reads the same k²·C block-averaged");
+        L("features as the stitch (a k x k, stride-k conv to the classes, then pooling), so stitch and probe there are equal readouts");
+        L("and their difference is what the receiver's fixed classifier adds or costs. Pixel baseline: a stitch of the same kind from the raw pixels");
         L("into the receiver layer, started from least squares and trained like every stitch. Penalty: the receiver's own test");
         L("accuracy minus the stitched accuracy. Trained receivers:");
         L();
@@ -190,9 +192,13 @@ public static partial class ReportWriter
         L();
         var all = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained)).ToList();
         var beatsPixels = all.Count(r => r.TaskAccuracy > r.PixelBaselineAccuracy);
+        var headOnlyLayers = outcomes.SelectMany(o => CellMatrix.HeadOnlyColumns(o.Plan.Pairs[0]).Select(l => (o.Experiment.Name, l))).ToHashSet();
+        var headOnly = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained).Where(r => headOnlyLayers.Contains((o.Experiment.Name, r.ReceiverLayer)))).ToList();
         var beatsProbe = all.Count(r => r.TaskAccuracy > r.ProbeAccuracy);
         L($"Over all {all.Count} trained->trained cells: {beatsPixels} stitched networks beat the pixel baseline of their receiver layer");
         L($"(the sender contributes more than raw pixels through the same stitch), {beatsProbe} beat the linear probe of their sender layer");
+        L($"({headOnly.Count(r => r.TaskAccuracy > r.ProbeAccuracy)} of the {headOnly.Count} head-only cells beat the probe that reads their own k²·C features, mean");
+        L($"task - probe there {Pts(headOnly.Select(r => r.TaskAccuracy - r.ProbeAccuracy).DefaultIfEmpty(double.NaN).Average())});");
         L($"(the receiver's suffix adds to a linear readout); mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
         L();
     }
@@ -328,17 +334,19 @@ public static partial class ReportWriter
     {
         L(Sections[2]);
         L();
-        L("Every stitch runs until the held-out stopping rule calls it converged or it reaches the cap; a stitch at the cap is still");
-        L("improving, so its cell may under-state similarity. Epochs are counted in passes over the training split:");
+        L("Which rule ended each task stitch (`stop_reason` in results.csv): `unchecked` ran to the cap by design (patience 0, the");
+        L("report's recipe: the best held-out check of the whole run is kept, so the number is the long-run accuracy), `converged` and");
+        L("`no-gain` were stopped by the held-out rule (after a gain, or with nothing ever beating the start), `cap` was still improving at");
+        L("the cap. Epochs are counted in passes over the training split:");
         L();
-        L("| experiment | stitches | task: converged | task: at the cap | task epochs mean / max | copy: converged | copy epochs mean / max |");
+        L("| experiment | stitches | task stop reasons | task: stopped by the rule | task epochs mean / max | copy: converged | copy epochs mean / max |");
         L("|---|---|---|---|---|---|---|");
         foreach (var o in outcomes)
         {
             var cap = o.Plan.Spec.Stitch.Epochs;
-            var atCap = o.Results.Count(r => !r.Converged);
+            var reasons = string.Join(", ", o.Results.GroupBy(r => r.Stop).OrderBy(g => g.Key).Select(g => $"{g.Key.Name()} {g.Count()}"));
             var copies = o.Analyses.Where(r => !double.IsNaN(r.CopyEpochs)).ToList();
-            L($"| `{o.Experiment.Name}` | {o.Results.Count} | {o.Results.Count(r => r.Converged)} | {atCap} ({P(o.Results.Count == 0 ? double.NaN : atCap / (double)o.Results.Count)}) | " +
+            L($"| `{o.Experiment.Name}` | {o.Results.Count} | {reasons} | {o.Results.Count(r => r.Converged)} | " +
               $"{F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(o.Results.Select(r => r.Epochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} (cap {cap}) | " +
               $"{copies.Count(r => r.CopyConverged == true)} of {copies.Count} | {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Average(), "0.0")} / {F(copies.Select(r => r.CopyEpochs).DefaultIfEmpty(double.NaN).Max(), "0.0")} |");
         }

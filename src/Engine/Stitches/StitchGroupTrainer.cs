@@ -13,7 +13,7 @@ namespace Stitching.Engine.Stitches;
 /// (per-sample), every stitch has its own optimizer and sees the same batches, so each trains exactly as it would
 /// alone. The schedule, held-out checks, best weights and stopping rule are <see cref="TrainingLoop"/>'s: the held-out
 /// split is checked <see cref="StitchSettings.EvalsPerEpoch"/> times per epoch; each stitch keeps the weights with the
-/// lowest held-out loss and stops, converged, once <see cref="StitchSettings.Patience"/> checks after warm-up brought no
+/// lowest held-out loss and stops, converged, once <see cref="StitchSettings.Patience"/> epochs of checks after warm-up brought no
 /// significant gain (<see cref="SignificantlyLower"/>); a stitch still improving at <see cref="StitchSettings.Epochs"/>
 /// stops there unconverged. Every check is kept as the stitch's curve.
 /// </summary>
@@ -55,7 +55,7 @@ public static class StitchGroupTrainer
 
         // The held-out split chose the weights; the test set is used once, here.
         var test = Evaluate(members, Enumerable.Range(0, members.Count).ToList(), m => m.Test, testLabels, suffix, evalRows);
-        return test.Zip(result.Members, (e, o) => new StitchOutcome(e.Accuracy, e.Loss, o.Epochs, o.Best?.Accuracy ?? double.NaN, o.Converged, o.Curve))
+        return test.Zip(result.Members, (e, o) => new StitchOutcome(e.Accuracy, e.Loss, o.Epochs, o.Best?.Accuracy ?? double.NaN, o.Converged, o.Curve, o.Stop))
             .ToList();
     }
 

@@ -156,29 +156,10 @@ public sealed class StitchEngine : IDisposable
         // A stitch's conv runs in its sender's layout (its input's): each stitch shape checked there before it trains.
         foreach (var byLayout in tasks.GroupBy(t => Model(t.Sender, cancellationToken).Model.Layout))
             Kernels.KernelGuard.Ensure(Kernels.KernelCheckPlan.For([], byLayout.Select(t => t.Shape), [byLayout.Key], []) with { LayoutFallback = false }, _device, _logger);
-        foreach (var task in tasks)
-        {
-            var stitch = Stitch.Create(task.Shape, StableSeed(task.Id));
-            stitch.to(_device);
-            members.Add(new StitchMember(stitch,
-                Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, cancellationToken),
-                _data.HoldoutImages.shape[0] > 0 ? Activations(task.Sender, task.SenderLayer, "holdout", _data.HoldoutImages, cancellationToken) : null,
-                Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, cancellationToken)));
-        }
+        foreach (var task in tasks) members.Add(Member(task, cancellationToken));
 
         var prepared = clock.Elapsed;
-        if (settings.Init == StitchInit.LeastSquares)
-        {
-            // The receiver's own activations are read once, for the fit's images only, so they bypass the cache.
-            var n = _data.TrainImages.shape[0];
-            var fitImages = settings.InitImages > 0 ? Math.Min(settings.InitImages, n) : n;
-            using var target = ActivationSource.Cached(x => receiver.ForwardPrefix(x.to(_dtype), j), _data.TrainImages.slice(0, 0, fitImages, 1), _dtype);
-            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, (int)fitImages);
-        }
-        else if (settings.Init == StitchInit.Identity)
-            foreach (var m in members) m.Stitch.SetIdentity();
-        else if (settings.Init != StitchInit.Default)
-            throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares, identity (same-shape layers only) or default.");
+        Initialize(members, receiver, j, settings);
 
         var initialized = clock.Elapsed;
         Tensor Suffix(Tensor h) => receiver.ForwardSuffix(h.to(_dtype), j);
@@ -206,10 +187,53 @@ public sealed class StitchEngine : IDisposable
             t.Variant.Name(), t.Sender.Arch, t.SenderLayer, t.Receiver.Arch, t.ReceiverLayer, t.Shape.KindName, t.Shape.Parameters,
             Math.Round(outcomes[k].Epochs, 3), (int)_data.TrainImages.shape[0], outcomes[k].Accuracy, outcomes[k].Loss, seconds,
             t.Sender.Seed, t.Receiver.Seed, t.StitchSeed, device, Hardware, precision,
-            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: j == receiver.Layers.Count - 1,
+            PairLayout(Model(t.Sender, cancellationToken).Model.Layout, receiver.Layout), outcomes[k].Converged, HeadOnly: IsHeadOnly(receiver, j),
             TestImages: testImages, AccuracyLow: Interval(k).Low, AccuracyHigh: Interval(k).High, Curve: TrainingCurve.Thin(outcomes[k].Curve),
-            ProvenanceId: Provenance.Id),
+            ProvenanceId: Provenance.Id, Stop: outcomes[k].Stop),
             members[k].Stitch)).ToList();
+    }
+
+    /// <summary>Whether only pooling and the classifier follow the receiver's layer <paramref name="j"/> (results' head_only; the probe's readout).</summary>
+    public static bool IsHeadOnly(ResNet receiver, int j) => j == receiver.Layers.Count - 1;
+
+    /// <summary>A task's stitch at PyTorch's init (seeded by the task's id) with its sender's activations on each split.</summary>
+    private StitchMember Member(StitchTask task, CancellationToken cancellationToken)
+    {
+        var stitch = Stitch.Create(task.Shape, StableSeed(task.Id));
+        stitch.to(_device);
+        return new StitchMember(stitch,
+            Activations(task.Sender, task.SenderLayer, "train", _data.TrainImages, cancellationToken),
+            _data.HoldoutImages.shape[0] > 0 ? Activations(task.Sender, task.SenderLayer, "holdout", _data.HoldoutImages, cancellationToken) : null,
+            Activations(task.Sender, task.SenderLayer, "test", _data.TestImages, cancellationToken));
+    }
+
+    /// <summary>
+    /// The stitch <see cref="TrainGroup"/> starts <paramref name="task"/> from under <paramref name="settings"/>' init, before any
+    /// step: the copying experiment measures how far training moved a stitch from it, and trains placebos from it.
+    /// </summary>
+    public Stitch InitialStitch(StitchTask task, StitchSettings settings, CancellationToken cancellationToken = default)
+    {
+        var receiver = Model(task.Receiver, cancellationToken).Model;
+        var member = Member(task, cancellationToken);
+        Initialize([member], receiver, receiver.LayerIndex(task.ReceiverLayer), settings);
+        return member.Stitch;
+    }
+
+    // The one place a task stitch's start is set: least squares to the receiver's own activations, identity, or PyTorch's init.
+    private void Initialize(IReadOnlyList<StitchMember> members, ResNet receiver, int j, StitchSettings settings)
+    {
+        if (settings.Init == StitchInit.LeastSquares)
+        {
+            // The receiver's own activations are read once, for the fit's images only, so they bypass the cache.
+            var n = _data.TrainImages.shape[0];
+            var fitImages = settings.InitImages > 0 ? Math.Min(settings.InitImages, n) : n;
+            using var target = ActivationSource.Cached(x => receiver.ForwardPrefix(x.to(_dtype), j), _data.TrainImages.slice(0, 0, fitImages, 1), _dtype);
+            foreach (var m in members) StitchInitializer.FitLeastSquares(m.Stitch, m.Train, target, settings.Ridge, (int)fitImages);
+        }
+        else if (settings.Init == StitchInit.Identity)
+            foreach (var m in members) m.Stitch.SetIdentity();
+        else if (settings.Init != StitchInit.Default)
+            throw new ArgumentException($"Unknown stitch init '{settings.Init}'. Use least-squares, identity (same-shape layers only) or default.");
     }
 
     /// <summary>A model's output at a layer on one split, cached when the budget allows.</summary>

@@ -12,16 +12,38 @@ namespace Stitching.Engine.Training;
 /// modules on the same seeded batches (a CPU generator shuffles each epoch: the same order on CPU and CUDA), each with
 /// its own optimizer, the learning rate following <see cref="LearningRateSchedule"/> per step; one dispose scope per step.
 /// With a held-out split (<see cref="LoopSettings.EvalsPerEpoch"/> &gt; 0 and a held-out scorer) each active member is
-/// checked that many times per epoch (and, with <see cref="LoopSettings.CheckAtStart"/>, before the first step); with
+/// checked exactly that many times per epoch, evenly spaced, the last at the epoch's end (every step when an epoch has fewer
+/// steps; <see cref="ChecksPerEpoch"/>), and, with <see cref="LoopSettings.CheckAtStart"/>, before the first step; with
 /// <see cref="LoopSettings.KeepBest"/> it keeps the weights of its lowest held-out loss, loaded back at the end; with
-/// <see cref="LoopSettings.Patience"/> &gt; 0 it stops, converged, once that many checks after warm-up brought no
-/// significant gain (<see cref="StitchGroupTrainer.SignificantlyLower"/> on the per-image held-out losses). A member still
-/// improving at <see cref="LoopSettings.Epochs"/> stops there unconverged. What differs between callers is the batch's loss
+/// <see cref="LoopSettings.Patience"/> &gt; 0 (in epochs) it stops once that many epochs of checks after warm-up brought no
+/// significant gain (<see cref="StitchGroupTrainer.SignificantlyLower"/> on the per-image held-out losses): converged when some
+/// check had beaten the start, no-gain when none had (<see cref="StopReason"/>). A member still improving at
+/// <see cref="LoopSettings.Epochs"/> stops there at the cap. What differs between callers is the batch's loss
 /// (<c>batchLoss</c>), the optimizer (<c>createOptimizer</c>) and the held-out scorer (<c>holdout</c>).
 /// </summary>
 public static class TrainingLoop
 {
     public static long StepsPerEpoch(long examples, int batchSize) => (examples + batchSize - 1) / batchSize;
+
+    /// <summary>Held-out checks an epoch of <paramref name="stepsPerEpoch"/> steps gets: the asked number, at most one per step.</summary>
+    public static long ChecksPerEpoch(long stepsPerEpoch, int evalsPerEpoch) => Math.Min(stepsPerEpoch, Math.Max(0, evalsPerEpoch));
+
+    /// <summary>
+    /// Whether a check follows the step that brings the run to <paramref name="stepsDone"/> steps: the epoch's checks at the
+    /// steps where floor(position x checks / steps) goes up, so an epoch gets exactly <see cref="ChecksPerEpoch"/>, evenly
+    /// spaced, the last at its end. (Before issue 23 a check came every max(1, steps / evals) steps: 6 an epoch, not 4, at 6 steps.)
+    /// </summary>
+    public static bool IsCheckStep(long stepsDone, long stepsPerEpoch, int evalsPerEpoch)
+    {
+        var checks = ChecksPerEpoch(stepsPerEpoch, evalsPerEpoch);
+        if (checks == 0 || stepsDone <= 0) return false;
+        var position = (stepsDone - 1) % stepsPerEpoch + 1; // 1..stepsPerEpoch
+        return position * checks / stepsPerEpoch > (position - 1) * checks / stepsPerEpoch;
+    }
+
+    /// <summary>Patience in checks: <paramref name="patienceEpochs"/> epochs of checks, at least one check (0: never stop early).</summary>
+    public static int PatienceChecks(double patienceEpochs, long checksPerEpoch) =>
+        patienceEpochs <= 0 || checksPerEpoch == 0 ? 0 : Math.Max(1, (int)Math.Ceiling(patienceEpochs * checksPerEpoch - 1e-9));
 
     /// <param name="modules">The trained modules; each is put in train mode before each of its steps.</param>
     /// <param name="createOptimizer">The optimizer of member k (disposed by the loop).</param>
@@ -46,8 +68,8 @@ public static class TrainingLoop
         var count = modules.Count;
         var stepsPerEpoch = StepsPerEpoch(examples, settings.BatchSize);
         var totalSteps = stepsPerEpoch * settings.Epochs;
-        var checkEvery = Math.Max(1, stepsPerEpoch / Math.Max(1, settings.EvalsPerEpoch));
         var useHoldout = settings.EvalsPerEpoch > 0 && holdout is not null;
+        var patienceChecks = PatienceChecks(settings.Patience, ChecksPerEpoch(stepsPerEpoch, settings.EvalsPerEpoch));
         var optimizers = new List<optim.Optimizer>(count);
         using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
         // Another run's file (other members, settings or data) is never resumed from.
@@ -74,8 +96,8 @@ public static class TrainingLoop
             }
             // Warm-up ramps the learning rate from 0, so its flat start is no plateau: patience counts from the first check after it.
             if (stepsDone >= settings.WarmupSteps) st.FirstCheckAfterWarmup ??= st.Check;
-            if (settings.Patience > 0 && st.FirstCheckAfterWarmup is { } start)
-                foreach (var k in active.Where(k => reference[k].Losses is not null && st.Check - Math.Max(reference[k].Check, start) >= settings.Patience).ToList())
+            if (patienceChecks > 0 && st.FirstCheckAfterWarmup is { } start)
+                foreach (var k in active.Where(k => reference[k].Losses is not null && st.Check - Math.Max(reference[k].Check, start) >= patienceChecks).ToList())
                 {
                     st.Converged[k] = true;
                     active.Remove(k);
@@ -127,7 +149,7 @@ public static class TrainingLoop
                         seen += idx.shape[0];
                     }
                     foreach (var k in state.Active) optimizers[k].step();
-                    if ((state.Step + 1) % checkEvery == 0) CheckHoldout(state.Step + 1);
+                    if (IsCheckStep(state.Step + 1, stepsPerEpoch, settings.EvalsPerEpoch)) CheckHoldout(state.Step + 1);
                 }
                 state.TrainLoss = anyLoss ? lossSum.item<double>() / seen : double.NaN; // host sync, once per epoch
                 // Wrong must be loud: a NaN or Inf loss or weight ends the run here, named, instead of training on into a result row.
@@ -145,12 +167,14 @@ public static class TrainingLoop
                 }
                 onEpoch?.Invoke(epoch, state.TrainLoss);
             }
-            if (state.Active.Count > 0 && state.Step % checkEvery != 0) CheckHoldout(state.Step);
+            if (state.Active.Count > 0 && !IsCheckStep(state.Step, stepsPerEpoch, settings.EvalsPerEpoch)) CheckHoldout(state.Step);
 
             for (var k = 0; k < count; k++)
                 if (state.Best[k].Weights is { } w) modules[k].load_state_dict(w);
             return new LoopResult(Enumerable.Range(0, count)
-                .Select(k => new LoopOutcome((double)state.StepsRun[k] / stepsPerEpoch, state.Converged[k], state.Best[k].Score, state.Curves[k])).ToList(),
+                .Select(k => new LoopOutcome((double)state.StepsRun[k] / stepsPerEpoch, state.Converged[k], state.Best[k].Score, state.Curves[k],
+                    Stop: !state.Converged[k] ? (useHoldout && patienceChecks > 0 ? StopReason.Cap : StopReason.Unchecked)
+                        : state.Reference[k].Check == 0 ? StopReason.NoGain : StopReason.Converged)).ToList(),
                 state.TrainLoss, resumedAt);
         }
         finally
@@ -169,15 +193,16 @@ public static class TrainingLoop
 /// <summary>
 /// How <see cref="TrainingLoop"/> schedules and stops: epochs (the cap), batch size, peak learning rate and warm-up steps
 /// of the warm-up-then-cosine schedule; held-out checks per epoch (0: none, the last weights are kept), whether to check
-/// the initialization too, whether to keep the best checked weights, and the stopping rule (patience in checks, 0: never
-/// stop early; the gain needed in standard errors).
+/// the initialization too, whether to keep the best checked weights, and the stopping rule (patience in epochs of checks,
+/// 0: never stop early; the gain needed in standard errors).
 /// </summary>
 public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate, long WarmupSteps)
 {
     public int EvalsPerEpoch { get; init; }
     public bool CheckAtStart { get; init; } = true;
     public bool KeepBest { get; init; } = true;
-    public int Patience { get; init; }
+    /// <summary>Epochs of held-out checks after warm-up without a significant gain that stop a member (0: never).</summary>
+    public double Patience { get; init; }
     public double MinGainStandardErrors { get; init; } = 2;
     /// <summary>What is trained ("resnet18 seed 0", "stitches into resnet18 layer 2.1"), for the error a NaN raises.</summary>
     public string Subject { get; init; } = "training";
@@ -196,8 +221,12 @@ public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate
 /// <summary>One held-out check of one member: mean loss, accuracy (NaN where there is none) and per-example losses (for the stopping rule; null: never stops).</summary>
 public sealed record HoldoutScore(double Loss, double Accuracy, float[]? PerExample);
 
-/// <summary>Epochs run (fractional when stopped mid-epoch), whether the stopping rule ended it, the kept (best) held-out check (null: none), every check in order.</summary>
-public sealed record LoopOutcome(double Epochs, bool Converged, HoldoutScore? Best, IReadOnlyList<CurvePoint> Curve);
+/// <summary>
+/// Epochs run (fractional when stopped mid-epoch), whether the stopping rule ended it, the kept (best) held-out check (null:
+/// none), every check in order, and which rule ended it (<see cref="StopReason"/>; no-gain: no check ever beat the first one,
+/// check 0, which is the initialization with <see cref="LoopSettings.CheckAtStart"/>).
+/// </summary>
+public sealed record LoopOutcome(double Epochs, bool Converged, HoldoutScore? Best, IReadOnlyList<CurvePoint> Curve, StopReason Stop = StopReason.Unrecorded);
 
 /// <summary>
 /// Each member's outcome, the mean train loss of the last epoch run (over the batches it ran; NaN if no batch gave one),

@@ -84,8 +84,8 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights. 0: no checks, the last weights are kept.")]
         public int? EvalsPerEpoch { get; init; }
 
-        [CommandOption("--patience <N>"), Description("A stitch has converged and stops after N held-out checks past warm-up without a significant gain (--min-gain-se); default 4; 0: never stop early, run to --epochs.")]
-        public int? Patience { get; init; }
+        [CommandOption("--patience <EPOCHS>"), Description("In epochs: a stitch stops after this many epochs of held-out checks past warm-up without a significant gain (--min-gain-se); results.csv's stop_reason says converged, no-gain (nothing beat the start) or cap; default 2; 0: never stop early, run to --epochs.")]
+        public double? Patience { get; init; }
 
         [CommandOption("--min-gain-se <Z>"), Description("A held-out check counts as a gain when its per-image loss is lower than at the last gain by more than Z standard errors of the paired difference (default 2).")]
         public double? MinGainStandardErrors { get; init; }

@@ -51,6 +51,58 @@ public sealed class ConvergenceTests : IDisposable
         Assert.Equal(1, capped.Epochs, 3);
     }
 
+    [Theory]
+    [InlineData(6, 4, 4)]   // the report's 1,350 images in batches of 256: 4 checks, not the 6 a check every max(1, 6 / 4) steps made
+    [InlineData(3, 4, 3)]   // fewer steps than asked: one check per step
+    [InlineData(40, 4, 4)]
+    public void Checks_come_exactly_the_asked_number_of_times_an_epoch_the_last_at_its_end(long stepsPerEpoch, int evals, int expected)
+    {
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            var steps = Enumerable.Range(1, (int)stepsPerEpoch).Select(p => epoch * stepsPerEpoch + p).ToList();
+            Assert.Equal(expected, steps.Count(s => TrainingLoop.IsCheckStep(s, stepsPerEpoch, evals)));
+            Assert.True(TrainingLoop.IsCheckStep(steps[^1], stepsPerEpoch, evals), "the last step of an epoch is checked");
+        }
+        Assert.False(TrainingLoop.IsCheckStep(5, stepsPerEpoch, 0));
+    }
+
+    [Fact]
+    public void Patience_is_counted_in_epochs_of_checks_whatever_an_epoch_holds()
+    {
+        Assert.Equal(8, TrainingLoop.PatienceChecks(2, TrainingLoop.ChecksPerEpoch(6, 4)));
+        Assert.Equal(6, TrainingLoop.PatienceChecks(2, TrainingLoop.ChecksPerEpoch(3, 4)));
+        Assert.Equal(2, TrainingLoop.PatienceChecks(0.5, 4));
+        Assert.Equal(1, TrainingLoop.PatienceChecks(0.1, 4));
+        Assert.Equal(0, TrainingLoop.PatienceChecks(0, 4));
+        Assert.Equal(0, TrainingLoop.PatienceChecks(2, 0));
+    }
+
+    [Fact]
+    public void The_stop_reason_says_which_rule_ended_each_stitch()
+    {
+        // Given one stitch with room to train, and the same stitch with no learning rate (nothing can beat its start)
+        var (engine, task, recipe) = Setup();
+        using var _ = engine;
+
+        // When it trains freely, to a low cap, unchecked, and frozen at its start
+        var free = engine.TrainGroup([task], recipe with { Epochs = 200 })[0].Result;
+        var capped = engine.TrainGroup([task], recipe with { Epochs = 1, Patience = 1000 })[0].Result;
+        var unchecked_ = engine.TrainGroup([task], recipe with { Epochs = 1, EvalsPerEpoch = 0, Patience = 0 })[0].Result;
+        var frozen = engine.TrainGroup([task], recipe with { Epochs = 10, LearningRate = 0, Patience = 1 })[0].Result;
+
+        // Then each row says which rule decided, and results.csv keeps it
+        Assert.Equal(StopReason.Converged, free.Stop);
+        Assert.Equal(StopReason.Cap, capped.Stop);
+        Assert.Equal(StopReason.Unchecked, unchecked_.Stop);
+        Assert.Equal(StopReason.NoGain, frozen.Stop);
+        Assert.True(frozen.Converged, "the rule fired");
+        Assert.InRange(frozen.Epochs, 1, 3);
+        var csv = new StringWriter();
+        ResultsCsv.Write(csv, [free, capped, unchecked_, frozen]);
+        Assert.Equal([StopReason.Converged, StopReason.Cap, StopReason.Unchecked, StopReason.NoGain],
+            ResultsCsv.Read(new StringReader(csv.ToString())).Select(r => r.Stop));
+    }
+
     [Fact]
     public void A_trained_stitch_records_its_held_out_curve_from_the_initialization_to_where_it_stopped()
     {

@@ -27,8 +27,17 @@ public class ResultsCsvTests
 
         Assert.Equal(
             "variant,sender_arch,sender_layer,receiver_arch,receiver_layer,stitch_kind,stitch_params,epochs,train_images,accuracy,loss,seconds," +
-            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout,converged,head_only,test_images,accuracy_low,accuracy_high,provenance_id",
+            "sender_seed,receiver_seed,stitch_seed,device,hardware,precision,layout,converged,head_only,test_images,accuracy_low,accuracy_high,provenance_id,stop_reason",
             header);
+    }
+
+    [Fact]
+    public void The_stop_reason_round_trips_and_a_file_without_it_reads_as_unrecorded()
+    {
+        var row = new StitchResult("trained->trained", "resnet18", "stem", "resnet18", "1.0", "conv1x1", 272, 2, 1000, 0.5, 1.2, 3, Converged: true, Stop: StopReason.NoGain);
+        Assert.Equal(StopReason.NoGain, ResultsCsv.Read(new StringReader(WriteToString([row]))).Single().Stop);
+        var old = WriteToString([row]).Replace(",stop_reason", "", StringComparison.Ordinal).Replace(",no-gain", "", StringComparison.Ordinal);
+        Assert.Equal(StopReason.Unrecorded, ResultsCsv.Read(new StringReader(old)).Single().Stop);
     }
 
     [Fact]
