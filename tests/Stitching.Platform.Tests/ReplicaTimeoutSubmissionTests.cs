@@ -92,7 +92,7 @@ public sealed class ReplicaTimeoutSubmissionTests
             Assert.Equal(422, refused.Status);
             Assert.Contains("problem+json", refused.ContentType);
             var detail = refused.Json.GetProperty("detail").GetString()!;
-            Assert.Contains("Model job resnet1-1-1-1-w16", detail);
+            Assert.Contains($"Model job resnet1-1-1-1-w{new SweepSpec().Width}", detail); // Specs.Small leaves the width at its default
             Assert.Contains("200 epochs", detail);
             Assert.Contains("one job may take 2 s, 50% of the runner's 4 s replica timeout", detail);
             Assert.Equal(estimated, refused.Json.GetProperty("estimatedSeconds").GetDouble());
