@@ -22,7 +22,10 @@ public sealed class BenchCommandTests : IDisposable
         var root = doc.RootElement;
         Assert.Equal(4, root.GetProperty("stitches").GetInt32());
         Assert.True(root.GetProperty("peakGflopsFp32").GetDouble() > 0);
-        Assert.True(root.GetProperty("peakGflopsBf16").GetDouble() > 0);
+        // bf16's peak is measured exactly where the engine may use bf16 (chosen by measurement on this CPU, which a
+        // loaded machine can tip to fp32), and reported as null elsewhere, never as a number it did not measure
+        if (root.GetProperty("nativeBf16").GetBoolean()) Assert.True(root.GetProperty("peakGflopsBf16").GetDouble() > 0);
+        else Assert.Equal(JsonValueKind.Null, root.GetProperty("peakGflopsBf16").ValueKind);
         Assert.True(root.GetProperty("speedup").GetDouble() > 0);
         var flops = root.GetProperty("flops");
         Assert.True(flops.GetProperty("prefixOptimized").GetDouble() < flops.GetProperty("prefixBaseline").GetDouble());
