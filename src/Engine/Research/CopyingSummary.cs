@@ -156,8 +156,27 @@ public static class CopyingSummary
                 : "Cannot tell whether the start changes how near the LS copy a stitch ends") + $" (log10 ratio {Interval(startDependence)}).",
             $"Placebo (the recipe with no task gradient, same steps): it moves a stitch {Interval(placeboLs)} times as far as task training does from the least-squares start, " +
             $"{Interval(placeboDefault)} from PyTorch's init" + (placeboLs.Above(0.5) ? "; the recipe alone explains much of the move away from the LS start." : "."),
-            $"Functionally, task stitches agree with the receiver's own predictions {Interval(agreement)} more often than the LS copy (fraction of test images).",
+            (agreement.Above(0) ? "Functionally, task stitches agree with the receiver's own predictions more often than the LS copy does"
+                : agreement.Below(0) ? "Functionally, task stitches agree with the receiver's own predictions less often than the LS copy does"
+                : "Functionally, cannot tell whether task stitches agree with the receiver's own predictions more or less often than the LS copy does") +
+            $" (task - LS copy, fraction of test images: {Interval(agreement)}).",
         ];
+    }
+
+    /// <summary>
+    /// Writes the experiment's folder: <see cref="RowsFile"/>, <see cref="DistancesFile"/> and <see cref="MarkdownFile"/> (the
+    /// command, where and on what it ran, then the answer). Used by the <c>copying</c> command and by the findings report.
+    /// </summary>
+    public static void WriteFolder(string directory, CopyingOptions options, IReadOnlyList<CopyingRow> rows, IReadOnlyList<CopyingDistance> distances,
+        TimeSpan elapsed, string hardware, int threads, string precision, Provenance provenance)
+    {
+        Directory.CreateDirectory(directory);
+        WriteRows(Path.Combine(directory, RowsFile), rows);
+        WriteDistances(Path.Combine(directory, DistancesFile), distances);
+        var header = $"```\n{options.Command}\n```\n\nRun {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC in {elapsed:hh\\:mm\\:ss} on {hardware} " +
+                     $"({threads} threads), {precision}, commit `{provenance.Commit}`{(provenance.Dirty ? " (uncommitted changes)" : "")}, " +
+                     $"TorchSharp {provenance.TorchSharp}, provenance `{provenance.Id}`.";
+        AtomicFile.Write(Path.Combine(directory, MarkdownFile), w => w.Write(Markdown(options, rows, distances, header)));
     }
 
     public static void WriteRows(string path, IEnumerable<CopyingRow> rows) => AtomicFile.Write(path, w =>

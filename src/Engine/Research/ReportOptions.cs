@@ -24,8 +24,11 @@ public sealed record ReportOptions
     public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
     /// <summary>Most epochs per stitch (task, copy, pixel baseline, linear probe): a cap, the stopping rule ends each stitch.</summary>
     public int StitchEpochs { get; init; } = new StitchSettings().Epochs;
-    /// <summary>Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, ....</summary>
-    public int SeedPairs { get; init; } = 3;
+    /// <summary>
+    /// Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, .... Five, so
+    /// that a pair-level t test has 4 degrees of freedom (the pattern design's minimum, docs/research.md).
+    /// </summary>
+    public int SeedPairs { get; init; } = 5;
     public int CkaImages { get; init; } = 500;
     /// <summary>Tiny settings for tests: two layers per network, CKA on 100 images.</summary>
     public bool Quick { get; init; }
@@ -41,6 +44,27 @@ public sealed record ReportOptions
     public StitchSettings Stitch => new() { Epochs = StitchEpochs, Patience = 0 };
 
     public TrainSettings Model => new() { Epochs = ModelEpochs, RandomInit = RandomInit };
+
+    /// <summary>
+    /// The copying experiment the report runs last (section 4, <see cref="CopyingExperiment"/>): ResNet(1,1,1,1) into another
+    /// trained ResNet(1,1,1,1) (the identity is a possible start on the diagonal), as many network pairs as the report's shapes
+    /// experiment, its data, widths and stitch cap, the experiment's own fp32 recipe with the held-out rule (2 epochs' patience)
+    /// for time. Quick: one pair, one cell, two stitch seeds, one lambda.
+    /// </summary>
+    public CopyingOptions Copying
+    {
+        get
+        {
+            var d = new CopyingOptions();
+            var copying = d with
+            {
+                Dataset = Dataset, Width = Width, TrainLimit = TrainLimit, TestLimit = TestLimit, ModelEpochs = ModelEpochs, Pairs = SeedPairs,
+                Cells = [("2.0", "2.0"), ("3.0", "3.0"), ("3.0", "2.0")], TradeOffCells = [0, 2],
+                Stitch = d.Stitch with { Epochs = StitchEpochs }, AllowChanceModels = Quick, Command = Command,
+            };
+            return Quick ? copying with { Cells = [("2.0", "2.0")], TradeOffCells = [0], StitchSeeds = [0, 1], Lambdas = [1] } : copying;
+        }
+    }
 
     public IReadOnlyList<int> SenderSeeds => Enumerable.Range(0, SeedPairs).Select(k => 2 * k).ToList();
     public IReadOnlyList<int> ReceiverSeeds => Enumerable.Range(0, SeedPairs).Select(k => 2 * k + 1).ToList();

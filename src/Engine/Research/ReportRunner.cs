@@ -17,9 +17,12 @@ public sealed record ExperimentOutcome(
     ReportExperiment Experiment, SweepPlan Plan, IReadOnlyList<StitchResult> Results, IReadOnlyList<AnalysisResult> Analyses,
     IReadOnlyList<ModelResult> Models, string Directory, TimeSpan Elapsed);
 
+/// <summary>The copying experiment's rows and pairwise distances (section 4), in the report's <see cref="Directory"/>.</summary>
+public sealed record CopyingOutcome(CopyingOptions Options, IReadOnlyList<CopyingRow> Rows, IReadOnlyList<CopyingDistance> Distances, string Directory, TimeSpan Elapsed);
+
 /// <summary>
 /// Runs the report's experiments (<see cref="ReportOptions.Experiments"/>) into one folder, a sweep output folder per
-/// experiment, and writes report.md beside them (<see cref="ReportWriter"/>).
+/// experiment, then the copying experiment (<see cref="ReportOptions.Copying"/>) into copying/, and writes report.md beside them (<see cref="ReportWriter"/>).
 /// </summary>
 public sealed class ReportRunner(SweepData data, ModelRepository models, Device device, ILoggerFactory? loggers = null)
 {
@@ -47,9 +50,27 @@ public sealed class ReportRunner(SweepData data, ModelRepository models, Device 
                 ModelsCsv.ReadFile(Path.Combine(dir, SweepOutputs.ModelsFile)), experiment.Name, clock.Elapsed));
             _logger.LogInformation("  {Experiment} done in {Elapsed}", experiment.Name, clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture));
         }
+        var copying = RunCopying(options, outDirectory, provenance, cancellationToken);
         var path = Path.Combine(outDirectory, ReportFile);
-        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, total.Elapsed, provenance)));
+        AtomicFile.Write(path, w => w.Write(ReportWriter.Write(options, data, device, outcomes, copying, total.Elapsed, provenance)));
         _logger.LogInformation("Wrote {Path} in {Elapsed}", path, total.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture));
         return outcomes;
+    }
+
+    public const string CopyingDirectory = "copying";
+
+    private CopyingOutcome RunCopying(ReportOptions options, string outDirectory, Domain.Contracts.Provenance provenance, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var copying = options.Copying;
+        _logger.LogInformation("Experiment {Experiment}: {Pairs} pairs of {Arch}, cells {Cells}", CopyingDirectory, copying.Pairs, copying.Arch,
+            string.Join(", ", copying.Cells.Select(c => $"{c.Sender}->{c.Receiver}")));
+        // Its own engine: the copying recipe is fp32 whatever the report's stitches chose, so no answer depends on a CPU's bf16.
+        using var engine = new StitchEngine(data, models, device, copying.Stitch, 2L << 30, loggers) { RefuseChanceModels = !copying.AllowChanceModels };
+        var (rows, distances) = new CopyingExperiment(engine, loggers?.CreateLogger<CopyingExperiment>()).Run(copying, ct);
+        var dir = Path.Combine(outDirectory, CopyingDirectory);
+        CopyingSummary.WriteFolder(dir, copying, rows, distances, clock.Elapsed, engine.Hardware, get_num_threads(), Precision.Name(engine.ComputeType), provenance);
+        _logger.LogInformation("  {Experiment} done in {Elapsed}", CopyingDirectory, clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture));
+        return new CopyingOutcome(copying, rows, distances, CopyingDirectory, clock.Elapsed);
     }
 }

@@ -93,13 +93,8 @@ public sealed class CopyingCommand : AsyncCommand<CopyingCommand.Settings>
         using var engine = new StitchEngine(run.Data, run.Models, run.Device, options.Stitch, 2L << 30, loggers) { RefuseChanceModels = !options.AllowChanceModels };
         var provenance = engine.Provenance; // before anything is written: the outputs may be tracked files
         var (rows, distances) = new CopyingExperiment(engine, loggers.CreateLogger<CopyingExperiment>()).Run(options, cancellationToken);
-        Directory.CreateDirectory(settings.Out);
-        CopyingSummary.WriteRows(Path.Combine(settings.Out, CopyingSummary.RowsFile), rows);
-        CopyingSummary.WriteDistances(Path.Combine(settings.Out, CopyingSummary.DistancesFile), distances);
-        var header = $"```\n{options.Command}\n```\n\nRun {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC in {clock.Elapsed:hh\\:mm\\:ss} on {engine.Hardware} " +
-                     $"({TorchSharp.torch.get_num_threads()} threads), {Engine.Training.Precision.Name(engine.ComputeType)}, commit `{provenance.Commit}`{(provenance.Dirty ? " (uncommitted changes)" : "")}, " +
-                     $"TorchSharp {provenance.TorchSharp}, provenance `{provenance.Id}`.";
-        AtomicFile.Write(Path.Combine(settings.Out, CopyingSummary.MarkdownFile), w => w.Write(CopyingSummary.Markdown(options, rows, distances, header)));
+        CopyingSummary.WriteFolder(settings.Out, options, rows, distances, clock.Elapsed, engine.Hardware, TorchSharp.torch.get_num_threads(),
+            Engine.Training.Precision.Name(engine.ComputeType), provenance);
         logger.LogInformation("Copying experiment: {Rows} stitches in {Elapsed}; {Path}", rows.Count, clock.Elapsed.ToString(@"mm\:ss", CultureInfo.InvariantCulture),
             Path.Combine(settings.Out, CopyingSummary.MarkdownFile));
         foreach (var line in CopyingSummary.Answer(CopyingSummary.Statistics(rows, distances))) logger.LogInformation("{Line}", line);

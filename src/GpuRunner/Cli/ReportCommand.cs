@@ -36,7 +36,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
         [CommandOption("--stitch-epochs <N>"), Description("Most epochs of every stitch (task, copy, pixel baseline, linear probe); the held-out stopping rule ends each one (default 30, the sweep's cap; quick 2).")]
         public int? StitchEpochs { get; init; }
-        [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 3; quick 1).")]
+        [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 5; quick 1).")]
         public int? SeedPairs { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images for linear CKA (default 500; quick 100).")]
         public int? CkaImages { get; init; }

@@ -33,6 +33,15 @@ public sealed class ReportCommandTests : IDisposable
         Assert.True(figures.Count >= 5, $"only {figures.Count} figures linked"); // the four variants with controls, and per experiment its analysis and representation grids
         Assert.All(figures.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), f => Png.AssertDrawnFile(Path.Combine(outDir, f), minColors: 3, minDrawnFraction: 0.005));
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(outDir, f)) is { Exists: true, Length: > 1000 }, $"missing figure {f}"));
+        // Section 4's answer comes from the copying experiment the same command ran: its rows, distances and page sit in copying/.
+        var copying = Path.Combine(outDir, ReportRunner.CopyingDirectory);
+        var copyingRows = File.ReadAllLines(Path.Combine(copying, CopyingSummary.RowsFile));
+        Assert.Contains(copyingRows.Skip(1), l => l.Contains(",task,least-squares,", StringComparison.Ordinal));
+        Assert.Contains(copyingRows.Skip(1), l => l.Contains(",placebo,", StringComparison.Ordinal));
+        Assert.Contains(copyingRows.Skip(1), l => l.Contains(",ls-copy,", StringComparison.Ordinal));
+        Assert.True(File.ReadAllLines(Path.Combine(copying, CopyingSummary.DistancesFile)).Length > 1);
+        Assert.Contains("placebo move / task move", markdown);
+        Assert.Contains("copying/copying.md", markdown);
         foreach (var experiment in new ReportOptions { Quick = true }.Experiments().Select(e => e.Name))
         {
             var rows = AnalysisCsv.ReadFile(Path.Combine(outDir, experiment, AnalysisCsv.FileName));
