@@ -9,7 +9,7 @@ the stop, so the difference is what stopping early cost. Prints one line per sti
 import csv, os, statistics, sys
 
 def load(path):
-    # A sweep folder or its results.csv itself (docs/report/stopping keeps the files).
+    # A sweep folder or its results.csv itself (docs/measurements/stopping keeps the files).
     rows = csv.DictReader(open(path if path.endswith(".csv") else os.path.join(path, "results.csv")))
     return {(r["variant"], r["sender_layer"], r["receiver_layer"], r["sender_seed"], r["receiver_seed"], r["stitch_seed"]): r for r in rows}
 
