@@ -13,7 +13,7 @@ namespace Stitching.Engine.Research;
 
 /// <summary>
 /// One stitch of the copying experiment, measured on the test split. Kind: "task" (cross-entropy, from <see cref="Start"/>),
-/// "placebo" (the recipe with no task gradient, from the same start, for as many steps as the task stitch ran), "trade-off"
+/// "placebo" (the recipe with no task gradient, from the same start, for as many steps as the task stitch had run at its kept check; its Epochs), "trade-off"
 /// (cross-entropy + <see cref="Lambda"/> x normalized copy MSE, from PyTorch's init) or "ls-copy" (the closed-form
 /// least-squares stitch of the copying task over all training images: its exact optimum). Distances are MSEs of the stitch's
 /// output divided by the variance of the expected representation (the receiver's own activations at the replaced layer):
@@ -106,9 +106,10 @@ public sealed class CopyingExperiment(StitchEngine engine, ILogger<CopyingExperi
                     using var start = engine.InitialStitch(task, settings, ct);
                     Measure(stitch, "task", init.Name(), task.StitchSeed, 0, result.Epochs, result.Stop, start);
                     using var placebo = engine.InitialStitch(task, settings, ct);
-                    var steps = (long)Math.Round(result.Epochs * TrainingLoop.StepsPerEpoch(data.TrainLabels.shape[0], settings.BatchSize));
+                    var kept = KeptEpoch(result.Curve, result.Epochs);
+                    var steps = (long)Math.Round(kept * TrainingLoop.StepsPerEpoch(data.TrainLabels.shape[0], settings.BatchSize));
                     CopyingMeasures.Placebo(placebo, settings, data.TrainLabels.shape[0], steps);
-                    Measure(placebo, "placebo", init.Name(), task.StitchSeed, double.NaN, result.Epochs, StopReason.Unchecked, start);
+                    Measure(placebo, "placebo", init.Name(), task.StitchSeed, double.NaN, kept, StopReason.Unchecked, start);
                     _logger.LogInformation("{Cell} {Pair}: {Start} seed {Seed}: {Accuracy:P1} after {Epochs:F1} epochs ({Stop})",
                         $"{first.SenderLayer}->{first.ReceiverLayer}", $"{first.Sender.Seed}->{first.Receiver.Seed}", init.Name(), task.StitchSeed, result.Accuracy, result.Epochs, result.Stop.Name());
                 }
@@ -137,6 +138,15 @@ public sealed class CopyingExperiment(StitchEngine engine, ILogger<CopyingExperi
             foreach (var (_, _, s) in trained) s.Dispose();
         }
     }
+
+    /// <summary>
+    /// The epoch of the task stitch's kept weights: the held-out check with the lowest loss in its curve (the loop keeps that
+    /// check's weights), so the placebo runs as many steps as produced the weights it is compared with, not the steps the task
+    /// stitch ran after its best check. The stored curve is thinned to <see cref="TrainingCurve.MaxPoints"/> points, so on a
+    /// long run this is the nearest recorded check; without a curve (nothing held out) the epochs run.
+    /// </summary>
+    public static double KeptEpoch(IReadOnlyList<CurvePoint>? curve, double epochsRun) =>
+        curve is { Count: > 0 } ? curve.MinBy(p => p.Loss)!.Epoch : epochsRun;
 
     /// <summary>The receiver's own logits (N, classes) on <paramref name="images"/>, float32.</summary>
     private static Tensor Logits(Models.ResNet receiver, Tensor images, ScalarType dtype, int batchSize = 500)

@@ -86,7 +86,7 @@ public static class CopyingSummary
           string.Join(", ", rows.Select(r => $"{r.SenderSeed}->{r.ReceiverSeed}").Distinct()) + "); cells " +
           string.Join(", ", options.Cells.Select(c => $"{c.Sender}->{c.Receiver}")) + $"; stitch seeds {string.Join(",", options.StitchSeeds)}; recipe: the sweep's " +
           $"(Adam lr {F(options.Stitch.LearningRate)}, weight decay {F(options.Stitch.WeightDecay)}, warm-up then cosine over {options.Stitch.Epochs} epochs, best held-out check kept, " +
-          $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
+          (options.Stitch.Patience == 0 ? "no early stop" : $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks") + $"), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
           "variance of the expected representation (nMSE); every statistic is averaged over a pair's cells and seeds first, then given a 95% t interval over pairs.");
         L();
         L("## The answer");
@@ -154,7 +154,7 @@ public static class CopyingSummary
             (startDependence.Above(0) ? "Where a stitch ends depends on its start: from PyTorch's init it ends farther from the LS copy than from the least-squares start"
                 : startDependence.Below(0) ? "From PyTorch's init a stitch ends nearer the LS copy than from the least-squares start"
                 : "Cannot tell whether the start changes how near the LS copy a stitch ends") + $" (log10 ratio {Interval(startDependence)}).",
-            $"Placebo (the recipe with no task gradient, same steps): it moves a stitch {Interval(placeboLs)} times as far as task training does from the least-squares start, " +
+            $"Placebo (the recipe with no task gradient, for the steps of the task stitch's kept check): it moves a stitch {Interval(placeboLs)} times as far as task training does from the least-squares start, " +
             $"{Interval(placeboDefault)} from PyTorch's init" + (placeboLs.Above(0.5) ? "; the recipe alone explains much of the move away from the LS start." : "."),
             (agreement.Above(0) ? "Functionally, task stitches agree with the receiver's own predictions more often than the LS copy does"
                 : agreement.Below(0) ? "Functionally, task stitches agree with the receiver's own predictions less often than the LS copy does"

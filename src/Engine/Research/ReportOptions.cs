@@ -48,8 +48,8 @@ public sealed record ReportOptions
     /// <summary>
     /// The copying experiment the report runs last (section 4, <see cref="CopyingExperiment"/>): ResNet(1,1,1,1) into another
     /// trained ResNet(1,1,1,1) (the identity is a possible start on the diagonal), as many network pairs as the report's shapes
-    /// experiment, its data, widths and stitch cap, the experiment's own fp32 recipe with the held-out rule (2 epochs' patience)
-    /// for time. Quick: one pair, one cell, two stitch seeds, one lambda.
+    /// experiment, its data, widths and stitch cap, the experiment's own fp32 recipe run to the cap with the best held-out check
+    /// kept, as the report's stitches are (<see cref="Stitch"/>). Quick: one pair, one cell, two stitch seeds, one lambda.
     /// </summary>
     public CopyingOptions Copying
     {
@@ -60,7 +60,7 @@ public sealed record ReportOptions
             {
                 Dataset = Dataset, Width = Width, TrainLimit = TrainLimit, TestLimit = TestLimit, ModelEpochs = ModelEpochs, Pairs = SeedPairs,
                 Cells = [("2.0", "2.0"), ("3.0", "3.0"), ("3.0", "2.0")], TradeOffCells = [0, 2],
-                Stitch = d.Stitch with { Epochs = StitchEpochs }, AllowChanceModels = Quick, Command = Command,
+                Stitch = d.Stitch with { Epochs = StitchEpochs, Patience = 0 }, AllowChanceModels = Quick, Command = Command,
             };
             return Quick ? copying with { Cells = [("2.0", "2.0")], TradeOffCells = [0], StitchSeeds = [0, 1], Lambdas = [1] } : copying;
         }

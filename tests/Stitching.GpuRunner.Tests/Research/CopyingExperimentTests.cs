@@ -1,3 +1,4 @@
+using Stitching.Domain.Results;
 using Stitching.Domain.Contracts;
 using Stitching.Domain.Stitches;
 using Stitching.Domain.Sweeps;
@@ -111,6 +112,13 @@ public sealed class CopyingExperimentTests : IDisposable
             Assert.Equal(0, cell.Single(r => r.Kind == "ls-copy").NmseLsCopy, 9);
             Assert.Equal(starts * 2 * (starts * 2 - 1) / 2, distances.Count(d => (d.SenderSeed, d.SenderLayer, d.ReceiverLayer) == cell.Key));
         }
+        // A placebo runs the steps of its task stitch's kept check, never more than the task stitch ran.
+        foreach (var placebo in rows.Where(r => r.Kind == "placebo"))
+        {
+            var task = rows.Single(r => r.Kind == "task" && (r.SenderSeed, r.SenderLayer, r.ReceiverLayer, r.Start, r.StitchSeed) ==
+                (placebo.SenderSeed, placebo.SenderLayer, placebo.ReceiverLayer, placebo.Start, placebo.StitchSeed));
+            Assert.InRange(placebo.Epochs, 0, task.Epochs);
+        }
         Assert.All(rows, r => Assert.InRange(r.Agreement, 0, 1));
         Assert.All(rows, r => Assert.True(r.Kl >= -1e-9 && r.NmseExpected >= 0, r.ToString()));
         // The same seed from the same start is the same stitch: the distance between seeds is the seed's doing alone.
@@ -118,6 +126,15 @@ public sealed class CopyingExperimentTests : IDisposable
         var stats = CopyingSummary.Statistics(rows, distances);
         Assert.All(stats, s => Assert.Equal(2, s.PerPair.Count));
         Assert.Contains("## The answer", CopyingSummary.Markdown(options, rows, distances, "header"));
+    }
+
+    [Fact]
+    public void The_kept_epoch_is_the_curves_lowest_held_out_loss_and_the_epochs_run_without_a_curve()
+    {
+        var curve = new List<CurvePoint> { new(0, 2.0, 0.1), new(0.5, 1.2, 0.5), new(1, 0.9, 0.7), new(1.5, 0.95, 0.7), new(2, 0.9, 0.71) };
+        Assert.Equal(1, CopyingExperiment.KeptEpoch(curve, 2));   // the first of equal losses: a later one is not a gain
+        Assert.Equal(3, CopyingExperiment.KeptEpoch(null, 3));
+        Assert.Equal(0, CopyingExperiment.KeptEpoch([new(0, 1, 0.1), new(1, 1.5, 0.1)], 1)); // nothing beat the start
     }
 
     public void Dispose()
