@@ -69,6 +69,16 @@ public static class CopyingSummary
             }).Where(double.IsFinite).ToList()),
             Statistic("agreement with receiver: task - LS copy", ByPair(rows, r => (r.SenderSeed, r.ReceiverSeed)).Select(g =>
                 g.Where(r => r.Kind == "task").Average(r => r.Agreement) - g.Where(r => r.Kind == "ls-copy").Average(r => r.Agreement)).ToList()),
+            // The least-squares start is the copy itself, so a stitch trained from it is near the copy by construction. The question
+            // without that start: from PyTorch's init and from the identity (cells where both exist), do task stitches end nearer the
+            // LS copy than each other?
+            Statistic("log10(PyTorch-init/identity-start task-to-LS-copy / PyTorch-init-to-identity-start distance)", pairs.Select(p =>
+            {
+                var between = distances.Where(d => (d.SenderSeed, d.ReceiverSeed) == p && IsPair(d, pytorch, identity)).ToList();
+                var cells = between.Select(d => (d.SenderLayer, d.ReceiverLayer)).ToHashSet();
+                var toLs = task.Where(r => (r.SenderSeed, r.ReceiverSeed) == p && (r.Start == pytorch || r.Start == identity) && cells.Contains((r.SenderLayer, r.ReceiverLayer)));
+                return between.Count == 0 ? double.NaN : Math.Log10(toLs.Average(r => r.NmseLsCopy) / between.Average(d => d.Nmse));
+            }).Where(double.IsFinite).ToList()),
         ];
     }
 
@@ -84,7 +94,7 @@ public static class CopyingSummary
         L();
         L($"{options.Arch} (width {options.Width}) stitched into another trained {options.Arch}; {pairs} network pairs (sender seeds, receiver seeds: " +
           string.Join(", ", rows.Select(r => $"{r.SenderSeed}->{r.ReceiverSeed}").Distinct()) + "); cells " +
-          string.Join(", ", options.Cells.Select(c => $"{c.Sender}->{c.Receiver}")) + $"; stitch seeds {string.Join(",", options.StitchSeeds)}; recipe: the sweep's " +
+          string.Join(", ", options.Cells.Select(c => $"{c.Sender}->{c.Receiver}")) + $"; stitch seeds {string.Join(",", options.StitchSeeds)}; recipe: " +
           $"(Adam lr {F(options.Stitch.LearningRate)}, weight decay {F(options.Stitch.WeightDecay)}, warm-up then cosine over {options.Stitch.Epochs} epochs, best held-out check kept, " +
           (options.Stitch.Patience == 0 ? "no early stop" : $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks") + $"), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
           "variance of the expected representation (nMSE); every statistic is averaged over a pair's cells and seeds first, then given a 95% t interval over pairs.");
@@ -140,6 +150,7 @@ public static class CopyingSummary
     public static IReadOnlyList<string> Answer(IReadOnlyList<PairStatistic> s)
     {
         var (nearer, acrossScaled, lsScaled, startDependence, placeboLs, placeboDefault, nearerTrained, agreement) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        var nearerUnrelated = s[8];
         string Interval(PairStatistic x) => x.Tested ? $"{F(x.Mean)} [{F(x.Low)}, {F(x.High)}]" : $"{F(x.Mean)} (untested)";
         return
         [
@@ -150,6 +161,10 @@ public static class CopyingSummary
             (nearerTrained.Above(0) ? "Between the least-squares and identity starts alone, task stitches end nearer each other than the LS copy"
                 : nearerTrained.Below(0) ? "Between the least-squares and identity starts alone, task stitches end nearer the LS copy than each other"
                 : "Between the least-squares and identity starts alone, cannot tell") + $" (log10 ratio {Interval(nearerTrained)}).",
+            (nearerUnrelated.Above(0) ? "From the two starts that are not the copy (PyTorch's init, the identity), task stitches end nearer each other than the LS copy"
+                : nearerUnrelated.Below(0) ? "From the two starts that are not the copy (PyTorch's init, the identity), task stitches end nearer the LS copy than each other"
+                : "From the two starts that are not the copy (PyTorch's init, the identity), cannot tell whether task stitches end nearer each other or the LS copy") +
+            $" (log10 ratio {Interval(nearerUnrelated)}; the least-squares start is the copy, so its stitches are left out here).",
             $"In seed-to-seed units: stitches from different starts are {Interval(acrossScaled)} seed-distances apart, and {Interval(lsScaled)} from the LS copy.",
             (startDependence.Above(0) ? "Where a stitch ends depends on its start: from PyTorch's init it ends farther from the LS copy than from the least-squares start"
                 : startDependence.Below(0) ? "From PyTorch's init a stitch ends nearer the LS copy than from the least-squares start"
