@@ -68,11 +68,13 @@ public static class PaperPatterns
     private static string Explain(Reading r, string verdict, PatternDesign design)
     {
         var main = r.Components[0];
+        var margin = double.IsNaN(r.Margin) ? Points(design.Margin)
+            : Invariant($"{100 * r.Margin:0.##}-point (adjusted scale: a {100 * design.Margin:0.#}-point ideal pattern after the adjustment)");
         return verdict switch
         {
             PatternVerdict.DoesNotHold when r.Components.Count > 1 => "a component is credibly on the wrong side of its margin",
-            PatternVerdict.DoesNotHold when main.EquivalenceP < design.Alpha => Invariant($"equivalent to no effect within ±{Points(design.Margin)} (TOST p = {main.EquivalenceP:0.###})"),
-            PatternVerdict.DoesNotHold => Invariant($"credibly below the {Points(design.Margin)} margin"),
+            PatternVerdict.DoesNotHold when main.EquivalenceP < design.Alpha => Invariant($"equivalent to no effect within ±{margin} (TOST p = {main.EquivalenceP:0.###})"),
+            PatternVerdict.DoesNotHold => Invariant($"credibly below the {margin} margin"),
             PatternVerdict.Holds => "credibly in the predicted direction and not shown smaller than the margin",
             _ => Invariant($"neither one-sided test rejects after Holm ({main.PerPair.Count} network pairs)"),
         };
@@ -123,14 +125,23 @@ public static class PaperPatterns
             return Reading.Refused($"{data.Where}: this cut leaves no cells on one side ({a.Count} vs {b.Count})", cutCells);
 
         double Stat(IReadOnlyDictionary<Cell, double> m) => a.Average(c => m[c]) - b.Average(c => m[c]);
+        // The margin is in raw points of an ideal pattern (1 on side a, 0 elsewhere, whose raw statistic is 1). The additive
+        // adjustment keeps only part of such a pattern on a small grid (on 5 x 3 cells about 0.17 of an ideal triangle, 0.46 of
+        // an ideal late->late block), so the equivalence bound is what the adjustment leaves of an ideal pattern the margin's
+        // size: otherwise "does not hold" would be read for raw patterns several times the margin.
+        var ideal = data.Cells.ToDictionary(c => c, c => inA(c) ? 1.0 : 0.0);
+        var retention = Stat(Adjusted(ideal, data.Cells, adjust)) / Stat(ideal);
+        if (!(retention > Tolerance))
+            return Reading.Refused($"{data.Where}: on these cells the {adjust} adjustment removes an ideal {variant} pattern entirely (retention {retention:0.###}), so no margin can be set", cutCells);
+        var margin = design.Margin * retention;
         var adjusted = data.AllPairs.Select(p => Stat(Adjusted(data.Matrix(variant, p), data.Cells, adjust))).ToList();
         var raw = adjust == Adjustment.None ? double.NaN : data.AllPairs.Average(p => Stat(data.Matrix(variant, p)));
         if (data.TooFewPairs() is { } few) return Reading.Described(few, cutCells, a.Count + b.Count, [Described(statistic, "> 0", adjusted, raw)]);
         var test = PairLevelTest.Of(adjusted, $"{data.Where}, {variant}, {statistic}");
         if (!test.HasSpread) return Reading.Refused($"{data.Where}: every network pair gives {test.Mean:0.####} for {variant}: no spread between pairs to test against (duplicated models?)", cutCells);
-        var component = Component(test, statistic, design, predictedSign: +1, holdsBound: 0, doesNotHoldBound: design.Margin, raw,
-            equivalence: Math.Max(test.PAbove(-design.Margin), test.PBelow(design.Margin)));
-        return new Reading([component], component.PHolds, component.PDoesNotHold, a.Count + b.Count, cutCells, null);
+        var component = Component(test, statistic, design, predictedSign: +1, holdsBound: 0, doesNotHoldBound: margin, raw,
+            equivalence: Math.Max(test.PAbove(-margin), test.PBelow(margin)));
+        return new Reading([component], component.PHolds, component.PDoesNotHold, a.Count + b.Count, cutCells, null, margin);
     }
 
     private static Reading Low(PairData data, PatternDesign design, string tt, string rr)
@@ -207,7 +218,9 @@ public static class PaperPatterns
         IReadOnlyList<double> Cuts, Func<double, string> CutLabel, Func<PairData, double, Reading> Read);
 
     /// <summary>A pattern's tests before Holm; <see cref="Refusal"/> says why it could not be read (then the p-values are NaN).</summary>
-    private sealed record Reading(IReadOnlyList<PatternComponent> Components, double PHolds, double PDoesNotHold, int Cells, string CutCells, string? Refusal)
+    /// <param name="Margin">The does-not-hold bound of the main component on the adjusted scale (NaN: the design's own margin).</param>
+    private sealed record Reading(IReadOnlyList<PatternComponent> Components, double PHolds, double PDoesNotHold, int Cells, string CutCells, string? Refusal,
+        double Margin = double.NaN)
     {
         public static Reading Refused(string why, string cutCells) => new([], double.NaN, double.NaN, 0, cutCells, why);
 

@@ -15,7 +15,9 @@ public sealed record PatternDesign
     /// <summary>
     /// Equivalence margin of the contrasts: an effect credibly below it (its upper one-sided bound under it) is too small
     /// to be the paper's "high" vs "low" and reads "does not hold". Two points: under one cell's own 95% test-set
-    /// half-width at 1,000 test images (about 3 points), far under the tens of points the paper's figures show.
+    /// half-width at 1,000 test images (about 3 points), far under the tens of points the paper's figures show. It is in raw
+    /// points of an ideal pattern: a contrast read after an additive adjustment is tested against what the adjustment leaves
+    /// of an ideal pattern of this size on the same cells (<see cref="PaperPatterns"/>).
     /// </summary>
     public double Margin { get; init; } = 0.02;
 

@@ -17,20 +17,37 @@ public static class CopyingSummary
     public const string RowsFile = "copying.csv", DistancesFile = "copying-distances.csv", MarkdownFile = "copying.md";
     private const double Level = 0.95;
 
-    /// <summary>One statistic: its per-pair values and their t interval (null with fewer than 2 pairs or no spread).</summary>
-    public sealed record PairStatistic(string Name, IReadOnlyList<double> PerPair, double Mean, double Low, double High, bool Tested)
+    /// <summary>
+    /// One statistic: its per-pair values, their 95% t interval (unadjusted, descriptive), and a two-sided t test against the
+    /// statistic's <see cref="Null"/> (0 for a log ratio or a difference, 1 for a ratio: "as far as") with its p-value Holm-
+    /// adjusted across every statistic of the experiment (<see cref="PHolm"/>). A direction is read only where the adjusted p
+    /// is under 0.05, so the nine statistics are one family (not tested with fewer than 2 pairs or no spread).
+    /// </summary>
+    public sealed record PairStatistic(string Name, IReadOnlyList<double> PerPair, double Mean, double Low, double High, bool Tested,
+        double Null = 0, double P = double.NaN, double PHolm = double.NaN)
     {
-        public bool Above(double bound) => Tested && Low > bound;
-        public bool Below(double bound) => Tested && High < bound;
+        public bool Differs => Tested && PHolm < Alpha;
+        public bool Above() => Differs && Mean > Null;
+        public bool Below() => Differs && Mean < Null;
     }
 
-    private static PairStatistic Statistic(string name, IReadOnlyList<double> perPair)
+    private const double Alpha = 0.05;
+
+    private static PairStatistic Statistic(string name, IReadOnlyList<double> perPair, double nullValue = 0)
     {
-        if (perPair.Count < 2) return new(name, perPair, perPair.DefaultIfEmpty(double.NaN).Average(), double.NaN, double.NaN, false);
+        if (perPair.Count < 2) return new(name, perPair, perPair.DefaultIfEmpty(double.NaN).Average(), double.NaN, double.NaN, false, nullValue);
         var test = PairLevelTest.Of(perPair, $"copying experiment, {name}");
-        if (!test.HasSpread) return new(name, perPair, test.Mean, double.NaN, double.NaN, false);
+        if (!test.HasSpread) return new(name, perPair, test.Mean, double.NaN, double.NaN, false, nullValue);
         var (low, high) = test.Interval(Level);
-        return new(name, perPair, test.Mean, low, high, true);
+        return new(name, perPair, test.Mean, low, high, true, nullValue, Math.Min(1, 2 * Math.Min(test.PAbove(nullValue), test.PBelow(nullValue))));
+    }
+
+    /// <summary>Holm across the family: the tested statistics' two-sided p-values adjusted together.</summary>
+    private static IReadOnlyList<PairStatistic> WithHolm(IReadOnlyList<PairStatistic> family)
+    {
+        var tested = family.Where(x => x.Tested).ToList();
+        var adjusted = Holm.Adjust(tested.Select(x => x.P).ToList());
+        return family.Select(x => x.Tested ? x with { PHolm = adjusted[tested.IndexOf(x)] } : x).ToList();
     }
 
     private static bool IsPair(CopyingDistance d, string a, string b) => (d.StartA == a && d.StartB == b) || (d.StartA == b && d.StartB == a);
@@ -59,14 +76,14 @@ public static class CopyingSummary
         var least = StitchInit.LeastSquares.Name();
         var pytorch = StitchInit.Default.Name();
         var identity = StitchInit.Identity.Name();
-        return
+        return WithHolm(
         [
             Statistic("log10(task-to-LS-copy / task-to-task across starts)", pairs.Select(p => Math.Log10(ToLs(p) / AcrossStarts(p))).ToList()),
-            Statistic("task-to-task across starts / seed-to-seed", pairs.Select(p => AcrossStarts(p) / SeedSpread(p)).ToList()),
-            Statistic("task-to-LS-copy / seed-to-seed", pairs.Select(p => ToLs(p) / SeedSpread(p)).ToList()),
+            Statistic("task-to-task across starts / seed-to-seed", pairs.Select(p => AcrossStarts(p) / SeedSpread(p)).ToList(), 1),
+            Statistic("task-to-LS-copy / seed-to-seed", pairs.Select(p => ToLs(p) / SeedSpread(p)).ToList(), 1),
             Statistic("log10(task-to-LS-copy from PyTorch init / from least squares)", pairs.Select(p => Math.Log10(ToLs(p, pytorch) / ToLs(p, least))).ToList()),
-            Statistic("placebo move / task move, least-squares start", pairs.Select(p => Moved(p, "placebo", least) / Moved(p, "task", least)).ToList()),
-            Statistic("placebo move / task move, PyTorch init", pairs.Select(p => Moved(p, "placebo", pytorch) / Moved(p, "task", pytorch)).ToList()),
+            Statistic("placebo move / task move, least-squares start", pairs.Select(p => Moved(p, "placebo", least) / Moved(p, "task", least)).ToList(), 1),
+            Statistic("placebo move / task move, PyTorch init", pairs.Select(p => Moved(p, "placebo", pytorch) / Moved(p, "task", pytorch)).ToList(), 1),
             // The same question between the two starts that already reproduce the receiver's path (least squares, identity), on the
             // cells where both exist (at the sweep's lr 0.001 the recipe barely trains a stitch from PyTorch's init, far from everything).
             Statistic("log10(LS/identity-start task-to-LS-copy / LS-to-identity-start distance)", pairs.Select(p => NearerCopy(p, least, identity)).Where(double.IsFinite).ToList()),
@@ -75,7 +92,7 @@ public static class CopyingSummary
             // The least-squares start is the copy itself, so a stitch trained from it is near the copy by construction. The question
             // without that start: from PyTorch's init and from the identity, do task stitches end nearer the LS copy than each other?
             Statistic("log10(PyTorch-init/identity-start task-to-LS-copy / PyTorch-init-to-identity-start distance)", pairs.Select(p => NearerCopy(p, pytorch, identity)).Where(double.IsFinite).ToList()),
-        ];
+        ]);
     }
 
     public static string Markdown(CopyingOptions options, IReadOnlyList<CopyingRow> rows, IReadOnlyList<CopyingDistance> distances, string header)
@@ -93,7 +110,7 @@ public static class CopyingSummary
           string.Join(", ", options.Cells.Select(c => $"{c.Sender}->{c.Receiver}")) + $"; stitch seeds {string.Join(",", options.StitchSeeds)}; recipe: " +
           $"(Adam lr {F(options.Stitch.LearningRate)}, weight decay {F(options.Stitch.WeightDecay)}, warm-up then cosine over {options.Stitch.Epochs} epochs, best held-out check kept, " +
           (options.Stitch.Patience == 0 ? "no early stop" : $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks") + $"), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
-          "variance of the expected representation (nMSE); every statistic is averaged over a pair's cells and seeds first, then given a 95% t interval over pairs.");
+          "variance of the expected representation (nMSE); every statistic is averaged over a pair's cells and seeds first, then given a 95% t interval over pairs and a two-sided t test against its null, Holm-adjusted across the nine statistics (the answer reads a direction only where the adjusted p is under 0.05).");
         L();
         L("## The answer");
         L();
@@ -101,10 +118,7 @@ public static class CopyingSummary
         L();
         L("## Statistics over network pairs");
         L();
-        L("| statistic | per pair | mean [95% t interval over pairs] |");
-        L("|---|---|---|");
-        foreach (var s in stats)
-            L($"| {s.Name} | {string.Join(", ", s.PerPair.Select(v => F(v)))} | {F(s.Mean)} {(s.Tested ? $"[{F(s.Low)}, {F(s.High)}]" : "(untested)")} |");
+        StatisticsTable(L, stats);
         L();
         L("## Each kind of stitch (means over pairs, cells and seeds)");
         L();
@@ -142,35 +156,47 @@ public static class CopyingSummary
         return md.ToString();
     }
 
-    /// <summary>The answer in words, read from the intervals, whichever way they fall.</summary>
+    /// <summary>The statistics as a Markdown table: per-pair values, mean, 95% interval, the null, two-sided p and Holm's p.</summary>
+    public static void StatisticsTable(Action<string> line, IReadOnlyList<PairStatistic> stats)
+    {
+        line("| statistic | per pair | mean [95% t interval over pairs] | null | p (two-sided t) | Holm p (9 statistics) |");
+        line("|---|---|---|---|---|---|");
+        foreach (var s in stats)
+            line($"| {s.Name} | {string.Join(", ", s.PerPair.Select(v => F(v)))} | {F(s.Mean)} {(s.Tested ? $"[{F(s.Low)}, {F(s.High)}]" : "(untested)")} | {F(s.Null)} | {F(s.P)} | {F(s.PHolm)} |");
+    }
+
+    /// <summary>The answer in words, read from the Holm-adjusted tests, whichever way they fall.</summary>
     public static IReadOnlyList<string> Answer(IReadOnlyList<PairStatistic> s)
     {
         var (nearer, acrossScaled, lsScaled, startDependence, placeboLs, placeboDefault, nearerTrained, agreement) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
         var nearerUnrelated = s[8];
-        string Interval(PairStatistic x) => x.Tested ? $"{F(x.Mean)} [{F(x.Low)}, {F(x.High)}]" : $"{F(x.Mean)} (untested)";
+        string Interval(PairStatistic x) => x.Tested ? $"{F(x.Mean)} [{F(x.Low)}, {F(x.High)}], Holm p {F(x.PHolm)}" : $"{F(x.Mean)} (untested)";
         return
         [
-            (nearer.Above(0) ? "**Task-trained stitches end nearer each other than the least-squares copy**"
-                : nearer.Below(0) ? "**Task-trained stitches end nearer the least-squares copy than each other**"
-                : "**Cannot tell whether task-trained stitches end nearer each other or nearer the least-squares copy**") +
-            $": log10 of (distance to the LS copy / distance between stitches from different starts) = {Interval(nearer)} over pairs.",
-            (nearerTrained.Above(0) ? "Between the least-squares and identity starts alone, task stitches end nearer each other than the LS copy"
-                : nearerTrained.Below(0) ? "Between the least-squares and identity starts alone, task stitches end nearer the LS copy than each other"
+            // The headline leaves the least-squares start out: a stitch trained from the copy is near the copy by construction.
+            (nearerUnrelated.Above() ? "**From starts that are not the copy (PyTorch's init, the identity), task-trained stitches end nearer each other than the least-squares copy**"
+                : nearerUnrelated.Below() ? "**From starts that are not the copy (PyTorch's init, the identity), task-trained stitches end nearer the least-squares copy than each other**"
+                : "**From starts that are not the copy (PyTorch's init, the identity), cannot tell whether task-trained stitches end nearer each other or nearer the least-squares copy**") +
+            $": log10 of (their distance to the LS copy / their distance from each other) = {Interval(nearerUnrelated)} over pairs, on the diagonal cells.",
+            (nearer.Above() ? "Pooled over all three starts (the least-squares one included), task stitches end nearer each other than the LS copy"
+                : nearer.Below() ? "Pooled over all three starts (the least-squares one included, which is near the copy by construction), task stitches end nearer the LS copy than each other"
+                : "Pooled over all three starts, cannot tell") + $" (log10 ratio {Interval(nearer)}).",
+            (nearerTrained.Above() ? "Between the least-squares and identity starts alone, task stitches end nearer each other than the LS copy"
+                : nearerTrained.Below() ? "Between the least-squares and identity starts alone, task stitches end nearer the LS copy than each other"
                 : "Between the least-squares and identity starts alone, cannot tell") + $" (log10 ratio {Interval(nearerTrained)}).",
-            (nearerUnrelated.Above(0) ? "From the two starts that are not the copy (PyTorch's init, the identity), task stitches end nearer each other than the LS copy"
-                : nearerUnrelated.Below(0) ? "From the two starts that are not the copy (PyTorch's init, the identity), task stitches end nearer the LS copy than each other"
-                : "From the two starts that are not the copy (PyTorch's init, the identity), cannot tell whether task stitches end nearer each other or the LS copy") +
-            $" (log10 ratio {Interval(nearerUnrelated)}; the least-squares start is the copy, so its stitches are left out here).",
-            $"In seed-to-seed units: stitches from different starts are {Interval(acrossScaled)} seed-distances apart, and {Interval(lsScaled)} from the LS copy.",
-            (startDependence.Above(0) ? "Where a stitch ends depends on its start: from PyTorch's init it ends farther from the LS copy than from the least-squares start"
-                : startDependence.Below(0) ? "From PyTorch's init a stitch ends nearer the LS copy than from the least-squares start"
+            $"In seed-to-seed units (the mean distance between stitch seeds of one start, pooled over starts): stitches from different starts are {Interval(acrossScaled)} seed-distances apart, and {Interval(lsScaled)} from the LS copy.",
+            (startDependence.Above() ? "Where a stitch ends depends on its start: from PyTorch's init it ends farther from the LS copy than from the least-squares start"
+                : startDependence.Below() ? "From PyTorch's init a stitch ends nearer the LS copy than from the least-squares start"
                 : "Cannot tell whether the start changes how near the LS copy a stitch ends") + $" (log10 ratio {Interval(startDependence)}).",
-            $"Placebo (the recipe with no task gradient, for the steps of the task stitch's kept check): it moves a stitch {Interval(placeboLs)} times as far as task training does from the least-squares start, " +
-            $"{Interval(placeboDefault)} from PyTorch's init" + (placeboLs.Above(0.5) ? "; the recipe alone explains much of the move away from the LS start." : "."),
-            (agreement.Above(0) ? "Functionally, task stitches agree with the receiver's own predictions more often than the LS copy does"
-                : agreement.Below(0) ? "Functionally, task stitches agree with the receiver's own predictions less often than the LS copy does"
+            "Placebo (the recipe with no task gradient, for the steps of the task stitch's kept check), against task training's move from the same start: " +
+            (placeboLs.Above() ? "from the least-squares start it moves a stitch farther" : placeboLs.Below() ? "from the least-squares start it moves a stitch less far" : "from the least-squares start, cannot tell whether it moves a stitch farther or less far") +
+            $" ({Interval(placeboLs)} times as far); " +
+            (placeboDefault.Above() ? "from PyTorch's init farther" : placeboDefault.Below() ? "from PyTorch's init less far" : "from PyTorch's init, cannot tell") +
+            $" ({Interval(placeboDefault)}).",
+            (agreement.Above() ? "Functionally, task stitches agree with the receiver's own predictions more often than the LS copy does"
+                : agreement.Below() ? "Functionally, task stitches agree with the receiver's own predictions less often than the LS copy does"
                 : "Functionally, cannot tell whether task stitches agree with the receiver's own predictions more or less often than the LS copy does") +
-            $" (task - LS copy, fraction of test images: {Interval(agreement)}).",
+            $" (task - LS copy, fraction of test images, pooled over starts: {Interval(agreement)}).",
         ];
     }
 

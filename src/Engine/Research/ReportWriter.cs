@@ -221,14 +221,12 @@ public static partial class ReportWriter
             L($"PyTorch's init, the least-squares copy and (on the diagonal) the identity, {copying.Options.StitchSeeds.Count} stitch seeds each; the least-squares copy itself (the copying");
             L("task's exact optimum); a placebo per task stitch (the same optimizer, schedule and weight decay, no task gradient, for the steps of the task stitch's kept check);");
             L("cross-entropy + lambda x copy nMSE stitches; and each stitch's agreement with the receiver's own predictions. Each statistic is");
-            L("averaged over a pair's cells and seeds, then given a 95% t interval over pairs; distances are test-set output nMSEs.");
+            L("averaged over a pair's cells and seeds, then given a 95% t interval over pairs and a two-sided t test against its null, Holm-adjusted");
+            L("across the nine statistics (a direction is read only where the adjusted p is under 0.05); distances are test-set output nMSEs.");
             L();
             foreach (var line in CopyingSummary.Answer(stats)) L($"- {line}");
             L();
-            L("| statistic | per pair | mean [95% t interval over pairs] |");
-            L("|---|---|---|");
-            foreach (var st in stats)
-                L($"| {st.Name} | {string.Join(", ", st.PerPair.Select(v => F(v)))} | {F(st.Mean)} {(st.Tested ? $"[{F(st.Low)}, {F(st.High)}]" : "(untested)")} |");
+            CopyingSummary.StatisticsTable(line => L(line), stats);
             L();
             L("| kind | start | lambda | stitches | accuracy | agreement with receiver | nMSE to expected | nMSE to LS copy |");
             L("|---|---|---|---|---|---|---|---|");

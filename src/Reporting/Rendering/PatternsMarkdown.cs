@@ -44,7 +44,7 @@ public static class PatternsMarkdown
         w.WriteLine();
         var pairs = patterns.Count == 0 ? 0 : patterns.Max(p => p.ModelSeedPairs);
         w.WriteLine(Invariant($"Design (docs/research.md): the network pair is the unit ({pairs} here); each statistic is computed on each pair's matrix (mean over stitch seeds), with the additive main effects that are not the claim removed, head-only receiver columns left out; t test and {level} interval over pairs (df = pairs - 1); sign flips over pairs beside it (their smallest possible p is 1/2^pairs). ")
-            + Invariant($"Verdict, after Holm across the {patterns.Count} patterns: does not hold when the one-sided test against the margin ({100 * design.Margin:0.#} points; flatness {100 * design.FlatMargin:0.#} points) rejects at {design.Alpha}; else holds when the one-sided test against zero rejects; else cannot tell. ")
+            + Invariant($"Verdict, after Holm across the {patterns.Count} patterns: does not hold when the one-sided test against the margin ({100 * design.Margin:0.#} points of an ideal pattern, as much as the pattern's adjustment leaves of it on these cells: the predicted column's margin; flatness {100 * design.FlatMargin:0.#} points) rejects at {design.Alpha}; else holds when the one-sided test against zero rejects; else cannot tell. ")
             + "The cells share one test set, so no per-cell test noise is added: it is inside each pair's statistic, and inference is conditional on the test set.");
         if (interaction is not null)
         {

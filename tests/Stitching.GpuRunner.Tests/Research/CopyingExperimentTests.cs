@@ -125,6 +125,9 @@ public sealed class CopyingExperimentTests : IDisposable
         Assert.All(distances, d => Assert.True(d.Nmse >= 0));
         var stats = CopyingSummary.Statistics(rows, distances);
         Assert.All(stats, s => Assert.Equal(2, s.PerPair.Count));
+        // One family: Holm never lowers a p-value, and a direction is read only where the adjusted p allows it.
+        Assert.All(stats.Where(s => s.Tested), s => Assert.True(s.PHolm >= s.P && s.PHolm <= 1, $"{s}"));
+        Assert.All(stats, s => Assert.Equal(s.Above() || s.Below(), s.Tested && s.PHolm < 0.05));
         Assert.Contains("## The answer", CopyingSummary.Markdown(options, rows, distances, "header"));
     }
 

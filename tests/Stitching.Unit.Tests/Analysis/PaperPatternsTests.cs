@@ -94,6 +94,19 @@ public sealed class PaperPatternsTests
     }
 
     [Fact]
+    public void The_margin_is_what_the_adjustment_leaves_of_an_ideal_pattern_so_a_clear_raw_triangle_is_not_read_as_none()
+    {
+        // Only the lower-left triangle high, by 5 raw points (over twice the margin), measured tightly. The row and column
+        // adjustment keeps only a fraction of an ideal triangle on this grid, so against the unscaled 2-point margin its
+        // adjusted statistic would read "does not hold"; against the scaled margin it holds.
+        var triangle = Read(Pairs(TT, 5, (e, s, r) => s > r ? 0.7 + e : 0.7, effect: 0.05, pairSd: 0.002, cellNoise: 0.0005), PaperPatterns.Triangle);
+        var c = triangle.Components[0];
+        Assert.True(c.Value < PatternDesign.Default.Margin, $"the adjusted statistic is under the raw margin: {c}");
+        Assert.Equal(PatternVerdict.Holds, triangle.Verdict);
+        Assert.Contains("margin 0.0", c.Predicted);  // the scaled bound, under 0.02, is shown with the prediction
+    }
+
+    [Fact]
     public void Additive_layer_effects_make_neither_a_triangle_nor_a_late_late_pattern()
     {
         // Deeper senders and earlier receivers better everywhere: a raw lower-left gap with no layer matching at all.
