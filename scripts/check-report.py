@@ -2,17 +2,24 @@
 """Independent recomputation of the findings report's statistics (docs/research.md, "Statistical design of the
 patterns (issue 23)" and "The copying question ... (issue 23.1)") from the CSV files alone.
 
-    python3 scripts/check-report.py REPORT_DIR      # subfolders shapes/ (results.csv), copying/ (copying.csv, ...)
-    python3 scripts/check-report.py SWEEP_DIR       # one folder with results.csv and/or copying.csv
+    /usr/bin/python3 scripts/check-report.py REPORT_DIR   # a findings-report folder: report.md, shapes/, self/, copying/
+    /usr/bin/python3 scripts/check-report.py SWEEP_DIR    # one folder with results.csv and/or copying.csv
 
-It prints its own numbers and, where the folder holds the C#'s outputs (patterns.json, matrix-interaction.json,
-copying.md), compares them field by field; every disagreement is a MISMATCH line and the exit code is 1.
+For each folder (the argument and its subfolders) with results.csv it recomputes the four patterns (per-pair statistics,
+the margin on the adjusted scale: 2 points times what the same adjustment leaves of an ideal pattern, t tests, Holm,
+verdicts, sensitivity cuts) and the interaction matrix, and compares them with patterns.json and matrix-interaction.json;
+with copying.csv, the nine copying statistics (per pair, mean, 95% t interval, null, two-sided t p, Holm p) against
+copying.md (tables from before c608e20 have only the first three columns: only those are compared) and against the same
+table in ../report.md. Where REPORT_DIR has report.md it also recomputes the simple printed numbers of ReportWriter's
+tables: base models (models.csv), stitch counts, convergence/stop reasons, section 1's variant table, section 2's triangle,
+section 4's descriptive and copying-kind tables, section 5's means of cell means. `patterns SWEEP --out DIR` writes only
+the JSON: copy the sweep's results.csv next to it to check it. Every disagreement is a MISMATCH line and the exit code is 1.
 
 Written from the specification, not from the C#: only python3 and numpy, with its own Student t CDF (regularized
 incomplete beta) and quantile (bisection on that CDF), so that a shared bug in a library cannot hide.
 Needs a python3 with numpy (on the project machine /usr/bin/python3; the pyenv shim's python3 has none).
-Tested against the C#'s `patterns` output on the pre-fb62aaf docs/report/shapes and docs/demo/seeds (3 pairs) and
-docs/report/self (1 pair), and against copying.md of docs/report/copying (pre-fb62aaf) and docs/measurements/copying-lr0.01.
+Tested (c608e20) against the C#'s `patterns` output on the old docs/report/shapes, docs/report/self and docs/demo/seeds,
+the old copying.md files (three columns), and a `report --quick` folder (one pair: untested values, plumbing).
 """
 import csv
 import json
@@ -187,18 +194,25 @@ def patterns(rows, s_arch, r_arch):
         if any(m is None for m in ms):
             return {"refused": f"{v} partial"}
         stat = lambda m: m[a_mask].mean() - m[b_mask].mean()
+        # margin on the adjusted scale (c608e20): what the same adjustment leaves of an ideal pattern (1 on side a, 0 on every
+        # other cell of the grid, raw statistic 1), times the design's margin; nothing left refuses the pattern
+        ideal = a_mask.astype(float)
+        retention = stat(adjusted(ideal, cols)) / stat(ideal)
+        if not retention > 1e-9:
+            return {"refused": f"retention {retention:.3g}: the adjustment removes an ideal pattern"}
+        margin = MARGIN * retention
         per = [stat(adjusted(m, cols)) for m in ms]
         raw = float(np.mean([stat(m) for m in ms]))
         t = PairTest(per)
         if t.n < 2:   # one pair: the value is shown, untested (no between-pair spread)
-            return {"refused": "1 network pair: untested", "components": [dict(value=t.mean, raw=raw, perPair=per)],
+            return {"refused": "1 network pair: untested", "components": [dict(value=t.mean, raw=raw, perPair=per, retention=retention)],
                     "cells": int(a_mask.sum() + b_mask.sum())}
         if not t.spread:
             return {"refused": "no spread between pairs (duplicated models?)"}
         lo, hi = t.interval(INTERVAL)
-        comp = dict(value=t.mean, low=lo, high=hi, raw=raw, pHolds=t.p_above(0), pDoesNotHold=t.p_below(MARGIN),
-                    equivalenceP=max(t.p_above(-MARGIN), t.p_below(MARGIN)), signFlipP=t.signflip_above(0),
-                    minimumSignFlipP=2.0 ** -t.n, perPair=per)
+        comp = dict(value=t.mean, low=lo, high=hi, raw=raw, pHolds=t.p_above(0), pDoesNotHold=t.p_below(margin),
+                    equivalenceP=max(t.p_above(-margin), t.p_below(margin)), signFlipP=t.signflip_above(0),
+                    minimumSignFlipP=2.0 ** -t.n, perPair=per, margin=margin, retention=retention)
         return dict(components=[comp], pHolds=comp["pHolds"], pDoesNotHold=comp["pDoesNotHold"], cells=int(a_mask.sum() + b_mask.sum()))
 
     def uniformly_low():
@@ -309,7 +323,7 @@ def check_patterns(folder):
                   + (f"; REFUSED {p['refused']}" if "refused" in p else ""))
             for c in p.get("components", []):
                 g = lambda k: c.get(k, math.nan)
-                print(f"    {c['value']:+.4f} [90% {g('low'):+.4f}, {g('high'):+.4f}] raw {g('raw'):+.4f} "
+                print(f"    {c['value']:+.4f} [90% {g('low'):+.4f}, {g('high'):+.4f}] raw {g('raw'):+.4f} retention {g('retention'):.4g} margin {g('margin'):.4g} "
                       f"p holds {g('pHolds'):.4g}, p not {g('pDoesNotHold'):.4g}, sign-flip {g('signFlipP'):.3g} per pair {np.round(c['perPair'], 4).tolist()}")
             for s in p["sensitivity"]:
                 print(f"    cut {s['cut']:.3g}: {s['value']:+.4f} [{s['low']:+.4f}, {s['high']:+.4f}] Holm {s['pHoldsAdjusted']:.4g}/{s['pDoesNotHoldAdjusted']:.4g} "
@@ -325,7 +339,7 @@ def check_patterns(folder):
                     continue
                 w = p["pattern"]
                 for k in ("pHolds", "pDoesNotHold", "pHoldsAdjusted", "pDoesNotHoldAdjusted", "cells"):
-                    cmp(f"{w} {k}", p.get(k), t.get(k))
+                    cmp(f"{w} {k}", p.get(k, 0 if k == "cells" else None), t.get(k))   # a refused reading has 0 cells
                 if p["verdict"] != t["verdict"]:
                     mismatch(f"{w} verdict: mine {p['verdict']} vs file {t['verdict']}")
                 if t.get("modelSeedPairs") != len(pairs):
@@ -334,6 +348,10 @@ def check_patterns(folder):
                     for f in ("value", "low", "high", "raw", "pHolds", "pDoesNotHold", "equivalenceP", "signFlipP", "minimumSignFlipP"):
                         if f in c:
                             cmp(f"{w} component {k} {f}", c[f], tc.get(f))
+                    if "margin" in c:   # the scaled margin, printed in "predicted" as "(margin 0.###)"
+                        mm = re.search(r"\(margin (\S+)\)", tc.get("predicted", ""))
+                        if not mm or not printed_equal(c["margin"], mm.group(1)):
+                            mismatch(f"{w} component {k} margin: mine {c['margin']:.6g} (retention {c['retention']:.6g}) vs predicted '{tc.get('predicted')}'")
                     for j, (a, b) in enumerate(zip(c["perPair"], tc["perPair"])):
                         cmp(f"{w} component {k} perPair[{j}]", a, b)
                 for s, ts in zip(p["sensitivity"], t.get("sensitivity", [])):
@@ -395,6 +413,8 @@ def copying(folder):
                mean([f(r, "agreement") for r in rows if pair(r) == p and r["kind"] == "ls-copy"])
 
     ls, pt, idn = "least-squares", "default", "identity"
+    ratios = {"task-to-task across starts / seed-to-seed", "task-to-LS-copy / seed-to-seed",   # null 1 ("as far as"); others 0
+              "placebo move / task move, least-squares start", "placebo move / task move, PyTorch init"}
     stats = [
         ("log10(task-to-LS-copy / task-to-task across starts)", [math.log10(to_ls(p) / across(p)) for p in pairs]),
         ("task-to-task across starts / seed-to-seed", [across(p) / seed_spread(p) for p in pairs]),
@@ -411,43 +431,275 @@ def copying(folder):
     out = []
     for name, per in stats:
         t = PairTest(per) if per else None
-        lo, hi = t.interval(0.95) if t and t.spread else (math.nan, math.nan)
+        null = 1.0 if name in ratios else 0.0
+        tested = bool(t and t.spread)
+        lo, hi = t.interval(0.95) if tested else (math.nan, math.nan)
+        p2 = min(1.0, 2 * min(t.p_above(null), t.p_below(null))) if tested else math.nan   # two-sided t against the null
         m = t.mean if t else math.nan
-        print(f"- {name}: per pair {np.round(per, 4).tolist()}; mean {m:.5g} [95% {lo:.5g}, {hi:.5g}]")
-        out.append((name, per, m, lo, hi))
-    mdpath = os.path.join(folder, "copying.md")
-    if os.path.exists(mdpath):
-        table = {}   # name -> printed strings: per pair..., mean, low, high
-        for line in open(mdpath):   # | name | v, v, v | mean [low, high] |  or  | name | v | mean (untested) |
-            cols = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cols) != 3:
-                continue
-            mm = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", cols[2]) or re.fullmatch(r"(\S+) \(untested\)()()", cols[2])
+        out.append([name, per, m, lo, hi, null, p2])
+    for o, ph in zip(out, holm([o[6] for o in out])):   # Holm across the tested statistics (untested: NaN, outside)
+        o.append(ph)
+        name, per, m, lo, hi, null, p2, ph = o
+        print(f"- {name}: per pair {np.round(per, 4).tolist()}; mean {m:.5g} [95% {lo:.5g}, {hi:.5g}]; null {null:g}, p {p2:.4g}, Holm {ph:.4g}")
+    for mdpath in (os.path.join(folder, "copying.md"), os.path.join(os.path.dirname(os.path.abspath(folder)), "report.md")):
+        if os.path.exists(mdpath):
+            check_copying_table(mdpath, out)
+    return rows
+
+
+def check_copying_table(mdpath, out):
+    """The statistics table of copying.md (or of report.md's section 4) against this script's statistics."""
+    table = {}   # name -> printed strings: per pair..., mean, low, high, [null, p, Holm p]
+    for line in open(mdpath):   # | name | v, v, v | mean [low, high] |  or  | name | v | mean (untested) |
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) not in (3, 6):   # before c608e20: statistic | per pair | mean [interval]; since: + null | p | Holm p
+            continue
+        mm = re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", cols[2]) or re.fullmatch(r"(\S+) \(untested\)()()", cols[2])
+        if mm:
+            table[cols[0]] = ([x for x in cols[1].split(", ") if x], list(mm.groups()) + cols[3:])
+    for name, per, m, lo, hi, null, p2, ph in out:
+        if name not in table:
+            print(f"  (not in copying.md: {name})")
+            continue
+        tper, tsum = table[name]
+        if len(per) != len(tper):
+            mismatch(f"copying {name}: {len(per)} pairs here vs {len(tper)} in {mdpath}")
+        labels = [f"pair {k}" for k in range(len(per))] + ["mean", "low", "high", "null", "p (two-sided)", "Holm p"]
+        for label, a, b in zip(labels, per + [m, lo, hi, null, p2, ph], tper + tsum):
+            if not printed_equal(a, b):
+                mismatch(f"copying {name} {label}: mine {a:.6g} vs {mdpath} {b or 'none'}")
+    for name in table:
+        if name not in [o[0] for o in out]:
+            mismatch(f"{mdpath} has a statistic this script does not compute: {name}")
+
+
+# ---- report.md: the simple numbers of ReportWriter's tables, from the experiments' CSV files ------------------------
+def md_tables(path):
+    """Every Markdown table of the file: (its header cells, its rows of cells), in order."""
+    tables, cur = [], None
+    for line in open(path):
+        line = line.rstrip("\n")
+        if not line.startswith("|"):
+            cur = None
+            continue
+        cells = [c.strip() for c in line.strip()[1:-1].split("|")]
+        if cur is None:
+            cur = (cells, [])
+            tables.append(cur)
+        elif not all(set(c) <= set("-:") for c in cells):
+            cur[1].append(cells)
+    return tables
+
+
+def md_table(tables, *header):
+    for h, rows in tables:
+        if h[:len(header)] == list(header):
+            return rows
+    return None
+
+
+def fnum(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def check_printed(where, value, text, kind="F"):
+    """kind P: "12.3%" of a fraction; Pts: "+1.2 pts" of a fraction; F: "0.###"; F1: "0.0"; F2: "0.00"; I: an integer."""
+    t = text.strip()
+    if kind == "P":
+        ok = printed_equal(100 * value, t[:-1] if t.endswith("%") else t, 0)
+    elif kind == "Pts":
+        ok = printed_equal(100 * value, t.replace(" pts", ""), 0)
+    elif kind == "I":
+        COMPARED[0] += 1
+        ok = str(value) == t
+    else:
+        ok = printed_equal(value, t, {"F": 3, "F1": 0, "F2": 0}[kind])
+    if not ok:
+        mismatch(f"report.md {where}: mine {value} vs printed '{text}'")
+
+
+def check_report_md(root):
+    path = os.path.join(root, "report.md")
+    tables = md_tables(path)
+    before = COMPARED[0], len(MISMATCHES)
+    print(f"\n== report.md: {path}")
+    exps = [d for d in sorted(os.listdir(root)) if os.path.exists(os.path.join(root, d, "results.csv"))]
+    res = {e: read_csv(os.path.join(root, e, "results.csv")) for e in exps}
+    ana = {e: read_csv(os.path.join(root, e, "analysis.csv")) for e in exps if os.path.exists(os.path.join(root, e, "analysis.csv"))}
+    mean = lambda xs: float(np.mean(xs)) if len(xs) else math.nan
+    median = lambda xs: float(np.median([x for x in xs if not math.isnan(x)])) if any(not math.isnan(x) for x in xs) else math.nan
+
+    # base models: every (arch, seed, trained) of the experiments' models.csv
+    models = {}
+    for e in exps:
+        mp = os.path.join(root, e, "models.csv")
+        for m in read_csv(mp) if os.path.exists(mp) else []:
+            models.setdefault((m["arch"], m["seed"], m["trained"].lower() == "true"), m)
+    rows = md_table(tables, "architecture", "seed", "trained", "test accuracy") or []
+    if len(rows) != len(models):
+        mismatch(f"report.md base models: {len(rows)} rows vs {len(models)} distinct models in models.csv")
+    for r in rows:
+        m = models.get((r[0], r[1], r[2] == "yes"))
+        if m is None:
+            mismatch(f"report.md base model {r[:3]} not in any models.csv")
+            continue
+        w = f"base model {r[0]} seed {r[1]} {r[2]}"
+        check_printed(w + " accuracy", fnum(m["accuracy"]), r[3], "P")
+        check_printed(w + " classes predicted", m["predicted_classes"], r[4], "I")
+        check_printed(w + " entropy", fnum(m["prediction_entropy_bits"]), r[5], "F2")
+        curve = [x for x in (m.get("heldout_curve") or "").replace(";", " ").split() if x]
+        COMPARED[0] += 1
+        if [f"{100 * float(x):.0f}" for x in curve] != r[6].split() and not (len(curve) == len(r[6].split()) and all(
+                abs(100 * float(x) - float(y)) <= 0.5 + 1e-9 for x, y in zip(curve, r[6].split()))):
+            mismatch(f"report.md {w} held-out curve: models.csv {curve} vs printed '{r[6]}'")
+    for r in md_table(tables, "experiment", "pair", "stitches", "time") or []:
+        e = r[0].strip("`")
+        if e in res:
+            check_printed(f"{e} stitches", len(res[e]), r[2], "I")
+
+    # convergence
+    for r in md_table(tables, "experiment", "stitches", "task stop reasons") or []:
+        e = r[0].strip("`")
+        if e not in res:
+            mismatch(f"report.md convergence: no results.csv for {e}")
+            continue
+        rs = res[e]
+        check_printed(f"{e} convergence stitches", len(rs), r[1], "I")
+        counts = {}
+        for x in rs:
+            counts[x["stop_reason"]] = counts.get(x["stop_reason"], 0) + 1
+        printed = dict((k, int(v)) for k, v in (item.rsplit(" ", 1) for item in r[2].split(", ") if item))
+        COMPARED[0] += 1
+        if printed != counts:
+            mismatch(f"report.md {e} stop reasons: results.csv {counts} vs printed '{r[2]}'")
+        check_printed(f"{e} stopped by the rule", sum(x["converged"].lower() == "true" for x in rs), r[3], "I")
+        ep = [fnum(x["epochs"]) for x in rs]
+        mm = re.fullmatch(r"(\S+) / (\S+) \(cap (\d+)\)", r[4])
+        if mm:
+            check_printed(f"{e} task epochs mean", mean(ep), mm.group(1), "F1")
+            check_printed(f"{e} task epochs max", max(ep), mm.group(2), "F1")
+        else:
+            mismatch(f"report.md {e} task epochs: unreadable '{r[4]}'")
+        if e in ana:
+            copies = [a for a in ana[e] if not math.isnan(fnum(a["copy_epochs"]))]
+            conv = sum(a["copy_converged"].lower() == "true" for a in copies)
+            check_printed(f"{e} copy converged", f"{conv} of {len(copies)}", r[5], "I")
+            mm = re.fullmatch(r"(\S+) / (\S+)", r[6])
+            ce = [fnum(a["copy_epochs"]) for a in copies]
             if mm:
-                table[cols[0]] = ([x for x in cols[1].split(", ") if x], list(mm.groups()))
-        for name, per, m, lo, hi in out:
-            if name not in table:
-                print(f"  (not in copying.md: {name})")
+                check_printed(f"{e} copy epochs mean", mean(ce), mm.group(1), "F1")
+                check_printed(f"{e} copy epochs max", max(ce) if ce else math.nan, mm.group(2), "F1")
+
+    def matrix(e, variant, column, drop_head_only):
+        """cell -> mean of the column over the cell's rows (pairs and stitch seeds pooled), with sender and receiver depths."""
+        cells = {}
+        for a in ana.get(e, []):
+            if a["variant"] != variant:
                 continue
-            tper, tsum = table[name]
-            if len(per) != len(tper):
-                mismatch(f"copying {name}: {len(per)} pairs here vs {len(tper)} in copying.md")
-            labels = [f"pair {k}" for k in range(len(per))] + ["mean", "low", "high"]
-            for label, a, b in zip(labels, per + [m, lo, hi], tper + tsum):
-                if not printed_equal(a, b):
-                    mismatch(f"copying {name} {label}: mine {a:.6g} vs copying.md {b or 'none'}")
-        for name in table:
-            if name not in [o[0] for o in out]:
-                mismatch(f"copying.md has a statistic this script does not compute: {name}")
+            if drop_head_only and a["receiver_layer"] == layer_names(a["receiver_arch"])[-1]:
+                continue
+            v = fnum(a[column])
+            if not math.isnan(v):
+                cells.setdefault((depth(a["sender_arch"], a["sender_layer"]), depth(a["receiver_arch"], a["receiver_layer"])), []).append(v)
+        return {k: mean(v) for k, v in cells.items()}
+
+    def region(m, where):
+        return [v for (sd_, rd_), v in m.items() if where(sd_, rd_)]
+
+    # section 1: the variant table of the experiment with the controls
+    rows = md_table(tables, "variant", "mean", "std", "min", "max", "late->late") or []
+    mm = re.search(r"Experiment `([^`]+)`: .*Early = relative depth <= (\S+), late = > (\S+?) ", open(path).read())
+    if rows and mm:
+        e, early, late = mm.group(1), float(mm.group(2)), float(mm.group(3))
+        for r in rows:
+            m = matrix(e, r[0], "task_accuracy", True)
+            vals = list(m.values())
+            pop_sd = float(np.std(vals)) if vals else math.nan
+            for k, (label, v) in enumerate([
+                    ("mean", mean(vals)), ("std", pop_sd), ("min", min(vals) if vals else math.nan), ("max", max(vals) if vals else math.nan),
+                    ("late->late", mean(region(m, lambda a, b: a > late and b > late))),
+                    ("other cells", mean(region(m, lambda a, b: not (a > late and b > late)))),
+                    ("into early receivers", mean(region(m, lambda a, b: b <= early))),
+                    ("into later receivers", mean(region(m, lambda a, b: b > early))),
+                    ("lower-left", mean(region(m, lambda a, b: a > b + EPS))), ("upper-right", mean(region(m, lambda a, b: a < b - EPS)))]):
+                check_printed(f"section 1 {e} {r[0]} {label}", v, r[1 + k], "P")
+
+    # section 2: the triangle, raw means of trained->trained (head-only left out)
+    for r in md_table(tables, "experiment", "below (lower-left)", "diagonal") or []:
+        e = r[0].strip("`")
+        t = matrix(e, TT, "task_accuracy", True)
+        d = matrix(e, TT, "above_probe", True)
+        parts = [region(t, lambda a, b: a > b + EPS), region(t, lambda a, b: abs(a - b) <= EPS), region(t, lambda a, b: a < b - EPS)]
+        for k, (label, vals) in enumerate(zip(("below", "diagonal", "above"), parts)):
+            mm = re.fullmatch(r"(\S+) \((\d+)\)", r[1 + k])
+            check_printed(f"section 2 {e} {label}", mean(vals), mm.group(1) if mm else r[1 + k], "P")
+            check_printed(f"section 2 {e} {label} cells", str(len(vals)), mm.group(2) if mm else "", "I")
+        check_printed(f"section 2 {e} below - above", mean(parts[0]) - mean(parts[2]), r[4], "Pts")
+        check_printed(f"section 2 {e} above-probe below", mean(region(d, lambda a, b: a > b + EPS)), r[5], "Pts")
+        check_printed(f"section 2 {e} above-probe above", mean(region(d, lambda a, b: a < b - EPS)), r[6], "Pts")
+
+    # section 4: the descriptive task/copy/LS table (every trained->trained row, medians over rows)
+    for r in md_table(tables, "experiment", "acc task", "acc copy") or []:
+        e = r[0].strip("`")
+        rs = [a for a in ana.get(e, []) if a["variant"] == TT]
+        col = lambda k: [fnum(a[k]) for a in rs]
+        for k, (label, v, kind) in enumerate([
+                ("acc task", mean(col("task_accuracy")), "P"), ("acc copy", mean(col("copy_accuracy")), "P"), ("acc LS", mean(col("ls_accuracy")), "P"),
+                ("nMSE task", median(col("task_nmse")), "F"), ("nMSE copy", median(col("copy_nmse")), "F"), ("nMSE LS", median(col("ls_nmse")), "F"),
+                ("dist task", median(col("task_distribution_distance")), "F"), ("dist copy", median(col("copy_distribution_distance")), "F"),
+                ("dist LS", median(col("ls_distribution_distance")), "F"),
+                ("task nMSE > LS nMSE", f"{sum(fnum(a['task_nmse']) > fnum(a['ls_nmse']) for a in rs)}/{len(rs)}", "I"),
+                ("MSE(task, copy) / MSE(copy)", median([fnum(a["task_copy_mse"]) / fnum(a["copy_mse"]) for a in rs]), "F")]):
+            check_printed(f"section 4 {e} {label}", v, r[1 + k], kind)
+
+    # section 4: the copying experiment's kinds of stitch
+    cp = os.path.join(root, "copying", "copying.csv")
+    rows = md_table(tables, "kind", "start", "lambda", "stitches", "accuracy", "agreement with receiver", "nMSE to expected") or []
+    if rows and os.path.exists(cp):
+        crow = read_csv(cp)
+        groups = {}
+        for c in crow:
+            lam = fnum(c["lambda"])
+            groups.setdefault((c["kind"], c["start"], "" if math.isnan(lam) else f"{lam:g}"), []).append(c)
+        if len(rows) != len(groups):
+            mismatch(f"report.md copying kinds: {len(rows)} rows vs {len(groups)} groups in copying.csv")
+        for r in rows:
+            g = groups.get((r[0], r[1], f"{fnum(r[2]):g}" if r[2] else ""))
+            if g is None:
+                mismatch(f"report.md copying kind {r[:3]} not in copying.csv")
+                continue
+            check_printed(f"copying {r[:3]} stitches", str(len(g)), r[3], "I")
+            for k, (col, kind) in enumerate([("accuracy", "P"), ("agreement", "P"), ("nmse_expected", "F"), ("nmse_ls_copy", "F")]):
+                check_printed(f"copying {r[:3]} {col}", mean([fnum(c[col]) for c in g]), r[4 + k], kind)
+
+    # section 5: mean of cell means per variant, from results.csv
+    for r in md_table(tables, "experiment", "variant", "pairs", "mean of cell means") or []:
+        e = r[0].strip("`")
+        rs = [x for x in res.get(e, []) if x["variant"] == r[1]]
+        cells = {}
+        for x in rs:
+            cells.setdefault((x["sender_layer"], x["receiver_layer"]), []).append(float(x["accuracy"]))
+        check_printed(f"section 5 {e} {r[1]} pairs", str(len({(x["sender_seed"], x["receiver_seed"]) for x in rs})), r[2], "I")
+        check_printed(f"section 5 {e} {r[1]} mean of cell means", mean([mean(v) for v in cells.values()]), r[3], "P")
+    print(f"report.md: {COMPARED[0] - before[0]} printed numbers compared, {len(MISMATCHES) - before[1]} mismatch(es)")
 
 
-def printed_equal(a, text):
-    """Whether a rounds to the printed text: within half a unit of its last printed digit ("4.898", "8.52E-5")."""
+def printed_equal(a, text, min_decimals=3):
+    """Whether a rounds to the printed text: within half a unit of its last printed digit ("4.898", "8.52E-5").
+    min_decimals: the format's decimals where it drops trailing zeros ("0.###" prints 0.5 for 0.500; 0 for fixed formats)."""
     COMPARED[0] += 1
-    if text in ("", "NaN", "-"):
+    a = math.nan if a is None else float(a)
+    if text in ("", "NaN", "-", "n/a"):
         return math.isnan(a)
+    if math.isnan(a):
+        return False
     mant, _, exp = text.upper().partition("E")
     decimals = len(mant.split(".")[1]) if "." in mant else 0
+    if not exp and abs(float(text)) < 100:
+        decimals = max(decimals, min_decimals)
     unit = 10.0 ** (int(exp or 0) - decimals)
     return abs(a - float(text)) <= 0.5 * unit * (1 + 1e-9) + 1e-15
 
@@ -465,6 +717,8 @@ def main():
         if os.path.exists(os.path.join(d, "copying.csv")):
             copying(d)
             seen += 1
+    if os.path.exists(os.path.join(root, "report.md")):
+        check_report_md(root)
     if not seen:
         sys.exit(f"no results.csv or copying.csv in {root} or its subfolders")
     print(f"\n{COMPARED[0]} numbers compared with the folder's files, {len(MISMATCHES)} mismatch(es)")
