@@ -583,7 +583,7 @@ def check_report_md(root):
             check_printed(f"{e} task epochs max", max(ep), mm.group(2), "F1")
         else:
             mismatch(f"report.md {e} task epochs: unreadable '{r[4]}'")
-        if e in ana:
+        if e in ana and len(r) > 5:   # reports before b17ec3e also trained a copy stitch per cell
             copies = [a for a in ana[e] if not math.isnan(fnum(a["copy_epochs"]))]
             conv = sum(a["copy_converged"].lower() == "true" for a in copies)
             check_printed(f"{e} copy converged", f"{conv} of {len(copies)}", r[5], "I")
@@ -641,7 +641,17 @@ def check_report_md(root):
         check_printed(f"section 2 {e} above-probe below", mean(region(d, lambda a, b: a > b + EPS)), r[5], "Pts")
         check_printed(f"section 2 {e} above-probe above", mean(region(d, lambda a, b: a < b - EPS)), r[6], "Pts")
 
-    # section 4: the descriptive task/copy/LS table (every trained->trained row, medians over rows)
+    # section 4: the descriptive task/LS table (every trained->trained row, medians over rows); since b17ec3e without copy columns
+    for r in md_table(tables, "experiment", "acc task", "acc LS (= start)") or []:
+        e = r[0].strip("`")
+        rs = [a for a in ana.get(e, []) if a["variant"] == TT]
+        col = lambda k: [fnum(a[k]) for a in rs]
+        for k, (label, v, kind) in enumerate([
+                ("acc task", mean(col("task_accuracy")), "P"), ("acc LS", mean(col("ls_accuracy")), "P"),
+                ("nMSE task", median(col("task_nmse")), "F"), ("nMSE LS", median(col("ls_nmse")), "F"),
+                ("dist task", median(col("task_distribution_distance")), "F"), ("dist LS", median(col("ls_distribution_distance")), "F"),
+                ("task nMSE > LS nMSE", f"{sum(fnum(a['task_nmse']) > fnum(a['ls_nmse']) for a in rs)}/{len(rs)}", "I")]):
+            check_printed(f"section 4 {e} {label}", v, r[1 + k], kind)
     for r in md_table(tables, "experiment", "acc task", "acc copy") or []:
         e = r[0].strip("`")
         rs = [a for a in ana.get(e, []) if a["variant"] == TT]
