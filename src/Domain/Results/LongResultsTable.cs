@@ -83,6 +83,7 @@ public static class LongResultsTable
         Number("stitch_holdout_fraction", r => r.Spec.Stitch.HoldoutFraction),
         Number("stitch_evals_per_epoch", r => r.Spec.Stitch.EvalsPerEpoch),
         Number("stitch_patience", r => r.Spec.Stitch.Patience),
+        Number("stitch_anneal_epochs", r => r.Spec.Stitch.AnnealEpochs),
         Number("stitch_min_gain_standard_errors", r => r.Spec.Stitch.MinGainStandardErrors),
         // The setting ("auto", "bf16", "fp32"); the row's precision column says what "auto" became.
         Text("stitch_precision", r => r.Spec.Stitch.Precision.Name()),

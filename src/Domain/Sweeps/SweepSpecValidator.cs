@@ -185,6 +185,7 @@ public static partial class SweepSpecValidator
         if (s.HoldoutFraction is < 0 or >= 1) error($"{field}.holdoutFraction", "Hold-out fraction must be in [0, 1).");
         if (s.WarmupFraction is < 0 or > 1) error($"{field}.warmupFraction", "Warm-up fraction must be in [0, 1].");
         if (!(s.Patience >= 0) || double.IsInfinity(s.Patience)) error($"{field}.patience", "Patience (epochs) must be a finite number at least 0.");
+        if (!(s.AnnealEpochs >= 0) || double.IsInfinity(s.AnnealEpochs)) error($"{field}.annealEpochs", "The decay after the stopping rule fires (epochs) must be a finite number at least 0.");
         if (s.EvalsPerEpoch is < 0 or > 1000) error($"{field}.evalsPerEpoch", "Held-out checks per epoch must be 0..1000 (0: keep the last weights).");
         if (!(s.MinGainStandardErrors >= 0 && s.MinGainStandardErrors <= 10))
             error($"{field}.minGainStandardErrors", "The minimum gain must be 0..10 standard errors.");

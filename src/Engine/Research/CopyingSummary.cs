@@ -45,9 +45,10 @@ public static class CopyingSummary
     /// <summary>Holm across the family: the tested statistics' two-sided p-values adjusted together.</summary>
     private static IReadOnlyList<PairStatistic> WithHolm(IReadOnlyList<PairStatistic> family)
     {
-        var tested = family.Where(x => x.Tested).ToList();
-        var adjusted = Holm.Adjust(tested.Select(x => x.P).ToList());
-        return family.Select(x => x.Tested ? x with { PHolm = adjusted[tested.IndexOf(x)] } : x).ToList();
+        var tested = family.Select((x, i) => (x, i)).Where(t => t.x.Tested).ToList();
+        var adjusted = Holm.Adjust(tested.Select(t => t.x.P).ToList());
+        var byIndex = tested.Select((t, a) => (t.i, p: adjusted[a])).ToDictionary(t => t.i, t => t.p);
+        return family.Select((x, i) => byIndex.TryGetValue(i, out var p) ? x with { PHolm = p } : x).ToList();
     }
 
     private static bool IsPair(CopyingDistance d, string a, string b) => (d.StartA == a && d.StartB == b) || (d.StartA == b && d.StartB == a);
@@ -109,7 +110,7 @@ public static class CopyingSummary
           string.Join(", ", rows.Select(r => $"{r.SenderSeed}->{r.ReceiverSeed}").Distinct()) + "); cells " +
           string.Join(", ", options.Cells.Select(c => $"{c.Sender}->{c.Receiver}")) + $"; stitch seeds {string.Join(",", options.StitchSeeds)}; recipe: " +
           $"(Adam lr {F(options.Stitch.LearningRate)}, weight decay {F(options.Stitch.WeightDecay)}, warm-up then cosine over {options.Stitch.Epochs} epochs, best held-out check kept, " +
-          (options.Stitch.Patience == 0 ? "no early stop" : $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks") + $"), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
+          (options.Stitch.Patience == 0 ? "no early stop" : $"patience {F(options.Stitch.Patience)} epochs of {options.Stitch.EvalsPerEpoch} checks, then {F(options.Stitch.AnnealEpochs)} epochs' decay to zero") + $"), {options.Stitch.Precision.Name()}. Distances are output MSEs on the test images over the " +
           "variance of the expected representation (nMSE); every statistic is averaged over a pair's cells and seeds first, then given a 95% t interval over pairs and a two-sided t test against its null, Holm-adjusted across the nine statistics (the answer reads a direction only where the adjusted p is under 0.05).");
         L();
         L("## The answer");
@@ -122,12 +123,7 @@ public static class CopyingSummary
         L();
         L("## Each kind of stitch (means over pairs, cells and seeds)");
         L();
-        L("| kind | start | lambda | stitches | accuracy | agreement with receiver | KL(receiver, stitched) | nMSE to expected | nMSE to LS copy | nMSE from its start | epochs | stop reasons |");
-        L("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var g in rows.GroupBy(r => (r.Kind, r.Start, r.Lambda)).OrderBy(g => KindOrder(g.Key.Kind)).ThenBy(g => g.Key.Start, StringComparer.Ordinal).ThenBy(g => g.Key.Lambda))
-            L($"| {g.Key.Kind} | {g.Key.Start} | {(double.IsNaN(g.Key.Lambda) ? "" : F(g.Key.Lambda))} | {g.Count()} | {P(g.Average(r => r.Accuracy))} | {P(g.Average(r => r.Agreement))} | {F(g.Average(r => r.Kl))} | " +
-              $"{F(g.Average(r => r.NmseExpected))} | {F(g.Average(r => r.NmseLsCopy))} | {F(g.Select(r => r.NmseFromStart).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average())} | " +
-              $"{F(g.Average(r => r.Epochs))} | {string.Join(", ", g.GroupBy(r => r.Stop).OrderBy(s => s.Key).Select(s => $"{s.Key.Name()} {s.Count()}"))} |");
+        KindTable(L, rows);
         L();
         L("The trade-off rows (cross-entropy + lambda x nMSE to the expected representation, from PyTorch's init, stitch seed 0, on the");
         L($"cells {string.Join(", ", options.TradeOffCells.Select(i => $"{options.Cells[i].Sender}->{options.Cells[i].Receiver}"))}) sit between the task stitch (lambda 0, `task default` above) and the LS copy (lambda -> infinity).");
@@ -190,7 +186,7 @@ public static class CopyingSummary
                 : "Cannot tell whether the start changes how near the LS copy a stitch ends") + $" (log10 ratio {Interval(startDependence)}).",
             "Placebo (the recipe with no task gradient, for the steps of the task stitch's kept check), against task training's move from the same start: " +
             (placeboLs.Above() ? "from the least-squares start it moves a stitch farther" : placeboLs.Below() ? "from the least-squares start it moves a stitch less far" : "from the least-squares start, cannot tell whether it moves a stitch farther or less far") +
-            $" ({Interval(placeboLs)} times as far); " +
+            $" (placebo's move / task training's: {Interval(placeboLs)}); " +
             (placeboDefault.Above() ? "from PyTorch's init farther" : placeboDefault.Below() ? "from PyTorch's init less far" : "from PyTorch's init, cannot tell") +
             $" ({Interval(placeboDefault)}).",
             (agreement.Above() ? "Functionally, task stitches agree with the receiver's own predictions more often than the LS copy does"
@@ -233,6 +229,17 @@ public static class CopyingSummary
             Csv.WriteRow(w, [Csv.Format(d.SenderSeed), Csv.Format(d.ReceiverSeed), d.SenderLayer, d.ReceiverLayer, d.StartA, Csv.Format(d.SeedA), d.StartB,
                 Csv.Format(d.SeedB), Csv.Format(d.Nmse)]);
     });
+
+    /// <summary>One row per kind, start and lambda: means over pairs, cells and seeds (copying.md and the report's section 4).</summary>
+    public static void KindTable(Action<string> L, IReadOnlyList<CopyingRow> rows)
+    {
+        L("| kind | start | lambda | stitches | accuracy | agreement with receiver | KL(receiver, stitched) | nMSE to expected | nMSE to LS copy | nMSE from its start | epochs | stop reasons |");
+        L("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var g in rows.GroupBy(r => (r.Kind, r.Start, r.Lambda)).OrderBy(g => KindOrder(g.Key.Kind)).ThenBy(g => g.Key.Start, StringComparer.Ordinal).ThenBy(g => g.Key.Lambda))
+            L($"| {g.Key.Kind} | {g.Key.Start} | {(double.IsNaN(g.Key.Lambda) ? "" : F(g.Key.Lambda))} | {g.Count()} | {P(g.Average(r => r.Accuracy))} | {P(g.Average(r => r.Agreement))} | {F(g.Average(r => r.Kl))} | " +
+              $"{F(g.Average(r => r.NmseExpected))} | {F(g.Average(r => r.NmseLsCopy))} | {F(g.Select(r => r.NmseFromStart).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average())} | " +
+              $"{F(g.Average(r => r.Epochs))} | {string.Join(", ", g.GroupBy(r => r.Stop).OrderBy(s => s.Key).Select(s => $"{s.Key.Name()} {s.Count()}"))} |");
+    }
 
     private static int KindOrder(string kind) => kind switch { "task" => 0, "placebo" => 1, "trade-off" => 2, _ => 3 };
     // Small distances (a stitch that barely moved) keep three significant digits instead of rounding to 0.

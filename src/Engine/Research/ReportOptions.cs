@@ -27,7 +27,9 @@ public sealed record ReportOptions
     /// Independently trained (sender, receiver) base-model pairs: sender seeds 0, 2, 4, ..., receiver seeds 1, 3, 5, .... Five, so
     /// that a pair-level t test has 4 degrees of freedom (the pattern design's minimum, docs/research.md).
     /// </summary>
-    public int SeedPairs { get; init; } = 5;
+    public int SeedPairs { get; init; } = MinimumSeedPairs;
+    /// <summary>The fewest network pairs a (non-quick) report runs: its verdicts are t tests over pairs (issue 23, requirement 2).</summary>
+    public const int MinimumSeedPairs = 5;
     public int CkaImages { get; init; } = 500;
     /// <summary>Tiny settings for tests: two layers per network, CKA on 100 images.</summary>
     public bool Quick { get; init; }
@@ -53,6 +55,9 @@ public sealed record ReportOptions
 
     public TrainSettings Model => new() { Epochs = ModelEpochs, RandomInit = RandomInit };
 
+    /// <summary>The copying experiment's peak learning rate (<see cref="Copying"/> says why it is not the sweep's).</summary>
+    public const double CopyingLearningRate = 0.01;
+
     /// <summary>
     /// The copying experiment the report runs last (section 4, <see cref="CopyingExperiment"/>): ResNet(1,1,1,1) into another
     /// trained ResNet(1,1,1,1) (the identity is a possible start on the diagonal), as many network pairs as the report's shapes
@@ -62,8 +67,6 @@ public sealed record ReportOptions
     /// barely trains (measured: 44 of 45 at the cap near 25-29% accuracy, docs/research.md), so every "answer" would be where
     /// the stitches started. Quick: one pair, one cell, two stitch seeds, one lambda.
     /// </summary>
-    public const double CopyingLearningRate = 0.01;
-
     public CopyingOptions Copying
     {
         get

@@ -63,14 +63,14 @@ public static partial class ReportWriter
         L($"| provenance id | `{provenance.Id}` (the `provenance_id` of every results.csv row, and each sweep.json's provenance) |");
         L($"| dataset | {data.Dataset}: {data.TrainImages.shape[0]} stitch-training images + {data.HoldoutImages.shape[0]} held out (epoch choice), {data.TestImages.shape[0]} test images (class-balanced seeded subsets: --train-limit {Text(options.TrainLimit)}, --test-limit {Text(options.TestLimit)}) |");
         L($"| base models | width {options.Width} (stage s has {options.Width}·2^(s-1) channels), {options.ModelEpochs} epochs SGD on the training images only (the held-out images choose stitch weights, so the frozen networks never fit them), {options.Model.RandomInit.Name()} initialization; seeds {string.Join(", ", options.SenderSeeds)} (senders) and {string.Join(", ", options.ReceiverSeeds)} (receivers), paired by position |");
-        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer.Name()} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, {(stitch.Patience == 0 ? $"every stitch runs to the cap of {stitch.Epochs} epochs (no early stop)" : $"a stitch stops after {F(stitch.Patience)} epochs of checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors; at most {stitch.Epochs} epochs")}; {stitch.Precision.Name()} precision; test split used once |");
+        L($"| task stitches | the sweep's recipe: least-squares start ({stitch.InitImages} images, ridge {F(stitch.Ridge, "0.####")} × mean diagonal), then {stitch.Optimizer.Name()} lr {F(stitch.LearningRate, "0.####")} (warm-up {F(stitch.WarmupFraction, "0.##")} then cosine over the cap), weight decay {F(stitch.WeightDecay, "0.##")}, batch {stitch.BatchSize}; the held-out split is checked {stitch.EvalsPerEpoch} times an epoch, the lowest held-out loss's weights are kept, {(stitch.Patience == 0 ? $"every stitch runs to the cap of {stitch.Epochs} epochs (no early stop)" : $"after {F(stitch.Patience)} epochs of checks without a gain beyond {F(stitch.MinGainStandardErrors)} standard errors {(stitch.AnnealEpochs > 0 ? $"the learning rate falls to zero over {F(stitch.AnnealEpochs)} more epochs and the stitch stops" : "a stitch stops")}; at most {stitch.Epochs} epochs")}; {stitch.Precision.Name()} precision; test split used once |");
         L($"| analyses per cell | {string.Join(", ", ReportOptions.CellAnalyses)} (docs/research.md); no gradient-trained copy stitch: the copying question is the copying experiment's |");
         L($"| least-squares stitches | exact normal equations over the training split: the copying task's optimum, and (with the fit's images covering the split) the task stitches' starting point |");
         L($"| layers | {string.Join("; ", outcomes.SelectMany(o => new[] { o.Plan.Pairs[0].SenderArch.Name, o.Plan.Pairs[0].ReceiverArch.Name }).Distinct().Select(a => $"{a}: {string.Join(", ", options.Layers(a))}"))} |");
         L($"| CKA | linear CKA and debiased linear CKA (unbiased HSIC) from Gram matrices of the first {Math.Min(options.CkaImages, data.TestImages.shape[0])} test images at full resolution |");
         if (copying is not null)
-            L($"| copying experiment | `{copying.Directory}/`: {copying.Options.Arch} into another trained {copying.Options.Arch}, {copying.Options.Pairs} network pairs (sender seeds {string.Join(", ", copying.Options.Spec.SenderSeeds)}, receiver seeds {string.Join(", ", copying.Options.Spec.ReceiverSeeds)}), cells {string.Join(", ", copying.Options.Cells.Select(c => $"{c.Sender}->{c.Receiver}"))}, stitch seeds {string.Join(", ", copying.Options.StitchSeeds)}; the sweep's recipe at peak learning rate {F(copying.Options.Stitch.LearningRate, "0.####")} (so that every start trains) in {copying.Options.Stitch.Precision.Name()} {(copying.Options.Stitch.Patience == 0 ? $"run to the cap of {copying.Options.Stitch.Epochs} epochs, best held-out check kept" : $"with the held-out rule ({F(copying.Options.Stitch.Patience)} epochs' patience, cap {copying.Options.Stitch.Epochs})")} from three starts, placebos, trade-off lambdas {string.Join(", ", copying.Options.Lambdas.Select(l => F(l)))} |");
-        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: one statistic per network pair (the unit), t test and {F(100 * PatternDesign.Default.IntervalLevel, "0")}% t interval over pairs, Holm across the patterns, {F(100 * PatternDesign.Default.Margin, "0.#")}-point equivalence margin (docs/research.md) |");
+            L($"| copying experiment | `{copying.Directory}/`: {copying.Options.Arch} into another trained {copying.Options.Arch}, {copying.Options.Pairs} network pairs (sender seeds {string.Join(", ", copying.Options.Spec.SenderSeeds)}, receiver seeds {string.Join(", ", copying.Options.Spec.ReceiverSeeds)}), cells {string.Join(", ", copying.Options.Cells.Select(c => $"{c.Sender}->{c.Receiver}"))}, stitch seeds {string.Join(", ", copying.Options.StitchSeeds)}; the sweep's recipe at peak learning rate {F(copying.Options.Stitch.LearningRate, "0.####")} (so that every start trains) in {copying.Options.Stitch.Precision.Name()} {(copying.Options.Stitch.Patience == 0 ? $"run to the cap of {copying.Options.Stitch.Epochs} epochs, best held-out check kept" : $"with the held-out rule ({F(copying.Options.Stitch.Patience)} epochs' patience, then {F(copying.Options.Stitch.AnnealEpochs)} epochs' decay, cap {copying.Options.Stitch.Epochs})")} from three starts, placebos, trade-off lambdas {string.Join(", ", copying.Options.Lambdas.Select(l => F(l)))} |");
+        L($"| uncertainty | per cell a 95% Wilson interval from the {data.TestImages.shape[0]} test images; patterns: one statistic per network pair (the unit), t test and {F(100 * PatternDesign.Default.IntervalLevel, "0")}% t interval over pairs, Holm across the patterns, {F(100 * PatternDesign.Default.Margin, "0.#")}-point equivalence margin on an ideal pattern, scaled by what the pattern's adjustment leaves of it (docs/research.md) |");
         L();
         L($"Choices for two CPU cores: width {options.Width} instead of the paper's 64 and a {Text(options.TrainLimit)}-image training subset. Every stitch in");
         L("this report is trained by the recipe of the README's sweeps (docs/demo), held-out rule included. Task stitches start from the least-squares fit, the copying");
@@ -199,10 +199,9 @@ public static partial class ReportWriter
         var headOnly = outcomes.SelectMany(o => Rows(o, Variant.TrainedToTrained).Where(r => headOnlyLayers.Contains((o.Experiment.Name, r.ReceiverLayer)))).ToList();
         var beatsProbe = all.Count(r => r.TaskAccuracy > r.ProbeAccuracy);
         L($"Over all {all.Count} trained->trained cells: {beatsPixels} stitched networks beat the pixel baseline of their receiver layer");
-        L($"(the sender contributes more than raw pixels through the same stitch), {beatsProbe} beat the linear probe of their sender layer");
-        L($"({headOnly.Count(r => r.TaskAccuracy > r.ProbeAccuracy)} of the {headOnly.Count} head-only cells beat the probe that reads their own k²·C features, mean");
-        L($"task - probe there {Pts(headOnly.Select(r => r.TaskAccuracy - r.ProbeAccuracy).DefaultIfEmpty(double.NaN).Average())});");
-        L($"(the receiver's suffix adds to a linear readout); mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
+        L($"(the sender contributes more than raw pixels through the same stitch), and {beatsProbe} beat the linear probe of their sender layer");
+        L($"(the receiver's suffix adds to a linear readout). In the {headOnly.Count} head-only cells, {headOnly.Count(r => r.TaskAccuracy > r.ProbeAccuracy)} beat the probe that reads their own k²·C features");
+        L($"(mean task - probe there {Pts(headOnly.Select(r => r.TaskAccuracy - r.ProbeAccuracy).DefaultIfEmpty(double.NaN).Average())}). Mean penalty {Pts(all.Select(r => r.Penalty).DefaultIfEmpty(double.NaN).Average())}.");
         L();
     }
 
@@ -227,10 +226,7 @@ public static partial class ReportWriter
             L();
             CopyingSummary.StatisticsTable(line => L(line), stats);
             L();
-            L("| kind | start | lambda | stitches | accuracy | agreement with receiver | nMSE to expected | nMSE to LS copy |");
-            L("|---|---|---|---|---|---|---|---|");
-            foreach (var g in copying.Rows.GroupBy(r => (r.Kind, r.Start, r.Lambda)).OrderBy(g => g.Key.Kind, StringComparer.Ordinal).ThenBy(g => g.Key.Start, StringComparer.Ordinal).ThenBy(g => g.Key.Lambda))
-                L($"| {g.Key.Kind} | {g.Key.Start} | {(double.IsNaN(g.Key.Lambda) ? "" : F(g.Key.Lambda))} | {g.Count()} | {P(g.Average(r => r.Accuracy))} | {P(g.Average(r => r.Agreement))} | {F(g.Average(r => r.NmseExpected))} | {F(g.Average(r => r.NmseLsCopy))} |");
+            CopyingSummary.KindTable(line => L(line), copying.Rows);
             L();
         }
         L("Descriptive only, not evidence on the question: in the shapes and self experiments every trained->trained cell also has");
@@ -319,9 +315,10 @@ public static partial class ReportWriter
         L(Sections[2]);
         L();
         L("Which rule ended each task stitch (`stop_reason` in results.csv): `converged` and `no-gain` were stopped by the held-out");
-        L("rule (after a significant gain, or with nothing ever beating the start), `cap` was still improving at the cap, `unchecked`");
-        L("ran without the rule. The kept weights are the best held-out check. The rule's shortfall against runs to the cap is measured");
-        L("in docs/research.md (stopping that is verified); a stitch at the cap may under-state its cell. Epochs are passes over the training split:");
+        L("rule (after a significant gain, or with nothing ever beating the start) and then ran the decay of their learning rate to zero");
+        L("(`stitch_anneal_epochs`), `cap` was still improving at the cap, `unchecked` ran without the rule. The kept weights are the best");
+        L("held-out check. The rule's shortfall against runs to the cap is measured in docs/research.md (stopping that is verified);");
+        L("a stitch at the cap may under-state its cell. Epochs are passes over the training split, the decay included:");
         L();
         L("| experiment | stitches | task stop reasons | stopped by the rule | epochs mean / max |");
         L("|---|---|---|---|---|");

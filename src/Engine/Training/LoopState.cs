@@ -14,7 +14,7 @@ namespace Stitching.Engine.Training;
 internal sealed class LoopState(int count) : IDisposable
 {
     private const string Magic = "stitching-loop-progress";
-    private const int Version = 1;
+    private const int Version = 2; // 2: the decay after the stopping rule fires
 
     public int EpochsDone;
     public long Step;
@@ -26,6 +26,8 @@ internal sealed class LoopState(int count) : IDisposable
     /// <summary>The stopping rule's reference: the per-example held-out losses at the last significant gain, and the check it came at.</summary>
     public readonly (float[]? Losses, int Check)[] Reference = new (float[]?, int)[count];
     public readonly bool[] Converged = new bool[count];
+    /// <summary>Where the stopping rule fired (the step) and the learning rate it fired at, from which the member decays to zero; null: it has not.</summary>
+    public readonly (long Step, double Rate)?[] Anneal = new (long, double)?[count];
     public readonly long[] StepsRun = new long[count];
     public readonly List<CurvePoint>[] Curves = Enumerable.Range(0, count).Select(_ => new List<CurvePoint>()).ToArray();
     public readonly List<int> Active = Enumerable.Range(0, count).ToList();
@@ -60,6 +62,12 @@ internal sealed class LoopState(int count) : IDisposable
             {
                 w.Write(StepsRun[k]);
                 w.Write(Converged[k]);
+                w.Write(Anneal[k] is not null);
+                if (Anneal[k] is { } anneal)
+                {
+                    w.Write(anneal.Step);
+                    w.Write(anneal.Rate);
+                }
                 w.Write(Curves[k].Count);
                 foreach (var p in Curves[k])
                 {
@@ -116,6 +124,7 @@ internal sealed class LoopState(int count) : IDisposable
             {
                 state.StepsRun[k] = r.ReadInt64();
                 state.Converged[k] = r.ReadBoolean();
+                if (r.ReadBoolean()) state.Anneal[k] = (r.ReadInt64(), r.ReadDouble());
                 var points = r.ReadInt32();
                 for (var p = 0; p < points; p++) state.Curves[k].Add(new CurvePoint(r.ReadDouble(), r.ReadDouble(), r.ReadDouble()));
                 HoldoutScore? score = r.ReadBoolean() ? new HoldoutScore(r.ReadDouble(), r.ReadDouble(), ReadFloats(r)) : null;

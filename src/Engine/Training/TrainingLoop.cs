@@ -16,7 +16,8 @@ namespace Stitching.Engine.Training;
 /// steps; <see cref="ChecksPerEpoch"/>), and, with <see cref="LoopSettings.CheckAtStart"/>, before the first step; with
 /// <see cref="LoopSettings.KeepBest"/> it keeps the weights of its lowest held-out loss, loaded back at the end; with
 /// <see cref="LoopSettings.Patience"/> &gt; 0 (in epochs) it stops once that many epochs of checks after warm-up brought no
-/// significant gain (<see cref="StitchGroupTrainer.SignificantlyLower"/> on the per-image held-out losses): converged when some
+/// significant gain (<see cref="StitchGroupTrainer.SignificantlyLower"/> on the per-image held-out losses), after
+/// <see cref="LoopSettings.AnnealEpochs"/> more epochs in which its learning rate falls to zero: converged when some
 /// check had beaten the start, no-gain when none had (<see cref="StopReason"/>). A member still improving at
 /// <see cref="LoopSettings.Epochs"/> stops there at the cap. What differs between callers is the batch's loss
 /// (<c>batchLoss</c>), the optimizer (<c>createOptimizer</c>) and the held-out scorer (<c>holdout</c>).
@@ -45,6 +46,14 @@ public static class TrainingLoop
     public static int PatienceChecks(double patienceEpochs, long checksPerEpoch) =>
         patienceEpochs <= 0 || checksPerEpoch == 0 ? 0 : Math.Max(1, (int)Math.Ceiling(patienceEpochs * checksPerEpoch - 1e-9));
 
+    /// <summary>Steps of the decay after the stopping rule fires: <paramref name="annealEpochs"/> epochs, at least one step (0: none).</summary>
+    public static long AnnealSteps(double annealEpochs, long stepsPerEpoch) =>
+        annealEpochs <= 0 ? 0 : Math.Max(1, (long)Math.Ceiling(annealEpochs * stepsPerEpoch - 1e-9));
+
+    /// <summary>The decay's factor on the rate the rule fired at, <paramref name="step"/> steps into it: half a cosine from 1 to 0.</summary>
+    public static double AnnealFactor(long step, long annealSteps) =>
+        annealSteps <= 0 ? 0 : 0.5 * (1 + Math.Cos(Math.PI * Math.Clamp(step / (double)annealSteps, 0, 1)));
+
     /// <param name="modules">The trained modules; each is put in train mode before each of its steps.</param>
     /// <param name="createOptimizer">The optimizer of member k (disposed by the loop).</param>
     /// <param name="examples">Training examples: a batch is their indices (int64 on <paramref name="device"/>).</param>
@@ -70,6 +79,7 @@ public static class TrainingLoop
         var totalSteps = stepsPerEpoch * settings.Epochs;
         var useHoldout = settings.EvalsPerEpoch > 0 && holdout is not null;
         var patienceChecks = PatienceChecks(settings.Patience, ChecksPerEpoch(stepsPerEpoch, settings.EvalsPerEpoch));
+        var annealSteps = AnnealSteps(settings.AnnealEpochs, stepsPerEpoch);
         var optimizers = new List<optim.Optimizer>(count);
         using var generator = new Generator((ulong)seed); // CPU: the same order on CPU and CUDA
         // Another run's file (other members, settings or data) is never resumed from.
@@ -97,11 +107,23 @@ public static class TrainingLoop
             // Warm-up ramps the learning rate from 0, so its flat start is no plateau: patience counts from the first check after it.
             if (stepsDone >= settings.WarmupSteps) st.FirstCheckAfterWarmup ??= st.Check;
             if (patienceChecks > 0 && st.FirstCheckAfterWarmup is { } start)
-                foreach (var k in active.Where(k => reference[k].Losses is not null && st.Check - Math.Max(reference[k].Check, start) >= patienceChecks).ToList())
+            {
+                // A member whose decay has run its course stops here, at a check, so its last weights were scored.
+                foreach (var k in active.Where(k => st.Anneal[k] is { } a && stepsDone - a.Step >= annealSteps).ToList())
                 {
                     st.Converged[k] = true;
                     active.Remove(k);
                 }
+                foreach (var k in active.Where(k => st.Anneal[k] is null && reference[k].Losses is not null && st.Check - Math.Max(reference[k].Check, start) >= patienceChecks).ToList())
+                {
+                    if (annealSteps > 0) st.Anneal[k] = (stepsDone, settings.LearningRate * LearningRateSchedule.Factor(stepsDone, totalSteps, settings.WarmupSteps));
+                    else
+                    {
+                        st.Converged[k] = true;
+                        active.Remove(k);
+                    }
+                }
+            }
             st.Check++;
         }
 
@@ -134,7 +156,8 @@ public static class TrainingLoop
                     foreach (var k in state.Active)
                     {
                         modules[k].train();
-                        SetLearningRate(optimizers[k], lr);
+                        // A member the rule has stopped decays from the rate it stopped at, never above the schedule's.
+                        SetLearningRate(optimizers[k], state.Anneal[k] is { } a ? Math.Min(lr, a.Rate * AnnealFactor(state.Step - a.Step, annealSteps)) : lr);
                         optimizers[k].zero_grad();
                         state.StepsRun[k]++;
                     }
@@ -172,9 +195,10 @@ public static class TrainingLoop
             for (var k = 0; k < count; k++)
                 if (state.Best[k].Weights is { } w) modules[k].load_state_dict(w);
             return new LoopResult(Enumerable.Range(0, count)
-                .Select(k => new LoopOutcome((double)state.StepsRun[k] / stepsPerEpoch, state.Converged[k], state.Best[k].Score, state.Curves[k],
-                    Stop: !state.Converged[k] ? (useHoldout && patienceChecks > 0 ? StopReason.Cap : StopReason.Unchecked)
-                        : state.Reference[k].Check == 0 ? StopReason.NoGain : StopReason.Converged)).ToList(),
+                .Select(k => (k, converged: state.Converged[k] || state.Anneal[k] is not null)) // the cap may end a decay: the rule had fired
+                .Select(m => new LoopOutcome((double)state.StepsRun[m.k] / stepsPerEpoch, m.converged, state.Best[m.k].Score, state.Curves[m.k],
+                    Stop: !m.converged ? (useHoldout && patienceChecks > 0 ? StopReason.Cap : StopReason.Unchecked)
+                        : state.Reference[m.k].Check == 0 ? StopReason.NoGain : StopReason.Converged)).ToList(),
                 state.TrainLoss, resumedAt);
         }
         finally
@@ -203,6 +227,8 @@ public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate
     public bool KeepBest { get; init; } = true;
     /// <summary>Epochs of held-out checks after warm-up without a significant gain that stop a member (0: never).</summary>
     public double Patience { get; init; }
+    /// <summary>Epochs over which a member's learning rate falls to zero once the rule has fired, before it stops (0: it stops at once).</summary>
+    public double AnnealEpochs { get; init; }
     public double MinGainStandardErrors { get; init; } = 2;
     /// <summary>What is trained ("resnet18 seed 0", "stitches into resnet18 layer 2.1"), for the error a NaN raises.</summary>
     public string Subject { get; init; } = "training";
@@ -213,7 +239,7 @@ public sealed record LoopSettings(int Epochs, int BatchSize, double LearningRate
         var totalSteps = TrainingLoop.StepsPerEpoch(examples, s.BatchSize) * s.Epochs;
         return new(s.Epochs, s.BatchSize, s.LearningRate, (long)(s.WarmupFraction * totalSteps))
         {
-            EvalsPerEpoch = s.EvalsPerEpoch, Patience = s.Patience, MinGainStandardErrors = s.MinGainStandardErrors,
+            EvalsPerEpoch = s.EvalsPerEpoch, Patience = s.Patience, AnnealEpochs = s.AnnealEpochs, MinGainStandardErrors = s.MinGainStandardErrors,
         };
     }
 }

@@ -36,7 +36,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public RandomInit RandomInit { get; init; } = RandomInit.Kaiming;
         [CommandOption("--stitch-epochs <N>"), Description("Most epochs of every stitch (task, copy, pixel baseline, linear probe); the held-out stopping rule ends each one (default 30, the sweep's cap; quick 2).")]
         public int? StitchEpochs { get; init; }
-        [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 5; quick 1).")]
+        [CommandOption("--seed-pairs <N>"), Description("Independently trained pairs of base models: sender seeds 0,2,4,..., receiver seeds 1,3,5,... (default 5, the fewest a report takes; quick 1).")]
         public int? SeedPairs { get; init; }
         [CommandOption("--cka-images <N>"), Description("Test images for linear CKA (default 500; quick 100).")]
         public int? CkaImages { get; init; }
@@ -84,6 +84,9 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         {
             if (CkaImages is < 2) return ValidationResult.Error($"--cka-images must be at least 2, got {CkaImages}.");
             var options = ToOptions();
+            if (!Quick && options.SeedPairs < ReportOptions.MinimumSeedPairs)
+                return ValidationResult.Error($"--seed-pairs must be at least {ReportOptions.MinimumSeedPairs}, got {options.SeedPairs}: the report's verdicts take the network pair as " +
+                    "the unit of inference, and with fewer pairs its t tests cannot carry them (docs/research.md). For a smoke run use --quick; for one pair's matrices, `sweep`.");
             var common = ToCommon(options).Validate();
             if (!common.Successful) return common;
             // The experiments are sweeps: the sweep's one validator judges them (stitch epochs, seeds, layers, sizes).

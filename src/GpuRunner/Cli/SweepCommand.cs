@@ -87,6 +87,9 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--patience <EPOCHS>"), Description("In epochs: a stitch stops after this many epochs of held-out checks past warm-up without a significant gain (--min-gain-se); results.csv's stop_reason says converged, no-gain (nothing beat the start) or cap; default 2; 0: never stop early, run to --epochs.")]
         public double? Patience { get; init; }
 
+        [CommandOption("--anneal <EPOCHS>"), Description("In epochs: when the stopping rule fires, the learning rate falls from its level there to zero over this many epochs, still checked, before the stitch stops (default 2; docs/research.md#stopping). 0: stop where the rule fires.")]
+        public double? Anneal { get; init; }
+
         [CommandOption("--min-gain-se <Z>"), Description("A held-out check counts as a gain when its per-image loss is lower than at the last gain by more than Z standard errors of the paired difference (default 2).")]
         public double? MinGainStandardErrors { get; init; }
 
@@ -152,7 +155,7 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
                     Epochs = Epochs ?? stitch.Epochs, BatchSize = BatchSize ?? stitch.BatchSize, Optimizer = Optimizer ?? stitch.Optimizer,
                     LearningRate = LearningRate ?? stitch.LearningRate, WeightDecay = WeightDecay ?? stitch.WeightDecay,
                     BatchNorm = StitchBatchNorm || stitch.BatchNorm, Init = Init ?? stitch.Init, HoldoutFraction = Holdout ?? stitch.HoldoutFraction,
-                    Patience = Patience ?? stitch.Patience, Precision = Precision ?? stitch.Precision,
+                    Patience = Patience ?? stitch.Patience, AnnealEpochs = Anneal ?? stitch.AnnealEpochs, Precision = Precision ?? stitch.Precision,
                     EvalsPerEpoch = EvalsPerEpoch ?? stitch.EvalsPerEpoch, MinGainStandardErrors = MinGainStandardErrors ?? stitch.MinGainStandardErrors,
                 },
             };

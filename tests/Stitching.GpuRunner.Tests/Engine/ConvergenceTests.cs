@@ -78,6 +78,37 @@ public sealed class ConvergenceTests : IDisposable
     }
 
     [Fact]
+    public void The_decay_after_the_rule_fires_spans_the_asked_epochs_and_falls_from_the_rate_it_fired_at_to_zero()
+    {
+        Assert.Equal(12, TrainingLoop.AnnealSteps(2, 6));
+        Assert.Equal(1, TrainingLoop.AnnealSteps(0.01, 6));
+        Assert.Equal(0, TrainingLoop.AnnealSteps(0, 6));
+        Assert.Equal(1, TrainingLoop.AnnealFactor(0, 12), 12);
+        Assert.Equal(0.5, TrainingLoop.AnnealFactor(6, 12), 12);
+        Assert.Equal(0, TrainingLoop.AnnealFactor(12, 12), 12);
+        Assert.Equal(0, TrainingLoop.AnnealFactor(20, 12), 12);
+        var factors = Enumerable.Range(0, 13).Select(s => TrainingLoop.AnnealFactor(s, 12)).ToList();
+        Assert.True(factors.Zip(factors.Skip(1)).All(p => p.Second < p.First), "the rate only falls");
+    }
+
+    [Fact]
+    public void A_stitch_the_rule_stops_decays_for_the_asked_epochs_first_and_both_say_converged()
+    {
+        // Given the same stitch, batches and schedule, stopped where the rule fires or after a 2-epoch decay from there
+        var (engine, task, recipe) = Setup();
+        using var _ = engine;
+
+        // When both train with room to spare
+        var atOnce = engine.TrainGroup([task], recipe with { Epochs = 200, AnnealEpochs = 0 })[0].Result;
+        var decayed = engine.TrainGroup([task], recipe with { Epochs = 200, AnnealEpochs = 2 })[0].Result;
+
+        // Then both converged, and the decayed one ran the decay's 2 epochs more (it stops at a check: 4 an epoch)
+        Assert.Equal(StopReason.Converged, atOnce.Stop);
+        Assert.Equal(StopReason.Converged, decayed.Stop);
+        Assert.InRange(decayed.Epochs - atOnce.Epochs, 2, 2.25 + 1e-9);
+    }
+
+    [Fact]
     public void The_stop_reason_says_which_rule_ended_each_stitch()
     {
         // Given one stitch with room to train, and the same stitch with no learning rate (nothing can beat its start)
@@ -88,7 +119,7 @@ public sealed class ConvergenceTests : IDisposable
         var free = engine.TrainGroup([task], recipe with { Epochs = 200 })[0].Result;
         var capped = engine.TrainGroup([task], recipe with { Epochs = 1, Patience = 1000 })[0].Result;
         var unchecked_ = engine.TrainGroup([task], recipe with { Epochs = 1, EvalsPerEpoch = 0, Patience = 0 })[0].Result;
-        var frozen = engine.TrainGroup([task], recipe with { Epochs = 10, LearningRate = 0, Patience = 1 })[0].Result;
+        var frozen = engine.TrainGroup([task], recipe with { Epochs = 10, LearningRate = 0, Patience = 1, AnnealEpochs = 0 })[0].Result;
 
         // Then each row says which rule decided, and results.csv keeps it
         Assert.Equal(StopReason.Converged, free.Stop);

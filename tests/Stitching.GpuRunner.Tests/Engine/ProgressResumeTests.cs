@@ -22,20 +22,24 @@ public sealed class ProgressResumeTests : IDisposable
     // Two checks per epoch, so the stopping rule's reference and the best weights are both in play when the run is cut.
     private static readonly StitchSettings Recipe = new() { Epochs = 8, BatchSize = 50, EvalsPerEpoch = 2, Patience = 6, Precision = ComputePrecision.Fp32 };
 
-    [Fact]
-    public void A_group_stopped_after_some_epochs_resumes_from_its_progress_file_and_ends_as_an_uninterrupted_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the rule fires early (no check counts as a gain) and the cut falls inside the decay that follows it
+    public void A_group_stopped_after_some_epochs_resumes_from_its_progress_file_and_ends_as_an_uninterrupted_run(bool decaying)
     {
         // Given a group of two stitches trained once without interruption
-        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, Recipe, 1L << 30, _log.Factory) { ProgressInterval = TimeSpan.Zero };
+        var recipe = decaying ? Recipe with { Patience = 0.5, MinGainStandardErrors = 10, AnnealEpochs = 4 } : Recipe;
+        using var engine = new StitchEngine(_data, new ModelRepository(_dir, CPU), CPU, recipe, 1L << 30, _log.Factory) { ProgressInterval = TimeSpan.Zero };
         var tasks = new[] { Task("1.0"), Task("2.0") };
-        var uninterrupted = engine.TrainGroup(tasks, Recipe);
+        var uninterrupted = engine.TrainGroup(tasks, recipe);
+        if (decaying) Assert.All(uninterrupted, r => Assert.True(r.Result.Converged && r.Result.Epochs < 3 + recipe.AnnealEpochs, $"fired after the cut at epoch 3: {r.Result.Epochs} epochs"));
 
         // When the same group is trained with a progress file and cancelled after its third epoch, then run again with that file
         var file = Path.Combine(_dir, "progress", "group.bin");
         using var cancel = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => engine.TrainGroup(tasks, Recipe, epoch => { if (epoch == 3) cancel.Cancel(); }, file, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => engine.TrainGroup(tasks, recipe, epoch => { if (epoch == 3) cancel.Cancel(); }, file, cancel.Token));
         Assert.True(File.Exists(file));
-        var resumed = engine.TrainGroup(tasks, Recipe, progressFile: file);
+        var resumed = engine.TrainGroup(tasks, recipe, progressFile: file);
 
         // Then the rerun said it resumed after epoch 3, and every result and weight equals the uninterrupted run's
         Assert.Contains(_log.Lines, line => line.Contains($"Resumed from {file} after epoch 3", StringComparison.Ordinal));

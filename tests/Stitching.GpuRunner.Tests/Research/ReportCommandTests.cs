@@ -53,5 +53,17 @@ public sealed class ReportCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_report_of_fewer_than_five_network_pairs_is_refused_before_anything_trains()
+    {
+        var outDir = Path.Combine(_dir, "few");
+
+        var (exit, output) = await GpuRunnerDll.RunAsync(GpuRunnerDll.Start("report", "--seed-pairs", "3", "--out", outDir), TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--seed-pairs must be at least 5, got 3", output);
+        Assert.False(Directory.Exists(outDir), "nothing is written");
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
