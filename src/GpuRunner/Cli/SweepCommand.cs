@@ -84,13 +84,13 @@ public sealed class SweepCommand : AsyncCommand<SweepCommand.Settings>
         [CommandOption("--evals-per-epoch <N>"), Description("Held-out accuracy checks per epoch, plus one before training (default 4); each stitch keeps its best checked weights. 0: no checks, the last weights are kept.")]
         public int? EvalsPerEpoch { get; init; }
 
-        [CommandOption("--patience <EPOCHS>"), Description("In epochs: a stitch stops after this many epochs of held-out checks past warm-up without a significant gain (--min-gain-se); results.csv's stop_reason says converged, no-gain (nothing beat the start) or cap; default 2; 0: never stop early, run to --epochs.")]
+        [CommandOption("--patience <EPOCHS>"), Description("In epochs: a stitch stops after this many epochs of held-out checks past warm-up without a significant gain (--min-gain-se); results.csv's stop_reason says converged, no-gain (nothing beat the start) or cap; default 3; 0: never stop early, run to --epochs.")]
         public double? Patience { get; init; }
 
         [CommandOption("--anneal <EPOCHS>"), Description("In epochs: when the stopping rule fires, the learning rate falls from its level there to zero over this many epochs, still checked, before the stitch stops (default 2; docs/research.md#stopping). 0: stop where the rule fires.")]
         public double? Anneal { get; init; }
 
-        [CommandOption("--min-gain-se <Z>"), Description("A held-out check counts as a gain when its per-image loss is lower than at the last gain by more than Z standard errors of the paired difference (default 2).")]
+        [CommandOption("--min-gain-se <Z>"), Description("A held-out check counts as a gain when its per-image loss is lower than at the last gain by more than Z standard errors of the paired difference (default 1).")]
         public double? MinGainStandardErrors { get; init; }
 
         [CommandOption("--precision <P>"), Description("auto (default: bf16 frozen parts where the hardware is fast at it and its kernels pass the self-check), fp32 or bf16.")]
