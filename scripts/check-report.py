@@ -667,7 +667,11 @@ def check_report_md(root):
 
     # section 4: the copying experiment's kinds of stitch
     cp = os.path.join(root, "copying", "copying.csv")
-    rows = md_table(tables, "kind", "start", "lambda", "stitches", "accuracy", "agreement with receiver", "nMSE to expected") or []
+    rows = md_table(tables, "kind", "start", "lambda", "stitches", "accuracy", "agreement with receiver", "KL(receiver, stitched)",
+                    "nMSE to expected", "nMSE to LS copy", "nMSE from its start", "epochs")
+    if rows is None and os.path.exists(cp):
+        mismatch("report.md: no copying kinds table with the expected header, though copying/copying.csv exists")
+    rows = rows or []
     if rows and os.path.exists(cp):
         crow = read_csv(cp)
         groups = {}
@@ -682,8 +686,10 @@ def check_report_md(root):
                 mismatch(f"report.md copying kind {r[:3]} not in copying.csv")
                 continue
             check_printed(f"copying {r[:3]} stitches", str(len(g)), r[3], "I")
-            for k, (col, kind) in enumerate([("accuracy", "P"), ("agreement", "P"), ("nmse_expected", "F"), ("nmse_ls_copy", "F")]):
+            for k, (col, kind) in enumerate([("accuracy", "P"), ("agreement", "P"), ("kl", "F"), ("nmse_expected", "F"), ("nmse_ls_copy", "F")]):
                 check_printed(f"copying {r[:3]} {col}", mean([fnum(c[col]) for c in g]), r[4 + k], kind)
+            check_printed(f"copying {r[:3]} nmse_from_start", mean([v for v in (fnum(c["nmse_from_start"]) for c in g) if math.isfinite(v)] or [math.nan]), r[9], "F")
+            check_printed(f"copying {r[:3]} epochs", mean([fnum(c["epochs"]) for c in g]), r[10], "F")
 
     # section 5: mean of cell means per variant, from results.csv
     for r in md_table(tables, "experiment", "variant", "pairs", "mean of cell means") or []:

@@ -92,6 +92,50 @@ public sealed class ConvergenceTests : IDisposable
     }
 
     [Fact]
+    public void Once_the_rule_fires_the_learning_rate_falls_from_its_level_there_to_zero_over_the_decay_and_then_the_member_stops()
+    {
+        // Given one member whose held-out loss never changes (so the rule fires right after patience), 4 steps and 2 checks
+        // an epoch, no warm-up, a 10-epoch cosine schedule, patience 1 epoch and a 2-epoch decay (8 steps)
+        using var layer = nn.Linear(2, 1);
+        optim.Optimizer? optimizer = null;
+        var rates = new List<double>();
+        var settings = new LoopSettings(Epochs: 10, BatchSize: 2, LearningRate: 0.1, WarmupSteps: 0) { EvalsPerEpoch = 2, Patience = 1, AnnealEpochs = 2 };
+
+        // When it trains, recording the learning rate each step ran at
+        var result = TrainingLoop.Run([layer], _ => optimizer = optim.SGD(layer.parameters(), 0.1), 8, CPU, settings, 0,
+            (idx, _, _) =>
+            {
+                rates.Add(optimizer!.ParamGroups.First().LearningRate);
+                var loss = layer.call(ones(idx.shape[0], 2)).sum() * 0;
+                loss.backward();
+                return loss;
+            },
+            active => active.Select(_ => new HoldoutScore(1, 0.5, [1f, 1f, 1f, 1f])).ToList());
+
+        // Then the first 4 steps follow the schedule; the rule fires at the check after step 4 (2 checks without a gain
+        // after the start), and the next 8 steps fall from the schedule's rate at step 4 by half a cosine, above zero; the
+        // member stops at the check after them: 12 steps, 3 epochs, converged with no gain
+        var schedule = Enumerable.Range(0, 4).Select(s => 0.1 * LearningRateSchedule.Factor(s, 40, 0)).ToList();
+        Assert.Equal(12, rates.Count);
+        Assert.Equal(schedule, rates.Take(4).ToList(), new Tolerance());
+        var fired = 0.1 * LearningRateSchedule.Factor(4, 40, 0);
+        var decay = rates.Skip(4).ToList();
+        Assert.Equal(Enumerable.Range(0, 8).Select(s => fired * TrainingLoop.AnnealFactor(s, 8)).ToList(), decay, new Tolerance());
+        Assert.Equal(fired, decay[0], 12);
+        Assert.True(decay.Zip(decay.Skip(1)).All(p => p.Second < p.First) && decay[^1] > 0, string.Join(", ", decay));
+        var member = result.Members.Single();
+        Assert.Equal(3, member.Epochs, 9);
+        Assert.Equal(StopReason.NoGain, member.Stop);
+        Assert.True(member.Converged);
+    }
+
+    private sealed class Tolerance : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) < 1e-12;
+        public int GetHashCode(double x) => 0;
+    }
+
+    [Fact]
     public void A_stitch_the_rule_stops_decays_for_the_asked_epochs_first_and_both_say_converged()
     {
         // Given the same stitch, batches and schedule, stopped where the rule fires or after a 2-epoch decay from there

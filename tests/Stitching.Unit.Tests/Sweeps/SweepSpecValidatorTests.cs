@@ -76,6 +76,20 @@ public class SweepSpecValidatorTests
         else Assert.Contains(errors, e => e.Field == field);
     }
 
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(2, true)]
+    [InlineData(0.5, true)]
+    [InlineData(-1, false)]
+    [InlineData(double.NaN, false)]
+    [InlineData(double.PositiveInfinity, false)]
+    public void The_decay_after_the_stopping_rule_is_a_finite_number_of_epochs_at_least_zero(double anneal, bool valid)
+    {
+        var errors = SweepSpecValidator.Validate(new SweepSpec { Stitch = new StitchSettings { AnnealEpochs = anneal } });
+        if (valid) Assert.Empty(errors);
+        else Assert.Equal("stitch.annealEpochs", Assert.Single(errors).Field);
+    }
+
     [Fact]
     public void Least_squares_cannot_start_a_stitch_with_batch_norm_and_the_error_says_what_to_use()
     {
